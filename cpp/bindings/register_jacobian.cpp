@@ -1,0 +1,120 @@
+#include "bindings.hpp"
+
+#include <memory>
+#include <mutex>
+
+#include "isometry/core/errors.hpp"
+#include "isometry/jacobian/jacobian_spectrum.hpp"
+
+namespace isometry::bindings {
+namespace {
+
+using jacobian::JacobianWorkspace;
+
+// One cached workspace per dtype, so repeated calls of the same size skip fresh allocations
+// (which cost up to ~0.3 s each on our VMs). Kept only below this size; larger ones are freed.
+constexpr std::size_t kKeepWorkspaceBytes = std::size_t(512) << 20;
+
+template <typename T>
+struct CachedWorkspace {
+    std::mutex mutex;
+    JacobianWorkspace<T> workspace;
+};
+
+template <typename T>
+CachedWorkspace<T>& cached_workspace() {
+    static CachedWorkspace<T> cache;
+    return cache;
+}
+
+py::array_t<double> to_numpy(const std::vector<double>& v) {
+    return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+template <typename T>
+py::dict run(const jacobian::NetworkConfig& config, const std::string& method_name,
+             const py::object& callback) {
+    const jacobian::SpectrumMethod method = jacobian::parse_method(method_name);
+    std::unique_ptr<py::error_already_set> pending;  // a Python error raised inside a callback
+    jacobian::Progress progress = [&](std::int64_t done, std::int64_t total) {
+        py::gil_scoped_acquire acquire;
+        try {
+            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+            if (!callback.is_none()) callback(done, total);
+        } catch (py::error_already_set& error) {
+            pending = std::make_unique<py::error_already_set>(std::move(error));
+            throw Interrupted();
+        }
+    };
+    jacobian::SpectrumResult result;
+    try {
+        py::gil_scoped_release release;
+        CachedWorkspace<T>& cache = cached_workspace<T>();
+        std::unique_lock<std::mutex> lock(cache.mutex, std::try_to_lock);
+        if (lock.owns_lock()) {
+            try {
+                result = jacobian::jacobian_spectrum<T>(config, method, cache.workspace, progress);
+            } catch (...) {
+                cache.workspace.release();
+                throw;
+            }
+            if (cache.workspace.bytes() > kKeepWorkspaceBytes) cache.workspace.release();
+        } else {  // another thread is using the cache
+            JacobianWorkspace<T> workspace;
+            result = jacobian::jacobian_spectrum<T>(config, method, workspace, progress);
+        }
+    } catch (const Interrupted&) {
+        if (pending) {
+            py::error_already_set error = std::move(*pending);
+            pending.reset();
+            throw error;
+        }
+        throw;
+    }
+    py::dict out;
+    out["eigenvalues"] = to_numpy(result.eigenvalues);
+    out["singular_values"] = to_numpy(result.singular_values);
+    out["q"] = to_numpy(result.q);
+    out["zero_derivatives"] = result.zero_derivatives;
+    return out;
+}
+
+}  // namespace
+
+void register_jacobian(py::module_& m) {
+    m.def(
+        "jacobian_spectrum",
+        [](std::int64_t width, std::int64_t depth, const std::string& activation,
+           const std::string& weights, double sigma_w, double sigma_b, double q0,
+           std::uint64_t seed, const std::string& dtype, const std::string& method,
+           const py::object& progress) {
+            jacobian::NetworkConfig config;
+            config.width = width;
+            config.depth = depth;
+            config.activation = meanfield::parse_activation(activation);
+            config.weights = jacobian::parse_weights(weights);
+            config.sigma_w = sigma_w;
+            config.sigma_b = sigma_b;
+            config.q0 = q0;
+            config.seed = seed;
+            if (dtype == "float64") return run<double>(config, method, progress);
+            if (dtype == "float32") return run<float>(config, method, progress);
+            throw std::invalid_argument("dtype must be 'float64' or 'float32'; got '" + dtype + "'");
+        },
+        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"),
+        py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("dtype"),
+        py::arg("method"), py::arg("progress") = py::none());
+    m.def(
+        "jacobian_workspace_bytes",
+        [](std::int64_t width, std::int64_t depth, const std::string& weights, const std::string& method,
+           std::size_t element_size) {
+            jacobian::NetworkConfig config;
+            config.width = width;
+            config.depth = depth;
+            config.weights = jacobian::parse_weights(weights);
+            return jacobian::jacobian_workspace_bytes(config, jacobian::parse_method(method), element_size);
+        },
+        py::arg("width"), py::arg("depth"), py::arg("weights"), py::arg("method"), py::arg("element_size"));
+}
+
+}  // namespace isometry::bindings

@@ -1,0 +1,259 @@
+#include "isometry/jacobian/jacobian_spectrum.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "isometry/ensembles/haar.hpp"
+#include "isometry/rng/fill.hpp"
+#include "isometry/rng/streams.hpp"
+
+namespace isometry::jacobian {
+namespace {
+
+using linalg::blas_int;
+
+void validate(const NetworkConfig& c) {
+    if (c.width < 1) throw std::invalid_argument("width must be a positive integer");
+    if (c.width > 2000000000) throw std::invalid_argument("width must be below 2e9 (32-bit LAPACK)");
+    if (c.depth < 1) throw std::invalid_argument("depth must be a positive integer");
+    if (!(c.sigma_w > 0.0) || !std::isfinite(c.sigma_w))
+        throw std::invalid_argument("sigma_w must be positive and finite");
+    if (!(c.sigma_b >= 0.0) || !std::isfinite(c.sigma_b))
+        throw std::invalid_argument("sigma_b must be non-negative and finite");
+    if (!std::isfinite(c.q0) || c.q0 < c.sigma_b * c.sigma_b)
+        throw std::invalid_argument("q0 must be finite and at least sigma_b**2");
+}
+
+template <typename T>
+T* sized(std::vector<T>& buffer, std::size_t size) {
+    if (buffer.size() < size) {
+        buffer.clear();
+        buffer.shrink_to_fit();  // give the old block back before taking a larger one
+        buffer.resize(size);
+    }
+    return buffer.data();
+}
+
+// The forward step shared by both ensembles once z = W_l x_{l-1} sits in `column`:
+// h = z + b_l, records q^l, writes x_l = φ(h) back into `column` and the row scales
+// σ·φ'(h) into `scale`. Serial, so the float64 sums are identical for any thread count.
+template <typename T>
+void forward_step(const NetworkConfig& c, std::int64_t layer, T* column, std::vector<double>& h,
+                  std::vector<double>& scale, double row_factor, SpectrumResult& out) {
+    const std::int64_t n = c.width;
+    rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
+                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
+                            c.sigma_b);
+    double sum_sq = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double hi = static_cast<double>(column[i]) + h[static_cast<std::size_t>(i)];
+        sum_sq += hi * hi;
+        const double d = meanfield::dphi(c.activation, hi);
+        if (d == 0.0) ++out.zero_derivatives;
+        scale[static_cast<std::size_t>(i)] = row_factor * d;
+        column[i] = static_cast<T>(meanfield::phi(c.activation, hi));
+    }
+    out.q.push_back(sum_sq / static_cast<double>(n));
+}
+
+// A[:, 0:cols] <- diag(scale) A[:, 0:cols], column-major with leading dimension n.
+template <typename T>
+void scale_rows(std::int64_t n, std::int64_t cols, T* a, const std::vector<double>& scale) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t j = 0; j < cols; ++j) {
+        T* column = a + j * n;
+        for (std::int64_t i = 0; i < n; ++i) column[i] = static_cast<T>(column[i] * scale[static_cast<std::size_t>(i)]);
+    }
+}
+
+// Throws std::overflow_error (Python OverflowError) once the product holds inf or NaN, so no
+// eigensolver ever sees it and no NaN is passed on silently.
+template <typename T>
+void require_finite(const T* a, std::size_t count, std::int64_t layer, const char* dtype) {
+    bool bad = false;
+#pragma omp parallel for schedule(static) reduction(|| : bad)
+    for (std::int64_t i = 0; i < static_cast<std::int64_t>(count); ++i) bad = bad || !std::isfinite(a[i]);
+    if (bad) {
+        throw std::overflow_error("the Jacobian product overflowed in " + std::string(dtype) + " at layer " +
+                                  std::to_string(layer + 1) +
+                                  "; it grows like chi1**depth: lower depth or sigma_w, or use float64");
+    }
+}
+
+template <typename T>
+const char* dtype_name() {
+    return sizeof(T) == 4 ? "float32" : "float64";
+}
+
+template <typename T>
+void input_vector(const NetworkConfig& c, T* x) {
+    // x_0 = r·g/||g||·√N with σ_w² r² + σ_b² = q0, g ~ N(0, I) from the input stream.
+    const std::int64_t n = c.width;
+    std::vector<double> g(static_cast<std::size_t>(n));
+    rng::fill_normal_serial(g.data(), g.size(), {c.seed, rng::kNetworkInput, 0}, 0, 1.0);
+    double norm_sq = 0.0;
+    for (double v : g) norm_sq += v * v;
+    const double rms = std::sqrt((c.q0 - c.sigma_b * c.sigma_b) / (c.sigma_w * c.sigma_w));
+    const double factor = norm_sq > 0.0 ? rms * std::sqrt(static_cast<double>(n) / norm_sq) : 0.0;
+    for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(g[static_cast<std::size_t>(i)] * factor);
+}
+
+template <typename T>
+void orthogonal_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumResult& out,
+                       const Progress& progress) {
+    const std::int64_t n = c.width;
+    const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+    T* product = sized(ws.product, nn + static_cast<std::size_t>(n));
+    T* reflectors = sized(ws.weights, nn);
+    T* tau = sized(ws.tau, static_cast<std::size_t>(n));
+    T* x = product + nn;  // the forward vector rides as column N of the product
+    std::vector<double> h(static_cast<std::size_t>(n)), scale(static_cast<std::size_t>(n));
+    input_vector(c, x);
+    const auto bn = static_cast<blas_int>(n);
+    for (std::int64_t layer = 0; layer < c.depth; ++layer) {
+        ensembles::haar_reflectors(n, n, {c.seed, rng::kLayerOrthogonal, static_cast<std::uint32_t>(layer)},
+                                   reflectors, n, tau);
+        if (layer == 0) {
+            // Q_1 drops out of J Jᵀ; apply it to the input only.
+            linalg::ormqr_left<T>(bn, 1, bn, reflectors, bn, tau, x, bn, ws.lapack);
+        } else {
+            linalg::ormqr_left<T>(bn, bn + 1, bn, reflectors, bn, tau, product, bn, ws.lapack);
+        }
+        for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(c.sigma_w * x[i]);
+        forward_step(c, layer, x, h, scale, c.sigma_w, out);
+        if (layer == 0) {
+            std::fill(product, product + nn, T(0));
+            for (std::int64_t i = 0; i < n; ++i) product[i * n + i] = static_cast<T>(scale[static_cast<std::size_t>(i)]);
+        } else {
+            scale_rows(n, n, product, scale);
+        }
+        require_finite(product, nn + static_cast<std::size_t>(n), layer, dtype_name<T>());
+        if (progress) progress(layer + 1, c.depth + 1);
+    }
+}
+
+template <typename T>
+void gaussian_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumResult& out,
+                     const Progress& progress) {
+    const std::int64_t n = c.width;
+    const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+    T* product = sized(ws.product, nn + static_cast<std::size_t>(n));
+    T* next = sized(ws.next, nn + static_cast<std::size_t>(n));
+    T* weights = sized(ws.weights, nn);
+    std::vector<double> h(static_cast<std::size_t>(n)), scale(static_cast<std::size_t>(n));
+    input_vector(c, product + nn);
+    const auto bn = static_cast<blas_int>(n);
+    const double entry_std = c.sigma_w / std::sqrt(static_cast<double>(n));
+    for (std::int64_t layer = 0; layer < c.depth; ++layer) {
+        rng::fill_normal(weights, nn, {c.seed, rng::kLayerGaussian, static_cast<std::uint32_t>(layer)}, 0,
+                         entry_std);
+        if (layer == 0) {
+            // J_1 = D_1 W_1: the product starts as W_1 itself; only W_1 x_0 needs BLAS.
+            T* x = product + nn;
+            linalg::gemm<T>('N', 'N', bn, 1, bn, T(1), weights, bn, x, bn, T(0), next + nn, bn);
+            std::copy(weights, weights + nn, product);
+            std::copy(next + nn, next + nn + n, x);
+        } else {
+            linalg::gemm<T>('N', 'N', bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
+            std::swap(ws.product, ws.next);
+            product = ws.product.data();
+            next = ws.next.data();
+        }
+        forward_step(c, layer, product + nn, h, scale, 1.0, out);
+        scale_rows(n, n, product, scale);
+        require_finite(product, nn + static_cast<std::size_t>(n), layer, dtype_name<T>());
+        if (progress) progress(layer + 1, c.depth + 1);
+    }
+}
+
+}  // namespace
+
+WeightEnsemble parse_weights(const std::string& name) {
+    if (name == "orthogonal") return WeightEnsemble::orthogonal;
+    if (name == "gaussian") return WeightEnsemble::gaussian;
+    throw std::invalid_argument("weights must be one of 'orthogonal', 'gaussian'; got '" + name + "'");
+}
+
+SpectrumMethod parse_method(const std::string& name) {
+    if (name == "eigh") return SpectrumMethod::eigh;
+    if (name == "svd") return SpectrumMethod::svd;
+    throw std::invalid_argument("method must be one of 'eigh', 'svd'; got '" + name + "'");
+}
+
+template <typename T>
+std::size_t JacobianWorkspace<T>::bytes() const {
+    return (product.capacity() + weights.capacity() + next.capacity() + tau.capacity() +
+            lapack.data.capacity()) * sizeof(T);
+}
+
+template <typename T>
+void JacobianWorkspace<T>::release() {
+    for (auto* buffer : {&product, &weights, &next, &tau, &lapack.data}) {
+        buffer->clear();
+        buffer->shrink_to_fit();
+    }
+}
+
+std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
+                                     std::size_t element_size) {
+    const auto n = static_cast<std::size_t>(c.width);
+    const std::size_t matrices = c.weights == WeightEnsemble::gaussian ? 3 : 2;
+    // product (n x n+1), weights (n x n) [, next (n x n+1)]; eigh reuses `weights` for J Jᵀ.
+    return (matrices * n * (n + 1) + 64 * n) * element_size;
+}
+
+template <typename T>
+SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
+                                 JacobianWorkspace<T>& ws, const Progress& progress) {
+    validate(c);
+    SpectrumResult out;
+    out.q.reserve(static_cast<std::size_t>(c.depth));
+    if (c.weights == WeightEnsemble::orthogonal) {
+        orthogonal_layers(c, ws, out, progress);
+    } else {
+        gaussian_layers(c, ws, out, progress);
+    }
+    const std::int64_t n = c.width;
+    const auto bn = static_cast<blas_int>(n);
+    std::vector<T> values(static_cast<std::size_t>(n));
+    out.eigenvalues.resize(static_cast<std::size_t>(n));
+    out.singular_values.resize(static_cast<std::size_t>(n));
+    if (method == SpectrumMethod::eigh) {
+        T* gram = ws.weights.data();  // the weights buffer is free now
+        linalg::syrk_lower<T>(bn, bn, T(1), ws.product.data(), bn, T(0), gram, bn);
+        for (std::int64_t j = 0; j < n; ++j) {  // lower triangle only: the upper one is stale
+            for (std::int64_t i = j; i < n; ++i) {
+                if (!std::isfinite(gram[i + j * n])) {
+                    throw std::overflow_error(std::string("J Jᵀ overflowed in ") + dtype_name<T>() +
+                                              "; use method='svd' (works on J itself) or float64");
+                }
+            }
+        }
+        linalg::syevd_values<T>(bn, gram, bn, values.data(), ws.lapack);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            out.eigenvalues[i] = static_cast<double>(values[i]);
+            out.singular_values[i] = std::sqrt(std::max(0.0, out.eigenvalues[i]));
+        }
+    } else {
+        linalg::gesdd_values<T>(bn, bn, ws.product.data(), bn, values.data(), ws.lapack);
+        const std::size_t m = values.size();
+        for (std::size_t i = 0; i < m; ++i) {  // gesdd returns them descending
+            const double s = static_cast<double>(values[m - 1 - i]);
+            out.singular_values[i] = s;
+            out.eigenvalues[i] = s * s;
+        }
+    }
+    if (progress) progress(c.depth + 1, c.depth + 1);
+    return out;
+}
+
+template struct JacobianWorkspace<double>;
+template struct JacobianWorkspace<float>;
+template SpectrumResult jacobian_spectrum<double>(const NetworkConfig&, SpectrumMethod,
+                                                  JacobianWorkspace<double>&, const Progress&);
+template SpectrumResult jacobian_spectrum<float>(const NetworkConfig&, SpectrumMethod,
+                                                 JacobianWorkspace<float>&, const Progress&);
+
+}  // namespace isometry::jacobian

@@ -1,0 +1,104 @@
+#include "isometry/meanfield/length_map.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "isometry/core/brent.hpp"
+#include "isometry/meanfield/normal_expectation.hpp"
+
+namespace isometry::meanfield {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+template <typename F>
+double smooth_expectation(F&& f, double q) {
+    return normal_expectation(std::forward<F>(f), q).value;
+}
+
+void require_positive_q(double q, const char* what) {
+    if (!(q > 0.0) || !std::isfinite(q)) {
+        throw std::invalid_argument(std::string(what) + ": q must be positive and finite, got " +
+                                    std::to_string(q));
+    }
+}
+
+}  // namespace
+
+double second_moment(Activation a, double q) {
+    require_positive_q(q, "second_moment");
+    switch (a) {
+        case Activation::linear: return q;
+        case Activation::relu: return 0.5 * q;
+        case Activation::hard_tanh: {
+            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (THEORY.md §2)
+            const double s = 1.0 / std::sqrt(2.0 * q);
+            return q * std::erf(s) - std::sqrt(2.0 * q / kPi) * std::exp(-s * s) + std::erfc(s);
+        }
+        case Activation::erf: {
+            // E[erf(c x)²] = (2/π) asin(2c²q / (1 + 2c²q)), x ~ N(0, q), c = √π/2
+            const double t = 0.5 * kPi * q;
+            return (2.0 / kPi) * std::asin(t / (1.0 + t));
+        }
+        case Activation::tanh:
+            return smooth_expectation([](double h) { const double t = std::tanh(h); return t * t; }, q);
+    }
+    throw std::logic_error("second_moment: unknown activation");
+}
+
+double derivative_moment(Activation a, double q, int k) {
+    require_positive_q(q, "derivative_moment");
+    if (k < 1) throw std::invalid_argument("derivative_moment: k must be >= 1");
+    switch (a) {
+        case Activation::linear: return 1.0;
+        case Activation::relu: return 0.5;
+        case Activation::hard_tanh: return std::erf(1.0 / std::sqrt(2.0 * q));
+        case Activation::erf: return 1.0 / std::sqrt(1.0 + kPi * k * q);
+        case Activation::tanh:
+            return smooth_expectation(
+                [k](double h) { const double t = std::tanh(h); return std::pow(1.0 - t * t, 2 * k); }, q);
+    }
+    throw std::logic_error("derivative_moment: unknown activation");
+}
+
+double length_map(Activation a, double q, double sigma_w, double sigma_b) {
+    return sigma_w * sigma_w * second_moment(a, q) + sigma_b * sigma_b;
+}
+
+FixedPoint q_star(Activation a, double sigma_w, double sigma_b) {
+    const double vw = sigma_w * sigma_w, vb = sigma_b * sigma_b;
+    if (a == Activation::linear || a == Activation::relu) {
+        // Homogeneous: q -> slope·q + σ_b².
+        const double slope = a == Activation::linear ? vw : 0.5 * vw;
+        // σ_w = √2 rounds to a slope of 1 + 2ε; within a few ulps the map is critical.
+        const bool critical = std::fabs(slope - 1.0) <= 8.0 * std::numeric_limits<double>::epsilon();
+        if (critical && vb == 0.0) return FixedPoint{0.0, FixedPointKind::scale_invariant, 0};
+        if (slope < 1.0 && !critical) {
+            return vb > 0.0 ? FixedPoint{vb / (1.0 - slope), FixedPointKind::positive, 0}
+                            : FixedPoint{0.0, FixedPointKind::zero, 0};
+        }
+        return FixedPoint{0.0, FixedPointKind::divergent, 0};
+    }
+    // Bounded φ with φ'(0) = 1: f(q) = L(q) - q is positive near 0 (if σ_b > 0, or σ_w > 1) and
+    // negative at q = σ_w² + σ_b² because E[φ²] < 1.
+    if (vb == 0.0 && vw <= 1.0) return FixedPoint{0.0, FixedPointKind::zero, 0};
+    auto excess = [&](double q) { return length_map(a, q, sigma_w, sigma_b) - q; };
+    const double hi = vw + vb;
+    double lo = vb > 0.0 ? vb : hi;
+    if (vb == 0.0) {  // halve until the linear growth (σ_w² - 1) q dominates
+        int halvings = 0;
+        while (!(excess(lo) > 0.0)) {
+            lo *= 0.5;
+            if (++halvings > 1100) {
+                return FixedPoint{0.0, FixedPointKind::zero, halvings};
+            }
+        }
+    }
+    const RootResult root = brent_root(excess, lo, hi, 0.0);
+    return FixedPoint{root.x, FixedPointKind::positive, root.iterations};
+}
+
+}  // namespace isometry::meanfield

@@ -1,0 +1,28 @@
+"""isometry: dynamical isometry of deep networks — exact large-width theory and finite-width
+Monte Carlo of input–output Jacobian spectra at initialisation."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from isometry._core_loader import _core
+from isometry.build_info import build_info
+from isometry.samplers import gaussian, haar_orthogonal
+from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
+from isometry import theory
+
+ConvergenceError = _core.ConvergenceError
+#: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
+STREAMS: dict[str, int] = dict(_core.STREAMS)
+
+__all__ = [
+    "STREAMS",
+    "ConvergenceError",
+    "JacobianSpectrum",
+    "build_info",
+    "default_q0",
+    "gaussian",
+    "haar_orthogonal",
+    "jacobian_spectrum",
+    "theory",
+]

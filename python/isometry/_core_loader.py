@@ -1,0 +1,13 @@
+"""Load the compiled core after the OpenBLAS it links against.
+
+``libscipy_openblas.so`` ships in the ``scipy_openblas32`` wheel; importing that package first
+loads it into the process, so ``_core`` resolves its BLAS symbols whatever the RPATH says.
+"""
+
+from __future__ import annotations
+
+import scipy_openblas32  # noqa: F401  (loads libscipy_openblas.so)
+
+from isometry import _core
+
+__all__ = ["_core"]

@@ -1,0 +1,45 @@
+"""Memory estimates: refuse work that would not fit before allocating anything."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+GIB = float(1 << 30)
+# Leave room for the interpreter, numpy temporaries and the rest of the machine.
+_USABLE_FRACTION = 0.85
+
+
+def available_bytes() -> int:
+    """Memory this process can still take: MemAvailable, capped by a cgroup limit if one is set."""
+    available = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+                break
+    except OSError:
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            return 1 << 62  # unknown platform: do not refuse
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+        if limit != "max":
+            available = min(available, int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    return max(int(available), 0)
+
+
+def require(what: str, needed_bytes: int) -> None:
+    """Raise MemoryError stating the estimate if `needed_bytes` does not fit."""
+    available = available_bytes()
+    if needed_bytes > _USABLE_FRACTION * available:
+        raise MemoryError(
+            f"{what} needs about {needed_bytes / GIB:.2f} GiB but only "
+            f"{available / GIB:.2f} GiB of memory is available; reduce the size"
+        )

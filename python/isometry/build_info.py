@@ -1,0 +1,19 @@
+"""What this build of isometry was compiled with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from isometry._core_loader import _core
+
+__all__ = ["build_info"]
+
+
+def build_info() -> dict[str, Any]:
+    """Compiler, OpenMP threads, BLAS (configuration and threads), CUDA, version."""
+    from isometry import __version__
+
+    info: dict[str, Any] = {"version": __version__}
+    info.update(_core.build_info())
+    info["cuda"] = None  # no CUDA backend is built yet
+    return info

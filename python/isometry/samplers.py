@@ -1,0 +1,61 @@
+"""Seeded random matrices: Gaussian and Haar-orthogonal (Stiefel) ensembles.
+
+Every draw is a pure function of ``seed`` through Philox4x32-10 (see ``isometry.STREAMS``), so the
+same seed gives bitwise identical matrices for any thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from isometry import _memory, _validation
+from isometry._core_loader import _core
+
+__all__ = ["gaussian", "haar_orthogonal"]
+
+_STREAMS = _core.STREAMS
+
+
+def gaussian(
+    n: int, m: int | None = None, *, std: float = 1.0, seed: int = 0, dtype: str = "float64"
+) -> np.ndarray:
+    """An (n, m) matrix of iid N(0, std²) entries (m defaults to n), C-ordered.
+
+    Entry (i, j) is element i·m + j of the Philox normal stream ``gaussian_sampler`` of ``seed``
+    (Box–Muller on 53-bit uniforms); float32 output is the float64 draw rounded.
+    """
+    n = _validation.positive_int("n", n)
+    m = n if m is None else _validation.positive_int("m", m)
+    std = _validation.real("std", std, nonnegative=True)
+    seed = _validation.seed(seed)
+    dtype = _validation.dtype(dtype)
+    _memory.require(f"gaussian({n}, {m}, dtype={dtype!r})", n * m * np.dtype(dtype).itemsize)
+    sample = _core.gaussian_f64 if dtype == "float64" else _core.gaussian_f32
+    return sample(n, m, std, seed, _STREAMS["gaussian_sampler"], 0)
+
+
+def haar_orthogonal(
+    n: int, m: int | None = None, *, seed: int = 0, dtype: str = "float64"
+) -> np.ndarray:
+    """A Haar-distributed orthogonal (n, n) matrix, or a Haar point of the Stiefel manifold.
+
+    For n > m the columns are orthonormal (QᵀQ = I_m); for n < m the rows are (QQᵀ = I_n), and the
+    result is ``haar_orthogonal(m, n, seed=seed).T``.
+
+    The draw is exactly Haar (Mezzadri 2007): it is the Q factor, with positive diagonal R, of a
+    Gaussian matrix. The Householder reflectors of that QR are drawn directly — after each
+    reflection the remaining column is again a fresh Gaussian vector — so no factorisation runs;
+    Q is formed from them by LAPACK's blocked ``orgqr``. Returned Fortran-ordered for n >= m.
+    """
+    n = _validation.positive_int("n", n)
+    m = n if m is None else _validation.positive_int("m", m)
+    seed = _validation.seed(seed)
+    dtype = _validation.dtype(dtype)
+    rows, cols = max(n, m), min(n, m)
+    itemsize = np.dtype(dtype).itemsize
+    _memory.require(
+        f"haar_orthogonal({n}, {m}, dtype={dtype!r})", (rows * cols + 256 * rows) * itemsize
+    )
+    sample = _core.haar_columns_f64 if dtype == "float64" else _core.haar_columns_f32
+    q = sample(rows, cols, seed, _STREAMS["haar_sampler"], 0)
+    return q if n >= m else q.T
