@@ -11,15 +11,33 @@ b. Jacobian spectrum of a deep tanh network: isometry.jacobian_spectrum vs a pla
 c. Sanity: eigenvalue mean and var/mean² of both (different random draws, so only roughly equal).
 
 Everything runs in this one process with the same thread counts. Each implementation gets one
-untimed-for-the-ratio warm-up call ("first", reported), then k timed calls; ratios use the best
-of the k warm calls for everybody.
+warm-up call (timed and reported as "first", not used in the ratios), then k timed calls; ratios
+use the best of the k warm calls for everybody.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import partial
+from typing import Any
+
+import isometry
+import numpy as np
+
+ACTIVATION = "tanh"
+SIGMA_W = 1.05
+SIGMA_B = 0.0
+HAAR_TARGET = 1.3  # isometry vs the best peer at n = HAAR_TARGET_N
+HAAR_TARGET_N = 4096
+JACOBIAN_TARGET = 2.0  # isometry vs the numpy script at JACOBIAN_TARGET_SHAPE
+JACOBIAN_TARGET_SHAPE = (2048, 32)
+THREAD_ENV_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,7 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--threads",
         type=int,
-        default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        default=len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         help="BLAS/OpenMP threads for every implementation (default: all usable cores)",
     )
     parser.add_argument("--k", type=int, default=3, help="timed warm calls per case (best of k)")
@@ -65,33 +85,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-ARGS = parse_args()
-
-# OpenBLAS (numpy's scipy-openblas64, scipy's and isometry's scipy-openblas32 copies) and libgomp
-# read these once, when they are loaded: they must be set before numpy is imported below.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
-
-import json  # noqa: E402
-import time  # noqa: E402
-from dataclasses import asdict, dataclass  # noqa: E402
-from typing import Any, Callable  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-import isometry  # noqa: E402
-
-ACTIVATION = "tanh"
-SIGMA_W = 1.05
-SIGMA_B = 0.0
-HAAR_TARGET = 1.3  # isometry vs the best peer at n = HAAR_TARGET_N
-HAAR_TARGET_N = 4096
-JACOBIAN_TARGET = 2.0  # isometry vs the numpy script at JACOBIAN_TARGET_SHAPE
-JACOBIAN_TARGET_SHAPE = (2048, 32)
-
-
 # --------------------------------------------------------------------------------------------
 # Threads
+
+
+def reexec_with_thread_env(threads: int) -> None:
+    """Restart this script with the thread variables set, unless they already are.
+
+    OpenBLAS (numpy's scipy-openblas64, scipy's and isometry's scipy-openblas32 copies) and
+    libgomp read them once, when loaded, i.e. at the imports above; a fresh process is the one
+    sure way to have every library start with the same count.
+    """
+    wanted = str(threads)
+    if all(os.environ.get(var) == wanted for var in THREAD_ENV_VARS):
+        return
+    os.environ.update(dict.fromkeys(THREAD_ENV_VARS, wanted))
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, *sys.argv])
+
 
 _THREADPOOL_LIMITS = None  # threadpoolctl's limits object; kept so the limits stay in force
 
@@ -99,11 +110,14 @@ _THREADPOOL_LIMITS = None  # threadpoolctl's limits object; kept so the limits s
 def pin_threads(threads: int) -> dict[str, Any]:
     """Set every thread pool we can reach to `threads`; return what each one reports.
 
-    The environment variables above cover libraries loaded later; this covers the ones already
-    loaded (isometry's OpenBLAS explicitly, the rest through threadpoolctl when installed).
+    Belt and braces after ``reexec_with_thread_env``: isometry's OpenBLAS is set explicitly, the
+    other pools through threadpoolctl when it is installed; the report shows what took effect.
     """
     isometry._core.blas_set_num_threads(threads)
-    info: dict[str, Any] = {"requested": threads, "isometry_openblas": isometry._core.blas_get_num_threads()}
+    info: dict[str, Any] = {
+        "requested": threads,
+        "isometry_openblas": isometry._core.blas_get_num_threads(),
+    }
     try:
         import scipy.linalg  # noqa: F401  (load scipy's OpenBLAS now, so threadpoolctl sees it)
     except ImportError:
@@ -116,7 +130,8 @@ def pin_threads(threads: int) -> dict[str, Any]:
     global _THREADPOOL_LIMITS
     _THREADPOOL_LIMITS = threadpool_limits(limits=threads)
     info["pools"] = [
-        f"{p['user_api']}:{os.path.basename(p['filepath'])}={p['num_threads']}" for p in threadpool_info()
+        f"{p['user_api']}:{os.path.basename(p['filepath'])}={p['num_threads']}"
+        for p in threadpool_info()
     ]
     return info
 
@@ -152,18 +167,31 @@ def time_call(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def best_of(fn: Callable[[], Any], k: int, warm_up: bool = True) -> tuple[float | None, float, Any]:
-    """(first-call seconds, best of k further calls, last result).
+@dataclass
+class Contender:
+    name: str
+    fn: Callable[[], Any]
+    k: int
+    time_first: bool = True  # False: the caller warmed it up some other way
+
+
+def race(contenders: list[Contender]) -> dict[str, tuple[float | None, float, Any]]:
+    """name -> (first-call seconds, best of k further calls, last result).
 
     The first call pays for page faults of fresh buffers, thread-pool start-up and lazy
-    initialisation; it is reported but kept out of the best-of-k that the ratios use.
+    initialisation; it is reported but kept out of the best-of-k that the ratios use. The timed
+    calls are interleaved (round r of every contender, then round r+1) so that a burst of load
+    from other processes on a shared machine does not land on one contender only.
     """
-    first = time_call(fn)[0] if warm_up else None
-    best, result = float("inf"), None
-    for _ in range(k):
-        seconds, result = time_call(fn)
-        best = min(best, seconds)
-    return first, best, result
+    first = {c.name: time_call(c.fn)[0] if c.time_first else None for c in contenders}
+    best = {c.name: float("inf") for c in contenders}
+    last: dict[str, Any] = {}
+    for rnd in range(max(c.k for c in contenders)):
+        for c in contenders:
+            if rnd < c.k:
+                seconds, last[c.name] = time_call(c.fn)
+                best[c.name] = min(best[c.name], seconds)
+    return {c.name: (first[c.name], best[c.name], last[c.name]) for c in contenders}
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,15 +235,19 @@ def bench_haar(sizes: list[int], k: int, seed: int, torch, notes: list[str]) -> 
     for name, fn in peers.items():
         if fn is None:
             notes.append(f"a. {name}: skipped (not importable)")
+    iso = "isometry.haar_orthogonal"
     for n in sizes:
-        case = f"n={n}"
-        first, best, _ = best_of(lambda: isometry.haar_orthogonal(n, seed=seed), k)
-        rows.append(Timing("haar", case, "isometry.haar_orthogonal", first, best, k, 1.0))
-        for name, fn in peers.items():
-            if fn is None:
-                continue
-            p_first, p_best, _ = best_of(lambda: fn(n, seed), k)
-            rows.append(Timing("haar", case, name, p_first, p_best, k, p_best / best))
+        contenders = [Contender(iso, lambda n=n: isometry.haar_orthogonal(n, seed=seed), k)]
+        contenders += [
+            Contender(name, lambda fn=fn, n=n: fn(n, seed), k)
+            for name, fn in peers.items()
+            if fn is not None
+        ]
+        timed = race(contenders)
+        iso_best = timed[iso][1]
+        for c in contenders:
+            first, best, _ = timed[c.name]
+            rows.append(Timing("haar", f"n={n}", c.name, first, best, c.k, best / iso_best))
     return rows
 
 
@@ -254,6 +286,19 @@ def jacobian_numpy(width: int, depth: int, weights: str, q0: float, seed: int) -
     return np.linalg.eigvalsh(jac @ jac.T)
 
 
+def jacobian_isometry(width: int, depth: int, weights: str, seed: int) -> np.ndarray:
+    spectrum = isometry.jacobian_spectrum(
+        width,
+        depth,
+        activation=ACTIVATION,
+        weights=weights,
+        sigma_w=SIGMA_W,
+        sigma_b=SIGMA_B,
+        seed=seed,
+    )
+    return spectrum.eigenvalues
+
+
 def bench_jacobian(
     shape: tuple[int, int], k: int, k_script: int, seed: int, notes: list[str]
 ) -> tuple[list[Timing], list[dict[str, Any]]]:
@@ -267,22 +312,31 @@ def bench_jacobian(
     )
     rows: list[Timing] = []
     sanity: list[dict[str, Any]] = []
+    iso, script = "isometry.jacobian_spectrum", "numpy script"
     for weights in ("orthogonal", "gaussian"):
-        first, best, result = best_of(
-            lambda: isometry.jacobian_spectrum(
-                width, depth, activation=ACTIVATION, weights=weights,
-                sigma_w=SIGMA_W, sigma_b=SIGMA_B, seed=seed,
-            ),
-            k,
+        jacobian_numpy(64, 2, weights, q0, seed)  # the script's warm-up
+        timed = race(
+            [
+                Contender(iso, partial(jacobian_isometry, width, depth, weights, seed), k),
+                Contender(
+                    script,
+                    partial(jacobian_numpy, width, depth, weights, q0, seed),
+                    k_script,
+                    time_first=False,
+                ),
+            ]
         )
-        rows.append(Timing("jacobian", f"{case} {weights}", "isometry.jacobian_spectrum", first, best, k, 1.0))
-
-        jacobian_numpy(64, 2, weights, q0, seed)
-        _, s_best, s_eigs = best_of(lambda: jacobian_numpy(width, depth, weights, q0, seed), k_script, warm_up=False)
-        rows.append(Timing("jacobian", f"{case} {weights}", "numpy script", None, s_best, k_script, s_best / best))
-
+        case_name = f"{case} {weights}"
+        iso_best = timed[iso][1]
+        for name, k_used in ((iso, k), (script, k_script)):
+            first, best, _ = timed[name]
+            rows.append(Timing("jacobian", case_name, name, first, best, k_used, best / iso_best))
         sanity.append(
-            {"case": f"{case} {weights}", "isometry": spectrum_stats(result.eigenvalues), "numpy script": spectrum_stats(s_eigs)}
+            {
+                "case": case_name,
+                "isometry": spectrum_stats(timed[iso][2]),
+                "numpy script": spectrum_stats(timed[script][2]),
+            }
         )
     return rows, sanity
 
@@ -297,27 +351,43 @@ def spectrum_stats(eigenvalues: np.ndarray) -> dict[str, float]:
 
 
 def target_lines(rows: list[Timing], sizes: list[int], shape: tuple[int, int]) -> list[str]:
+    """One line per case: isometry's speed-up (peer time / isometry time) and the target."""
     lines = []
     for n in sizes:
-        peers = [r for r in rows if r.section == "haar" and r.case == f"n={n}" and r.ratio != 1.0]
+        peers = [
+            r
+            for r in rows
+            if r.section == "haar"
+            and r.case == f"n={n}"
+            and not r.implementation.startswith("isometry")
+        ]
         if not peers:
             continue
         best_peer = min(peers, key=lambda r: r.best_s)
-        verdict = "MET" if best_peer.ratio >= HAAR_TARGET else "NOT MET"
-        scope = verdict if n == HAAR_TARGET_N else "(target is for n=4096)"
+        verdict = verdict_for(
+            best_peer.ratio, HAAR_TARGET, n == HAAR_TARGET_N, f"n={HAAR_TARGET_N}"
+        )
         lines.append(
-            f"a. n={n}: isometry {best_peer.ratio:.2f}x faster than the best peer ({best_peer.implementation})"
-            f"   target >= {HAAR_TARGET}x at n={HAAR_TARGET_N} vs the best peer: {scope}"
+            f"a. n={n}: speed-up vs best peer ({best_peer.implementation}) {best_peer.ratio:.2f}x"
+            f" | target >= {HAAR_TARGET:g}x at n={HAAR_TARGET_N} vs the best peer: {verdict}"
         )
     for r in rows:
         if r.section == "jacobian" and r.implementation == "numpy script":
-            on_target = (shape == JACOBIAN_TARGET_SHAPE)
-            verdict = ("MET" if r.ratio >= JACOBIAN_TARGET else "NOT MET") if on_target else "(target is for 2048x32)"
+            width, depth = JACOBIAN_TARGET_SHAPE
+            verdict = verdict_for(
+                r.ratio, JACOBIAN_TARGET, shape == JACOBIAN_TARGET_SHAPE, f"{width}x{depth}"
+            )
             lines.append(
-                f"b. {r.case}: isometry {r.ratio:.2f}x faster than the numpy script"
-                f"   target >= {JACOBIAN_TARGET:g}x vs numpy script: {verdict}"
+                f"b. {r.case}: speed-up vs numpy script {r.ratio:.2f}x"
+                f" | target >= {JACOBIAN_TARGET:g}x vs numpy script: {verdict}"
             )
     return lines
+
+
+def verdict_for(ratio: float, target: float, applies: bool, where: str) -> str:
+    if not applies:
+        return f"n/a (the target is for {where})"
+    return "MET" if ratio >= target else "NOT MET"
 
 
 def format_table(header: list[str], body: list[list[str]]) -> str:
@@ -325,7 +395,9 @@ def format_table(header: list[str], body: list[list[str]]) -> str:
     right = {2, 3, 4, 5}  # numeric columns
 
     def fmt(row: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+        )
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([fmt(header), rule, *(fmt(r) for r in body)])
@@ -365,11 +437,17 @@ def main(args: argparse.Namespace) -> int:
     threads = pin_threads(args.threads)
     torch = import_torch(args.threads)
     print(f"threads: {threads}")
-    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, torch {'-' if torch is None else torch.__version__}")
+    print(
+        f"numpy {np.__version__}, python {sys.version.split()[0]}, torch {'-' if torch is None else torch.__version__}"
+    )
     load_start = os.getloadavg()
-    print(f"load average at start: {load_start[0]:.2f} (other processes skew timings on a shared machine)")
-    print(f"k={args.k} (best of k warm calls after one warm-up call; ratios use the best)"
-          + ("  [--quick: small sizes, targets not assessed]" if args.quick else ""))
+    print(
+        f"load average at start: {load_start[0]:.2f} (other processes skew timings on a shared machine)"
+    )
+    print(
+        f"k={args.k} (best of k warm calls after one warm-up call; ratios use the best)"
+        + ("  [--quick: small sizes, targets not assessed]" if args.quick else "")
+    )
     print()
 
     notes: list[str] = []
@@ -380,7 +458,9 @@ def main(args: argparse.Namespace) -> int:
     print("a. Haar orthogonal sampling, float64 (n x n)")
     print(timing_table(haar_rows))
     print()
-    print(f"b. Jacobian spectrum: {ACTIVATION}, sigma_w={SIGMA_W}, sigma_b={SIGMA_B}, float64, eigh of J J^T")
+    print(
+        f"b. Jacobian spectrum: {ACTIVATION}, sigma_w={SIGMA_W}, sigma_b={SIGMA_B}, float64, eigh of J J^T"
+    )
     print(timing_table(jac_rows))
     print()
     print("c. Sanity (different random draws: should agree roughly, not exactly)")
@@ -413,4 +493,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(ARGS))
+    _args = parse_args()
+    reexec_with_thread_env(_args.threads)
+    sys.exit(main(_args))

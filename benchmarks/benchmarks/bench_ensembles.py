@@ -10,7 +10,7 @@ DTYPES = ["float64", "float32"]
 
 class HaarOrthogonal:
     params = (SIZES, DTYPES)
-    param_names = ["n", "dtype"]
+    param_names = ("n", "dtype")
     # n=4096 takes ~2 s per call on 2 cores; leave room for repeats and slow CI machines.
     timeout = 300
 
@@ -26,7 +26,7 @@ class HaarOrthogonal:
 
 class Gaussian:
     params = (SIZES, DTYPES)
-    param_names = ["n", "dtype"]
+    param_names = ("n", "dtype")
     timeout = 120
 
     def setup(self, n, dtype):

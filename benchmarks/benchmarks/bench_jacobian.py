@@ -36,7 +36,7 @@ def _spectrum(shape, dtype, weights):
 
 class JacobianSpectrum:
     params = (SHAPES, DTYPES, WEIGHTS)
-    param_names = ["shape", "dtype", "weights"]
+    param_names = ("shape", "dtype", "weights")
     # 2048x32 takes 10-15 s per call on 2 cores: one call per sample, few samples, and a
     # timeout that covers them with room to spare.
     number = 1
@@ -57,7 +57,7 @@ class JacobianSpectrumValues:
     answer (same seed, so it should only move when the draws or the algorithm change)."""
 
     params = (SHAPES, WEIGHTS)
-    param_names = ["shape", "weights"]
+    param_names = ("shape", "weights")
     timeout = 600
     unit = "mean eigenvalue of J J^T"
 
