@@ -35,17 +35,27 @@ ISOMETRY_HD void philox_mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t&
 }
 
 // The raw bijection: ten rounds, key bumped by the Weyl constants between rounds.
+ISOMETRY_HD void philox_round(Word4& ctr, std::uint32_t key0, std::uint32_t key1) {
+    std::uint32_t hi0, lo0, hi1, lo1;
+    philox_mulhilo(Philox4x32::kMul0, ctr.v[0], hi0, lo0);
+    philox_mulhilo(Philox4x32::kMul1, ctr.v[2], hi1, lo1);
+    ctr = Word4{{hi1 ^ ctr.v[1] ^ key0, lo1, hi0 ^ ctr.v[3] ^ key1, lo0}};
+}
+
 ISOMETRY_HD Word4 philox4x32_10(Word4 ctr, std::uint32_t key0, std::uint32_t key1) {
-    for (int round = 0; round < Philox4x32::kRounds; ++round) {
-        if (round > 0) {
-            key0 += Philox4x32::kWeyl0;
-            key1 += Philox4x32::kWeyl1;
-        }
-        std::uint32_t hi0, lo0, hi1, lo1;
-        philox_mulhilo(Philox4x32::kMul0, ctr.v[0], hi0, lo0);
-        philox_mulhilo(Philox4x32::kMul1, ctr.v[2], hi1, lo1);
-        ctr = Word4{{hi1 ^ ctr.v[1] ^ key0, lo1, hi0 ^ ctr.v[3] ^ key1, lo0}};
-    }
+    // Rounds spelled out: a loop here would make loops over blocks non-innermost and stop
+    // them from vectorising.
+    constexpr std::uint32_t w0 = Philox4x32::kWeyl0, w1 = Philox4x32::kWeyl1;
+    philox_round(ctr, key0, key1);
+    philox_round(ctr, key0 + 1 * w0, key1 + 1 * w1);
+    philox_round(ctr, key0 + 2 * w0, key1 + 2 * w1);
+    philox_round(ctr, key0 + 3 * w0, key1 + 3 * w1);
+    philox_round(ctr, key0 + 4 * w0, key1 + 4 * w1);
+    philox_round(ctr, key0 + 5 * w0, key1 + 5 * w1);
+    philox_round(ctr, key0 + 6 * w0, key1 + 6 * w1);
+    philox_round(ctr, key0 + 7 * w0, key1 + 7 * w1);
+    philox_round(ctr, key0 + 8 * w0, key1 + 8 * w1);
+    philox_round(ctr, key0 + 9 * w0, key1 + 9 * w1);
     return ctr;
 }
 
