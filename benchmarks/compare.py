@@ -374,8 +374,13 @@ def target_lines(rows: list[Timing], sizes: list[int], shape: tuple[int, int]) -
     for r in rows:
         if r.section == "jacobian" and r.implementation == "numpy script":
             width, depth = JACOBIAN_TARGET_SHAPE
+            # The target is for orthogonal weights, where the numpy script spends ~80%
+            # in QR; with Gaussian weights both sides are L GEMMs and the ratio is reported only.
             verdict = verdict_for(
-                r.ratio, JACOBIAN_TARGET, shape == JACOBIAN_TARGET_SHAPE, f"{width}x{depth}"
+                r.ratio,
+                JACOBIAN_TARGET,
+                shape == JACOBIAN_TARGET_SHAPE and r.case.endswith("orthogonal"),
+                f"{width}x{depth} orthogonal",
             )
             lines.append(
                 f"b. {r.case}: speed-up vs numpy script {r.ratio:.2f}x"
