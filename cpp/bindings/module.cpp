@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
     isometry::bindings::register_ensembles(m);
     isometry::bindings::register_meanfield(m);
     isometry::bindings::register_jacobian(m);
+    isometry::bindings::register_freeprob(m);
 }

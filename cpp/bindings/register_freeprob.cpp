@@ -1,0 +1,89 @@
+#include "bindings.hpp"
+
+#include "isometry/freeprob/density.hpp"
+#include "isometry/freeprob/moments.hpp"
+#include "isometry/meanfield/length_map.hpp"
+
+namespace isometry::bindings {
+namespace {
+
+freeprob::Weights parse_weights(const std::string& name) {
+    if (name == "orthogonal") return freeprob::Weights::orthogonal;
+    if (name == "gaussian") return freeprob::Weights::gaussian;
+    throw std::invalid_argument("weights must be one of 'orthogonal', 'gaussian'; got '" + name + "'");
+}
+
+// The law of D² at variance q; q = 0 means the q -> 0 limit D² = φ'(0)² = 1 (not for relu).
+freeprob::D2Law law_at(const std::string& activation, double q) {
+    const meanfield::Activation a = meanfield::parse_activation(activation);
+    if (q == 0.0) {
+        if (a == meanfield::Activation::relu) throw std::invalid_argument("relu has no q -> 0 limit of D^2");
+        return freeprob::D2Law{};  // Bernoulli(1)
+    }
+    return freeprob::d2_law(a, q);
+}
+
+freeprob::MlpMasterEquation equation(const std::string& activation, const std::string& weights,
+                                     long depth, double sigma_w, double q) {
+    return freeprob::MlpMasterEquation(law_at(activation, q), parse_weights(weights), depth, sigma_w);
+}
+
+}  // namespace
+
+void register_freeprob(py::module_& m) {
+    m.def(
+        "jacobian_moments",
+        [](const std::string& activation, const std::string& weights, long depth, double sigma_w,
+           double q, int order) {
+            if (order < 1) throw std::invalid_argument("order must be a positive integer");
+            const meanfield::Activation a = meanfield::parse_activation(activation);
+            std::vector<double> mu(static_cast<std::size_t>(order));
+            for (int k = 1; k <= order; ++k) {
+                mu[static_cast<std::size_t>(k - 1)] =
+                    q == 0.0 ? 1.0 : meanfield::derivative_moment(a, q, k);  // exact μ_k, not the discretised law
+            }
+            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+        },
+        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
+        py::arg("order"));
+    m.def(
+        "jacobian_density",
+        [](const std::string& activation, const std::string& weights, long depth, double sigma_w,
+           double q, std::vector<double> x, int points) {
+            const freeprob::MlpMasterEquation eq = equation(activation, weights, depth, sigma_w, q);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::jacobian_density(eq, std::move(x), points);
+            }
+            py::dict out;
+            out["x"] = py::array_t<double>(static_cast<py::ssize_t>(d.x.size()), d.x.data());
+            out["density"] = py::array_t<double>(static_cast<py::ssize_t>(d.density.size()), d.density.data());
+            py::list atom_list;
+            for (const auto& a : d.atoms) atom_list.append(py::make_tuple(a.location, a.mass));
+            out["atoms"] = atom_list;
+            out["support"] = py::make_tuple(d.support_lower, d.support_upper);
+            out["lower_edge_is_hard"] = d.lower_edge_is_hard;
+            out["lambda_max"] = d.lambda_max;
+            out["mass_below_grid"] = d.mass_below_grid;
+            out["iterations"] = d.iterations;
+            out["restarts"] = d.restarts;
+            out["max_residual"] = d.max_residual;
+            out["relative_epsilon"] = d.relative_epsilon;
+            return out;
+        },
+        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
+        py::arg("x"), py::arg("points"));
+    m.def(
+        "lambda_max",
+        [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q) {
+            const freeprob::MlpMasterEquation eq = equation(activation, weights, depth, sigma_w, q);
+            py::gil_scoped_release release;
+            double top = freeprob::upper_bulk_edge(eq);
+            for (const auto& a : freeprob::atoms(eq)) if (a.mass > 0.0) top = std::max(top, a.location);
+            return top;
+        },
+        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"));
+}
+
+}  // namespace isometry::bindings

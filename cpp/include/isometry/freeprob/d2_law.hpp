@@ -1,0 +1,38 @@
+#pragma once
+// The law of D² = φ'(h)², h ~ N(0, q), whose S-transform enters S_{JJᵀ} = S_{D²}^L S_{WᵀW}^L.
+//
+// Two representations:
+//   * Bernoulli(p) on {0, 1} (linear p = 1, relu p = 1/2, hard_tanh p = erf(1/√(2q))):
+//     M_{D²}(y) = p/(y - 1) (PSG18 Table 1);
+//   * smooth φ (tanh, erf): a discrete measure Σ_i w_i δ(d - d_i) from the trapezoidal rule in
+//     z (d is even in z, so z >= 0 with doubled weights), M_{D²}(y) = Σ_i w_i d_i/(y - d_i);
+//     accurate where y is farther from [0, 1] than the node spacing in d.
+// 1 + M_{D²}(y) = y E[1/(y - D²)] is evaluated in that form: no cancellation as M -> -1.
+#include <complex>
+#include <vector>
+
+#include "isometry/meanfield/activation.hpp"
+
+namespace isometry::freeprob {
+
+using complex = std::complex<double>;
+
+struct D2Law {
+    bool bernoulli = true;
+    double p = 1.0;                  // Bernoulli: P(D² = 1)
+    std::vector<double> values;      // smooth: atoms d_i of the discretised law
+    std::vector<double> weights;     // smooth: their weights (sum 1)
+
+    double moment(int k) const;      // μ_k = E[(D²)^k]
+    double zero_mass() const;        // P(D² = 0)
+    complex stieltjes_m(complex y) const;            // M_{D²}(y)
+    complex one_plus_stieltjes_m(complex y) const;   // 1 + M_{D²}(y), without cancellation
+    complex stieltjes_m_derivative(complex y) const; // dM_{D²}/dy
+    // Distance from y to the singular points of M_{D²} (the support of D², or {0, 1, 1-p}).
+    double singular_distance(complex y) const;
+};
+
+// The law at pre-activation variance q (> 0). `nodes_per_unit` sets the smooth discretisation.
+D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit = 48);
+
+}  // namespace isometry::freeprob

@@ -1,0 +1,48 @@
+#pragma once
+// The master equation of a deep network's J Jᵀ in the branch-free form of THEORY.md §3:
+// with M = zG(z) - 1 and y defined by M_{D²}(y) = M,
+//     z = ((1 + M)/M)^{1-L} · (y / S_{WᵀW}(M))^L,
+// S_{WᵀW}(M) = σ_w^{-2} (orthogonal) or σ_w^{-2}/(1 + M) (Gaussian). It is solved in log form,
+//     Φ(M) = (1-L)[Log(1+M) - Log M] + L[Log y - Log S_W(M)],   Φ(M) = Log z  (mod 2πi),
+// which stays well conditioned for L in the thousands (PSG18's polynomial form does not).
+// The unknown is y itself: M = M_{D²}(y) and 1 + M are explicit in y, so no inner inversion is
+// needed and the singular points (y -> 0 at an atom of D² at 0, M -> -1 at the pile-up of the
+// spectrum at 0) are resolved in relative precision.
+#include <complex>
+
+#include "isometry/freeprob/d2_law.hpp"
+
+namespace isometry::freeprob {
+
+enum class Weights { gaussian, orthogonal };
+
+struct LogInverse {
+    complex value;       // Φ = log z at this y
+    complex derivative;  // dΦ/dy
+    complex m;           // M = M_{D²}(y)
+    complex one_plus_m;  // 1 + M
+    double magnitude;    // Σ |terms| of Φ: its rounding error is about ε·magnitude
+};
+
+class MlpMasterEquation {
+public:
+    MlpMasterEquation(D2Law law, Weights weights, long depth, double sigma_w);
+
+    // Φ and dΦ/dy at y.
+    LogInverse log_inverse(complex y) const;
+
+    const D2Law& law() const { return law_; }
+    Weights weights() const { return weights_; }
+    long depth() const { return depth_; }
+    double sigma_w() const { return sigma_w_; }
+    // First moment m₁ = (σ_w² μ₁)^L, the large-|z| behaviour M ≈ m₁/z used to start solves.
+    double first_moment() const;
+
+private:
+    D2Law law_;
+    Weights weights_;
+    long depth_;
+    double sigma_w_;
+};
+
+}  // namespace isometry::freeprob

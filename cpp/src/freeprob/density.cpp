@@ -1,0 +1,177 @@
+#include "isometry/freeprob/density.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace isometry::freeprob {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kRelativeEpsilon = 1e-10;  // Im z = 1e-10·x: the density is resolved to 1e-10 relative
+
+// -Im G/π of the continuous part: the atoms' own terms mass/(z - location) are subtracted, so
+// their Lorentzian tails at Im z = ε never pass for density.
+double continuous_density(complex z, complex g, const std::vector<Atom>& atoms) {
+    const double size = std::abs(g);
+    for (const Atom& a : atoms) g -= a.mass / (z - a.location);
+    // Below 1e-9 of |G| the imaginary part is rounding left over from a subtracted pole.
+    return -g.imag() > 1e-9 * size ? -g.imag() / kPi : 0.0;
+}
+
+double density_at(const StieltjesSolver& solver, const std::vector<Atom>& atoms, double x) {
+    const complex z(x, kRelativeEpsilon * x);
+    const PointSolution s = solver.walk_down(x, z.imag());
+    return continuous_density(z, s.one_plus_m / z, atoms);
+}
+
+// z at the real critical points of z(y) (dΦ/dy = 0) for real y where z is real and positive:
+// the candidate spectral edges. Scanned on both sides of the singular points 0 and 1 (and
+// 1 - p for Bernoulli laws), logarithmically towards each of them.
+std::vector<double> critical_values(const MlpMasterEquation& eq) {
+    std::vector<double> breaks = {0.0, 1.0};
+    if (eq.law().bernoulli && eq.law().p < 1.0) breaks.push_back(1.0 - eq.law().p);
+    std::sort(breaks.begin(), breaks.end());
+    // Segments (a, b) between breaks, plus the two unbounded ends; u in [-35, 35] maps onto
+    // each by a logistic (finite) or exponential (unbounded) change of variable.
+    struct Segment { double a, b; };
+    std::vector<Segment> segments = {{-std::numeric_limits<double>::infinity(), breaks.front()}};
+    for (std::size_t i = 0; i + 1 < breaks.size(); ++i) segments.push_back({breaks[i], breaks[i + 1]});
+    segments.push_back({breaks.back(), std::numeric_limits<double>::infinity()});
+    if (!eq.law().bernoulli) segments = {segments.front(), segments.back()};  // y outside [0, 1]
+    std::vector<double> values;
+    for (const Segment& seg : segments) {
+        auto to_y = [&seg](double u) {
+            if (std::isinf(seg.a)) return seg.b - std::exp(u);
+            if (std::isinf(seg.b)) return seg.a + std::exp(u);
+            return seg.a + (seg.b - seg.a) / (1.0 + std::exp(-u));
+        };
+        auto slope = [&eq](double y) {
+            const LogInverse f = eq.log_inverse(complex(y, 0.0));
+            const bool real_z = std::fabs(f.value.imag()) < 1e-9 || std::fabs(std::fabs(f.value.imag()) - 2 * kPi) < 1e-9;
+            return real_z ? f.derivative.real() : std::numeric_limits<double>::quiet_NaN();
+        };
+        double u_prev = -35.0, d_prev = slope(to_y(u_prev));
+        for (int i = 1; i <= 700; ++i) {
+            const double u = -35.0 + 0.1 * i;
+            const double d = slope(to_y(u));
+            if (std::isfinite(d) && std::isfinite(d_prev) && (d > 0) != (d_prev > 0)) {
+                double lo = u_prev, hi = u, d_lo = d_prev;
+                for (int it = 0; it < 80; ++it) {
+                    const double mid = 0.5 * (lo + hi);
+                    const double d_mid = slope(to_y(mid));
+                    if ((d_mid > 0) == (d_lo > 0)) { lo = mid; d_lo = d_mid; } else { hi = mid; }
+                }
+                const LogInverse f = eq.log_inverse(complex(to_y(0.5 * (lo + hi)), 0.0));
+                const double z = std::exp(f.value.real());
+                if (std::isfinite(z) && z > 0.0 && std::fabs(std::remainder(f.value.imag(), 2 * kPi)) < 1e-9) {
+                    values.push_back(z);
+                }
+            }
+            u_prev = u;
+            d_prev = d;
+        }
+    }
+    std::sort(values.begin(), values.end());
+    return values;
+}
+
+bool has_mass_below(const std::vector<Atom>& atoms, double x) {
+    for (const Atom& a : atoms) if (a.location > 0.0 && a.location <= x && a.mass > 0.0) return true;
+    return false;
+}
+
+std::vector<double> default_grid(double lower, double upper, bool logarithmic, int points) {
+    // Cosine clustering puts points densely at both edges (square-root and pile-up behaviour).
+    std::vector<double> x(static_cast<std::size_t>(points));
+    for (int i = 0; i < points; ++i) {
+        const double t = (i + 0.5) / points;
+        const double u = 0.5 * (1.0 - std::cos(kPi * t));
+        x[static_cast<std::size_t>(i)] = logarithmic ? std::exp(std::log(lower) + (std::log(upper) - std::log(lower)) * u)
+                                                     : lower + (upper - lower) * u;
+    }
+    return x;
+}
+
+}  // namespace
+
+std::vector<Atom> atoms(const MlpMasterEquation& eq) {
+    std::vector<Atom> out;
+    const D2Law& law = eq.law();
+    if (!law.bernoulli) return out;
+    if (law.p < 1.0) out.push_back({0.0, 1.0 - law.p});
+    if (eq.weights() == Weights::orthogonal) {
+        const double mass = 1.0 - static_cast<double>(eq.depth()) * (1.0 - law.p);
+        if (mass > 0.0) out.push_back({std::pow(eq.sigma_w(), 2.0 * static_cast<double>(eq.depth())), mass});
+    }
+    return out;
+}
+
+double upper_bulk_edge(const MlpMasterEquation& eq) {
+    const std::vector<Atom> atom_list = atoms(eq);
+    double atom_mass = 0.0;
+    for (const Atom& a : atom_list) atom_mass += a.mass;
+    if (atom_mass >= 1.0 - 1e-15) return 0.0;  // all mass in atoms: no continuous part
+    const StieltjesSolver solver(eq);
+    const std::vector<double> candidates = critical_values(eq);
+    for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+        if (density_at(solver, atom_list, *it * (1.0 - 1e-7)) > 0.0) return *it;
+    }
+    throw std::runtime_error("jacobian_density: could not locate the upper edge of the spectrum");
+}
+
+Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int points) {
+    if (points < 2 && x.empty()) throw std::invalid_argument("points must be at least 2");
+    Density out;
+    out.atoms = atoms(eq);
+    out.relative_epsilon = kRelativeEpsilon;
+    const double upper = upper_bulk_edge(eq);
+    out.support_upper = upper;
+    out.lambda_max = upper;
+    for (const Atom& a : out.atoms) if (a.mass > 0.0) out.lambda_max = std::max(out.lambda_max, a.location);
+    const StieltjesSolver solver(eq);
+    const std::vector<Atom>& atom_list = out.atoms;
+    if (upper > 0.0) {
+        // Lower end: a hard edge (a critical value with density only above it), or the point
+        // below which the pile-up towards 0 holds less than ~1e-9 of the mass.
+        double lower = 0.0;
+        for (double c : critical_values(eq)) {
+            if (c >= upper) break;
+            if (density_at(solver, atom_list, c * (1.0 + 1e-7)) > 0.0 && density_at(solver, atom_list, c * (1.0 - 1e-7)) == 0.0 &&
+                !has_mass_below(out.atoms, c * (1.0 - 1e-7))) {
+                lower = c;
+                out.lower_edge_is_hard = true;
+            }
+        }
+        if (!out.lower_edge_is_hard) {
+            // ∫_0^x ρ ≈ x ρ(x)/(1 - a) for ρ ~ x^{-a}: stop once x ρ(x) < 1e-7, or at 1e-60 of
+            // the top for laws piling up like x^{-L/(L+1)}; the mass left below is estimated.
+            lower = upper * 1e-3;
+            while (lower > 1e-60 * upper && density_at(solver, atom_list, lower) * lower >= 1e-7) lower *= 1e-3;
+        }
+        out.support_lower = lower;
+        if (x.empty()) x = default_grid(lower, upper, upper / lower > 100.0, points);
+    } else if (x.empty()) {
+        x = default_grid(out.lambda_max * 0.5, out.lambda_max * 1.5, false, points);
+    }
+    const GridSolution grid = solver.solve_grid(x, kRelativeEpsilon);
+    out.x = x;
+    out.density.resize(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const complex z(x[i], grid.epsilon[i]);
+        out.density[i] = upper > 0.0 ? continuous_density(z, grid.g[i], out.atoms) : 0.0;
+    }
+    // Mass of the continuous part below the grid, from the local power law ρ ~ x^{-a} at the
+    // two lowest grid points (the density is integrable, a < 1).
+    if (upper > 0.0 && !out.lower_edge_is_hard && out.x.size() > 1 && out.density[0] > 0.0 && out.density[1] > 0.0) {
+        const double a = -std::log(out.density[1] / out.density[0]) / std::log(out.x[1] / out.x[0]);
+        if (a < 1.0) out.mass_below_grid = out.x[0] * out.density[0] / (1.0 - a);
+    }
+    out.iterations = grid.iterations;
+    out.restarts = grid.restarts;
+    out.max_residual = grid.max_residual;
+    return out;
+}
+
+}  // namespace isometry::freeprob
