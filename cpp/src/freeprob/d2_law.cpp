@@ -33,7 +33,7 @@ complex D2Law::stieltjes_m_derivative(complex y) const {
 }
 
 complex D2Law::one_plus_stieltjes_m(complex y) const {
-    if (bernoulli) return (y - 1.0 + p) / (y - 1.0);
+    if (bernoulli) return (y - (1.0 - p)) / (y - 1.0);  // not y - 1 + p: exact for p = 1
     complex sum = 0.0;
     for (std::size_t i = 0; i < values.size(); ++i) sum += weights[i] / (y - values[i]);
     return y * sum;

@@ -77,17 +77,23 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
     return values;
 }
 
+bool near_atom(const std::vector<Atom>& atoms, double x) {
+    for (const Atom& a : atoms) if (a.mass > 0.0 && std::fabs(x - a.location) <= 1e-6 * std::fabs(x)) return true;
+    return false;
+}
+
 bool has_mass_below(const std::vector<Atom>& atoms, double x) {
     for (const Atom& a : atoms) if (a.location > 0.0 && a.location <= x && a.mass > 0.0) return true;
     return false;
 }
 
 std::vector<double> default_grid(double lower, double upper, bool logarithmic, int points) {
-    // Cosine clustering puts points densely at both edges (square-root and pile-up behaviour).
+    // Linear grids (hard edges at both ends) cluster at both edges by a cosine map; log grids
+    // (a pile-up towards 0 spanning decades) cluster only at the square-root upper edge.
     std::vector<double> x(static_cast<std::size_t>(points));
     for (int i = 0; i < points; ++i) {
         const double t = (i + 0.5) / points;
-        const double u = 0.5 * (1.0 - std::cos(kPi * t));
+        const double u = logarithmic ? std::sin(0.5 * kPi * t) : 0.5 * (1.0 - std::cos(kPi * t));
         x[static_cast<std::size_t>(i)] = logarithmic ? std::exp(std::log(lower) + (std::log(upper) - std::log(lower)) * u)
                                                      : lower + (upper - lower) * u;
     }
@@ -116,6 +122,9 @@ double upper_bulk_edge(const MlpMasterEquation& eq) {
     const StieltjesSolver solver(eq);
     const std::vector<double> candidates = critical_values(eq);
     for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+        // z(y) also has a critical value at an atom's location (y -> 1 where M -> ∞); there the
+        // pole's rounding would pass for density, and an atom is no edge of the continuum.
+        if (near_atom(atom_list, *it)) continue;
         if (density_at(solver, atom_list, *it * (1.0 - 1e-7)) > 0.0) return *it;
     }
     throw std::runtime_error("jacobian_density: could not locate the upper edge of the spectrum");
@@ -138,6 +147,7 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
         double lower = 0.0;
         for (double c : critical_values(eq)) {
             if (c >= upper) break;
+            if (near_atom(atom_list, c)) continue;
             if (density_at(solver, atom_list, c * (1.0 + 1e-7)) > 0.0 && density_at(solver, atom_list, c * (1.0 - 1e-7)) == 0.0 &&
                 !has_mass_below(out.atoms, c * (1.0 - 1e-7))) {
                 lower = c;
@@ -145,10 +155,10 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
             }
         }
         if (!out.lower_edge_is_hard) {
-            // ∫_0^x ρ ≈ x ρ(x)/(1 - a) for ρ ~ x^{-a}: stop once x ρ(x) < 1e-7, or at 1e-60 of
+            // ∫_0^x ρ ≈ x ρ(x)/(1 - a) for ρ ~ x^{-a}: stop once x ρ(x) < 1e-6, or at 1e-60 of
             // the top for laws piling up like x^{-L/(L+1)}; the mass left below is estimated.
-            lower = upper * 1e-3;
-            while (lower > 1e-60 * upper && density_at(solver, atom_list, lower) * lower >= 1e-7) lower *= 1e-3;
+            lower = upper * 1e-2;
+            while (lower > 1e-60 * upper && density_at(solver, atom_list, lower) * lower >= 1e-6) lower *= 1e-2;
         }
         out.support_lower = lower;
         if (x.empty()) x = default_grid(lower, upper, upper / lower > 100.0, points);

@@ -32,11 +32,12 @@ PointSolution StieltjesSolver::newton(complex z, complex y, int max_iter) const 
         const complex r = wrapped(f.value - log_z);
         s.iterations = iter;
         s.residual = std::abs(r);
-        // Converged once the residual is at rounding level: that of evaluating Φ (ε times the
-        // size of its terms, which grow with L) or of y itself (|Φ'|·ε|y|; large near spectral
-        // edges, where two roots meet).
+        // Converged once the relative error of z is below 1e-11 or at rounding level: that of
+        // evaluating Φ (ε times the size of its terms, which grow with L) or of y itself
+        // (|Φ'|·ε|y|; large near spectral edges, where two roots meet).
         constexpr double kRounding = 64.0 * 2.2e-16;
-        const double attainable = kRounding * std::max({1.0, f.magnitude, std::abs(f.derivative) * std::abs(y)});
+        const double attainable =
+            std::max(1e-11, kRounding * std::max(f.magnitude, std::abs(f.derivative) * std::abs(y)));
         if (std::isfinite(s.residual) && s.residual <= attainable) {
             s.y = y;
             s.one_plus_m = f.one_plus_m;
@@ -45,8 +46,10 @@ PointSolution StieltjesSolver::newton(complex z, complex y, int max_iter) const 
         }
         if (iter == max_iter || !std::isfinite(s.residual)) break;
         complex step = r / f.derivative;
-        // Damped: a step may not carry y onto a singular point of M_{D²}.
-        const double limit = 0.5 * std::max(eq_.law().singular_distance(y), 1e-300);
+        // Damped: a step may not carry y onto a singular point of M_{D²} (for the discretised
+        // smooth laws allow 10% of |y|, or Newton crawls where y passes close to [0, 1]).
+        const double floor = eq_.law().bernoulli ? 1e-300 : 0.1 * std::abs(y);
+        const double limit = 0.5 * std::max(eq_.law().singular_distance(y), floor);
         if (std::abs(step) > limit) step *= limit / std::abs(step);
         y -= step;
     }
@@ -69,9 +72,9 @@ PointSolution StieltjesSolver::solve_physical(complex z, complex y) const {
 PointSolution StieltjesSolver::walk_down(double x, double eps) const {
     const double m1 = eq_.first_moment();
     // Start where M ≈ m₁/z really holds: far above the whole spectrum, whose top can exceed m₁
-    // by a factor ~ e·L (Bernoulli laws), not just above x.
-    const double top = 1e4 * std::max({std::fabs(x), m1, 1.0}) * std::sqrt(static_cast<double>(eq_.depth()));
-    constexpr int kSteps = 120;  // nominal geometric steps from top down to eps
+    // by a factor ~ e·L/p (Bernoulli laws), not just above x.
+    const double top = 100.0 * static_cast<double>(eq_.depth()) * std::max({std::fabs(x), m1, 1.0});
+    constexpr int kSteps = 80;  // nominal geometric steps from top down to eps
     const double ratio = std::pow(eps / top, 1.0 / kSteps);
     // Far above the spectrum M(z) ≈ m₁/z and M_{D²}(y) ≈ μ₁/y, so y ≈ μ₁ z/m₁.
     complex y = eq_.law().moment(1) * complex(x, top) / m1;

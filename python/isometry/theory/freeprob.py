@@ -1,0 +1,174 @@
+"""Free-probability spectra of J Jᵀ at large width (PSG17/PSG18).
+
+``S_{JJᵀ} = S_{D²}^L S_{WᵀW}^L`` with ``S_{WᵀW} = σ_w^{-2}`` (orthogonal) or
+``σ_w^{-2}/(1 + z)`` (Gaussian) and D² = φ'(h)², h ~ N(0, q*). Moments come from the S-transform
+as power series; the density from the master equation ``z = ((1+M)/M)^{1-L} (y/S_W(M))^L`` with
+``M_{D²}(y) = M = zG − 1``, solved by Newton on the physical branch (Im G < 0 for Im z > 0) and
+inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (THEORY.md §3; C++ in cpp/src/freeprob).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from isometry import _validation
+from isometry._core_loader import _core
+from isometry.theory.meanfield import q_star
+
+__all__ = ["JacobianDensity", "JacobianMoments", "jacobian_density", "jacobian_moments", "lambda_max"]
+
+
+def _fixed_point(activation: str, sigma_w: float, sigma_b: float) -> float:
+    """The q at which D² is drawn: q*, or 1 where the law of D² does not depend on q."""
+    if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
+        return 1.0  # D² is Bernoulli(1) or Bernoulli(1/2) at every q
+    try:
+        return q_star(activation, sigma_w, sigma_b)  # 0.0 in the ordered phase: D² -> φ'(0)² = 1
+    except ValueError as exc:
+        raise ValueError(f"{exc}; the free-probability spectrum needs a finite fixed point") from None
+
+
+def _check(activation: str, weights: str, depth: int, sigma_w: float, sigma_b: float) -> tuple[str, str, int, float, float]:
+    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
+    weights = _validation.choice("weights", weights, _validation.WEIGHTS)
+    depth = _validation.positive_int("depth", depth)
+    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
+    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
+    return activation, weights, depth, sigma_w, sigma_b
+
+
+@dataclass(frozen=True)
+class JacobianMoments:
+    """m_k = E[λ^k] of the limiting spectrum of J Jᵀ, k = 1..order."""
+
+    moments: np.ndarray
+    q_star: float
+
+    @property
+    def variance(self) -> float:
+        return float(self.moments[1] - self.moments[0] ** 2) if self.moments.size > 1 else float("nan")
+
+
+def jacobian_moments(
+    activation: str, weights: str, depth: int, sigma_w: float, sigma_b: float, order: int = 4
+) -> JacobianMoments:
+    """Moments m_1..m_order of the large-width spectrum of J Jᵀ at the fixed point q*.
+
+    Exact to rounding: μ_k = E[φ'(√q* z)^{2k}] in closed form or adaptive quadrature, then
+    series inversion of ψ, the product of S-transforms, and inversion back.
+    """
+    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+    order = _validation.positive_int("order", order)
+    q = _fixed_point(activation, sigma_w, sigma_b)
+    moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
+    return JacobianMoments(moments=moments, q_star=q)
+
+
+@dataclass(frozen=True)
+class JacobianDensity:
+    """The limiting spectral law of J Jᵀ: a density on ``x`` plus atoms.
+
+    ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
+    ``support`` the edges of the continuous part (the lower one is the grid start where the
+    density piles up towards 0; ``mass_below_grid`` estimates the mass below it from the local
+    power law); ``lambda_max`` the largest point of the spectrum.
+    """
+
+    x: np.ndarray
+    density: np.ndarray
+    atoms: list[tuple[float, float]]
+    support: tuple[float, float]
+    lambda_max: float
+    mass_below_grid: float
+    q_star: float
+    diagnostics: dict[str, Any] = field(compare=False)
+
+    def continuous_mass(self) -> float:
+        """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
+        return float(self._cumulative()[-1] + self.mass_below_grid)
+
+    def _cumulative(self) -> np.ndarray:
+        x, rho = self.x, self.density
+        if x.size < 2:
+            return np.zeros_like(x)
+        if x[0] > 0 and x[-1] / x[0] > 100:  # log grid: ∫ρ dx = ∫ xρ d(log x)
+            f, t = x * rho, np.log(x)
+        else:
+            f, t = rho, x
+        return np.concatenate([[0.0], np.cumsum(np.diff(t) * (f[1:] + f[:-1]) / 2)])
+
+    def cdf(self, t: np.ndarray | float) -> np.ndarray:
+        """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid)."""
+        t = np.asarray(t, dtype=float)
+        cumulative = self._cumulative() + self.mass_below_grid
+        inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
+        below_grid = np.where(t >= self.x[0], 0.0, self.mass_below_grid * np.clip(t / self.x[0], 0, 1))
+        out = np.where(t < self.x[0], below_grid, inside)
+        for location, mass in self.atoms:
+            out = out + mass * (t >= location)
+        return out
+
+    def moment(self, k: int) -> float:
+        """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
+        x, rho = self.x, self.density
+        if x[0] > 0 and x[-1] / x[0] > 100:
+            f, t = x ** (k + 1) * rho, np.log(x)
+        else:
+            f, t = x**k * rho, x
+        return float(np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2) + sum(m * loc**k for loc, m in self.atoms))
+
+
+def jacobian_density(
+    activation: str,
+    weights: str,
+    depth: int,
+    sigma_w: float,
+    sigma_b: float,
+    x: np.ndarray | None = None,
+    *,
+    points: int = 2000,
+) -> JacobianDensity:
+    """The large-width spectral density of J Jᵀ for a depth-L network at its fixed point q*.
+
+    With ``x=None`` a grid of ``points`` resolves the support: log-spaced when it spans decades
+    (pile-up of small singular values), clustered at the edges. Raises ``isometry.ConvergenceError``
+    with the point and residual if Newton fails — it never returns NaN.
+    """
+    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+    points = _validation.positive_int("points", points)
+    if points < 2:
+        raise ValueError(f"points must be at least 2, got {points}")
+    grid: list[float] = []
+    if x is not None:
+        arr = np.asarray(x, dtype=float).ravel()
+        if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise ValueError("x must be a non-empty array of finite positive numbers")
+        grid = arr.tolist()
+    q = _fixed_point(activation, sigma_w, sigma_b)
+    raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
+    return JacobianDensity(
+        x=np.asarray(raw["x"]),
+        density=np.asarray(raw["density"]),
+        atoms=[tuple(a) for a in raw["atoms"]],
+        support=tuple(raw["support"]),
+        lambda_max=float(raw["lambda_max"]),
+        mass_below_grid=float(raw["mass_below_grid"]),
+        q_star=q,
+        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+    )
+
+
+def lambda_max(
+    activation: str, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
+) -> np.ndarray:
+    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth."""
+    depth_list = np.atleast_1d(np.asarray(depths))
+    out = []
+    for depth in depth_list.tolist():
+        activation_, weights_, depth_, sigma_w_, sigma_b_ = _check(activation, weights, depth, sigma_w, sigma_b)
+        q = _fixed_point(activation_, sigma_w_, sigma_b_)
+        out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
+    return np.array(out)
