@@ -53,6 +53,16 @@ def _run_spectrum(args: argparse.Namespace) -> int:
         "q_last": float(result.q[-1]), "theory_q_last": float(trajectory[-1]),
         "seconds": result.seconds,
     }
+    density = None
+    if args.q0 is None:  # the theory describes networks started at the fixed point q*
+        from isometry.plotting_support import theory_density_or_none
+
+        density = theory_density_or_none(result)
+        if density is not None:
+            from isometry.plotting_support import resolution_floor
+
+            report["ks_theory_vs_monte_carlo"] = density.ks_distance(result.eigenvalues, resolution_floor(result))
+            report["theory_lambda_max"] = density.lambda_max
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -65,11 +75,14 @@ def _run_spectrum(args: argparse.Namespace) -> int:
         print(f"  max       {summary['max']:.6g}")
         print(f"  condition number σ_max/σ_min of J  {summary['condition_number']:.6g}")
         print(f"  q^L       {report['q_last']:.6g}   (mean field {report['theory_q_last']:.6g})")
+        if density is not None:
+            print(f"  λ_max     theory {density.lambda_max:.6g}; KS distance theory vs Monte Carlo "
+                  f"{report['ks_theory_vs_monte_carlo']:.4f}")
         print(f"  time      {result.seconds:.3f} s")
     if args.plot:
         from isometry.plotting import plot_spectrum
 
-        path = plot_spectrum(result, args.plot, theory_q=trajectory)
+        path = plot_spectrum(result, args.plot, theory_q=trajectory, theory=density)
         print(f"wrote {path}", file=sys.stderr)
     return 0
 

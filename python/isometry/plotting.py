@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from isometry.spectrum import JacobianSpectrum
+from isometry.plotting_support import resolution_floor
+from isometry.theory.freeprob import JacobianDensity
 
 __all__ = ["plot_spectrum"]
 
@@ -40,40 +42,62 @@ def _save_atomically(fig, path: Path) -> None:
 
 
 def plot_spectrum(
-    result: JacobianSpectrum, path: str | os.PathLike[str], theory_q: np.ndarray | None = None
+    result: JacobianSpectrum,
+    path: str | os.PathLike[str],
+    theory_q: np.ndarray | None = None,
+    theory: JacobianDensity | None = None,
 ) -> Path:
-    """Histogram of the eigenvalues of J Jᵀ (log-x when they span decades) and q^l per layer.
+    """Histogram of the eigenvalues of J Jᵀ beside the theory, and q^l per layer.
 
-    ``theory_q`` (the mean-field length-map trajectory) is drawn over the empirical q^l.
+    Log-x (fraction of eigenvalues per unit ln λ, against x·ρ(x)) when the spectrum spans
+    decades, else a density (against ρ(x)). ``theory`` overlays the free-probability density and
+    marks its atoms; ``theory_q`` (the mean-field length-map trajectory) is drawn over q^l.
     """
     plt = _pyplot()
     path = Path(path)
     ev = result.eigenvalues
-    # Eigenvalues below this are rounding noise of the eigensolver, shown as a count, not binned.
-    floor = float(ev[-1]) * (1e-30 if result.method == "svd" else 1e-13) * (1e8 if result.dtype == "float32" else 1.0)
+    # Eigenvalues below this are rounding noise of the eigensolver, counted, not binned.
+    floor = resolution_floor(result)
     resolved = ev[ev > floor]
+    n = ev.size
     fig, (ax_hist, ax_q) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.6, 1]})
     spans_decades = resolved.size > 1 and resolved[-1] / resolved[0] > 100
-    if spans_decades:
-        bins = np.geomspace(resolved[0], resolved[-1], 60)
-        ax_hist.set_xscale("log")
-    else:
-        bins = 60
-    ax_hist.hist(resolved, bins=bins, density=not spans_decades, color="tab:blue", alpha=0.75,
-                 label=f"Monte Carlo, N={result.width}")
+    if resolved.size:
+        if spans_decades:
+            bins = np.geomspace(resolved[0], resolved[-1] * (1 + 1e-12), 60)
+            counts, _ = np.histogram(resolved, bins)
+            ax_hist.stairs(counts / n / np.diff(np.log(bins)), bins, fill=True, alpha=0.6,
+                           label=f"Monte Carlo, N={result.width}")
+            ax_hist.set_xscale("log")
+        else:
+            lo = min(resolved[0], theory.support[0]) if theory is not None and theory.support[1] > 0 else resolved[0]
+            bins = np.linspace(lo, resolved[-1] * (1 + 1e-12), 60)
+            counts, _ = np.histogram(resolved, bins)
+            ax_hist.stairs(counts / n / np.diff(bins), bins, fill=True, alpha=0.6, label=f"Monte Carlo, N={result.width}")
+    if theory is not None and theory.support[1] > 0:
+        x = theory.x
+        y = x * theory.density if spans_decades else theory.density
+        keep = (x >= (resolved[0] if resolved.size else 0)) if spans_decades else np.ones_like(x, bool)
+        ax_hist.plot(x[keep], y[keep], "k-", lw=1.2, label="free-probability theory (N → ∞)")
+    if theory is not None:
+        for location, mass in theory.atoms:
+            if location > 0:
+                ax_hist.axvline(location, color="tab:red", lw=1, ls="--", label=f"atom at {location:.4g}, mass {mass:.3g}")
+            else:
+                measured = np.mean(ev <= floor)
+                ax_hist.plot([], [], " ", label=f"atom at 0: mass {mass:.3g} (Monte Carlo {measured:.3g})")
     unresolved = ev.size - resolved.size
-    if unresolved:
+    if unresolved and (theory is None or all(loc > 0 for loc, _ in theory.atoms)):
         ax_hist.plot([], [], " ", label=f"{unresolved} eigenvalues ≤ {floor:.1e} (not shown)")
     ax_hist.set_xlabel("eigenvalue λ of J Jᵀ")
-    ax_hist.set_ylabel("count per bin" if spans_decades else "density")
-    ax_hist.legend(loc="best", fontsize=8)
+    ax_hist.set_ylabel("fraction per unit ln λ" if spans_decades else "density")
+    ax_hist.legend(loc="best", fontsize=7)
     s = result.summary()
-    ax_hist.set_title(
-        f"{result.activation}, {result.weights}, L={result.depth}, σ_w={result.sigma_w:g}, "
-        f"σ_b={result.sigma_b:g}\nmean {s['mean']:.4g}, var {s['variance']:.4g}, "
-        f"max {s['max']:.4g}",
-        fontsize=9,
-    )
+    title = (f"{result.activation}, {result.weights}, L={result.depth}, σ_w={result.sigma_w:g}, "
+             f"σ_b={result.sigma_b:g}\nmean {s['mean']:.4g}, var {s['variance']:.4g}, max {s['max']:.4g}")
+    if theory is not None:
+        title += f"; KS(theory, MC) = {theory.ks_distance(ev, floor):.3f}"
+    ax_hist.set_title(title, fontsize=9)
     layers = np.arange(1, result.depth + 1)
     ax_q.plot(layers, result.q, "o", ms=3, label="Monte Carlo q^l = |h^l|²/N")
     if theory_q is not None:

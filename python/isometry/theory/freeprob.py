@@ -111,6 +111,21 @@ class JacobianDensity:
             out = out + mass * (t >= location)
         return out
 
+    def ks_distance(self, eigenvalues: np.ndarray, resolution: float = 0.0) -> float:
+        """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues.
+
+        Values below ``resolution`` (the solver's floor, e.g. ε·λ_max for eigh) count as zeros,
+        ties are handled, and a value within 1e-9 (relative) of an atom counts as on it.
+        """
+        ev = np.sort(np.asarray(eigenvalues, dtype=float))
+        ev = np.where(ev < resolution, 0.0, ev)
+        n = ev.size
+        after = np.searchsorted(ev, ev, side="right") / n
+        before = np.searchsorted(ev, ev, side="left") / n
+        theory_after = self.cdf(ev * (1 + 1e-9) + 1e-300)
+        theory_before = self.cdf(ev * (1 - 1e-9) - 1e-300)
+        return float(max(np.max(after - theory_after), np.max(theory_before - before)))
+
     def moment(self, k: int) -> float:
         """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
         x, rho = self.x, self.density
