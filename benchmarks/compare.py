@@ -341,6 +341,51 @@ def bench_jacobian(
     return rows, sanity
 
 
+# --------------------------------------------------------------------------------------------
+# d. Theory density (tanh, orthogonal, L = 128, q* = 0.1, 2000 points) vs the SciPy anchor
+
+DENSITY_TARGET_RATIO = 30.0
+DENSITY_TARGET_SECONDS = 0.1
+
+
+def bench_density(quick: bool, k: int) -> tuple[list[Timing], list[str]]:
+    from density_anchor import density_scipy
+
+    from isometry import theory
+
+    depth, q, points = (16, 0.1, 200) if quick else (128, 0.1, 2000)
+    mu1 = isometry._core.derivative_moment("tanh", q, 1)
+    sigma_w = 1.0 / np.sqrt(mu1)  # the critical point with this q*
+    sigma_b = float(np.sqrt(q - sigma_w**2 * isometry._core.second_moment("tanh", q)))
+    ours = theory.jacobian_density("tanh", "orthogonal", depth, sigma_w, sigma_b, points=points)
+    timed = race(
+        [
+            Contender("isometry.theory.jacobian_density",
+                      partial(theory.jacobian_density, "tanh", "orthogonal", depth, sigma_w, sigma_b, points=points), k),
+            Contender("scipy.optimize.root per point", partial(density_scipy, ours.x, depth, sigma_w, q), 1),
+        ]
+    )
+    case = f"L={depth} q*={q} {points} pts"
+    iso_best = timed["isometry.theory.jacobian_density"][1]
+    rows = [
+        Timing("density", case, name, first, best, kk, best / iso_best)
+        for name, kk in (("isometry.theory.jacobian_density", k), ("scipy.optimize.root per point", 1))
+        for first, best, _ in [timed[name]]
+    ]
+    anchor = timed["scipy.optimize.root per point"][2]
+    bulk = ours.density > 1e-3 * ours.density.max()
+    agreement = float(np.max(np.abs(anchor[bulk] - ours.density[bulk]) / ours.density[bulk]))
+    ratio = rows[1].ratio or 0.0
+    lines = [
+        f"d. {case}: isometry {iso_best * 1e3:.1f} ms (target < {DENSITY_TARGET_SECONDS * 1e3:.0f} ms: "
+        + ("n/a" if quick else "MET" if iso_best < DENSITY_TARGET_SECONDS else "NOT MET")
+        + f"), speed-up vs scipy anchor {ratio:.1f}x (target >= {DENSITY_TARGET_RATIO:g}x: "
+        + ("n/a" if quick else "MET" if ratio >= DENSITY_TARGET_RATIO else "NOT MET")
+        + f"); max relative difference of the densities in the bulk {agreement:.1e}",
+    ]
+    return rows, lines
+
+
 def spectrum_stats(eigenvalues: np.ndarray) -> dict[str, float]:
     mean = float(eigenvalues.mean())
     return {"mean": mean, "var/mean^2": float(eigenvalues.var()) / mean**2}
@@ -458,6 +503,7 @@ def main(args: argparse.Namespace) -> int:
     notes: list[str] = []
     haar_rows = bench_haar(args.sizes, args.k, args.seed, torch, notes)
     jac_rows, sanity = bench_jacobian(args.jacobian, args.k, args.k_script, args.seed, notes)
+    density_rows, density_lines = bench_density(args.quick, max(args.k, 5))
     load_end = os.getloadavg()
 
     print("a. Haar orthogonal sampling, float64 (n x n)")
@@ -471,7 +517,10 @@ def main(args: argparse.Namespace) -> int:
     print("c. Sanity (different random draws: should agree roughly, not exactly)")
     print(sanity_table(sanity))
     print()
-    targets = target_lines(haar_rows + jac_rows, args.sizes, args.jacobian)
+    print("d. Theory density: tanh, orthogonal, critical point with q*=0.1")
+    print(timing_table(density_rows))
+    print()
+    targets = target_lines(haar_rows + jac_rows, args.sizes, args.jacobian) + density_lines
     print("Targets")
     for line in targets:
         print("  " + line)
@@ -486,7 +535,7 @@ def main(args: argparse.Namespace) -> int:
             "threads": threads,
             "args": {k: v for k, v in vars(args).items() if k != "json"},
             "load_average": {"start": load_start, "end": load_end},
-            "timings": [asdict(r) for r in haar_rows + jac_rows],
+            "timings": [asdict(r) for r in haar_rows + jac_rows + density_rows],
             "sanity": sanity,
             "targets": targets,
             "notes": notes,

@@ -39,6 +39,33 @@ complex D2Law::one_plus_stieltjes_m(complex y) const {
     return y * sum;
 }
 
+void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) const {
+    if (bernoulli) {
+        const complex r = 1.0 / (y - 1.0);
+        m = p * r;
+        one_plus_m = (y - (1.0 - p)) * r;
+        dm = -p * r * r;
+        return;
+    }
+    // Σ w d/(y-d), y Σ w/(y-d), -Σ w d/(y-d)²: one complex reciprocal per node.
+    double m_re = 0, m_im = 0, s_re = 0, s_im = 0, d_re = 0, d_im = 0;
+    const double yr = y.real(), yi = y.imag();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double ar = yr - values[i], norm = ar * ar + yi * yi;
+        const double rr = ar / norm, ri = -yi / norm;  // 1/(y - d)
+        const double w = weights[i], wd = w * values[i];
+        s_re += w * rr;
+        s_im += w * ri;
+        m_re += wd * rr;
+        m_im += wd * ri;
+        d_re -= wd * (rr * rr - ri * ri);
+        d_im -= wd * (2.0 * rr * ri);
+    }
+    m = complex(m_re, m_im);
+    one_plus_m = y * complex(s_re, s_im);
+    dm = complex(d_re, d_im);
+}
+
 double D2Law::singular_distance(complex y) const {
     if (bernoulli) return std::min({std::abs(y), std::abs(y - 1.0), std::abs(y - (1.0 - p))});
     const double nearest_real = std::clamp(y.real(), 0.0, 1.0);  // the support lies in [0, 1]

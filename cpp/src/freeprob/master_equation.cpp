@@ -18,9 +18,8 @@ double MlpMasterEquation::first_moment() const {
 LogInverse MlpMasterEquation::log_inverse(complex y) const {
     LogInverse out;
     const double L = static_cast<double>(depth_);
-    out.m = law_.stieltjes_m(y);
-    out.one_plus_m = law_.one_plus_stieltjes_m(y);
-    const complex dm = law_.stieltjes_m_derivative(y);  // d(1 + M)/dy too
+    complex dm;  // dM/dy, which is d(1 + M)/dy too
+    law_.evaluate(y, out.m, out.one_plus_m, dm);
     // -L Log S_W = L log σ_w² [+ L Log(1 + M) for Gaussian weights].
     const double gaussian = weights_ == Weights::gaussian ? 1.0 : 0.0;
     const complex log_one_plus_m = std::log(out.one_plus_m), log_m = std::log(out.m);

@@ -24,6 +24,12 @@ bool StieltjesSolver::physical(complex z, complex one_plus_m) {
     return g.imag() <= 1e-9 * std::abs(g);
 }
 
+bool StieltjesSolver::inside_support(complex z, complex one_plus_m) {
+    const complex g = one_plus_m / z;
+    // Outside the support G is real up to the Poisson tail at height ε = Im z.
+    return -g.imag() > 1e3 * z.imag() * std::abs(g) / std::max(std::abs(z), 1e-300);
+}
+
 PointSolution StieltjesSolver::newton(complex z, complex y, int max_iter) const {
     PointSolution s;
     const complex log_z = std::log(z);
@@ -121,6 +127,7 @@ GridSolution StieltjesSolver::solve_grid(const std::vector<double>& x, double re
         const std::size_t begin = n * c / chunks, end = n * (c + 1) / chunks;
         try {
             complex y = 0.0;
+            bool previous_inside = false;  // was the previous point inside the support?
             for (std::size_t k = begin; k < end; ++k) {
                 const std::size_t i = order[k];
                 const double eps = std::max(relative_eps * std::fabs(x[i]), 1e-300);
@@ -130,7 +137,10 @@ GridSolution StieltjesSolver::solve_grid(const std::vector<double>& x, double re
                     s = solve_physical(z, y);
                     iterations += s.iterations;
                 }
-                if (k == begin || !s.converged || !physical(z, s.one_plus_m)) {
+                // Continuation can slide onto a real root inside the bulk (density 0) or off it
+                // outside: whenever the point enters or leaves the support, confirm by a walk.
+                const bool crossed = k > begin && s.converged && inside_support(z, s.one_plus_m) != previous_inside;
+                if (k == begin || crossed || !s.converged || !physical(z, s.one_plus_m)) {
                     if (k > begin) ++restarts;
                     s = walk_down(x[i], eps);
                     iterations += s.iterations;
@@ -139,6 +149,7 @@ GridSolution StieltjesSolver::solve_grid(const std::vector<double>& x, double re
                 }
                 max_residual = std::max(max_residual, s.residual);
                 y = s.y;
+                previous_inside = inside_support(z, s.one_plus_m);
                 out.g[i] = s.one_plus_m / z;
                 out.epsilon[i] = eps;
             }

@@ -28,11 +28,13 @@ struct D2Law {
     complex stieltjes_m(complex y) const;            // M_{D²}(y)
     complex one_plus_stieltjes_m(complex y) const;   // 1 + M_{D²}(y), without cancellation
     complex stieltjes_m_derivative(complex y) const; // dM_{D²}/dy
+    // M, 1 + M and dM/dy in one pass over the law (the hot loop of the density solver).
+    void evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) const;
     // Distance from y to the singular points of M_{D²} (the support of D², or {0, 1, 1-p}).
     double singular_distance(complex y) const;
 };
 
 // The law at pre-activation variance q (> 0). `nodes_per_unit` sets the smooth discretisation.
-D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit = 48);
+D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit = 96);
 
 }  // namespace isometry::freeprob

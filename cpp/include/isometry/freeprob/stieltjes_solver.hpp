@@ -41,6 +41,7 @@ public:
     GridSolution solve_grid(const std::vector<double>& x, double relative_eps) const;
 
     static bool physical(complex z, complex one_plus_m);
+    static bool inside_support(complex z, complex one_plus_m);
 
 private:
     const MlpMasterEquation& eq_;
