@@ -87,6 +87,58 @@ def _run_spectrum(args: argparse.Namespace) -> int:
     return 0
 
 
+def _theory_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("theory", help="large-width theory of J Jᵀ: fixed point, χ₁, moments, λ_max, density")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="tanh")
+    p.add_argument("--weights", choices=WEIGHTS, default="orthogonal")
+    p.add_argument("--depth", type=int, default=64)
+    p.add_argument("--q-star", type=float, default=None, help="pick (σ_w, σ_b) on the critical line with this q*")
+    p.add_argument("--sigma-w", type=float, default=None)
+    p.add_argument("--sigma-b", type=float, default=None)
+    p.add_argument("--order", type=int, default=4, help="number of moments to print")
+    p.add_argument("--points", type=int, default=2000)
+    p.add_argument("--output", default="jacobian_density.csv", help="where to save the density (CSV)")
+    p.add_argument("--plot", metavar="PNG", default=None)
+
+
+def _run_theory(args: argparse.Namespace) -> int:
+    from isometry import theory
+    from isometry._files import write_text_atomically
+
+    if args.q_star is not None:
+        if args.sigma_w is not None or args.sigma_b is not None:
+            raise ValueError("give either --q-star or --sigma-w/--sigma-b, not both")
+        sigma_w, sigma_b = theory.critical_point(args.activation, args.q_star)
+    else:
+        if args.sigma_w is None:
+            raise ValueError("give --q-star, or --sigma-w (and optionally --sigma-b)")
+        sigma_w, sigma_b = args.sigma_w, args.sigma_b or 0.0
+    moments = theory.jacobian_moments(args.activation, args.weights, args.depth, sigma_w, sigma_b, order=args.order)
+    density = theory.jacobian_density(args.activation, args.weights, args.depth, sigma_w, sigma_b, points=args.points)
+    chi = theory.chi1(args.activation, sigma_w, sigma_b)
+    print(f"{args.activation}, {args.weights} weights, depth {args.depth}")
+    print(f"  q*        {moments.q_star:.10g}")
+    print(f"  sigma_w   {sigma_w:.10g}   (σ_w² = {sigma_w**2:.10g})")
+    print(f"  sigma_b   {sigma_b:.10g}   (σ_b² = {sigma_b**2:.10g})")
+    print(f"  chi1      {chi:.10g}")
+    for k, m in enumerate(moments.moments, start=1):
+        print(f"  m{k}        {m:.10g}")
+    print(f"  variance  {moments.variance:.10g}")
+    print(f"  lambda_max {density.lambda_max:.10g}   support of the continuum {density.support[0]:.4g} .. {density.support[1]:.10g}")
+    for location, mass in density.atoms:
+        print(f"  atom      at {location:.10g}, mass {mass:.10g}")
+    lines = ["x,density"] + [f"{x:.17g},{r:.17g}" for x, r in zip(density.x, density.density)]
+    write_text_atomically(args.output, "\n".join(lines) + "\n")
+    print(f"wrote {args.output} ({density.x.size} points; atoms are listed above, not in the file)", file=sys.stderr)
+    if args.plot:
+        from isometry.plotting import plot_density
+
+        plot_density(density, args.plot, title=f"{args.activation}, {args.weights}, L={args.depth}, "
+                     f"σ_w={sigma_w:.4g}, σ_b={sigma_b:.4g}, q*={moments.q_star:.4g}")
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
 def _run_info(args: argparse.Namespace) -> int:
     from isometry import build_info
 
@@ -98,13 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="isometry", description="Dynamical isometry of deep networks")
     sub = parser.add_subparsers(dest="command", required=True)
     _spectrum_parser(sub)
+    _theory_parser(sub)
     sub.add_parser("info", help="what this build was compiled with")
     args = parser.parse_args(argv)
     try:
         if args.command == "spectrum":
             return _run_spectrum(args)
+        if args.command == "theory":
+            return _run_theory(args)
         return _run_info(args)
-    except (ValueError, TypeError, MemoryError) as exc:
+    except (ValueError, TypeError, MemoryError, RuntimeError) as exc:
         print(f"isometry {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

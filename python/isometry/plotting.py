@@ -110,3 +110,29 @@ def plot_spectrum(
     _save_atomically(fig, path)
     plt.close(fig)
     return path
+
+
+def plot_density(density: JacobianDensity, path: str | os.PathLike[str], title: str = "") -> Path:
+    """The limiting density of J Jᵀ (log-x, as x·ρ(x), when its support spans decades) and atoms."""
+    plt = _pyplot()
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    x = density.x
+    log_axis = x[0] > 0 and x[-1] / x[0] > 100
+    if density.support[1] > 0:
+        ax.plot(x, x * density.density if log_axis else density.density, "k-", lw=1.2, label="continuous part")
+    for location, mass in density.atoms:
+        if location > 0:
+            ax.axvline(location, color="tab:red", ls="--", lw=1, label=f"atom at {location:.4g}, mass {mass:.3g}")
+        else:
+            ax.plot([], [], " ", label=f"atom at 0, mass {mass:.3g}")
+    if log_axis:
+        ax.set_xscale("log")
+    ax.set_xlabel("eigenvalue λ of J Jᵀ")
+    ax.set_ylabel("λ ρ(λ) (per unit ln λ)" if log_axis else "ρ(λ)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save_atomically(fig, path)
+    plt.close(fig)
+    return path
