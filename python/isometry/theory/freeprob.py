@@ -100,12 +100,22 @@ class JacobianDensity:
             f, t = rho, x
         return np.concatenate([[0.0], np.cumsum(np.diff(t) * (f[1:] + f[:-1]) / 2)])
 
+    def _tail_exponent(self) -> float:
+        rho, x = self.density, self.x
+        if x.size < 2 or rho[0] <= 0 or rho[1] <= 0 or x[0] <= 0:
+            return 0.0
+        return float(-np.log(rho[1] / rho[0]) / np.log(x[1] / x[0]))
+
     def cdf(self, t: np.ndarray | float) -> np.ndarray:
         """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid)."""
         t = np.asarray(t, dtype=float)
         cumulative = self._cumulative() + self.mass_below_grid
         inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
-        below_grid = np.where(t >= self.x[0], 0.0, self.mass_below_grid * np.clip(t / self.x[0], 0, 1))
+        # Below the grid the density follows the power law ρ ~ x^{-a} of its first two points,
+        # so the mass below t is mass_below_grid · (t/x₀)^{1-a}.
+        a = self._tail_exponent()
+        ratio = np.clip(t / self.x[0], 0.0, 1.0)
+        below_grid = self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
         out = np.where(t < self.x[0], below_grid, inside)
         for location, mass in self.atoms:
             out = out + mass * (t >= location)
@@ -114,16 +124,19 @@ class JacobianDensity:
     def ks_distance(self, eigenvalues: np.ndarray, resolution: float = 0.0) -> float:
         """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues.
 
-        Values below ``resolution`` (the solver's floor, e.g. ε·λ_max for eigh) count as zeros,
-        ties are handled, and a value within 1e-9 (relative) of an atom counts as on it.
+        Values below ``resolution`` (the eigensolver's floor, e.g. ~ε·λ_max for eigh) are only
+        known to lie below it and are compared there; ties are handled, and a value within 1e-9
+        (relative) of an atom counts as on it.
         """
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
-        ev = np.where(ev < resolution, 0.0, ev)
+        unresolved = ev <= resolution
+        ev = np.where(unresolved, resolution, ev)
         n = ev.size
         after = np.searchsorted(ev, ev, side="right") / n
         before = np.searchsorted(ev, ev, side="left") / n
         theory_after = self.cdf(ev * (1 + 1e-9) + 1e-300)
-        theory_before = self.cdf(ev * (1 - 1e-9) - 1e-300)
+        # An unresolved value lies anywhere in [0, resolution]: below it the bound is cdf(0⁻) = 0.
+        theory_before = np.where(unresolved, 0.0, self.cdf(ev * (1 - 1e-9) - 1e-300))
         return float(max(np.max(after - theory_after), np.max(theory_before - before)))
 
     def moment(self, k: int) -> float:
