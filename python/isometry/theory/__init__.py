@@ -1,14 +1,30 @@
-"""Large-width theory: mean-field signal propagation (PSG18 §2.2, Poole et al. 2016) and the
-closed-form spectrum moments used beside Monte Carlo runs."""
+"""Large-width theory: mean-field signal propagation (PSG18 §2.2, Poole et al. 2016, Schoenholz et
+al. 2017) and the closed-form spectrum moments used beside Monte Carlo runs.
 
+Every function that takes an activation accepts a built-in name ('linear', 'tanh',
+'hard_tanh', 'relu', 'erf') or a user-defined :class:`Activation`."""
+
+from isometry.theory.activation import Activation
+from isometry.theory.correlation import DepthScales, c_star, correlation_map, depth_scales
+from isometry.theory.criticality import critical_point, edge_of_chaos
 from isometry.theory.meanfield import chi1, derivative_moments, length_map, q_star
+from isometry.theory.phase_diagram import PhaseDiagram, phase_diagram
 from isometry.theory.predictions import length_trajectory, spectrum_mean_and_normalized_variance
 
 __all__ = [
+    "Activation",
+    "DepthScales",
+    "PhaseDiagram",
+    "c_star",
     "chi1",
+    "correlation_map",
+    "critical_point",
+    "depth_scales",
     "derivative_moments",
+    "edge_of_chaos",
     "length_map",
     "length_trajectory",
+    "phase_diagram",
     "q_star",
     "spectrum_mean_and_normalized_variance",
 ]
