@@ -9,10 +9,11 @@ on the calling thread only.
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,7 @@ class Activation:
         if not isinstance(kinks, Iterable):
             raise TypeError(f"kinks must be a sequence of real numbers, got {kinks!r}")
         values = sorted(_validation.real(f"kinks[{i}]", k) for i, k in enumerate(kinks))
-        for a, b in zip(values, values[1:]):
+        for a, b in itertools.pairwise(values):
             if a == b:
                 raise ValueError(f"kinks must be distinct, got {a} twice")
         object.__setattr__(self, "kinks", tuple(values))
@@ -115,7 +116,7 @@ class Activation:
 
 
 #: What the mean-field functions accept as an activation.
-ActivationLike = Union[str, Activation]
+ActivationLike = str | Activation
 
 
 def core_activation(activation: object) -> Any:
