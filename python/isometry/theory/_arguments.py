@@ -25,7 +25,8 @@ def where(activation: ActivationLike, **params: float) -> str:
 
 
 def raise_without_fixed_point(kind: str, activation: ActivationLike, sigma_w: float, sigma_b: float) -> None:
-    """ValueError explaining why there is no unique finite q* (kind from ``_core.q_star``)."""
+    """Raise the ValueError that explains a missing q* for kinds 'scale_invariant' and 'divergent'
+    (from ``_core.q_star``); return for 'positive' and 'zero'."""
     at = where(activation, sigma_w=sigma_w, sigma_b=sigma_b)
     if kind == "scale_invariant":
         raise ValueError(f"every q is a fixed point of the length map at {at}; q* is not unique")
