@@ -27,6 +27,9 @@ for weights in ("orthogonal", "gaussian"):
     r = isometry.jacobian_spectrum(160, 5, activation="tanh", weights=weights, sigma_w=1.2, sigma_b=0.1, seed=7)
     arrays[weights + "_eigenvalues"] = r.eigenvalues
     arrays[weights + "_q"] = r.q
+# Mean-field phase diagram: OpenMP over grid points.
+d = isometry.theory.phase_diagram("tanh", np.linspace(0.8, 2.5, 6), np.linspace(0.0, 1.0, 5))
+arrays["phase_q_star"], arrays["phase_c_star"], arrays["phase_xi_c"] = d.q_star, d.c_star, d.xi_c
 np.savez(sys.argv[1], **arrays)
 """
 

@@ -64,6 +64,43 @@ double derivative_moment(Activation a, double q, int k) {
     throw std::logic_error("derivative_moment: unknown activation");
 }
 
+double derivative_moment_small_q(Activation a, int k) {
+    if (k < 1) throw std::invalid_argument("derivative_moment_small_q: k must be >= 1");
+    return a == Activation::relu ? 0.5 : 1.0;
+}
+
+double second_moment_slope(Activation a, double q) {
+    require_positive_q(q, "second_moment_slope");
+    switch (a) {
+        case Activation::linear: return 1.0;
+        case Activation::relu: return 0.5;
+        case Activation::hard_tanh: {
+            // E[z² 1(|z| < 1/√q)] = erf(s) - (2s/√π) e^{-s²}, s = 1/√(2q). For small s (large q)
+            // the two terms cancel to O(s³): sum the series (2/√π) Σ_{n>=1} (-1)^{n+1} 2n s^{2n+1} / (n! (2n+1)).
+            const double s = 1.0 / std::sqrt(2.0 * q);
+            if (s > 0.5) return std::erf(s) - 2.0 * s / std::sqrt(kPi) * std::exp(-s * s);
+            double sum = 0.0, power = s;  // power = (-1)^{n+1} s^{2n+1} / n!
+            for (int n = 1; n < 30; ++n) {
+                power *= (n == 1 ? 1.0 : -1.0) * s * s / n;
+                const double term = power * 2.0 * n / (2.0 * n + 1.0);
+                sum += term;
+                if (std::fabs(term) < 1e-17 * std::fabs(sum)) break;
+            }
+            return 2.0 / std::sqrt(kPi) * sum;
+        }
+        case Activation::erf: {
+            // d/dq (2/π) asin(t/(1+t)), t = πq/2
+            const double t = 0.5 * kPi * q;
+            return 1.0 / ((1.0 + t) * std::sqrt(1.0 + 2.0 * t));
+        }
+        case Activation::tanh:
+            // E[φ(h) φ'(h) h] / q with h = √q z: the integrand is smooth and non-negative.
+            return smooth_expectation(
+                       [](double h) { const double t = std::tanh(h); return t * (1.0 - t * t) * h; }, q) / q;
+    }
+    throw std::logic_error("second_moment_slope: unknown activation");
+}
+
 double length_map(Activation a, double q, double sigma_w, double sigma_b) {
     return sigma_w * sigma_w * second_moment(a, q) + sigma_b * sigma_b;
 }

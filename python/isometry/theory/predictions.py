@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from isometry import _validation
+from isometry.theory.activation import ActivationLike
 from isometry.theory.meanfield import derivative_moments, length_map
 
 __all__ = ["length_trajectory", "spectrum_mean_and_normalized_variance"]
 
 
-def length_trajectory(activation: str, sigma_w: float, sigma_b: float, q0: float, depth: int) -> np.ndarray:
+def length_trajectory(activation: ActivationLike, sigma_w: float, sigma_b: float, q0: float, depth: int) -> np.ndarray:
     """``[q^1, ..., q^depth]`` from the length map started at q^1 = q0."""
     depth = _validation.positive_int("depth", depth)
     q = [float(q0)]
@@ -26,7 +27,7 @@ def length_trajectory(activation: str, sigma_w: float, sigma_b: float, q0: float
 
 
 def spectrum_mean_and_normalized_variance(
-    activation: str, weights: str, depth: int, sigma_w: float, q: float
+    activation: ActivationLike, weights: str, depth: int, sigma_w: float, q: float
 ) -> tuple[float, float]:
     """(m₁, m₂/m₁² − 1) of the J Jᵀ spectrum when every layer sits at variance q."""
     weights = _validation.choice("weights", weights, _validation.WEIGHTS)

@@ -13,6 +13,14 @@ double second_moment(Activation a, double q);
 // μ_k = E_z[φ'(√q z)^{2k}], k >= 1.
 double derivative_moment(Activation a, double q, int k);
 
+// The q → 0⁺ limit of μ_k: φ'(0)^{2k} = 1, except relu (1/2: half the mass on each side of
+// the kink).
+double derivative_moment_small_q(Activation a, int k);
+
+// d/dq E_z[φ(√q z)²] = E_z[φ(√q z) φ'(√q z) z] / √q (from φ and φ' only; by Stein's lemma also
+// μ₁ + E[φ φ'']). σ_w² times this is the slope of the length map, whose log sets ξ_q.
+double second_moment_slope(Activation a, double q);
+
 // One step of the length map.
 double length_map(Activation a, double q, double sigma_w, double sigma_b);
 

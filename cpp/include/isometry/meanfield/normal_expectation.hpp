@@ -21,37 +21,57 @@ struct Expectation {
     int points;
 };
 
-template <typename F>
-Expectation normal_expectation(F&& f, double q, double rtol = 1e-14) {
+// E_z[g(z)] by the trapezoidal rule on |z| <= 9.5 for g analytic in the strip
+// |Im z| < π / (2 rate) (rate = √q for g(z) = f(√q z) with f like tanh). Starts at step
+// 0.5 / max(1, rate) and halves until two successive estimates differ by at most
+// max(atol, rtol |estimate|). `even`: g(-z) = g(z), so only z >= 0 is evaluated.
+// Throws ConvergenceError (with the last estimate and difference) after 14 halvings.
+template <typename G>
+Expectation trapezoid_normal_expectation(G&& g, double rate, double rtol, double atol, bool even = false) {
     constexpr double kHalfWidth = 9.5;
     constexpr double kInvSqrtTwoPi = 0.39894228040143267794;
-    const double root_q = std::sqrt(q);
-    auto g = [&](double z) { return f(root_q * z) * std::exp(-0.5 * z * z) * kInvSqrtTwoPi; };
-    double step = 0.5 / std::max(1.0, root_q);
+    auto weighted = [&](double z) { return g(z) * std::exp(-0.5 * z * z) * kInvSqrtTwoPi; };
+    // The sum over ±z, or twice the value at z for an even integrand.
+    auto pair = [&](double z) { return even ? 2.0 * weighted(z) : weighted(z) + weighted(-z); };
+    double step = 0.5 / std::max(1.0, rate);
     long half_points = static_cast<long>(std::ceil(kHalfWidth / step));
-    double sum = g(0.0);
-    for (long k = 1; k <= half_points; ++k) sum += g(k * step) + g(-k * step);
+    double sum = weighted(0.0);
+    for (long k = 1; k <= half_points; ++k) sum += pair(k * step);
     double estimate = sum * step;
-    int points = static_cast<int>(2 * half_points + 1);
+    int points = static_cast<int>((even ? 1 : 2) * half_points + 1);
+    double error = 0.0;
     for (int halving = 0; halving < 14; ++halving) {
         // The new points are the odd multiples of step/2.
         double odd = 0.0;
-        for (long k = 0; k < half_points; ++k) {
-            const double z = (k + 0.5) * step;
-            odd += g(z) + g(-z);
-        }
-        points += static_cast<int>(2 * half_points);
+        for (long k = 0; k < half_points; ++k) odd += pair((k + 0.5) * step);
+        points += static_cast<int>((even ? 1 : 2) * half_points);
         sum += odd;
         step *= 0.5;
         half_points *= 2;
         const double refined = sum * step;
-        const double error = std::fabs(refined - estimate);
+        error = std::fabs(refined - estimate);
         estimate = refined;
-        if (error <= rtol * std::fabs(refined) || error < 1e-300) return Expectation{refined, error, points};
+        if (error <= std::max(atol, rtol * std::fabs(refined)) || error < 1e-300) {
+            return Expectation{refined, error, points};
+        }
     }
     std::ostringstream msg;
-    msg << "normal_expectation: no convergence at q = " << q << " (estimate " << estimate << ")";
+    msg << "trapezoidal rule: no convergence after 14 halvings (estimate " << estimate << ", last difference "
+        << error << ")";
     throw ConvergenceError(msg.str());
+}
+
+// E_z[f(√q z)] for f analytic in the strip |Im h| < π/2 (tanh), relative accuracy rtol.
+template <typename F>
+Expectation normal_expectation(F&& f, double q, double rtol = 1e-14) {
+    const double root_q = std::sqrt(q);
+    try {
+        return trapezoid_normal_expectation([&](double z) { return f(root_q * z); }, root_q, rtol, 0.0);
+    } catch (const ConvergenceError& error) {
+        std::ostringstream msg;
+        msg << "normal_expectation: no convergence at q = " << q << ": " << error.what();
+        throw ConvergenceError(msg.str());
+    }
 }
 
 }  // namespace isometry::meanfield

@@ -1,0 +1,108 @@
+"""Propagation of the correlation of two inputs, its fixed point c* and the depth scales.
+
+The correlation map (Poole et al. 2016; Schoenholz et al. 2017; THEORY.md §2) of two inputs
+propagated at the same length q:
+
+    c ↦ (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q^{l+1},  u₁ = √q z₁,  u₂ = √q (c z₁ + √(1−c²) z₂),
+
+with q^{l+1} = σ_w² E[φ(u₁)²] + σ_b², which is q* at the fixed point. Closed forms for linear,
+relu (arc-cosine kernel) and erf; a quadrature over z₁ of a closed-form inner expectation for
+hard_tanh; nested trapezoidal rules for tanh; nested piecewise Gauss–Kronrod for a custom
+:class:`~isometry.theory.Activation`.
+
+Depth scales: perturbations decay like e^{-l/ξ},
+``ξ_q = −1/log|σ_w² d/dq E[φ(√q z)²]|`` at q* (the slope computed from φ and φ' only, as
+``E[φ(√q z)φ'(√q z) z]/√q``) and ``ξ_c = −1/log|σ_w² E[φ'(u₁)φ'(u₂)]|`` at c = c*
+(= −1/log χ₁ when c* = 1).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from isometry import _validation
+from isometry._core_loader import _core
+from isometry.theory import _arguments
+from isometry.theory.activation import ActivationLike, is_homogeneous
+
+__all__ = ["DepthScales", "c_star", "correlation_map", "depth_scales"]
+
+
+class DepthScales(NamedTuple):
+    """Depth scales of the length (ξ_q) and correlation (ξ_c) perturbations, in layers."""
+
+    xi_q: float
+    xi_c: float
+
+
+def correlation_map(
+    activation: ActivationLike, c: float, sigma_w: float, sigma_b: float, q: float | None = None
+) -> float:
+    """One step of the correlation map at input correlation ``c`` in [-1, 1].
+
+    ``q``: the length both inputs are propagated at; by default q*. Where q* = 0 (ordered phase
+    without bias) the map at q* is undefined: pass ``q``. For linear and relu the map does not
+    depend on q, so at their scale-invariant points (every q a fixed point) q = 1 is used.
+    """
+    core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
+    c = _validation.real("c", c)
+    if not -1.0 <= c <= 1.0:
+        raise ValueError(f"c must be in [-1, 1], got {c}")
+    if q is None:
+        q = _fixed_point_length(activation, core, sigma_w, sigma_b)
+    else:
+        q = _validation.real("q", q, positive=True)
+    with _arguments.at_point(activation, c=c, sigma_w=sigma_w, sigma_b=sigma_b, q=q):
+        return float(_core.correlation_map(core, q, c, sigma_w, sigma_b))
+
+
+def c_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
+    """The stable fixed point c* of the correlation map at q*.
+
+    c* = 1 in the ordered phase and at criticality (χ₁ ≤ 1), including q* = 0. In the chaotic
+    phase (χ₁ > 1) c* is the other fixed point, which lies in [0, 1): E[φ(u₁)φ(u₂)] is a power
+    series in c with non-negative coefficients, so on [0, 1] the map is increasing and convex
+    with f(1) = 1 and f(0) ≥ 0, and crosses the diagonal exactly once below 1 (found by Brent's
+    method). ``ValueError`` where the length map diverges.
+    """
+    return _mean_field_point(activation, sigma_w, sigma_b)["c_star"]
+
+
+def depth_scales(activation: ActivationLike, sigma_w: float, sigma_b: float) -> DepthScales:
+    """``DepthScales(xi_q, xi_c)`` at the fixed point (q*, c*).
+
+    ξ = ``math.inf`` where the slope of the map is 1 to within 8 ulps: at criticality (χ₁ = 1,
+    where c* = 1 and ξ_c = −1/log χ₁ diverges) and at the scale-invariant linear and relu points;
+    perturbations there decay slower than any exponential. Near criticality the finite values
+    are as large as 1/(error of the slope), i.e. ~1e12 and beyond for custom activations.
+    Where q* = 0 (ordered, no bias) both slopes are χ₁ = σ_w² μ₁(0⁺) (the length map is ≈ χ₁ q
+    near 0, and c* = 1). ``ValueError`` where the length map diverges.
+    """
+    point = _mean_field_point(activation, sigma_w, sigma_b)
+    return DepthScales(point["xi_q"], point["xi_c"])
+
+
+def _fixed_point_length(activation: ActivationLike, core: object, sigma_w: float, sigma_b: float) -> float:
+    with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):
+        q, kind, _ = _core.q_star(core, sigma_w, sigma_b)
+    if kind == "positive":
+        return float(q)
+    if kind == "scale_invariant" and is_homogeneous(activation):
+        return 1.0
+    if kind == "zero":
+        raise ValueError(
+            f"the stable fixed point is q* = 0 at {_arguments.where(activation, sigma_w=sigma_w, sigma_b=sigma_b)} "
+            "(ordered phase without bias), where the correlation map is undefined; pass q > 0"
+        )
+    _arguments.raise_without_fixed_point(kind, activation, sigma_w, sigma_b)
+    raise AssertionError(f"unexpected fixed-point kind {kind!r}")
+
+
+def _mean_field_point(activation: ActivationLike, sigma_w: float, sigma_b: float) -> dict[str, float]:
+    core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
+    with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):
+        point = _core.mean_field_point(core, sigma_w, sigma_b)
+    if point["kind"] == "divergent":
+        _arguments.raise_without_fixed_point("divergent", activation, sigma_w, sigma_b)
+    return {k: float(v) for k, v in point.items() if k != "kind"}
+

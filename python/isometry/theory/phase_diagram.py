@@ -1,0 +1,73 @@
+"""Mean-field phase diagram over a (σ_w, σ_b) grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from isometry._core_loader import _core
+from isometry.theory import _arguments
+from isometry.theory.activation import ActivationLike, core_activation
+
+__all__ = ["PhaseDiagram", "phase_diagram"]
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """q*, χ₁, c*, ξ_q and ξ_c on a grid; every 2-D array has shape (len(sigma_b), len(sigma_w)).
+
+    Entry ``[i, j]`` is the value at ``sigma_w[j], sigma_b[i]`` and equals what the pointwise
+    functions (``q_star``, ``chi1``, ``c_star``, ``depth_scales``) return there, except that where
+    they raise ``ValueError`` for want of a fixed point the grid holds NaN. This is the one place
+    where NaN is a documented marker, meaning "no unique finite fixed point":
+
+    * ``q_star`` is NaN where q^l diverges (linear or relu above criticality) and at the
+      scale-invariant points (linear σ_w = 1, relu σ_w² = 2, both with σ_b = 0), and 0 where the
+      stable fixed point is q* = 0 (ordered phase without bias);
+    * ``c_star``, ``xi_q`` and ``xi_c`` are NaN where q^l diverges (at the scale-invariant points
+      they are 1, inf, inf);
+    * ``chi1`` is NaN where q^l diverges, except for linear and relu, whose χ₁ (σ_w², σ_w²/2)
+      does not depend on q.
+
+    ``xi_q``/``xi_c`` are ``inf`` at criticality (see ``depth_scales``).
+    """
+
+    sigma_w: np.ndarray
+    sigma_b: np.ndarray
+    q_star: np.ndarray
+    chi1: np.ndarray
+    c_star: np.ndarray
+    xi_q: np.ndarray
+    xi_c: np.ndarray
+
+
+def phase_diagram(activation: ActivationLike, sigma_w_grid: object, sigma_b_grid: object) -> PhaseDiagram:
+    """q*, χ₁, c*, ξ_q, ξ_c at every (σ_w, σ_b) of the grid (see :class:`PhaseDiagram`).
+
+    Computed in C++: in parallel over grid points (OpenMP) for the built-in activations, serially
+    on the calling thread for a custom :class:`~isometry.theory.Activation` (every quadrature calls
+    back into Python).
+    """
+    core = core_activation(activation)
+    sigma_w = _grid("sigma_w_grid", sigma_w_grid, positive=True)
+    sigma_b = _grid("sigma_b_grid", sigma_b_grid, positive=False)
+    with _arguments.at_point(activation):
+        arrays = _core.phase_diagram(core, sigma_w, sigma_b)
+    return PhaseDiagram(sigma_w=sigma_w, sigma_b=sigma_b, **arrays)
+
+
+def _grid(name: str, values: object, *, positive: bool) -> np.ndarray:
+    try:
+        grid = np.array(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a 1-D sequence of real numbers, got {values!r}") from exc
+    if grid.ndim != 1 or grid.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {grid.shape}")
+    if not np.all(np.isfinite(grid)):
+        raise ValueError(f"{name} must be finite, got {grid[~np.isfinite(grid)][0]}")
+    bad = grid <= 0 if positive else grid < 0
+    if bad.any():
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}, got {grid[bad][0]}")
+    grid.setflags(write=False)
+    return grid
