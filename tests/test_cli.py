@@ -74,3 +74,34 @@ def test_progress_bar_in_logs():
         bar(i, 3)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3 and lines[-1].startswith("work [" + "#" * 30 + "] 3/3")
+
+
+def test_theory_command_prints_and_saves(tmp_path, capsys):
+    import numpy as np
+
+    from isometry import theory
+
+    out = tmp_path / "density.csv"
+    assert main(["theory", "--activation", "hard_tanh", "--weights", "orthogonal", "--depth", "16",
+                 "--q-star", "0.5", "--points", "300", "--output", str(out), "--plot", str(tmp_path / "d.png")]) == 0
+    text = capsys.readouterr().out
+    sigma_w, sigma_b = theory.critical_point("hard_tanh", 0.5)
+    assert f"{sigma_w:.10g}" in text and "chi1      1" in text and "lambda_max 7.86" in text  # THEORY §9e edge 7.8633
+    data = np.loadtxt(out, delimiter=",", skiprows=1)
+    assert data.shape == (300, 2) and np.all(data[:, 1] >= 0)
+    assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_theory_command_rejects_conflicting_arguments(capsys):
+    assert main(["theory", "--q-star", "0.1", "--sigma-w", "1.2"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["theory", "--activation", "tanh", "--q-star", "-1"]) == 2
+
+
+def test_phase_diagram_command(tmp_path, capsys):
+    png = tmp_path / "pd.png"
+    assert main(["phase-diagram", "--activation", "erf", "--grid", "12", "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "σ_b = 0:  σ_w = 1" in text  # the critical line ends at (1, 0) (PSG18 §4.3.3)
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert main(["phase-diagram", "--grid", "1"]) == 2

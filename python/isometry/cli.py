@@ -139,6 +139,40 @@ def _run_theory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _phase_diagram_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("phase-diagram", help="q*, χ₁ and ξ_c over (σ_w, σ_b), with the edge of chaos")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="tanh")
+    p.add_argument("--sigma-w", type=float, nargs=2, default=(0.5, 4.0), metavar=("MIN", "MAX"))
+    p.add_argument("--sigma-b", type=float, nargs=2, default=(0.0, 2.0), metavar=("MIN", "MAX"))
+    p.add_argument("--grid", type=int, default=64, help="points per axis")
+    p.add_argument("--plot", metavar="PNG", default=None)
+
+
+def _run_phase_diagram(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from isometry import theory
+
+    if args.grid < 2:
+        raise ValueError(f"grid must be at least 2, got {args.grid}")
+    sigma_w = np.linspace(*args.sigma_w, args.grid)
+    sigma_b = np.linspace(*args.sigma_b, args.grid)
+    diagram = theory.phase_diagram(args.activation, sigma_w, sigma_b)
+    print(f"{args.activation}: phase diagram on {args.grid} x {args.grid} points")
+    print("  edge of chaos (χ₁ = 1):")
+    for b in np.linspace(*args.sigma_b, 5):
+        try:
+            print(f"    σ_b = {b:.4g}:  σ_w = {theory.edge_of_chaos(args.activation, b):.6g}")
+        except ValueError as exc:
+            print(f"    σ_b = {b:.4g}:  none ({exc})")
+    if args.plot:
+        from isometry.plotting import plot_phase_diagram
+
+        plot_phase_diagram(diagram, sigma_w, sigma_b, args.plot, title=args.activation)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    return 0
+
+
 def _run_info(args: argparse.Namespace) -> int:
     from isometry import build_info
 
@@ -151,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _spectrum_parser(sub)
     _theory_parser(sub)
+    _phase_diagram_parser(sub)
     sub.add_parser("info", help="what this build was compiled with")
     args = parser.parse_args(argv)
     try:
@@ -158,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_spectrum(args)
         if args.command == "theory":
             return _run_theory(args)
+        if args.command == "phase-diagram":
+            return _run_phase_diagram(args)
         return _run_info(args)
     except (ValueError, TypeError, MemoryError, RuntimeError) as exc:
         print(f"isometry {args.command}: error: {exc}", file=sys.stderr)

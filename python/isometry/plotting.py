@@ -136,3 +136,28 @@ def plot_density(density: JacobianDensity, path: str | os.PathLike[str], title: 
     _save_atomically(fig, path)
     plt.close(fig)
     return path
+
+
+def plot_phase_diagram(diagram, sigma_w: np.ndarray, sigma_b: np.ndarray, path: str | os.PathLike[str],
+                       title: str = "") -> Path:
+    """Panels of q*, χ₁ and ξ_c over (σ_w, σ_b); the χ₁ = 1 contour is the edge of chaos."""
+    plt = _pyplot()
+    from matplotlib.colors import LogNorm
+
+    path = Path(path)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    extent = (sigma_w[0], sigma_w[-1], sigma_b[0], sigma_b[-1])
+    panels = [("q*", diagram.q_star, None), ("χ₁", diagram.chi1, LogNorm()), ("ξ_c (depth scale)", diagram.xi_c, LogNorm())]
+    for ax, (name, values, norm) in zip(axes, panels):
+        shown = np.where(np.isfinite(values) & (values > 0), values, np.nan) if norm is not None else values
+        image = ax.imshow(shown, origin="lower", extent=extent, aspect="auto", norm=norm, cmap="viridis")
+        fig.colorbar(image, ax=ax)
+        chi = np.where(np.isfinite(diagram.chi1), diagram.chi1, np.nan)
+        ax.contour(sigma_w, sigma_b, chi, levels=[1.0], colors="w", linewidths=1.5)
+        ax.set_xlabel("σ_w")
+        ax.set_ylabel("σ_b")
+        ax.set_title(f"{title}: {name}; white: edge of chaos χ₁ = 1", fontsize=9)
+    fig.tight_layout()
+    _save_atomically(fig, path)
+    plt.close(fig)
+    return path
