@@ -6,7 +6,7 @@ Master equation in the unknown y (THEORY.md §3, orthogonal weights):
 with the law of D² = φ'(√q z)² discretised by the trapezoidal rule in z (as the C++ code does).
 Same algorithm as the C++ code: continuation along x (here from the top of the grid down),
 falling back to walking Im z down from far above (PSG18 Algorithm 1) where the continued root
-is not the physical one (Im G > 0).
+is not the physical one (Im G > 0) or enters/leaves the support.
 """
 
 from __future__ import annotations
@@ -57,12 +57,21 @@ def density_scipy(x: np.ndarray, depth: int, sigma_w: float, q: float) -> np.nda
     def g_of(y: complex, z: complex) -> complex:
         return y * np.sum(w / (y - d)) / z
 
+    def inside(g: complex, z: complex) -> bool:  # Im G beyond the Poisson tail of height ε
+        return -g.imag > 1e3 * z.imag * abs(g) / abs(z)
+
     out = np.empty_like(x)
-    y = None
+    y, was_inside = None, False
     for i in np.argsort(x)[::-1]:
         z = complex(x[i], 1e-10 * x[i])
-        y = walk(x[i], z.imag) if y is None else solve(z, y)
-        if g_of(y, z).imag > 1e-9 * abs(g_of(y, z)):
+        first = y is None
+        y = walk(x[i], z.imag) if first else solve(z, y)
+        g = g_of(y, z)
+        # As in the C++ code: a non-physical root, or entering/leaving the support, is
+        # confirmed by a fresh walk (continuation can slide onto a spurious real root).
+        if g.imag > 1e-9 * abs(g) or (not first and inside(g, z) != was_inside):
             y = walk(x[i], z.imag)
-        out[i] = max(0.0, -g_of(y, z).imag / np.pi)
+            g = g_of(y, z)
+        was_inside = inside(g, z)
+        out[i] = max(0.0, -g.imag / np.pi)
     return out
