@@ -6,7 +6,14 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_text_atomically"]
+__all__ = ["default_file_mode", "write_text_atomically"]
+
+
+def default_file_mode() -> int:
+    """0o666 less the umask: what open() would have given (mkstemp makes files 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text_atomically(path: str | os.PathLike[str], text: str) -> Path:
@@ -16,6 +23,7 @@ def write_text_atomically(path: str | os.PathLike[str], text: str) -> Path:
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

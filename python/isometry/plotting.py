@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from isometry.spectrum import JacobianSpectrum
+from isometry._files import default_file_mode
 from isometry.plotting_support import resolution_floor
 from isometry.theory.freeprob import JacobianDensity
 
@@ -35,6 +36,7 @@ def _save_atomically(fig, path: Path) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=120)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
