@@ -205,3 +205,46 @@ def test_theory_cdf_matches_monte_carlo(activation, weights):
     # The target 0.03: one network's fluctuations are O(1/√N) ≈ 0.02 times a constant
     # below one (THEORY.md §9e measured 0.007–0.019 at N = 1000).
     assert ks < 0.03, ks
+
+
+def test_universal_bernoulli_limit_matches_lambert_w():
+    from scipy.special import lambertw
+
+    from isometry.theory import universal_density
+
+    s2 = 0.25
+    x = np.array([0.01, 0.1, 0.3, 0.6])
+    d = universal_density("bernoulli", s2, x=x)
+    z = x + 1e-13j
+    g = (1 / z) * s2 / (s2 + lambertw(-s2 / z, 0))  # PSG18: G = σ₀²/(z(σ₀² + W₀(-σ₀²/z)))
+    # depth 10⁶ stands in for L → ∞: the S-transform differs by O(σ₀⁴/L), 1e-5 covers it.
+    np.testing.assert_allclose(d.density, -g.imag / np.pi, rtol=1e-5)
+    full = universal_density("bernoulli", s2, points=400)
+    assert full.support[1] == pytest.approx(s2 * math.e, rel=1e-5)  # bulk edge σ₀² e
+    atoms = {round(loc, 4): m for loc, m in full.atoms if loc > 0}
+    assert atoms[round(math.exp(s2), 4)] == pytest.approx(1 - s2, rel=1e-5)  # atom 1 - σ₀² at e^{σ₀²}
+
+
+def test_universal_smooth_limit_edges_and_moments():
+    from isometry.theory import universal_density
+
+    s2 = 0.25
+    d = universal_density("smooth", s2, points=2000)
+    s0 = math.sqrt(s2)
+    eps_plus, eps_minus = s0 * (s0 + math.sqrt(s2 + 4)), s0 * (s0 - math.sqrt(s2 + 4))
+    s_plus = math.exp(-eps_minus / 4) * math.sqrt(1 + eps_plus / 2)  # PSG18 eq. 37 (THEORY.md §5)
+    assert math.sqrt(d.support[1]) == pytest.approx(s_plus, rel=1e-5)
+    # S = e^{-σ₀² z}: m₁ = 1, m₂ = 1 + σ₀². The default grid starts below the (soft-looking) lower
+    # edge and resolves it only to ~1e-3, hence the looser tolerance on m₁ and the mass.
+    assert d.moment(1) == pytest.approx(1.0, abs=1e-3)
+    assert d.moment(2) == pytest.approx(1 + s2, abs=1e-3)
+    assert d.continuous_mass() == pytest.approx(1.0, abs=1e-3) and d.atoms == []
+
+
+def test_universal_bad_input():
+    from isometry.theory import universal_density
+
+    with pytest.raises(ValueError, match="kind must be one of"):
+        universal_density("gaussian", 0.25)
+    with pytest.raises(ValueError, match="sigma0_sq must be > 0"):
+        universal_density("smooth", 0.0)

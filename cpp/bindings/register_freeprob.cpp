@@ -28,6 +28,24 @@ freeprob::MlpMasterEquation equation(const std::string& activation, const std::s
     return freeprob::MlpMasterEquation(law_at(activation, q), parse_weights(weights), depth, sigma_w);
 }
 
+py::dict density_dict(const freeprob::Density& d) {
+    py::dict out;
+    out["x"] = py::array_t<double>(static_cast<py::ssize_t>(d.x.size()), d.x.data());
+    out["density"] = py::array_t<double>(static_cast<py::ssize_t>(d.density.size()), d.density.data());
+    py::list atom_list;
+    for (const auto& a : d.atoms) atom_list.append(py::make_tuple(a.location, a.mass));
+    out["atoms"] = atom_list;
+    out["support"] = py::make_tuple(d.support_lower, d.support_upper);
+    out["lower_edge_is_hard"] = d.lower_edge_is_hard;
+    out["lambda_max"] = d.lambda_max;
+    out["mass_below_grid"] = d.mass_below_grid;
+    out["iterations"] = d.iterations;
+    out["restarts"] = d.restarts;
+    out["max_residual"] = d.max_residual;
+    out["relative_epsilon"] = d.relative_epsilon;
+    return out;
+}
+
 }  // namespace
 
 void register_freeprob(py::module_& m) {
@@ -56,24 +74,32 @@ void register_freeprob(py::module_& m) {
                 py::gil_scoped_release release;
                 d = freeprob::jacobian_density(eq, std::move(x), points);
             }
-            py::dict out;
-            out["x"] = py::array_t<double>(static_cast<py::ssize_t>(d.x.size()), d.x.data());
-            out["density"] = py::array_t<double>(static_cast<py::ssize_t>(d.density.size()), d.density.data());
-            py::list atom_list;
-            for (const auto& a : d.atoms) atom_list.append(py::make_tuple(a.location, a.mass));
-            out["atoms"] = atom_list;
-            out["support"] = py::make_tuple(d.support_lower, d.support_upper);
-            out["lower_edge_is_hard"] = d.lower_edge_is_hard;
-            out["lambda_max"] = d.lambda_max;
-            out["mass_below_grid"] = d.mass_below_grid;
-            out["iterations"] = d.iterations;
-            out["restarts"] = d.restarts;
-            out["max_residual"] = d.max_residual;
-            out["relative_epsilon"] = d.relative_epsilon;
-            return out;
+            return density_dict(d);
         },
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
         py::arg("x"), py::arg("points"));
+    m.def(
+        "jacobian_density_for_law",
+        [](double bernoulli_p, std::vector<double> values, std::vector<double> law_weights,
+           const std::string& weights, long depth, double sigma_w, std::vector<double> x, int points) {
+            // bernoulli_p in (0, 1]: D² ~ Bernoulli(p); otherwise the discrete law (values, weights).
+            freeprob::D2Law law;
+            if (bernoulli_p > 0.0) {
+                if (bernoulli_p > 1.0) throw std::invalid_argument("bernoulli_p must be in (0, 1]");
+                law.p = bernoulli_p;
+            } else {
+                law = freeprob::discrete_law(std::move(values), std::move(law_weights));
+            }
+            const freeprob::MlpMasterEquation eq(std::move(law), parse_weights(weights), depth, sigma_w);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::jacobian_density(eq, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("bernoulli_p"), py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"),
+        py::arg("sigma_w"), py::arg("x"), py::arg("points"));
     m.def(
         "lambda_max",
         [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q) {

@@ -68,8 +68,35 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
 
 double D2Law::singular_distance(complex y) const {
     if (bernoulli) return std::min({std::abs(y), std::abs(y - 1.0), std::abs(y - (1.0 - p))});
-    const double nearest_real = std::clamp(y.real(), 0.0, 1.0);  // the support lies in [0, 1]
+    if (exact_atoms) {
+        double nearest = std::abs(y);
+        for (double v : values) nearest = std::min(nearest, std::abs(y - v));
+        return nearest;
+    }
+    const double nearest_real = std::clamp(y.real(), support_lower, support_upper);
     return std::abs(y - nearest_real);
+}
+
+D2Law discrete_law(std::vector<double> values, std::vector<double> weights) {
+    if (values.empty() || values.size() != weights.size()) {
+        throw std::invalid_argument("discrete_law: values and weights must be non-empty and of equal length");
+    }
+    D2Law law;
+    law.bernoulli = false;
+    law.exact_atoms = true;
+    double total = 0.0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!(values[i] > 0.0) || !(weights[i] > 0.0) || !std::isfinite(values[i]) || !std::isfinite(weights[i])) {
+            throw std::invalid_argument("discrete_law: values and weights must be positive and finite");
+        }
+        total += weights[i];
+    }
+    for (double& w : weights) w /= total;
+    law.support_lower = *std::min_element(values.begin(), values.end());
+    law.support_upper = *std::max_element(values.begin(), values.end());
+    law.values = std::move(values);
+    law.weights = std::move(weights);
+    return law;
 }
 
 D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit) {

@@ -1,5 +1,7 @@
 #include "isometry/freeprob/density.hpp"
 
+#include "isometry/core/errors.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -26,6 +28,16 @@ double density_at(const StieltjesSolver& solver, const std::vector<Atom>& atoms,
     return continuous_density(z, s.one_plus_m / z, atoms);
 }
 
+// Probing a candidate edge: a point where no solution is found (a spurious critical value far
+// outside the spectrum) is treated as carrying no density.
+double probe_density(const StieltjesSolver& solver, const std::vector<Atom>& atoms, double x) {
+    try {
+        return density_at(solver, atoms, x);
+    } catch (const ConvergenceError&) {
+        return 0.0;
+    }
+}
+
 // z at the real critical points of z(y) (dΦ/dy = 0) for real y where z is real and positive:
 // the candidate spectral edges. Scanned on both sides of the singular points 0 and 1 (and
 // 1 - p for Bernoulli laws), logarithmically towards each of them.
@@ -39,7 +51,19 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
     std::vector<Segment> segments = {{-std::numeric_limits<double>::infinity(), breaks.front()}};
     for (std::size_t i = 0; i + 1 < breaks.size(); ++i) segments.push_back({breaks[i], breaks[i + 1]});
     segments.push_back({breaks.back(), std::numeric_limits<double>::infinity()});
-    if (!eq.law().bernoulli) segments = {segments.front(), segments.back()};  // y outside [0, 1]
+    if (eq.law().exact_atoms) {  // a few genuine atoms: every gap between them (and 0) is valid
+        std::vector<double> points = eq.law().values;
+        points.push_back(0.0);
+        std::sort(points.begin(), points.end());
+        points.erase(std::unique(points.begin(), points.end()), points.end());
+        segments = {{-std::numeric_limits<double>::infinity(), points.front()}};
+        for (std::size_t i = 0; i + 1 < points.size(); ++i) segments.push_back({points[i], points[i + 1]});
+        segments.push_back({points.back(), std::numeric_limits<double>::infinity()});
+    } else if (!eq.law().bernoulli) {  // y outside the discrete law's support [lo, hi], split at y = 0
+        const double lo = eq.law().support_lower, hi = eq.law().support_upper;
+        segments = {{-std::numeric_limits<double>::infinity(), 0.0}, {hi, std::numeric_limits<double>::infinity()}};
+        if (lo > 0.0) segments.push_back({0.0, lo});
+    }
     std::vector<double> values;
     for (const Segment& seg : segments) {
         auto to_y = [&seg](double u) {
@@ -125,7 +149,7 @@ double upper_bulk_edge(const MlpMasterEquation& eq) {
         // z(y) also has a critical value at an atom's location (y -> 1 where M -> ∞); there the
         // pole's rounding would pass for density, and an atom is no edge of the continuum.
         if (near_atom(atom_list, *it)) continue;
-        if (density_at(solver, atom_list, *it * (1.0 - 1e-7)) > 0.0) return *it;
+        if (probe_density(solver, atom_list, *it * (1.0 - 1e-7)) > 0.0) return *it;
     }
     throw std::runtime_error("jacobian_density: could not locate the upper edge of the spectrum");
 }
@@ -148,7 +172,10 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
         for (double c : critical_values(eq)) {
             if (c >= upper) break;
             if (near_atom(atom_list, c)) continue;
-            if (density_at(solver, atom_list, c * (1.0 + 1e-7)) > 0.0 && density_at(solver, atom_list, c * (1.0 - 1e-7)) == 0.0 &&
+            // Just above a hard edge the density is ~√(1e-5) ≈ 3e-3 of its scale; just below
+            // it only the Poisson tail of height ε and rounding remain (far below 1e-3 of that).
+            const double above = probe_density(solver, atom_list, c * (1.0 + 1e-5));
+            if (above > 0.0 && probe_density(solver, atom_list, c * (1.0 - 1e-5)) < 1e-3 * above &&
                 !has_mass_below(out.atoms, c * (1.0 - 1e-7))) {
                 lower = c;
                 out.lower_edge_is_hard = true;

@@ -14,6 +14,7 @@ from isometry.theory.freeprob import (
     jacobian_density,
     jacobian_moments,
     lambda_max,
+    universal_density,
 )
 from isometry.theory.meanfield import chi1, derivative_moments, length_map, q_star
 from isometry.theory.phase_diagram import PhaseDiagram, phase_diagram
@@ -40,4 +41,5 @@ __all__ = [
     "phase_diagram",
     "q_star",
     "spectrum_mean_and_normalized_variance",
+    "universal_density",
 ]

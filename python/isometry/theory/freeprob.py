@@ -18,7 +18,14 @@ from isometry import _validation
 from isometry._core_loader import _core
 from isometry.theory.meanfield import q_star
 
-__all__ = ["JacobianDensity", "JacobianMoments", "jacobian_density", "jacobian_moments", "lambda_max"]
+__all__ = [
+    "JacobianDensity",
+    "JacobianMoments",
+    "jacobian_density",
+    "jacobian_moments",
+    "lambda_max",
+    "universal_density",
+]
 
 
 def _fixed_point(activation: str, sigma_w: float, sigma_b: float) -> float:
@@ -200,3 +207,46 @@ def lambda_max(
         q = _fixed_point(activation_, sigma_w_, sigma_b_)
         out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
     return np.array(out)
+
+
+UNIVERSAL_KINDS = ("bernoulli", "smooth")
+
+
+def universal_density(
+    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int = 10**6
+) -> JacobianDensity:
+    """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
+
+    ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
+    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. ``kind="smooth"`` (erf, SiLU):
+    S_{JJᵀ} → exp(−σ₀² z). Evaluated as the finite-depth network that converges to the limit —
+    D² ~ Bernoulli(L/(L+σ₀²)) at criticality, or the symmetric two-point law 1 ± σ₀/√L — at
+    ``depth`` = 10⁶, where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    """
+    kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
+    sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
+    depth = _validation.positive_int("depth", depth)
+    points = _validation.positive_int("points", points)
+    if points < 2:
+        raise ValueError(f"points must be at least 2, got {points}")
+    if kind == "smooth" and sigma0_sq >= depth:
+        raise ValueError(f"sigma0_sq must be below depth for the smooth law, got {sigma0_sq}")
+    grid = [] if x is None else np.asarray(x, dtype=float).ravel().tolist()
+    if x is not None and (not grid or not np.all(np.isfinite(grid)) or np.any(np.asarray(grid) <= 0)):
+        raise ValueError("x must be a non-empty array of finite positive numbers")
+    if kind == "bernoulli":
+        p = depth / (depth + sigma0_sq)
+        raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
+    else:
+        s = np.sqrt(sigma0_sq / depth)
+        raw = _core.jacobian_density_for_law(0.0, [1.0 - s, 1.0 + s], [0.5, 0.5], "orthogonal", depth, 1.0, grid, points)
+    return JacobianDensity(
+        x=np.asarray(raw["x"]),
+        density=np.asarray(raw["density"]),
+        atoms=[tuple(a) for a in raw["atoms"]],
+        support=tuple(raw["support"]),
+        lambda_max=float(raw["lambda_max"]),
+        mass_below_grid=float(raw["mass_below_grid"]),
+        q_star=float("nan"),
+        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+    )

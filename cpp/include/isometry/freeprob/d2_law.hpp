@@ -22,6 +22,10 @@ struct D2Law {
     double p = 1.0;                  // Bernoulli: P(D² = 1)
     std::vector<double> values;      // smooth: atoms d_i of the discretised law
     std::vector<double> weights;     // smooth: their weights (sum 1)
+    double support_lower = 0.0;      // smooth: the discrete law lives in [lower, upper]
+    double support_upper = 1.0;
+    bool exact_atoms = false;        // a genuinely discrete law (not a discretised smooth one):
+                                     // y may sit between its atoms
 
     double moment(int k) const;      // μ_k = E[(D²)^k]
     double zero_mass() const;        // P(D² = 0)
@@ -33,6 +37,10 @@ struct D2Law {
     // Distance from y to the singular points of M_{D²} (the support of D², or {0, 1, 1-p}).
     double singular_distance(complex y) const;
 };
+
+// A discrete law Σ w_i δ(d - d_i) given explicitly (e.g. the two-point laws of the
+// double-scaling limits); weights are normalised, values must be positive.
+D2Law discrete_law(std::vector<double> values, std::vector<double> weights);
 
 // The law at pre-activation variance q (> 0). `nodes_per_unit` sets the smooth discretisation.
 D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit = 96);
