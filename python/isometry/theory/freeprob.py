@@ -156,6 +156,36 @@ class JacobianDensity:
         return float(np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2) + sum(m * loc**k for loc, m in self.atoms))
 
 
+def _checked_points(points: int) -> int:
+    points = _validation.positive_int("points", points)
+    if points < 2:
+        raise ValueError(f"points must be at least 2, got {points}")
+    return points
+
+
+def _checked_grid(x: np.ndarray | None) -> list[float]:
+    """[] for the default grid, else x as a list of finite positive floats."""
+    if x is None:
+        return []
+    arr = np.asarray(x, dtype=float).ravel()
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise ValueError("x must be a non-empty array of finite positive numbers")
+    return arr.tolist()
+
+
+def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
+    return JacobianDensity(
+        x=np.asarray(raw["x"]),
+        density=np.asarray(raw["density"]),
+        atoms=[tuple(a) for a in raw["atoms"]],
+        support=tuple(raw["support"]),
+        lambda_max=float(raw["lambda_max"]),
+        mass_below_grid=float(raw["mass_below_grid"]),
+        q_star=q_star,
+        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+    )
+
+
 def jacobian_density(
     activation: str,
     weights: str,
@@ -173,27 +203,11 @@ def jacobian_density(
     with the point and residual if Newton fails — it never returns NaN.
     """
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
-    points = _validation.positive_int("points", points)
-    if points < 2:
-        raise ValueError(f"points must be at least 2, got {points}")
-    grid: list[float] = []
-    if x is not None:
-        arr = np.asarray(x, dtype=float).ravel()
-        if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-            raise ValueError("x must be a non-empty array of finite positive numbers")
-        grid = arr.tolist()
+    points = _checked_points(points)
+    grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
     raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
-    return JacobianDensity(
-        x=np.asarray(raw["x"]),
-        density=np.asarray(raw["density"]),
-        atoms=[tuple(a) for a in raw["atoms"]],
-        support=tuple(raw["support"]),
-        lambda_max=float(raw["lambda_max"]),
-        mass_below_grid=float(raw["mass_below_grid"]),
-        q_star=q,
-        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
-    )
+    return _density_from_core(raw, q)
 
 
 def lambda_max(
@@ -226,27 +240,14 @@ def universal_density(
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
     depth = _validation.positive_int("depth", depth)
-    points = _validation.positive_int("points", points)
-    if points < 2:
-        raise ValueError(f"points must be at least 2, got {points}")
+    points = _checked_points(points)
     if kind == "smooth" and sigma0_sq >= depth:
         raise ValueError(f"sigma0_sq must be below depth for the smooth law, got {sigma0_sq}")
-    grid = [] if x is None else np.asarray(x, dtype=float).ravel().tolist()
-    if x is not None and (not grid or not np.all(np.isfinite(grid)) or np.any(np.asarray(grid) <= 0)):
-        raise ValueError("x must be a non-empty array of finite positive numbers")
+    grid = _checked_grid(x)
     if kind == "bernoulli":
         p = depth / (depth + sigma0_sq)
         raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
     else:
         s = np.sqrt(sigma0_sq / depth)
         raw = _core.jacobian_density_for_law(0.0, [1.0 - s, 1.0 + s], [0.5, 0.5], "orthogonal", depth, 1.0, grid, points)
-    return JacobianDensity(
-        x=np.asarray(raw["x"]),
-        density=np.asarray(raw["density"]),
-        atoms=[tuple(a) for a in raw["atoms"]],
-        support=tuple(raw["support"]),
-        lambda_max=float(raw["lambda_max"]),
-        mass_below_grid=float(raw["mass_below_grid"]),
-        q_star=float("nan"),
-        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
-    )
+    return _density_from_core(raw, float("nan"))
