@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
     isometry::bindings::register_meanfield(m);
     isometry::bindings::register_jacobian(m);
     isometry::bindings::register_freeprob(m);
+    isometry::bindings::register_matfree(m);
 }

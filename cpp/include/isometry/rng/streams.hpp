@@ -15,6 +15,12 @@
 //                            as kHaarSampler
 //    5  kLayerBias           bias b_l, element i                               l - 1
 //    6  kNetworkInput        input direction x_0, element i                    0
+//    7  kLanczosProbe        matrix-free spectra: start vector of probe p,     p
+//                            element i (Rademacher: bit i of the sign words,
+//                            see signs.hpp; Gaussian: normal element i)
+//    8  kStructuredSigns     structured orthogonal W_l = σ_w H S_B ... H S_1:  l - 1
+//                            sign i of S_d (d = 1..B) is sign element
+//                            (d - 1)·N + i (see signs.hpp)
 #include <cstdint>
 
 namespace isometry::rng {
@@ -26,6 +32,8 @@ enum Stream : std::uint32_t {
     kLayerOrthogonal = 4,
     kLayerBias = 5,
     kNetworkInput = 6,
+    kLanczosProbe = 7,
+    kStructuredSigns = 8,
 };
 
 // Where a draw comes from: one (seed, stream, substream) triple.
