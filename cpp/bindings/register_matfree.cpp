@@ -71,7 +71,7 @@ void register_matfree(py::module_& m) {
         [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
            const std::string& storage, double sigma_w, double sigma_b, double q0, std::uint64_t seed,
            int structured_blocks, std::int64_t probes, std::int64_t steps, const std::string& probe,
-           bool reorthogonalize, std::int64_t block, const py::object& callback) {
+           bool reorthogonalize, const std::string& rule, std::int64_t block, const py::object& callback) {
             const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
                                                                sigma_b, q0, seed, structured_blocks);
             matfree::LanczosConfig lc;
@@ -79,6 +79,9 @@ void register_matfree(py::module_& m) {
             lc.steps = steps;
             lc.probe = matfree::parse_probe(probe);
             lc.reorthogonalize = reorthogonalize;
+            if (rule != "radau" && rule != "gauss")
+                throw std::invalid_argument("rule must be one of 'radau', 'gauss'; got '" + rule + "'");
+            lc.radau = rule == "radau";
             lc.block = block;
             matfree::validate(lc);
             std::unique_ptr<matfree::JacobianOperator> op;
@@ -93,8 +96,8 @@ void register_matfree(py::module_& m) {
                 progress(total, total);
             });
             py::dict out;
-            out["nodes"] = matrix(result.nodes, probes, steps);
-            out["weights"] = matrix(result.weights, probes, steps);
+            out["nodes"] = matrix(result.nodes, probes, steps + 1);
+            out["weights"] = matrix(result.weights, probes, steps + 1);
             out["alpha"] = matrix(result.alpha, probes, steps);
             out["beta"] = matrix(result.beta, probes, steps);
             out["steps_taken"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(result.steps_taken.size()),
@@ -105,8 +108,8 @@ void register_matfree(py::module_& m) {
         },
         py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("storage"),
         py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("structured_blocks"),
-        py::arg("probes"), py::arg("steps"), py::arg("probe"), py::arg("reorthogonalize"), py::arg("block"),
-        py::arg("progress") = py::none());
+        py::arg("probes"), py::arg("steps"), py::arg("probe"), py::arg("reorthogonalize"), py::arg("rule"),
+        py::arg("block"), py::arg("progress") = py::none());
 
     m.def(
         "matfree_apply",

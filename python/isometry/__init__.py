@@ -9,6 +9,7 @@ from isometry._core_loader import _core
 from isometry.build_info import build_info
 from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
+from isometry.matfree import SpectralDensity, jacobian_spectral_density
 from isometry import theory
 
 ConvergenceError = _core.ConvergenceError
@@ -19,10 +20,12 @@ __all__ = [
     "STREAMS",
     "ConvergenceError",
     "JacobianSpectrum",
+    "SpectralDensity",
     "build_info",
     "default_q0",
     "gaussian",
     "haar_orthogonal",
+    "jacobian_spectral_density",
     "jacobian_spectrum",
     "theory",
 ]

@@ -126,9 +126,7 @@ void JacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t
     const std::int64_t n = config_.width;
     const auto size = static_cast<std::size_t>(n * k);
     if (config_.weights == Weights::structured_orthogonal) {
-        const rng::StreamId signs = layer_stream(config_, rng::kStructuredSigns, layer);
-        for (std::int64_t p = 0; p < k; ++p)
-            structured_orthogonal_product(signs, config_.structured_blocks, config_.sigma_w, n, x + p * n, transpose);
+        for (std::int64_t p = 0; p < k; ++p) structured_product(layer, x + p * n, transpose, nullptr);
         return;
     }
     if (scratch.size() < size) scratch.resize(size);
@@ -145,13 +143,23 @@ void JacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t
 
 void JacobianOperator::multiply_derivatives(std::int64_t layer, double* x, std::int64_t k) const {
     const std::int64_t n = config_.width;
-    const double* d = derivatives_.data() + static_cast<std::size_t>(layer) * static_cast<std::size_t>(n);
+    const double* d = derivatives(layer);
 #pragma omp parallel for schedule(static) collapse(2) if (n * k > 32768)
     for (std::int64_t p = 0; p < k; ++p)
         for (std::int64_t i = 0; i < n; ++i) x[i + p * n] *= d[i];
 }
 
 void JacobianOperator::apply(double* x, std::int64_t k, std::vector<double>& scratch) const {
+    if (config_.weights == Weights::structured_orthogonal) {
+        // D_{l-1} rides into the first transform of W_l; only D_L is a pass of its own.
+        for (std::int64_t p = 0; p < k; ++p) {
+            double* xp = x + p * config_.width;
+            for (std::int64_t layer = 0; layer < config_.depth; ++layer)
+                structured_product(layer, xp, false, layer > 0 ? derivatives(layer - 1) : nullptr);
+        }
+        multiply_derivatives(config_.depth - 1, x, k);
+        return;
+    }
     for (std::int64_t layer = 0; layer < config_.depth; ++layer) {
         layer_product(layer, x, k, false, scratch);
         multiply_derivatives(layer, x, k);
@@ -159,10 +167,28 @@ void JacobianOperator::apply(double* x, std::int64_t k, std::vector<double>& scr
 }
 
 void JacobianOperator::apply_transpose(double* x, std::int64_t k, std::vector<double>& scratch) const {
+    if (config_.weights == Weights::structured_orthogonal) {
+        for (std::int64_t p = 0; p < k; ++p) {
+            double* xp = x + p * config_.width;
+            for (std::int64_t layer = config_.depth - 1; layer >= 0; --layer)
+                structured_product(layer, xp, true, derivatives(layer));
+        }
+        return;
+    }
     for (std::int64_t layer = config_.depth - 1; layer >= 0; --layer) {
         multiply_derivatives(layer, x, k);
         layer_product(layer, x, k, true, scratch);
     }
+}
+
+const double* JacobianOperator::derivatives(std::int64_t layer) const {
+    return derivatives_.data() + static_cast<std::size_t>(layer) * static_cast<std::size_t>(config_.width);
+}
+
+void JacobianOperator::structured_product(std::int64_t layer, double* x, bool transpose,
+                                          const double* pre_diagonal) const {
+    structured_orthogonal_product(layer_stream(config_, rng::kStructuredSigns, layer), config_.structured_blocks,
+                                  config_.sigma_w, config_.width, x, transpose, pre_diagonal);
 }
 
 }  // namespace isometry::matfree

@@ -31,18 +31,52 @@ void subtract_combination(const double* basis, std::int64_t count, const double*
     }
 }
 
-void tridiagonal_quadrature(const double* alpha, const double* beta, std::int64_t m, double* nodes,
-                            double* weights) {
-    std::vector<double> d(alpha, alpha + m), e(static_cast<std::size_t>(std::max<std::int64_t>(m, 1)), 0.0);
-    std::copy(beta, beta + (m - 1), e.begin());
-    std::vector<double> z(static_cast<std::size_t>(m * m));
-    linalg::stev_vectors(static_cast<linalg::blas_int>(m), d.data(), e.data(), z.data(),
-                         static_cast<linalg::blas_int>(m));
-    for (std::int64_t k = 0; k < m; ++k) {
+// The Gauss rule of T_m (m nodes), or with `radau` the Gauss–Radau rule with a node fixed at 0
+// (m + 1 nodes): J Jᵀ is positive semi-definite, so 0 bounds the spectrum from below, and the
+// fixed node catches the mass at 0 (zero eigenvalues of hard-tanh/relu nets, or the pile-up
+// of tiny ones) that interior Gauss nodes smear over the lowest decades. The Radau rule is
+// T_m bordered by β_m and α̃ = δ_m, where T_m δ = β_m² e_m (Golub & Meurant, "Matrices,
+// Moments and Quadrature", §6.2); it is exact for degree 2m. Writes m (+ 1) nodes/weights and
+// returns how many.
+std::int64_t tridiagonal_quadrature(const double* alpha, const double* beta, std::int64_t m, bool radau,
+                                    double* nodes, double* weights) {
+    std::int64_t size = m;
+    std::vector<double> d(alpha, alpha + m), e(static_cast<std::size_t>(m + 1), 0.0);
+    std::copy(beta, beta + m, e.begin());  // e[m-1] = β_m, the residual of the last step
+    if (radau && m >= 1 && beta[m - 1] > 0.0) {
+        // Thomas algorithm on T_m δ = β_m² e_m. T_m is positive definite unless A has a
+        // Ritz value at 0 already (then the Gauss rule has the node there: keep it).
+        std::vector<double> c(static_cast<std::size_t>(m)), r(static_cast<std::size_t>(m), 0.0);
+        r[static_cast<std::size_t>(m - 1)] = beta[m - 1] * beta[m - 1];
+        double pivot = alpha[0];
+        bool ok = pivot > 0.0;
+        for (std::int64_t i = 0; ok && i < m; ++i) {
+            if (i > 0) {
+                pivot = alpha[i] - beta[i - 1] * c[static_cast<std::size_t>(i - 1)];
+                ok = pivot > 0.0;
+                r[static_cast<std::size_t>(i)] -= beta[i - 1] * r[static_cast<std::size_t>(i - 1)];
+            }
+            if (!ok) break;
+            c[static_cast<std::size_t>(i)] = i + 1 < m ? beta[i] / pivot : 0.0;
+            r[static_cast<std::size_t>(i)] /= pivot;
+        }
+        if (ok) {
+            // Back substitution is only needed for the last component: δ_m = r_m.
+            d.push_back(r[static_cast<std::size_t>(m - 1)]);
+            size = m + 1;
+        }
+    }
+    e.resize(static_cast<std::size_t>(size));
+    std::vector<double> z(static_cast<std::size_t>(size * size));
+    linalg::stev_vectors(static_cast<linalg::blas_int>(size), d.data(), e.data(), z.data(),
+                         static_cast<linalg::blas_int>(size));
+    for (std::int64_t k = 0; k < size; ++k) {
         nodes[k] = d[static_cast<std::size_t>(k)];
-        const double first = z[static_cast<std::size_t>(k * m)];  // first component of vector k
+        const double first = z[static_cast<std::size_t>(k * size)];  // first component of vector k
         weights[k] = first * first;
     }
+    if (size == m + 1) nodes[0] = 0.0;  // the fixed node: exactly 0 (stev returns it to rounding)
+    return size;
 }
 
 }  // namespace
@@ -106,8 +140,9 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
     out.probes = config.probes;
     out.steps = m;
     const auto total = static_cast<std::size_t>(config.probes * m);
-    out.nodes.assign(total, 0.0);
-    out.weights.assign(total, 0.0);
+    const std::int64_t slots = m + 1;  // room for the Radau node
+    out.nodes.assign(static_cast<std::size_t>(config.probes * slots), 0.0);
+    out.weights.assign(static_cast<std::size_t>(config.probes * slots), 0.0);
     out.alpha.assign(total, 0.0);
     out.beta.assign(total, 0.0);
     out.steps_taken.assign(static_cast<std::size_t>(config.probes), m);
@@ -185,11 +220,16 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
         }
         for (std::int64_t p = 0; p < size; ++p) {
             const auto row = static_cast<std::size_t>((first + p) * m);
+            const auto slot = static_cast<std::size_t>((first + p) * slots);
             const std::int64_t taken = out.steps_taken[static_cast<std::size_t>(first + p)];
-            tridiagonal_quadrature(out.alpha.data() + row, out.beta.data() + row, taken, out.nodes.data() + row,
-                                   out.weights.data() + row);
-            for (std::int64_t k = taken; k < m; ++k) out.nodes[row + static_cast<std::size_t>(k)] = out.nodes[row + static_cast<std::size_t>(taken - 1)];
+            // A closed Krylov space (early stop) makes the Gauss rule exact: no Radau node then.
+            const bool radau = config.radau && taken == m;
+            const std::int64_t used = tridiagonal_quadrature(out.alpha.data() + row, out.beta.data() + row, taken,
+                                                             radau, out.nodes.data() + slot, out.weights.data() + slot);
+            for (std::int64_t k = used; k < slots; ++k)
+                out.nodes[slot + static_cast<std::size_t>(k)] = out.nodes[slot + static_cast<std::size_t>(used - 1)];
         }
+        if (progress) progress((b + 1) * m, blocks * m);
     }
     return out;
 }

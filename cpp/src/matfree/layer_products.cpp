@@ -122,22 +122,36 @@ void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, c
 }
 
 void structured_orthogonal_product(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n,
-                                   double* x, bool transpose) {
-    // H S_d x with H = Hadamard/√N: the 1/√N rides on the sign multiply, σ_w on the first.
+                                   double* x, bool transpose, const double* pre_diagonal) {
+    // H = Hadamard/√N: the 1/√N and σ_w ride on the sign multiplications, which (with the
+    // diagonal) are fused into the first pass of each transform.
     const double normalise = 1.0 / std::sqrt(static_cast<double>(n));
-    for (int step = 0; step < blocks; ++step) {
-        // Forward: S_1 first. Transpose: Wᵀ = σ_w S_1 H ... S_B H, so S_B (after its H) first.
-        const int d = transpose ? blocks - 1 - step : step;
-        const double scale = normalise * (step == 0 ? sigma_w : 1.0);
-        const std::uint64_t first = static_cast<std::uint64_t>(d) * static_cast<std::uint64_t>(n);
-        if (transpose) {
-            walsh_hadamard(x, n);
-            multiply_signs(signs, first, scale, n, x);
-        } else {
-            multiply_signs(signs, first, scale, n, x);
-            walsh_hadamard(x, n);
+    const auto first_of = [n](int d) { return static_cast<std::uint64_t>(d) * static_cast<std::uint64_t>(n); };
+    if (!transpose) {  // W = σ_w (H S_B) ... (H S_1): S_1 first
+        for (int d = 0; d < blocks; ++d) {
+            Prescale p;
+            p.diagonal = d == 0 ? pre_diagonal : nullptr;
+            p.signs = true;
+            p.stream = signs;
+            p.first = first_of(d);
+            p.scale = normalise * (d == 0 ? sigma_w : 1.0);
+            walsh_hadamard(x, n, p);
         }
+        return;
     }
+    // Wᵀ = σ_w S_1 H S_2 H ... S_B H: H first, then (S_d, H) pairs, S_1 alone at the end.
+    Prescale p;
+    p.diagonal = pre_diagonal;
+    walsh_hadamard(x, n, p);
+    for (int d = blocks - 1; d >= 1; --d) {
+        Prescale q;
+        q.signs = true;
+        q.stream = signs;
+        q.first = first_of(d);
+        q.scale = normalise;
+        walsh_hadamard(x, n, q);
+    }
+    multiply_signs(signs, first_of(0), normalise * sigma_w, n, x);
 }
 
 }  // namespace isometry::matfree

@@ -65,6 +65,9 @@ private:
     void layer_product(std::int64_t layer, double* x, std::int64_t k, bool transpose,
                        std::vector<double>& scratch) const;
     void multiply_derivatives(std::int64_t layer, double* x, std::int64_t k) const;
+    // x <- W_l (d ⊙ x) or W_lᵀ (d ⊙ x) for one vector of a structured orthogonal layer.
+    void structured_product(std::int64_t layer, double* x, bool transpose, const double* pre_diagonal) const;
+    const double* derivatives(std::int64_t layer) const;  // d_l, 0-based
 
     OperatorConfig config_;
     std::vector<double> derivatives_;  // d_l = φ'(h_l), layer-major (L x N)

@@ -28,6 +28,7 @@ struct LanczosConfig {
     std::int64_t steps = 60;
     ProbeKind probe = ProbeKind::rademacher;
     bool reorthogonalize = true;
+    bool radau = true;       // Gauss–Radau rule with a node fixed at 0 (else plain Gauss)
     std::int64_t block = 8;  // probes run in lockstep
 };
 
@@ -39,10 +40,11 @@ std::size_t lanczos_bytes(std::int64_t width, const LanczosConfig& config);
 struct LanczosResult {
     std::int64_t probes = 0;
     std::int64_t steps = 0;
-    // probes x steps, probe-major. Gauss nodes ascending and their weights (sum 1); a probe
-    // whose Krylov space closed early (β below 1e-13·|T|) has weight 0 in its unused slots.
+    // probes x (steps + 1), probe-major: quadrature nodes ascending and their weights (sum 1).
+    // Gauss–Radau: node 0 is the fixed node at 0. Unused slots (plain Gauss, or a probe whose
+    // Krylov space closed early: β below 1e-13·|T|) have weight 0.
     std::vector<double> nodes, weights;
-    std::vector<double> alpha, beta;  // the tridiagonal T per probe (β_m is the last residual)
+    std::vector<double> alpha, beta;  // probes x steps: T per probe (β_m is the last residual)
     std::vector<std::int64_t> steps_taken;
 };
 

@@ -28,9 +28,10 @@ void dense_product(const double* w, std::int64_t n, const double* x, double* y, 
 void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, const double* x,
                                double* y, std::int64_t k, bool transpose);
 
-// x (length N, a power of two) <- W x or Wᵀ x in place for the structured orthogonal W with
-// `blocks` factors H S_d; `signs` is the layer's sign stream.
+// x (length N, a power of two) <- W (d ⊙ x) or Wᵀ (d ⊙ x) in place for the structured
+// orthogonal W with `blocks` factors H S_d; `signs` is the layer's sign stream; the diagonal d
+// (null: none) is fused into the first transform, which saves a pass over memory.
 void structured_orthogonal_product(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n,
-                                   double* x, bool transpose);
+                                   double* x, bool transpose, const double* pre_diagonal);
 
 }  // namespace isometry::matfree
