@@ -1,14 +1,16 @@
 """Matrix-free spectra of J Jᵀ at any width: stochastic Lanczos quadrature with J·v and Jᵀ·v only.
 
 Why Lanczos and not the kernel polynomial method (KPM): the spectrum of J Jᵀ of a deep network
-near criticality spans many decades (tanh, depth 32: λ from ~1e-6 to ~1e2). KPM expands the
-density in Chebyshev polynomials on [0, λ_max], so its resolution is uniform in λ, about
-λ_max/M for M moments: everything below λ_max/M is one unresolved lump. Lanczos quadrature is a
-Gauss rule adapted to the measure itself, with nodes spread evenly in log λ over the whole
-range. Measured on the same network with the same number of products (width 2048, depth 32,
-tanh, orthogonal, σ_w = 1.05; 8 probes × 60 products; ``benchmarks/matfree_method_choice.py``):
-see that script's output for the KS distances to the exact spectrum (SLQ ≈ 0.02 vs KPM ≈ 0.3;
-numbers in the docstring of ``jacobian_spectral_density``).
+near criticality can span many decades. KPM expands the density in Chebyshev polynomials on
+[0, λ_max]: a fixed, uniform resolution, and Gibbs-type leakage (damped by the Jackson kernel)
+into the pile-up of small eigenvalues. Lanczos builds the Gauss(-Radau) rule of the measure
+itself, which places its nodes where the mass is and brackets the CDF rigorously at every node.
+Measured with ``benchmarks/matfree_method_choice.py`` (width 1024, depth 32, orthogonal, 8
+Rademacher probes, the same number of products for both; KS to the exact spectrum above
+1e-10·λ_max): tanh σ_w = 1.05, σ_b = 0 (a narrow spectrum, λ_max = 3.1): SLQ 0.016–0.017, KPM
+0.015–0.017 — a tie; tanh at the critical point with q* = 0.8 (68 % of λ below 1e-4·λ_max):
+SLQ 0.050 / 0.031 / 0.014 vs KPM 0.55 / 0.52 / 0.49 at 20 / 40 / 80 products per probe;
+hard-tanh at q* = 0.5 (atom at 0): SLQ 0.039 / 0.025 / 0.029 vs KPM 0.40 / 0.37 / 0.35.
 """
 
 from __future__ import annotations
@@ -53,7 +55,10 @@ class SpectralDensity:
     nodes at or below ``resolution``): an upper bound on the mass at 0 that tightens with the
     steps; ``mass_at_zero`` = half of it is what ``cdf`` puts at 0 (the midpoint of the
     Chebyshev–Markov–Stieltjes bracket), the other half is spread from ``resolution`` up to the
-    first positive node. ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact
+    first positive node. ``resolved_from`` is where the estimate is resolved: Lanczos (any
+    polynomial method) resolves the edge at 0 only on a linear scale ~λ_max/steps², so below the
+    first positive node only the total mass is known (to within the bracket); distances are
+    computed from there up and the default grid starts there. ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact
     per probe for k ≤ 2·steps − 1; the error is the spread over probes).
     """
 
@@ -68,6 +73,7 @@ class SpectralDensity:
     mass_at_zero: float
     mass_at_zero_bound: float
     resolution: float
+    resolved_from: float
     q: np.ndarray
     zero_derivatives: int
     width: int
@@ -100,12 +106,13 @@ class SpectralDensity:
     def ks_distance(self, eigenvalues: np.ndarray, resolution: float | None = None) -> float:
         """sup_t |F(t) − F_n(t)| against the empirical CDF of exact eigenvalues.
 
-        Only t ≥ ``resolution`` (default and minimum: this estimate's) is compared: below it
-        eigenvalues are rounding noise (for ``eigh`` below ~ε·λ_max, for Lanczos nodes likewise),
-        so only the total mass there counts. The estimate is continuous above its resolution, so
-        the supremum sits at the floor or at the jumps of F_n.
+        Only t ≥ ``resolution`` (default and minimum: ``resolved_from``) is compared: below the
+        first positive quadrature node the estimate only brackets the mass, and below ~ε·λ_max
+        eigensolvers return rounding noise; the total mass below the floor is compared at the
+        floor itself. The estimate is continuous above its floor, so the supremum sits at the
+        floor or at the jumps of F_n.
         """
-        floor = self.resolution if resolution is None else max(self.resolution, float(resolution))
+        floor = self.resolved_from if resolution is None else max(self.resolved_from, float(resolution))
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
         n = ev.size
         # Below the floor only the total mass is comparable: check F at the floor itself.
@@ -119,7 +126,7 @@ class SpectralDensity:
         return float(max(at_floor, np.max(np.abs(at - after)), np.max(np.abs(at - before))))
 
     def _evaluation_points(self, law: _Law) -> np.ndarray:
-        lo = max(self.resolution, 1e-300)
+        lo = max(self.resolved_from, 1e-300)
         hi = float(np.max(self.nodes)) * 10
         pts = [np.geomspace(lo, hi, 20000), self.nodes[self.weights > 0].ravel()]
         grid = getattr(law, "x", None)
@@ -128,20 +135,21 @@ class SpectralDensity:
         for location, _ in getattr(law, "atoms", []):
             pts.append(np.array([location * (1 - 1e-9), location * (1 + 1e-9)]))
         t = np.concatenate(pts)
-        return np.unique(t[t > 0])
+        return np.unique(t[t >= lo])
 
     def ks_distance_to(self, law: _Law) -> float:
         """sup_t |F(t) − G(t)| against a law with a ``cdf`` (e.g. ``isometry.theory.jacobian_density``).
 
-        Evaluated on 20000 log-spaced points plus the nodes, the law's grid and both sides of
-        its atoms; both CDFs are monotone, so this misses the supremum by at most the change of
-        either CDF between neighbouring points.
+        Compared for t ≥ ``resolved_from`` (the mass below it at that point), on 20000
+        log-spaced points plus the nodes, the law's grid and both sides of its atoms; both CDFs
+        are monotone, so this misses the supremum by at most the change of either CDF between
+        neighbouring points.
         """
         t = self._evaluation_points(law)
         return float(np.max(np.abs(self.cdf(t) - np.asarray(law.cdf(t)))))
 
     def wasserstein_log10(self, other: _Law | np.ndarray) -> float:
-        """W₁ distance between the laws of log10 λ, with λ ≤ resolution moved to the resolution.
+        """W₁ distance between the laws of log10 λ, with λ below ``resolved_from`` moved there.
 
         ``other``: exact eigenvalues (array) or a law with ``cdf``. In decades: 0.01 means the
         quantiles differ by about 2 % on average.
@@ -156,20 +164,32 @@ class SpectralDensity:
         else:
             other_cdf = other.cdf  # type: ignore[assignment]
             hi = float(np.max(self.nodes)) * 10
-        lo = self.resolution
+        lo = self.resolved_from
         t = np.geomspace(lo, hi * 1.01, 40000)
         diff = np.abs(self.cdf(t) - np.asarray(other_cdf(t)))
         u = np.log10(t)
         return float(np.sum(np.diff(u) * (diff[1:] + diff[:-1]) / 2))
 
 
-def _default_grid(cdfs: list[Any], points: int, resolution: float) -> np.ndarray:
+def _default_grid(cdfs: list[Any], points: int, resolved_from: float) -> np.ndarray:
     knots = [p.u for p in cdfs if p.u.size]
     if not knots:
-        return np.geomspace(resolution, resolution * 10, points)
-    lo = min(float(k[0]) for k in knots)
+        return np.geomspace(resolved_from, resolved_from * 10, points)
     hi = max(float(k[-1]) for k in knots)
-    return np.exp(np.linspace(lo, hi, points))
+    return np.exp(np.linspace(np.log(resolved_from), hi, points))
+
+
+def _resolved_from(nodes: np.ndarray, weights: np.ndarray, floor: float) -> float:
+    """The largest over probes of the first node above the floor.
+
+    Polynomial (Krylov) quadrature resolves the spectrum near the hard edge 0 only on a linear
+    scale, about λ_max/steps²: below the first positive node it merely bounds the mass
+    (Chebyshev–Markov–Stieltjes). Spectra of deep nets that pile up over many decades near 0
+    are resolved from here up.
+    """
+    firsts = [float(np.min(theta[(theta > floor) & (tau > 0)], initial=np.inf)) for theta, tau in zip(nodes, weights)]
+    finite = [f for f in firsts if np.isfinite(f)]
+    return max(finite) if finite else floor
 
 
 def _choose_storage(storage: str, weights: str, width: int, depth: int) -> str:
@@ -299,7 +319,8 @@ def jacobian_spectral_density(
         raise FloatingPointError("the Lanczos quadrature has non-finite nodes or weights")
     floor = resolution * float(np.max(nodes)) if np.max(nodes) > 0 else resolution
     cdfs = _quadrature.probe_cdfs(nodes, quad_weights, floor)
-    xs = _default_grid(cdfs, points, floor) if grid is None else grid
+    resolved_from = _resolved_from(nodes, quad_weights, floor)
+    xs = _default_grid(cdfs, points, resolved_from) if grid is None else grid
     per_probe = np.array([c.density(xs) for c in cdfs])
     powers = np.stack([np.sum(quad_weights * nodes**k, axis=1) for k in range(1, 5)], axis=1)
     error = (lambda a: a.std(axis=0, ddof=1) / np.sqrt(a.shape[0])) if probes > 1 else (lambda a: np.full(a.shape[1:], np.nan))
@@ -316,6 +337,7 @@ def jacobian_spectral_density(
         mass_at_zero=float(atoms.mean()),
         mass_at_zero_bound=float(np.mean([c.zero_weight for c in cdfs])),
         resolution=floor,
+        resolved_from=resolved_from,
         q=raw["q"],
         zero_derivatives=int(raw["zero_derivatives"]),
         width=width,
