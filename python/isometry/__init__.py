@@ -10,7 +10,7 @@ from isometry.build_info import build_info
 from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
 from isometry.matfree import SpectralDensity, jacobian_spectral_density
-from isometry import theory
+from isometry import init, theory
 
 ConvergenceError = _core.ConvergenceError
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
@@ -25,6 +25,7 @@ __all__ = [
     "default_q0",
     "gaussian",
     "haar_orthogonal",
+    "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
     "theory",
