@@ -315,3 +315,32 @@ def test_memory_is_refused_with_the_estimate():
         isometry.jacobian_spectral_density(1 << 30, 4096, sigma_w=1.05, probes=1, steps=2)
     with pytest.raises(MemoryError, match=r"needs about [0-9.]+ GiB"):
         isometry.jacobian_spectral_density(200_000, 32, weights="orthogonal", sigma_w=1.05, probes=1, steps=2)
+
+
+# --- slow: the sizes of the issue ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_density_matches_exact_dense_spectrum_width_2048():
+    n, depth, probes = 2048, 8, 4
+    sigma_w, sigma_b = isometry.theory.critical_point("tanh", 0.5)
+    kwargs = dict(activation="tanh", weights="orthogonal", sigma_w=sigma_w, sigma_b=sigma_b, seed=2)
+    exact = isometry.jacobian_spectrum(n, depth, **kwargs).eigenvalues
+    r = isometry.jacobian_spectral_density(n, depth, probes=probes, steps=25, **kwargs)
+    # Probe noise ~ 1/√(n·probes) ≈ 0.011 in the CDF, plus the quadrature's own resolution.
+    assert r.ks_distance(exact) < 0.04
+    assert r.moments[0] == pytest.approx(exact.mean(), abs=5 * np.sqrt(2 * np.mean(exact**2) / (n * probes)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", ["tanh", "hard_tanh"])
+def test_structured_orthogonal_follows_haar_theory_width_2_16_depth_32(activation):
+    depth = 32
+    sigma_w, sigma_b = isometry.theory.critical_point(activation, 0.5)
+    law = isometry.theory.jacobian_density(activation, "orthogonal", depth, sigma_w, sigma_b)
+    m = isometry.theory.jacobian_moments(activation, "orthogonal", depth, sigma_w, sigma_b, order=2).moments
+    r = isometry.jacobian_spectral_density(1 << 16, depth, activation=activation, weights="structured_orthogonal",
+                                           sigma_w=sigma_w, sigma_b=sigma_b, seed=4, probes=4, steps=40)
+    assert r.ks_distance_to(law) < 0.03  # see compare.py section matfree for the measured values
+    var = r.moments[1] / r.moments[0] ** 2 - 1
+    assert var == pytest.approx(m[1] / m[0] ** 2 - 1, rel=0.1)

@@ -27,7 +27,7 @@ def theory_row(activation: str, width: int, depth: int, probes: int, steps: int,
     """KS and W₁(log10) of structured-orthogonal SLQ vs the Haar theory, and the variance test."""
     sigma_w, sigma_b = isometry.theory.critical_point(activation, Q_STAR)
     law = isometry.theory.jacobian_density(activation, "orthogonal", depth, sigma_w, sigma_b)
-    m = isometry.theory.jacobian_moments(activation, "orthogonal", depth, sigma_w, sigma_b, order=2).moments
+    m = isometry.theory.jacobian_moments(activation, "orthogonal", depth, sigma_w, sigma_b, order=3).moments
     start = time.perf_counter()
     r = isometry.jacobian_spectral_density(
         width, depth, activation=activation, weights="structured_orthogonal", sigma_w=sigma_w, sigma_b=sigma_b,
@@ -35,16 +35,19 @@ def theory_row(activation: str, width: int, depth: int, probes: int, steps: int,
     )
     seconds = time.perf_counter() - start
     var, var_theory = r.moments[1] / r.moments[0] ** 2 - 1, m[1] / m[0] ** 2 - 1
+    skew, skew_theory = r.moments[2] / r.moments[0] ** 3, m[2] / m[0] ** 3
     return [
         activation, f"2^{width.bit_length() - 1}", str(depth), str(blocks), f"{probes}x{steps}",
         f"{r.ks_distance_to(law):.4f}", f"{r.wasserstein_log10(law):.4f}",
         f"{r.moments[0]:.4f}±{r.moment_errors[0]:.4f}", f"{var:.3f} / {var_theory:.3f}",
+        f"{skew:.1f} / {skew_theory:.1f}",
         f"{r.resolved_from:.1e}", f"{seconds:.1f}",
     ]
 
 
 THEORY_HEADER = ["activation", "width", "L", "H·S blocks", "probes x steps", "KS vs Haar theory",
-                 "W1 log10", "m1 (theory 1)", "m2/m1²-1 SLQ / theory", "resolved from", "time [s]"]
+                 "W1 log10", "m1 (theory 1)", "m2/m1²-1 SLQ / theory", "m3/m1³ SLQ / theory", "resolved from",
+                 "time [s]"]
 
 
 def onthefly_cost(widths: list[int], seed: int) -> tuple[str, dict[int, float]]:
@@ -82,12 +85,13 @@ def run(ctx: Context) -> SectionResult:
     rows = []
     target_seconds = None
     for activation in ("tanh", "hard_tanh"):
+        load_before = os.getloadavg()[0]
         row = theory_row(activation, width, depth, probes, steps, 3, ctx.seed)
-        rows.append(row)
+        rows.append(row + [f"{load_before:.2f}"])
         if activation == "tanh":
-            target_seconds = float(row[-1])
+            target_seconds, load = float(row[-1]), load_before
     result.tables.append("Structured orthogonal (3 blocks) vs the Haar theory, critical points with q* = "
-                         f"{Q_STAR} (load average at start {load:.2f}):\n" + format_table(THEORY_HEADER, rows, right=set(range(2, 11))))
+                         f"{Q_STAR}:\n" + format_table([*THEORY_HEADER, "load avg before"], rows, right=set(range(2, 13))))
     result.targets.append(
         f"e. width {width}, depth {depth}, tanh, structured orthogonal, {probes} probes x {steps} steps, density with "
         f"error bars: {target_seconds:.1f} s on {ctx.threads} threads (target < {TARGET_SECONDS:.0f} s at 2^20 x 32: "
@@ -100,7 +104,7 @@ def run(ctx: Context) -> SectionResult:
     block_rows = [theory_row(a, study_width, study_depth, 8, 40, b, ctx.seed)
                   for a in ("tanh", "hard_tanh") for b in (1, 2, 3)]
     result.tables.append("How many H·S blocks per layer (W = σ_w (H S_B)···(H S_1)):\n"
-                         + format_table(THEORY_HEADER, block_rows, right=set(range(2, 11))))
+                         + format_table(THEORY_HEADER, block_rows, right=set(range(2, 12))))
 
     # 3. Regenerated Gaussian weights: cost per product, feasible widths, and a theory check.
     widths = [256, 512] if ctx.quick else [512, 1024, 2048, 4096, 8192]
@@ -112,7 +116,7 @@ def run(ctx: Context) -> SectionResult:
         f"on-the-fly Gaussian: {per_entry[largest] * 1e9:.1f} ns per weight entry per product (block of 8, width "
         f"{largest}); one Lanczos step at depth {TARGET_DEPTH} (2L products, shared by 8 probes) would take "
         f"{step_cost(1 << 12):.0f} s at width 4096, {step_cost(1 << 16) / 3600:.1f} h at 2^16, "
-        f"{step_cost(1 << 20) / 86400 / 365:.1f} years at 2^20 — feasible on this CPU up to width ~2048–4096 "
+        f"{step_cost(1 << 20) / 86400:.1f} days at 2^20 — feasible on this CPU up to width ~2048–4096 "
         "(40 steps); beyond that it is a GPU job."
     )
     g_width, g_depth = (512, 4) if ctx.quick else (2048, 8)
