@@ -65,6 +65,14 @@ void register_freeprob(py::module_& m) {
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
         py::arg("order"));
     m.def(
+        "jacobian_moments_for_law",
+        [](std::vector<double> mu, const std::string& weights, long depth, double sigma_w) {
+            // From the moments μ_k = E[(D²)^k] of any law (a custom activation's).
+            if (mu.empty()) throw std::invalid_argument("order must be a positive integer");
+            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+        },
+        py::arg("mu"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"));
+    m.def(
         "jacobian_density",
         [](const std::string& activation, const std::string& weights, long depth, double sigma_w,
            double q, std::vector<double> x, int points) {
@@ -82,11 +90,15 @@ void register_freeprob(py::module_& m) {
         "jacobian_density_for_law",
         [](double bernoulli_p, std::vector<double> values, std::vector<double> law_weights,
            const std::string& weights, long depth, double sigma_w, std::vector<double> x, int points) {
-            // bernoulli_p in (0, 1]: D² ~ Bernoulli(p); otherwise the discrete law (values, weights).
+            // bernoulli_p in (0, 1]: D² ~ Bernoulli(p).
+            // bernoulli_p = 0: the discrete law (values, weights); bernoulli_p < 0: those values are
+            // the trapezoidal rule's nodes of a smooth law (a custom activation's φ'²).
             freeprob::D2Law law;
             if (bernoulli_p > 0.0) {
                 if (bernoulli_p > 1.0) throw std::invalid_argument("bernoulli_p must be in (0, 1]");
                 law.p = bernoulli_p;
+            } else if (bernoulli_p < 0.0) {
+                law = freeprob::sampled_law(std::move(values), std::move(law_weights));
             } else {
                 law = freeprob::discrete_law(std::move(values), std::move(law_weights));
             }
@@ -100,6 +112,15 @@ void register_freeprob(py::module_& m) {
         },
         py::arg("bernoulli_p"), py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"),
         py::arg("sigma_w"), py::arg("x"), py::arg("points"));
+    m.def(
+        "d2_stieltjes",
+        [](const std::string& activation, double q, std::complex<double> y) {
+            // M_{D²}(y), 1 + M_{D²}(y) and dM_{D²}/dy as the solver evaluates them (for tests).
+            std::complex<double> m_value, one_plus_m, dm;
+            law_at(activation, q).evaluate(y, m_value, one_plus_m, dm);
+            return py::make_tuple(m_value, one_plus_m, dm);
+        },
+        py::arg("activation"), py::arg("q"), py::arg("y"));
     m.def(
         "lambda_max",
         [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q) {

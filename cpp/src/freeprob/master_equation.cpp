@@ -29,8 +29,10 @@ LogInverse MlpMasterEquation::log_inverse(complex y) const {
                 gaussian * L * log_one_plus_m;
     out.magnitude = L * (std::abs(log_one_plus_m) * (1.0 + gaussian) + std::abs(log_m) + std::abs(log_y) +
                          std::fabs(log_sigma2));
-    out.derivative = (1.0 - L) * (dm / out.one_plus_m - dm / out.m) + L / y +
-                     gaussian * L * dm / out.one_plus_m;
+    const complex dlog_one_plus_m = dm / out.one_plus_m, dlog_m = dm / out.m;
+    out.derivative = (1.0 - L) * (dlog_one_plus_m - dlog_m) + L / y + gaussian * L * dlog_one_plus_m;
+    out.derivative_magnitude = (L - 1.0) * (std::abs(dlog_one_plus_m) + std::abs(dlog_m)) + L / std::abs(y) +
+                               gaussian * L * std::abs(dlog_one_plus_m);
     return out;
 }
 

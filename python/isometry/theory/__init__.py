@@ -1,9 +1,9 @@
 """Large-width theory: mean-field signal propagation (PSG18 §2.2, Poole et al. 2016, Schoenholz et
 al. 2017) and free-probability spectra of J Jᵀ (PSG17/PSG18).
 
-Every mean-field function that takes an activation accepts a built-in name ('linear', 'tanh',
-'hard_tanh', 'relu', 'erf') or a user-defined :class:`Activation`; the free-probability spectra
-take the built-in names."""
+Every function that takes an activation accepts a built-in name ('linear', 'tanh', 'hard_tanh',
+'relu', 'erf') or a user-defined :class:`Activation` (the mean-field functions, jacobian_moments,
+jacobian_density and lambda_max); the universal limits take no activation."""
 
 from isometry.theory.activation import Activation
 from isometry.theory.correlation import DepthScales, c_star, correlation_map, depth_scales

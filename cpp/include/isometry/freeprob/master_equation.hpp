@@ -22,6 +22,7 @@ struct LogInverse {
     complex m;           // M = M_{D²}(y)
     complex one_plus_m;  // 1 + M
     double magnitude;    // Σ |terms| of Φ: its rounding error is about ε·magnitude
+    double derivative_magnitude;  // Σ |terms| of dΦ/dy, the same for the derivative
 };
 
 class MlpMasterEquation {
