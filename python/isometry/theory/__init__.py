@@ -18,6 +18,15 @@ from isometry.theory.freeprob import (
 )
 from isometry.theory.meanfield import chi1, derivative_moments, length_map, q_star
 from isometry.theory.phase_diagram import PhaseDiagram, phase_diagram
+from isometry.theory.resnet import (
+    ResnetParameter,
+    resnet_density,
+    resnet_edges,
+    resnet_moments,
+    resnet_parameter,
+    resnet_parameter_table,
+    resnet_sigma_w,
+)
 from isometry.theory.predictions import length_trajectory, spectrum_mean_and_normalized_variance
 
 __all__ = [
@@ -26,6 +35,7 @@ __all__ = [
     "JacobianDensity",
     "JacobianMoments",
     "PhaseDiagram",
+    "ResnetParameter",
     "c_star",
     "chi1",
     "correlation_map",
@@ -40,6 +50,12 @@ __all__ = [
     "length_trajectory",
     "phase_diagram",
     "q_star",
+    "resnet_density",
+    "resnet_edges",
+    "resnet_moments",
+    "resnet_parameter",
+    "resnet_parameter_table",
+    "resnet_sigma_w",
     "spectrum_mean_and_normalized_variance",
     "universal_density",
 ]
