@@ -2,6 +2,7 @@
 
 #include "isometry/freeprob/density.hpp"
 #include "isometry/freeprob/moments.hpp"
+#include "isometry/freeprob/resnet.hpp"
 #include "isometry/meanfield/length_map.hpp"
 
 namespace isometry::bindings {
@@ -121,6 +122,26 @@ void register_freeprob(py::module_& m) {
             return py::make_tuple(m_value, one_plus_m, dm);
         },
         py::arg("activation"), py::arg("q"), py::arg("y"));
+    m.def(
+        "resnet_density",
+        [](double c, std::vector<double> x, int points) {
+            const freeprob::ResnetMasterEquation eq(c);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::resnet_density(eq, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("c"), py::arg("x"), py::arg("points"));
+    m.def("resnet_moments", &freeprob::resnet_moments, py::arg("c"), py::arg("order"));
+    m.def(
+        "resnet_edges",
+        [](double c) {
+            const freeprob::ResnetMasterEquation eq(c);
+            return py::make_tuple(eq.lower_edge(), eq.upper_edge());
+        },
+        py::arg("c"));
     m.def(
         "lambda_max",
         [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q) {

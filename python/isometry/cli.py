@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from isometry import cli_relu_finite_width, cli_resnet
 from isometry._validation import ACTIVATIONS, DTYPES, METHODS, WEIGHTS
 
 __all__ = ["main"]
@@ -187,8 +188,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _theory_parser(sub)
     _phase_diagram_parser(sub)
     sub.add_parser("info", help="what this build was compiled with")
+    commands = {"resnet": cli_resnet, "relu-finite-width": cli_relu_finite_width}
+    for module in commands.values():
+        module.add_parser(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command in commands:
+            return commands[args.command].run(args)
         if args.command == "spectrum":
             return _run_spectrum(args)
         if args.command == "theory":

@@ -18,6 +18,24 @@ from isometry.theory.freeprob import (
 )
 from isometry.theory.meanfield import chi1, derivative_moments, length_map, q_star
 from isometry.theory.phase_diagram import PhaseDiagram, phase_diagram
+from isometry.theory.relu_finite_width import (
+    ReluOutputLaw,
+    relu_death_probability,
+    relu_log_norm_moments,
+    relu_mean_field_norm,
+    relu_norm_moments,
+    relu_output_law,
+    sample_relu_chain,
+)
+from isometry.theory.resnet import (
+    ResnetParameter,
+    resnet_density,
+    resnet_edges,
+    resnet_moments,
+    resnet_parameter,
+    resnet_parameter_table,
+    resnet_sigma_w,
+)
 from isometry.theory.predictions import length_trajectory, spectrum_mean_and_normalized_variance
 
 __all__ = [
@@ -26,6 +44,8 @@ __all__ = [
     "JacobianDensity",
     "JacobianMoments",
     "PhaseDiagram",
+    "ReluOutputLaw",
+    "ResnetParameter",
     "c_star",
     "chi1",
     "correlation_map",
@@ -40,6 +60,18 @@ __all__ = [
     "length_trajectory",
     "phase_diagram",
     "q_star",
+    "relu_death_probability",
+    "relu_log_norm_moments",
+    "relu_mean_field_norm",
+    "relu_norm_moments",
+    "relu_output_law",
+    "resnet_density",
+    "resnet_edges",
+    "resnet_moments",
+    "resnet_parameter",
+    "resnet_parameter_table",
+    "resnet_sigma_w",
+    "sample_relu_chain",
     "spectrum_mean_and_normalized_variance",
     "universal_density",
 ]

@@ -15,6 +15,10 @@
 //                            as kHaarSampler
 //    5  kLayerBias           bias b_l, element i                               l - 1
 //    6  kNetworkInput        input direction x_0, element i                    0
+//    7  kReluChain           (numpy Philox4x64 keyed seed + 2^64·7, not this  -
+//                            generator) isometry.theory.sample_relu_chain
+//    8  kReluNetwork         (numpy Philox4x64 keyed seed + 2^64·8)            -
+//                            isometry.relu_network.relu_network_norms
 #include <cstdint>
 
 namespace isometry::rng {
@@ -26,6 +30,8 @@ enum Stream : std::uint32_t {
     kLayerOrthogonal = 4,
     kLayerBias = 5,
     kNetworkInput = 6,
+    kReluChain = 7,
+    kReluNetwork = 8,
 };
 
 // Where a draw comes from: one (seed, stream, substream) triple.
