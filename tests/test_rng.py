@@ -63,4 +63,5 @@ def test_stream_table_is_documented_and_stable():
     assert isometry.STREAMS == {
         "gaussian_sampler": 1, "haar_sampler": 2, "layer_gaussian": 3,
         "layer_orthogonal": 4, "layer_bias": 5, "network_input": 6,
+        "training_shuffle": 7, "synthetic_data": 8,
     }

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from isometry import cli_deep_linear, cli_train
 from isometry._validation import ACTIVATIONS, DTYPES, METHODS, WEIGHTS
 
 __all__ = ["main"]
@@ -187,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _theory_parser(sub)
     _phase_diagram_parser(sub)
     sub.add_parser("info", help="what this build was compiled with")
+    cli_train.add_parser(sub)
+    cli_deep_linear.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "spectrum":
@@ -195,8 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_theory(args)
         if args.command == "phase-diagram":
             return _run_phase_diagram(args)
+        if args.command in ("train", "deep-linear"):
+            return (cli_train if args.command == "train" else cli_deep_linear).run(args)
         return _run_info(args)
-    except (ValueError, TypeError, MemoryError, RuntimeError) as exc:
+    except (ValueError, TypeError, MemoryError, RuntimeError, OSError, ImportError) as exc:
         print(f"isometry {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,6 +15,11 @@
 //                            as kHaarSampler
 //    5  kLayerBias           bias b_l, element i                               l - 1
 //    6  kNetworkInput        input direction x_0, element i                    0
+//    7  kTrainingShuffle     isometry.training minibatch order: example i of   epoch
+//                            the epoch gets key element i; the epoch's order
+//                            is the stable argsort of the keys
+//    8  kSyntheticData       isometry.training synthetic tasks (teacher and    task-specific
+//                            inputs); see isometry/training/synthetic.py       (documented there)
 #include <cstdint>
 
 namespace isometry::rng {
@@ -26,6 +31,8 @@ enum Stream : std::uint32_t {
     kLayerOrthogonal = 4,
     kLayerBias = 5,
     kNetworkInput = 6,
+    kTrainingShuffle = 7,
+    kSyntheticData = 8,
 };
 
 // Where a draw comes from: one (seed, stream, substream) triple.
