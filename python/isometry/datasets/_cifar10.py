@@ -39,6 +39,10 @@ class _BatchUnpickler(pickle.Unpickler):
             return _reconstruct()
         if module == "numpy" and name in ("ndarray", "dtype"):
             return getattr(np, name)
+        if module == "_codecs" and name == "encode":  # bytes in protocol-2 pickles written by Python 3
+            import codecs
+
+            return codecs.encode
         raise pickle.UnpicklingError(f"CIFAR-10 batch refers to {module}.{name}, which a batch never does")
 
 
