@@ -103,3 +103,15 @@ def test_learning_time_vs_depth_runs_and_orthogonal_learns_at_depth():
     assert res.info["E_min"] < 1e-20  # the task is exactly linear
     assert res.steps_to_learn["orthogonal"][1] is not None  # learned at D = 8
     np.testing.assert_allclose(res.learning_rates["orthogonal"], [0.5 / (2 * 4.0), 0.5 / (8 * 4.0)], rtol=1e-12)
+
+
+def test_mnist_task_whitens_the_inputs():
+    from isometry.training.data import Dataset
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 40)) @ rng.standard_normal((40, 40))  # correlated "pixels"
+    labels = rng.integers(0, 10, 300)
+    task = experiments.mnist_task(Dataset("m", x, labels, x[:10], labels[:10], 10), components=8, n_train=200)
+    z, y = task.x_train, task.y_train
+    np.testing.assert_allclose(z.T @ z / 200, np.eye(8), atol=1e-12)  # Σ¹¹ = I on the kept components
+    np.testing.assert_array_equal(np.argmax(y, axis=1), labels[:200])

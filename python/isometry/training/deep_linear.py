@@ -285,7 +285,9 @@ def plot_learning_time_vs_depth(result: DepthResult, path: str | Path) -> Path:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(result.depths, [str(d) for d in result.depths])
-    ax.minorticks_off()
+    from matplotlib.ticker import NullLocator
+
+    ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
     ax.set_xlabel("D (weight matrices)")
     ax.set_ylabel("GD steps to learn")
     ax.set_title(f"{result.task}: η = {result.info['lr_scale']:g}/(D s_max²), "

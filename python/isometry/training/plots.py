@@ -116,7 +116,9 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
     ax.set_yscale("log")
     all_depths = sorted({r["depth"] for r in table})
     ax.set_xticks(all_depths, [str(d) for d in all_depths])
-    ax.minorticks_off()
+    from matplotlib.ticker import NullLocator
+
+    ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=6.5)
     fig.tight_layout()

@@ -36,11 +36,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     ),
     "smoke": dict(
         name="smoke", dataset="teacher",
-        data_options={"n_train": 4096, "n_test": 1024, "features": 128, "classes": 10},
+        data_options={"n_train": 8192, "n_test": 2048, "features": 256, "classes": 10},
         description="The pennington2017 comparison shrunk for 2 CPU cores (synthetic teacher task).",
-        inits=["orthogonal", "gaussian"], activations=["tanh", "relu"], depths=[8, 32],
-        optimizers=["sgd"], q_stars=[0.25], learning_rates=[0.05], seeds=[0], width=64,
-        batch_size=64, steps=300, eval_every=50, checkpoint_every=100, accuracy_targets=[0.3, 0.5],
+        inits=["orthogonal", "gaussian"], activations=["tanh", "relu"], depths=[10, 30, 60],
+        optimizers=["sgd"], q_stars=[0.25], learning_rates=[0.02], seeds=[0], width=128,
+        batch_size=64, steps=600, eval_every=50, checkpoint_every=200, accuracy_targets=[0.3, 0.5],
     ),
     "relu_parameter_sharing": dict(
         name="relu_parameter_sharing", dataset="cifar10",
