@@ -42,6 +42,8 @@ void register_rng(py::module_& m) {
     streams["network_input"] = static_cast<std::uint32_t>(rng::kNetworkInput);
     streams["relu_chain"] = static_cast<std::uint32_t>(rng::kReluChain);
     streams["relu_network"] = static_cast<std::uint32_t>(rng::kReluNetwork);
+    streams["training_shuffle"] = static_cast<std::uint32_t>(rng::kTrainingShuffle);
+    streams["synthetic_data"] = static_cast<std::uint32_t>(rng::kSyntheticData);
     m.attr("STREAMS") = streams;
 }
 

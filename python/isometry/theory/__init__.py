@@ -5,6 +5,7 @@ Every function that takes an activation accepts a built-in name ('linear', 'tanh
 'relu', 'erf') or a user-defined :class:`Activation` (the mean-field functions, jacobian_moments,
 jacobian_density and lambda_max); the universal limits take no activation."""
 
+from isometry.theory import deep_linear
 from isometry.theory.activation import Activation
 from isometry.theory.correlation import DepthScales, c_star, correlation_map, depth_scales
 from isometry.theory.criticality import critical_point, edge_of_chaos
@@ -50,6 +51,7 @@ __all__ = [
     "chi1",
     "correlation_map",
     "critical_point",
+    "deep_linear",
     "depth_scales",
     "derivative_moments",
     "edge_of_chaos",

@@ -19,6 +19,11 @@
 //                            generator) isometry.theory.sample_relu_chain
 //    8  kReluNetwork         (numpy Philox4x64 keyed seed + 2^64·8)            -
 //                            isometry.relu_network.relu_network_norms
+//    9  kTrainingShuffle     isometry.training minibatch order: example i of   epoch
+//                            the epoch gets key element i; the epoch's order
+//                            is the stable argsort of the keys
+//   10  kSyntheticData       isometry.training synthetic tasks (teacher and    task-specific
+//                            inputs); see isometry/training/synthetic.py       (documented there)
 #include <cstdint>
 
 namespace isometry::rng {
@@ -32,6 +37,8 @@ enum Stream : std::uint32_t {
     kNetworkInput = 6,
     kReluChain = 7,
     kReluNetwork = 8,
+    kTrainingShuffle = 9,
+    kSyntheticData = 10,
 };
 
 // Where a draw comes from: one (seed, stream, substream) triple.
