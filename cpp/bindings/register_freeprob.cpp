@@ -2,7 +2,7 @@
 
 #include "isometry/freeprob/density.hpp"
 #include "isometry/freeprob/moments.hpp"
-#include "isometry/freeprob/resnet.hpp"
+#include "isometry/freeprob/exponential_s.hpp"
 #include "isometry/meanfield/length_map.hpp"
 
 namespace isometry::bindings {
@@ -135,6 +135,20 @@ void register_freeprob(py::module_& m) {
         },
         py::arg("c"), py::arg("x"), py::arg("points"));
     m.def("resnet_moments", &freeprob::resnet_moments, py::arg("c"), py::arg("order"));
+    m.def(
+        "exponential_s_density",
+        [](double a, double b, std::vector<double> x, int points) {
+            // S(z) = exp(−a − b z): the PSG18 smooth universality class is a = 0, b = σ₀².
+            const freeprob::ExponentialSEquation eq(a, b);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::exponential_s_density(eq, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("a"), py::arg("b"), py::arg("x"), py::arg("points"));
+    m.def("exponential_s_moments", &freeprob::exponential_s_moments, py::arg("a"), py::arg("b"), py::arg("order"));
     m.def(
         "resnet_edges",
         [](double c) {

@@ -281,22 +281,21 @@ def universal_density(
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
     ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
-    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. ``kind="smooth"`` (erf, SiLU):
-    S_{JJᵀ} → exp(−σ₀² z). Evaluated as the finite-depth network that converges to the limit —
-    D² ~ Bernoulli(L/(L+σ₀²)) at criticality, or the symmetric two-point law 1 ± σ₀/√L — at
-    ``depth`` = 10⁶, where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth
+    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶,
+    where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+
+    ``kind="smooth"`` (erf, SiLU): S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M},
+    with both edges in closed form (``depth`` is not used).
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
     depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
-    if kind == "smooth" and sigma0_sq >= depth:
-        raise ValueError(f"sigma0_sq must be below depth for the smooth law, got {sigma0_sq}")
     grid = _checked_grid(x)
     if kind == "bernoulli":
         p = depth / (depth + sigma0_sq)
         raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
     else:
-        s = np.sqrt(sigma0_sq / depth)
-        raw = _core.jacobian_density_for_law(0.0, [1.0 - s, 1.0 + s], [0.5, 0.5], "orthogonal", depth, 1.0, grid, points)
+        raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
     return _density_from_core(raw, float("nan"))

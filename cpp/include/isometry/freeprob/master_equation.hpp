@@ -26,7 +26,7 @@ struct LogInverse {
 };
 
 // What the Stieltjes solver needs from a master equation Φ(y) = Log z: the MLP equation below
-// and the residual-network law (resnet.hpp) share one solver through this interface.
+// and the residual-network law (exponential_s.hpp) share one solver through this interface.
 class MasterEquation {
 public:
     virtual ~MasterEquation() = default;
