@@ -89,6 +89,23 @@ def test_custom_activation_matches_the_builtin(name, weights):
     assert theory.lambda_max(act, weights, [16], sigma_w, sigma_b)[0] == pytest.approx(ref.lambda_max, rel=1e-7)
 
 
+def test_custom_activation_without_symmetry():
+    """φ' need not be even: swish at a stable fixed point, against moments from the S-transform
+    (exact μ_k by quadrature) and the density's own mass and mean."""
+    sigmoid = lambda h: 0.5 * (1 + np.tanh(h / 2))  # noqa: E731
+    swish = theory.Activation(lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h))))
+    sigma_w, sigma_b = 1.5, 0.3  # q* = 0.259, χ₁ = 0.679
+    q = theory.q_star(swish, sigma_w, sigma_b)
+    mu = theory.derivative_moments(swish, q, 2)
+    assert not np.isclose(mu[0], theory.derivative_moments("tanh", q, 1)[0])
+    moments = theory.jacobian_moments(swish, "orthogonal", 8, sigma_w, sigma_b, order=2).moments
+    assert moments[0] == pytest.approx((sigma_w**2 * mu[0]) ** 8, rel=1e-10)  # m₁ = χ₁^L
+    d = theory.jacobian_density(swish, "orthogonal", 8, sigma_w, sigma_b)
+    assert d.continuous_mass() == pytest.approx(1.0, abs=1e-4)
+    assert d.moment(1) == pytest.approx(moments[0], rel=1e-4)
+    assert d.moment(2) == pytest.approx(moments[1], rel=1e-4)
+
+
 def test_custom_activation_with_flat_pieces_is_refused():
     relu_like = theory.Activation(lambda h: np.maximum(h, 0), lambda h: (h > 0).astype(float), kinks=(0.0,), name="r")
     with pytest.raises(ValueError, match="φ' ≠ 0 almost everywhere"):

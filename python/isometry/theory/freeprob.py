@@ -212,8 +212,9 @@ def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], 
             raise ValueError(f"{activation!r} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
         return 0.0, [d0], [1.0]
     step = 1.0 / (SAMPLED_NODES_PER_UNIT * max(1.0, np.sqrt(q)))
-    z = np.arange(int(np.ceil(9.5 / step)) + 1) * step
-    weights = np.exp(-0.5 * z * z) * np.where(z == 0.0, 1.0, 2.0)
+    count = int(np.ceil(9.5 / step))
+    z = np.arange(-count, count + 1) * step  # the whole line: φ' need not be even
+    weights = np.exp(-0.5 * z * z)
     values = activation.derivative(np.sqrt(q) * z) ** 2
     if np.any(values == 0.0):
         raise ValueError(
