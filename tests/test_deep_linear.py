@@ -66,6 +66,16 @@ def test_bad_arguments():
         saxe_task([1.0, -2.0], 4, 4)
 
 
+def test_mode_experiment_refuses_u0_at_or_above_a_singular_value():
+    # The theory needs u₀ < s_α for every mode; u₀ used to be clipped to 0.999·s silently.
+    for u0 in (0.5, 0.7):
+        with pytest.raises(ValueError, match=r"u0 must be < min\(singular_values\) = 0\.5"):
+            experiments.mode_strength_experiment((2.0, 0.5), u0=u0, steps=5)
+    with pytest.raises(ValueError, match="u0 must be > 0"):
+        experiments.mode_strength_experiment((2.0, 0.5), u0=0.0, steps=5)
+    assert experiments.mode_strength_experiment((2.0, 0.5), u0=0.49, steps=5, record_every=1).theory.shape == (6, 2)
+
+
 def test_saxe_task_has_the_requested_correlation():
     data, u, s, v = saxe_task([3.0, 1.0], 6, 5, seed=2)
     x, y = data.x_train, data.y_train

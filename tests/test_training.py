@@ -43,7 +43,7 @@ def _finite_difference_check(model: MLP, loss_of) -> float:
 @pytest.mark.parametrize(("activation", "init"), PAIRS, ids=[f"{a}-{i}" for a, i in PAIRS])
 def test_backward_matches_finite_differences(activation, init):
     sizes = [5, 6, 6, 6, 3]
-    scales = resolve_scales(activation, init, 0.7, None, None)
+    scales = resolve_scales(activation, init, 0.7, None, None, layer_sizes=sizes)
     # Biases are drawn nonzero (except parameter sharing, whose biases are 0 by construction).
     w, b = initial_parameters(sizes, init, scales.sigma_w, 0.0 if init == "parameter_sharing" else 0.3, 3, "float64")
     model = MLP(sizes, activation, dtype="float64")
@@ -251,11 +251,11 @@ def test_bad_input_errors(teacher, tmp_path):
     with pytest.raises(ValueError, match="activation must be one of"):
         MLP([3, 4, 2], "sigmoid")
     with pytest.raises(ValueError, match="needs activation='relu'"):
-        resolve_scales("tanh", "parameter_sharing", 0.5, None, None)
+        resolve_scales("tanh", "parameter_sharing", 0.5, None, None, layer_sizes=[4, 4, 2])
     with pytest.raises(ValueError, match="either q_star or sigma_w"):
-        resolve_scales("tanh", "orthogonal", 0.5, 1.0, None)
+        resolve_scales("tanh", "orthogonal", 0.5, 1.0, None, layer_sizes=[4, 4, 2])
     with pytest.raises(ValueError, match="init must be one of"):
-        resolve_scales("tanh", "xavier", 0.5, None, None)
+        resolve_scales("tanh", "xavier", 0.5, None, None, layer_sizes=[4, 4, 2])
     with pytest.raises(ValueError, match="optimizer must be one of"):
         make_optimizer("lbfgs", np, 3, "float32")
     with pytest.raises(ValueError, match="depths must be a positive integer"):
@@ -288,15 +288,33 @@ def test_gpu_device_without_cupy_says_so(monkeypatch):
         array_module("gpu")
 
 
-def test_schedules():
+def test_schedules(tmp_path):
     from isometry.training.schedules import learning_rate, validate_schedule
 
     assert learning_rate(0.1, validate_schedule({"name": "step", "every": 10, "factor": 0.5}), 25) == pytest.approx(0.025)
     assert learning_rate(0.1, validate_schedule({"name": "cosine", "steps": 100}), 50) == pytest.approx(0.05)
     assert learning_rate(0.1, validate_schedule({"name": "exponential", "half_life": 10}), 20) == pytest.approx(0.025)
     assert learning_rate(0.1, validate_schedule({"name": "constant", "warmup": 4}), 1) == pytest.approx(0.05)
-    with pytest.raises(ValueError, match="every must be a number > 0"):
+    with pytest.raises(ValueError, match="every must be an integer >= 1"):
         validate_schedule({"name": "step", "factor": 0.5})
+    # Step counts are integers >= 1: 0.5 used to divide by int(0.5) = 0 at the first step, 2.5 was
+    # silently truncated to 2, and warmup=inf kept the rate at 0 forever.
+    for key, schedule in (("every", {"name": "step", "every": 0.5, "factor": 0.5}),
+                          ("every", {"name": "step", "every": 2.5, "factor": 0.5}),
+                          ("steps", {"name": "cosine", "steps": 0}),
+                          ("warmup", {"name": "constant", "warmup": float("inf")}),
+                          ("warmup", {"name": "constant", "warmup": True})):
+        with pytest.raises(ValueError, match=f"{key} must be an integer >= 1"):
+            validate_schedule(schedule)
+    for key, schedule in (("factor", {"name": "step", "every": 2, "factor": float("nan")}),
+                          ("half_life", {"name": "exponential", "half_life": float("inf")})):
+        with pytest.raises(ValueError, match=f"{key} must be a finite number > 0"):
+            validate_schedule(schedule)
+    with pytest.raises(ValueError, match="warmup must be an integer >= 1"):
+        Experiment(name="x", schedule={"name": "constant", "warmup": 2.5})
+    with pytest.raises(ValueError, match="every must be an integer >= 1"):  # a RunConfig made by hand
+        train_run(_teacher_config(schedule={"name": "step", "every": 0.5, "factor": 0.5}),
+                  teacher_task(64, 32, 4, 2), tmp_path, progress=False)
 
 
 def test_cli_train_runs_a_small_grid(tmp_path, capsys):
@@ -314,3 +332,217 @@ def test_cli_train_runs_a_small_grid(tmp_path, capsys):
     assert main(["train", "--list"]) == 0
     assert main(["train", "nonexistent"]) == 2
     assert "unknown experiment 'nonexistent'" in capsys.readouterr().err
+
+
+# -- first-layer scale ------------------------------------------------------------------------
+TALL = [("tanh", "orthogonal"), ("tanh", "gaussian"), ("relu", "parameter_sharing")]
+
+
+@pytest.mark.parametrize(("activation", "init"), TALL, ids=[f"{a}-{i}" for a, i in TALL])
+def test_first_layer_pre_activations_have_variance_q_star(activation, init):
+    from isometry.training.runner import Trainer
+
+    # n_in = 16 inputs into N₁ = 256 units (128 blocks for parameter sharing): orthonormal columns,
+    # where E(Wx)_i² = σ_w²|x|²/N₁, not /n_in. Before the fix q¹ was 16/256 of q* (orthogonal).
+    data = teacher_task(2048, 64, 16, 4, seed=5)
+    config = _teacher_config(activation=activation, init=init, width=256, depth=2, dtype="float64")
+    trainer = Trainer(config, data)
+    h = trainer.x_train @ trainer.model.weights[0].T + trainer.model.biases[0]
+    q1 = float(np.mean(h * h))
+    if init == "gaussian":
+        # Σ_ij W_ij² over N₁·n_in = 4096 iid entries: relative standard error √(2/4096) = 2.2%;
+        # 10% is 4.5 of them.
+        assert q1 == pytest.approx(0.5, rel=0.10)
+    else:
+        # The weight part is exact (|Qx| = |x|); what is left is the mean of N₁ = 256 bias draws
+        # b_i², σ_b²·√(2/256) = 0.0034 for tanh (σ_b² = 0.038 at q* = 0.5), and a cross term
+        # 2 b·Wx̄ of the same order: 3% of q* is over 4 of these. Parameter sharing has b = 0.
+        assert q1 == pytest.approx(0.5, rel=0.03 if init == "orthogonal" else 1e-12)
+
+
+def test_first_layer_fan_by_init():
+    from isometry.training.initialization import first_layer_fan
+
+    assert first_layer_fan("gaussian", [16, 256, 10]) == 16
+    assert first_layer_fan("orthogonal", [16, 256, 10]) == 256
+    assert first_layer_fan("orthogonal", [300, 256, 10]) == 300
+    assert first_layer_fan("parameter_sharing", [16, 256, 10]) == 128  # the W0 block is 128 × 16
+    assert first_layer_fan("parameter_sharing", [200, 256, 10]) == 200
+    assert first_layer_fan("parameter_sharing", [16, 40]) == 40  # a single layer is W0 itself
+
+
+# -- joined tables ----------------------------------------------------------------------------
+def _per_run_concatenation(out, runs, name):
+    """The joined table rebuilt by hand: each run's own rows, its configuration in front, in grid order."""
+    from isometry.training.grid import CONFIG_COLUMNS
+
+    rows = []
+    for run in runs:
+        d = run.to_dict()
+        cfg = {"run_id": run.run_id, **{k: d[k] for k in CONFIG_COLUMNS if k != "run_id"}}
+        rows += [{**cfg, **r} for r in read_table(out / "runs" / run.run_id / name)]
+    return rows
+
+
+def _small_grid(**changes):
+    base = dict(name="t", inits=["orthogonal", "gaussian"], activations=["tanh"], depths=[2, 3], q_stars=[0.5],
+                learning_rates=[0.05], width=16, batch_size=32, steps=20, eval_every=10, checkpoint_every=10)
+    return Experiment(**{**base, **changes})
+
+
+def test_joined_tables_are_the_per_run_files_and_each_is_read_once(tmp_path, teacher, monkeypatch):
+    import builtins
+
+    exp = _small_grid()
+    runs = exp.runs()
+    opened: dict[str, int] = {}
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        path = str(file)
+        if f"{tmp_path}/runs/" in path and path.endswith(("steps.csv", "evals.csv")):
+            opened[path] = opened.get(path, 0) + 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    run_experiment(exp, tmp_path, dataset=teacher, progress=False)
+    monkeypatch.undo()
+    # Four runs: the joining read each run's two files once (it read all finished runs' files
+    # after every run before: the first run's 4 times).
+    assert len(opened) == 2 * len(runs) and set(opened.values()) == {1}
+    for name in ("steps.csv", "evals.csv"):
+        assert read_table(tmp_path / name) == _per_run_concatenation(tmp_path, runs, name)
+    assert len(read_table(tmp_path / "steps.csv")) == 4 * 20
+
+
+def test_joined_tables_after_an_interrupted_and_resumed_grid(tmp_path, teacher):
+    exp = _small_grid()
+    runs = exp.runs()
+    run_experiment(exp, tmp_path / "whole", dataset=teacher, progress=False)
+
+    def interrupt(run, done):
+        if run.run_id == runs[2].run_id and done == 15:
+            raise _Interrupt
+
+    with pytest.raises(_Interrupt):
+        run_experiment(exp, tmp_path / "split", dataset=teacher, progress=False, callback=interrupt)
+    # Interrupted in the third run: the tables hold the two runs that ended, runs.csv agrees.
+    assert read_table(tmp_path / "split" / "evals.csv") == _per_run_concatenation(tmp_path / "split", runs[:2],
+                                                                                 "evals.csv")
+    assert [r["state"] for r in read_table(tmp_path / "split" / "runs.csv")] == ["finished"] * 2 + ["pending"] * 2
+    outcomes = run_experiment(exp, tmp_path / "split", dataset=teacher, progress=False)
+    assert [o.skipped for o in outcomes] == [True, True, False, False] and outcomes[2].resumed_from == 10
+    for name in ("steps.csv", "evals.csv"):
+        assert read_table(tmp_path / "split" / name) == _per_run_concatenation(tmp_path / "split", runs, name)
+        # The resumed grid's numbers are those of the uninterrupted one, byte for byte.
+        assert (tmp_path / "split" / name).read_text() == (tmp_path / "whole" / name).read_text()
+
+
+# -- plots ------------------------------------------------------------------------------------
+def test_plots_when_no_run_or_every_run_reaches_the_target(tmp_path, teacher, capsys):
+    pytest.importorskip("matplotlib")
+    from isometry.cli import main
+    from isometry.training.plots import plot_steps_to_accuracy, steps_to_accuracy
+
+    exp = _small_grid(steps=10, eval_every=5)
+    run_experiment(exp, tmp_path, dataset=teacher, progress=False)
+    assert all(r["steps"] is None for r in steps_to_accuracy(tmp_path, 0.999))  # 10 steps: never
+    assert all(r["steps"] == 0 for r in steps_to_accuracy(tmp_path, 0.01))  # the initial network
+    for target in (0.999, 0.01):  # no value at all / only zeros: neither can go on a log axis
+        path = plot_steps_to_accuracy(tmp_path, tmp_path / f"t{target}.png", target)
+        assert path.stat().st_size > 1000
+    # The command never fails once the runs are written (here: a target that is never reached).
+    config = tmp_path / "exp.json"
+    config.write_text(json.dumps({**exp.to_dict(), "accuracy_targets": [0.999],
+                                  "data_options": {"n_train": 256, "n_test": 64, "features": 8, "classes": 3}}))
+    assert main(["train", "--config", str(config), "--out", str(tmp_path / "cli"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "steps_to_100pct_vs_depth.png" in err and "accuracy_vs_steps.png" in err and "error" not in err
+
+
+# -- argument checks --------------------------------------------------------------------------
+def test_data_options_are_checked_up_front():
+    for value, error in ((-5, ValueError), (0, ValueError), (2.5, TypeError)):
+        with pytest.raises(error, match=r"data_options\['n_train'\] must be a positive integer"):
+            Experiment(name="x", data_options={"n_train": value})
+    with pytest.raises(ValueError, match=r"data_options\['n_test'\] must be a positive integer"):
+        Experiment(name="x", dataset="cifar10", data_options={"n_test": 0})
+    with pytest.raises(ValueError, match=r"data_options for 'mnist' take \['n_test', 'n_train'\]"):
+        Experiment(name="x", dataset="mnist", data_options={"features": 3})
+    with pytest.raises(ValueError, match=r"data_options\['classes'\] must be at least 2"):
+        Experiment(name="x", data_options={"classes": 1})
+    with pytest.raises(ValueError, match="batch_size 128 is larger than the 100 training examples"):
+        Experiment(name="x", data_options={"n_train": 100})
+    with pytest.raises(ValueError, match="loss 'squared_error' needs regression targets"):
+        Experiment(name="x", loss="squared_error")
+
+
+def test_empty_splits_are_refused(tmp_path, teacher):
+    from isometry.training.data import Dataset
+
+    empty_test = Dataset("t", teacher.x_train, teacher.y_train, teacher.x_test[:0], teacher.y_test[:0], 4)
+    with pytest.raises(ValueError, match="no testing examples"):
+        train_run(_teacher_config(), empty_test, tmp_path, progress=False)
+
+
+def test_optimizer_options_are_checked():
+    with pytest.raises(ValueError, match=r"optimizer 'sgd' takes no options; got unknown option\(s\) \['momentum'\]"):
+        Experiment(name="x", optimizer_options={"sgd": {"momentum": 0.9}})
+    with pytest.raises(ValueError, match=r"beta1 must lie in \[0, 1\), got 1.5"):
+        Experiment(name="x", optimizers=["adam"], learning_rates=[1e-3], optimizer_options={"adam": {"beta1": 1.5}})
+    with pytest.raises(ValueError, match=r"takes only \['beta1', 'beta2', 'eps'\]; got unknown option\(s\) \['beta_1'\]"):
+        Experiment(name="x", optimizers=["adam"], optimizer_options={"adam": {"beta_1": 0.8}})
+    with pytest.raises(ValueError, match=r"options for \['adam'\], which are not in optimizers \['sgd'\]"):
+        Experiment(name="x", optimizer_options={"adam": {"beta1": 0.8}})
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        make_optimizer("rmsprop", np, 3, "float64", eps=0.0)
+    with pytest.raises(ValueError, match="momentum must be a finite number"):
+        make_optimizer("momentum", np, 3, "float64", momentum=float("nan"))
+    exp = Experiment(name="x", optimizers=["momentum"], optimizer_options={"momentum": {"momentum": 0.5}})
+    assert exp.runs()[0].optimizer_options == {"momentum": 0.5}
+    # A given option is the one used: μ = 0.5 in v ← μv + g.
+    theta, opt = np.zeros(2), make_optimizer("momentum", np, 2, "float64", momentum=0.5)
+    for _ in range(2):
+        opt.step(theta, np.ones(2), 1.0)
+    np.testing.assert_array_equal(theta, [-2.5, -2.5])  # −(1) − (0.5 + 1)
+
+
+def test_upload_refuses_with_a_memory_estimate(tmp_path, teacher, monkeypatch):
+    from isometry import _memory
+
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 10_000)
+    # (2048 + 512) examples × (32 float32 inputs + one int64 label) = 0.0004 GiB.
+    with pytest.raises(MemoryError, match=r"a float32 copy of the 2560 examples needs about 0\.00 GiB"):
+        train_run(_teacher_config(), teacher, tmp_path, progress=False)
+
+
+# -- threads ----------------------------------------------------------------------------------
+THREAD_SCRIPT = r"""
+import sys
+from pathlib import Path
+from isometry.training import RunConfig, train_run
+from isometry.training.synthetic import teacher_task
+
+config = RunConfig(dataset="teacher", width=24, depth=3, activation="tanh", init="orthogonal", optimizer="adam",
+                   learning_rate=0.01, seed=2, q_star=0.5, batch_size=32, steps=30, eval_every=10,
+                   checkpoint_every=20)
+outcome = train_run(config, teacher_task(256, 64, 16, 4, seed=1), sys.argv[1], progress=False)
+run = Path(sys.argv[1]) / "runs" / outcome.run_id
+sys.stdout.write((run / "steps.csv").read_text() + (run / "evals.csv").read_text())
+"""
+
+
+def test_training_is_independent_of_the_thread_counts(tmp_path):
+    import os
+    import subprocess
+
+    texts = {}
+    for omp, blas in ((1, 1), (2, 2)):
+        env = dict(os.environ, OMP_NUM_THREADS=str(omp), OPENBLAS_NUM_THREADS=str(blas))
+        texts[omp, blas] = subprocess.run([sys.executable, "-c", THREAD_SCRIPT, str(tmp_path / f"{omp}-{blas}")],
+                                          env=env, check=True, capture_output=True, text=True).stdout
+    # The data order and initial weights are Philox draws (thread-free by construction). OpenBLAS
+    # may round big products differently per thread count (tests/test_threads.py); for this
+    # small net the bits agree, and nothing of the trainer's own may depend on the threads.
+    assert texts[1, 1].count("\n") == 30 + 4 + 2
+    assert texts[1, 1] == texts[2, 2]

@@ -90,11 +90,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {out}/runs.csv, steps.csv, evals.csv, experiment.json ({len(outcomes)} runs, {diverged} diverged)",
           file=sys.stderr)
     if not args.no_plots:
-        try:
-            from isometry.training.plots import plot_experiment
-
-            for path in plot_experiment(out, experiment.accuracy_targets):
-                print(f"wrote {path}", file=sys.stderr)
-        except ImportError as exc:
-            print(f"no plots: {exc}", file=sys.stderr)
+        _plot(out, experiment.accuracy_targets)
     return 0
+
+
+def _plot(out: Path, targets: list[float]) -> None:
+    """Every picture that can be drawn; one that fails is reported and never fails the command
+    (the runs and tables are already written)."""
+    from isometry.training.plots import experiment_plots
+
+    for path, draw in experiment_plots(out, targets):
+        try:
+            print(f"wrote {draw()}", file=sys.stderr)
+        except ImportError as exc:  # no matplotlib: no picture can be drawn
+            print(f"no plots: {exc}", file=sys.stderr)
+            return
+        except Exception as exc:  # noqa: BLE001 - reported; the runs are written either way
+            print(f"isometry train: warning: could not draw {path}: {exc}", file=sys.stderr)

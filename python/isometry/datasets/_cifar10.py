@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from isometry import _memory
 from isometry.datasets._files import data_directory, download, verify
 from isometry.training.data import Dataset
 
@@ -121,17 +122,58 @@ def cifar10(
     else:
         raise _not_found(directory)
     train = [_read_batch(raws[name], name) for name in TRAIN_BATCHES]
-    x_train = np.concatenate([d for d, _ in train]).astype(np.float64) / 255.0
-    y_train = np.concatenate([l for _, l in train])
     x_test_raw, y_test = _read_batch(raws[TEST_BATCH], TEST_BATCH)
-    x_test = x_test_raw.astype(np.float64) / 255.0
+    del raws
+    n_train, n_test = sum(len(d) for d, _ in train), len(x_test_raw)
+    itemsize = np.dtype(dtype).itemsize
+    # The uint8 training images once more (concatenated) and the two float results; the
+    # conversion itself goes through a lookup table in row blocks, so no full-size temporary.
+    _memory.require(f"CIFAR-10 as {np.dtype(dtype).name} ({n_train} + {n_test} images)",
+                    n_train * 3072 + (n_train + n_test) * 3072 * itemsize)
+    x_train_raw = np.concatenate([d for d, _ in train])
+    y_train = np.concatenate([l for _, l in train])
+    del train
     info = {"source": source, "standardize": standardize}
     if standardize:
-        channels = x_train.reshape(len(x_train), 3, 1024)
-        mean = channels.mean(axis=(0, 2))
-        std = channels.std(axis=(0, 2))
+        mean, std = _channel_moments(x_train_raw)
         std = np.where(std > 0, std, 1.0)
-        x_train = ((channels - mean[:, None]) / std[:, None]).reshape(len(x_train), 3072)
-        x_test = ((x_test.reshape(len(x_test), 3, 1024) - mean[:, None]) / std[:, None]).reshape(len(x_test), 3072)
         info.update(channel_mean=mean.tolist(), channel_std=std.tolist())
-    return Dataset("cifar10", x_train.astype(dtype), y_train, x_test.astype(dtype), y_test, 10, info)
+    else:
+        mean, std = np.zeros(3), np.ones(3)
+    # table[c, v]: the value of pixel byte v in channel c, (v/255 − mean_c)/std_c, computed in
+    # float64 and rounded once to dtype.
+    table = ((np.arange(256) / 255.0)[None, :] - mean[:, None]) / std[:, None]
+    x_train = _convert(x_train_raw, table.astype(dtype))
+    del x_train_raw
+    x_test = _convert(x_test_raw, table.astype(dtype))
+    return Dataset("cifar10", x_train, y_train, x_test, y_test, 10, info)
+
+
+ROWS_PER_BLOCK = 1024  # images converted at once: the temporaries are 1024·3072 values
+
+
+def _channel_moments(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation of raw/255 over all images and pixels, from exact
+    integer sums of the bytes and their squares (no float copy of the images)."""
+    n = len(raw)
+    sums, squares = [0, 0, 0], [0, 0, 0]
+    for start in range(0, n, ROWS_PER_BLOCK):
+        block = raw[start:start + ROWS_PER_BLOCK].reshape(-1, 3, 1024).astype(np.int64)
+        for c in range(3):
+            sums[c] += int(block[:, c].sum())
+            squares[c] += int(np.einsum("ij,ij->", block[:, c], block[:, c]))
+    count = n * 1024
+    mean = np.array([s / (count * 255.0) for s in sums])
+    # Var = (count·Σv² − (Σv)²)/count², exact in Python integers before the one division.
+    var = np.array([(count * q - s * s) / (count * count * 255.0**2) for s, q in zip(sums, squares)])
+    return mean, np.sqrt(var)
+
+
+def _convert(raw: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """(n, 3072) of table[channel, byte], built in row blocks straight into the result."""
+    out = np.empty(raw.shape, dtype=table.dtype)
+    channel = np.arange(3)[None, :, None]
+    for start in range(0, len(raw), ROWS_PER_BLOCK):
+        stop = start + ROWS_PER_BLOCK
+        out[start:stop].reshape(-1, 3, 1024)[...] = table[channel, raw[start:stop].reshape(-1, 3, 1024)]
+    return out

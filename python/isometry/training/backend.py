@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _validation
+from isometry import _memory, _validation
 
-__all__ = ["DEVICES", "array_module", "device_name", "synchronize", "to_numpy"]
+__all__ = ["DEVICES", "array_module", "device_name", "require_device_memory", "synchronize", "to_numpy"]
 
 DEVICES = ("cpu", "gpu")
 
@@ -45,6 +45,23 @@ def to_numpy(a: Any) -> np.ndarray:
     if isinstance(a, np.ndarray):
         return a
     return a.get()  # cupy.ndarray
+
+
+def require_device_memory(xp: ModuleType, what: str, needed_bytes: int) -> None:
+    """MemoryError stating the estimate when ``needed_bytes`` does not fit on ``xp``'s device.
+
+    numpy: the host's available memory (:func:`isometry._memory.require`). cupy: the device's
+    free memory plus what CuPy's pool holds unused (it hands that back before allocating anew).
+    """
+    if xp is np:
+        _memory.require(what, needed_bytes)
+        return
+    free, _total = xp.cuda.runtime.memGetInfo()
+    pool = xp.get_default_memory_pool()
+    free += pool.total_bytes() - pool.used_bytes()
+    if needed_bytes > 0.9 * free:  # leave room for cuBLAS workspaces and the CUDA context
+        raise MemoryError(f"{what} needs about {needed_bytes / _memory.GIB:.2f} GiB on the GPU but only "
+                          f"{free / _memory.GIB:.2f} GiB is free; reduce the size")
 
 
 def synchronize(xp: ModuleType) -> None:

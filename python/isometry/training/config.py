@@ -22,12 +22,36 @@ from isometry.training.activations import ACTIVATIONS
 from isometry.training.backend import DEVICES
 from isometry.training.initialization import INITS
 from isometry.training.losses import LOSSES
-from isometry.training.optimizers import OPTIMIZERS
+from isometry.training.optimizers import OPTIMIZERS, validate_grid_options
 from isometry.training.schedules import validate_schedule
 
-__all__ = ["DATASETS", "Experiment", "RunConfig"]
+__all__ = ["DATASETS", "Experiment", "RunConfig", "validate_data_options"]
 
-DATASETS = ("cifar10", "mnist", "teacher")
+DATASETS = ("cifar10", "mnist", "teacher")  # all classification tasks: integer labels
+# data_options of the teacher task when not given (see isometry.training.synthetic.teacher_task).
+TEACHER_DEFAULTS = {"n_train": 4096, "n_test": 1024, "features": 256, "classes": 10, "data_seed": 0}
+
+
+def validate_data_options(dataset: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``data_options`` checked for ``dataset``: n_train / n_test (positive integers, the first
+    examples of each split kept) for every dataset; features, classes, data_seed for 'teacher'."""
+    if not isinstance(options, Mapping):
+        raise TypeError(f"data_options must be a dict, got {options!r}")
+    allowed = set(TEACHER_DEFAULTS) if dataset == "teacher" else {"n_train", "n_test"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ValueError(f"data_options for {dataset!r} take {sorted(allowed)}; got unknown {unknown}")
+    checked = dict(options)
+    for key in ("n_train", "n_test", "features"):
+        if key in checked:
+            checked[key] = _validation.positive_int(f"data_options[{key!r}]", checked[key])
+    if "classes" in checked:
+        checked["classes"] = _validation.positive_int("data_options['classes']", checked["classes"])
+        if checked["classes"] < 2:
+            raise ValueError(f"data_options['classes'] must be at least 2, got {checked['classes']}")
+    if "data_seed" in checked:
+        checked["data_seed"] = _validation.seed(checked["data_seed"])
+    return checked
 
 
 def _number_text(x: float | None) -> str:
@@ -158,6 +182,15 @@ class Experiment:
             setattr(self, name, _validation.positive_int(name, getattr(self, name)))
         self.schedule = validate_schedule(self.schedule)
         _validation.choice("loss", self.loss, LOSSES)
+        if self.loss != "cross_entropy":  # every dataset of a grid has class labels
+            raise ValueError(f"loss {self.loss!r} needs regression targets; dataset {self.dataset!r} has class "
+                             "labels, use loss='cross_entropy'")
+        self.data_options = validate_data_options(self.dataset, self.data_options)
+        n_train = self.data_options.get("n_train", TEACHER_DEFAULTS["n_train"] if self.dataset == "teacher" else None)
+        if n_train is not None and self.batch_size > n_train:
+            raise ValueError(f"batch_size {self.batch_size} is larger than the {n_train} training examples "
+                             "(data_options['n_train'])")
+        self.optimizer_options = validate_grid_options(self.optimizers, self.optimizer_options)
         self.dtype = _validation.dtype(self.dtype)
         _validation.choice("device", self.device, DEVICES)
         for target in self.accuracy_targets:

@@ -147,7 +147,13 @@ def mode_strength_experiment(
     _validation.choice("init", init, ("decoupled", "random"))
     if width < s.size:
         raise ValueError(f"width must be at least the number of modes {s.size}, got {width}")
-    data, u, s, v = saxe_task(s, n_in, n_out, seed=seed)
+    u0 = _validation.real("u0", u0, positive=True)
+    learning_rate = _validation.real("learning_rate", learning_rate, positive=True)
+    data, u, s, v = saxe_task(s, n_in, n_out, seed=seed)  # checks the singular values
+    if not u0 < s.min():
+        # The theory needs every mode to start below its target strength (u₀ < s_α); clipping u₀
+        # would draw the curve of a different initial condition.
+        raise ValueError(f"u0 must be < min(singular_values) = {s.min():g}, got {u0:g}")
     if steps is None:  # long enough for the weakest mode to be learned: 1.5× its D = 2 time to s − 1%
         slowest = theory.learning_time(s.min(), min(u0, 0.5 * s.min()), 0.99 * s.min(), depth)
         steps = int(1.5 * slowest / learning_rate) + 1
@@ -168,8 +174,10 @@ def mode_strength_experiment(
     t = learning_rate * np.asarray(steps_out, dtype=np.float64)
     curves = []
     for a in range(s.size):
-        start = float(abs(sim[0, a]))
-        start = min(max(start, 1e-12), 0.999 * s[a])
+        start = max(float(abs(sim[0, a])), 1e-12)  # a mode at exactly 0 would stay there
+        if not start < s[a]:
+            raise ValueError(f"the random initial network has mode strength |u(0)| = {start:g} >= s = {s[a]:g} "
+                             f"for mode {a}, where the theory does not apply; use a smaller u0 (got {u0:g})")
         curves.append(theory.mode_strength(t, s[a], start) if depth == 2
                       else theory.mode_strength_deep(t, s[a], start, depth, steps_per_unit=200))
     return ModeResult(s, depth, u0, learning_rate, init, np.asarray(steps_out), sim, np.array(curves).T,

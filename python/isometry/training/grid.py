@@ -2,10 +2,14 @@
 
 ``<out>/experiment.json`` holds the experiment, the environment (``isometry.build_info()``, the
 device, library versions) and the list of runs; ``runs.csv`` one row per run (configuration,
-state, final numbers); ``steps.csv`` and ``evals.csv`` every run's records joined with its
-configuration (tidy: one row per run and step). All are rewritten atomically after each run, so
-they are complete whenever a run has ended. Running the same command again skips finished runs
-and resumes the interrupted one.
+state, final numbers), rewritten atomically after each run; ``steps.csv`` and ``evals.csv`` every
+ended run's records joined with its configuration (tidy: one row per run and step), in the order
+of the grid. The joined tables are built once per call, when the grid is done or interrupted, by
+streaming each run's own ``runs/<id>/steps.csv`` / ``evals.csv`` through once (a big grid's tables
+run to gigabytes: rebuilding them after every run would be quadratic, and reading them into
+memory would not fit); during a call, each run's own files are complete as soon as it ends.
+Every file is replaced atomically. Running the same command again skips finished runs and
+resumes the interrupted one.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from isometry._files import write_text_atomically
+from isometry._files import open_atomically, write_text_atomically
 from isometry.build_info import build_info
 from isometry.training.backend import array_module, device_name
-from isometry.training.config import Experiment, RunConfig
+from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
 from isometry.training.data import Dataset
-from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, read_table, write_table
+from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, table_text, write_table
 from isometry.training.runner import RunOutcome, train_run
 
 __all__ = ["CONFIG_COLUMNS", "environment", "load_dataset", "run_experiment"]
@@ -52,22 +56,17 @@ def environment(device: str) -> dict[str, Any]:
 def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = None, download: bool = False,
                  progress: bool = True) -> Dataset:
     """The experiment's dataset, cut to ``n_train`` / ``n_test`` examples when those are given."""
-    options = dict(options)
+    options = validate_data_options(name, options)
     n_train, n_test = options.pop("n_train", None), options.pop("n_test", None)
     if name == "teacher":
         from isometry.training.synthetic import teacher_task
 
-        allowed = {"features", "classes", "data_seed"}
-        unknown = sorted(set(options) - allowed)
-        if unknown:
-            raise ValueError(f"data_options for 'teacher' take n_train, n_test, {sorted(allowed)}; got {unknown}")
-        data = teacher_task(n_train or 4096, n_test or 1024, options.get("features", 256),
-                            options.get("classes", 10), seed=options.get("data_seed", 0))
+        settings = {**TEACHER_DEFAULTS, **options}
+        data = teacher_task(n_train or settings["n_train"], n_test or settings["n_test"], settings["features"],
+                            settings["classes"], seed=settings["data_seed"])
     else:
         from isometry import datasets
 
-        if options:
-            raise ValueError(f"data_options for {name!r} take only n_train and n_test; got {sorted(options)}")
         loader = datasets.cifar10 if name == "cifar10" else datasets.mnist
         data = loader(data_dir, download=download, progress=progress)
     if n_train is not None and n_train < len(data.x_train):
@@ -82,23 +81,40 @@ def _config_row(run: RunConfig) -> dict[str, Any]:
     return {"run_id": run.run_id, **{k: d[k] for k in CONFIG_COLUMNS if k != "run_id"}}
 
 
-def _write_tables(out: Path, runs: list[RunConfig], outcomes: dict[str, RunOutcome]) -> None:
-    run_rows, step_rows, eval_rows = [], [], []
+def _write_runs_table(out: Path, runs: list[RunConfig], outcomes: dict[str, RunOutcome]) -> None:
+    rows = []
     for run in runs:
         cfg = _config_row(run)
         if run.run_id in outcomes:
             o = outcomes[run.run_id]
-            run_rows.append({**cfg, "state": o.state, "steps_done": o.steps_done, "message": o.message,
-                             "seconds": o.seconds, **{f"final_{k}": v for k, v in o.final.items()}})
+            rows.append({**cfg, "state": o.state, "steps_done": o.steps_done, "message": o.message,
+                         "seconds": o.seconds, **{f"final_{k}": v for k, v in o.final.items()}})
         else:
-            run_rows.append({**cfg, "state": "pending"})
-        directory = out / "runs" / run.run_id
-        if (directory / "status.json").is_file():
-            step_rows += [{**cfg, **r} for r in read_table(directory / "steps.csv")]
-            eval_rows += [{**cfg, **r} for r in read_table(directory / "evals.csv")]
-    write_table(out / "runs.csv", RUN_COLUMNS, run_rows)
-    write_table(out / "steps.csv", (*CONFIG_COLUMNS, *STEP_COLUMNS[0:]), step_rows)
-    write_table(out / "evals.csv", (*CONFIG_COLUMNS, *EVAL_COLUMNS), eval_rows)
+            rows.append({**cfg, "state": "pending"})
+    write_table(out / "runs.csv", RUN_COLUMNS, rows)
+
+
+def _join(out: Path, name: str, columns: tuple[str, ...], ended: list[RunConfig]) -> None:
+    """``out/name``: each ended run's ``runs/<id>/name`` with its configuration cells in front of
+    every line, streamed line by line (each run's file is opened once; no rows are held)."""
+    header = ",".join(columns)
+    with open_atomically(out / name) as dst:
+        dst.write(",".join(CONFIG_COLUMNS) + "," + header + "\n")
+        for run in ended:
+            prefix = table_text(CONFIG_COLUMNS, [_config_row(run)]).split("\n")[1] + ","
+            path = out / "runs" / run.run_id / name
+            with open(path, newline="") as src:
+                first = src.readline().rstrip("\n")
+                if first != header:
+                    raise ValueError(f"{path}: columns {first!r}, expected {header!r}")
+                for line in src:
+                    dst.write(prefix + line)
+
+
+def _join_tables(out: Path, runs: list[RunConfig]) -> None:
+    ended = [run for run in runs if (out / "runs" / run.run_id / "status.json").is_file()]
+    _join(out, "steps.csv", STEP_COLUMNS, ended)
+    _join(out, "evals.csv", EVAL_COLUMNS, ended)
 
 
 def run_experiment(
@@ -129,16 +145,30 @@ def run_experiment(
         "skipped_combinations": experiment.skipped(), "runs": [r.run_id for r in runs],
     }, indent=2, default=str) + "\n")
     outcomes: dict[str, RunOutcome] = {}
-    for i, run in enumerate(runs, start=1):
-        hook = None if callback is None else (lambda done, run=run: callback(run, done))
-        outcome = train_run(run, dataset, out, progress=progress, callback=hook)
-        outcomes[run.run_id] = outcome
-        what = "already " + outcome.state if outcome.skipped else outcome.state
-        resumed = f", resumed from step {outcome.resumed_from}" if outcome.resumed_from else ""
-        acc = outcome.final.get("test_accuracy")
-        say(f"[{i}/{len(runs)}] {run.run_id}: {what} ({outcome.steps_done} steps{resumed}"
-            + (f", test accuracy {acc:.4f}" if isinstance(acc, float) else "")
-            + (f", {outcome.seconds:.1f} s" if not outcome.skipped else "") + ")"
-            + (f"\n    {outcome.message}" if outcome.state == "diverged" else ""))
-        _write_tables(out, runs, outcomes)
+    try:
+        for i, run in enumerate(runs, start=1):
+            hook = None if callback is None else (lambda done, run=run: callback(run, done))
+            outcome = train_run(run, dataset, out, progress=progress, callback=hook)
+            outcomes[run.run_id] = outcome
+            what = "already " + outcome.state if outcome.skipped else outcome.state
+            resumed = f", resumed from step {outcome.resumed_from}" if outcome.resumed_from else ""
+            acc = outcome.final.get("test_accuracy")
+            say(f"[{i}/{len(runs)}] {run.run_id}: {what} ({outcome.steps_done} steps{resumed}"
+                + (f", test accuracy {acc:.4f}" if isinstance(acc, float) else "")
+                + (f", {outcome.seconds:.1f} s" if not outcome.skipped else "") + ")"
+                + (f"\n    {outcome.message}" if outcome.state == "diverged" else ""))
+            _write_runs_table(out, runs, outcomes)
+    except BaseException as interruption:
+        # Interrupted: still join the runs that ended, so the tables match runs.csv. The
+        # interruption is what propagates; a failure to join rides along as a note on it.
+        try:
+            _join_tables(out, runs)
+        except Exception as failure:  # noqa: BLE001 - reported with the interruption, not lost
+            note = f"also, joining {out}/steps.csv and evals.csv failed: {failure!r}"
+            if hasattr(interruption, "add_note"):  # Python >= 3.11
+                interruption.add_note(note)
+            else:
+                print(note, file=sys.stderr)
+        raise
+    _join_tables(out, runs)
     return [outcomes[r.run_id] for r in runs]

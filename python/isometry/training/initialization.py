@@ -9,13 +9,23 @@
 
 The weight scale comes either from q* on the critical line, ``(σ_w, σ_b) =
 critical_point(activation, q*)``, or from explicit (σ_w, σ_b). With q*, inputs are scaled so that
-the first pre-activations have variance q* (``σ_w²·E|x|²/n_in + σ_b² = q*``), the theory's
-fixed point from the first layer on.
+the first pre-activations have variance q*, the theory's fixed point from the first layer on:
+``σ_w²·|x|²/fan + σ_b² = q*`` where ``fan`` is what a first-layer weight row divides |x|² by,
+
+* Gaussian: E(Wx)_i² = σ_w²|x|²/n_in, so ``fan = n_in``;
+* orthogonal (W = σ_w Q): for N₁ ≤ n_in the rows of Q are Haar unit vectors of R^{n_in} and
+  E(Wx)_i² = σ_w²|x|²/n_in; for N₁ > n_in the columns are orthonormal, |Qx| = |x| spread over N₁
+  rows, E(Wx)_i² = σ_w²|x|²/N₁. So ``fan = max(n_in, N₁)``;
+* parameter sharing: the first layer is [W0; −W0] with W0 orthogonal of N₁/2 × n_in, so
+  ``fan = max(n_in, N₁/2)``.
+
+The input target is therefore ``E|x|²/n_in = (q* − σ_b²)/σ_w² · fan/n_in``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +33,7 @@ import numpy as np
 from isometry import init as _init
 from isometry import theory
 
-__all__ = ["INITS", "Scales", "initial_parameters", "resolve_scales"]
+__all__ = ["INITS", "Scales", "first_layer_fan", "initial_parameters", "resolve_scales"]
 
 INITS = ("orthogonal", "gaussian", "parameter_sharing")
 
@@ -36,9 +46,21 @@ class Scales:
     input_second_moment: float | None
 
 
+def first_layer_fan(init: str, layer_sizes: Sequence[int]) -> int:
+    """The ``fan`` with E(W₁x)_i² = σ_w²|x|²/fan for the first layer of ``init`` (module docstring)."""
+    n_in, n_1 = int(layer_sizes[0]), int(layer_sizes[1])
+    if init == "gaussian":
+        return n_in
+    if init == "parameter_sharing" and len(layer_sizes) > 2:  # a single layer is W0 itself, unmirrored
+        n_1 //= 2
+    return max(n_in, n_1)
+
+
 def resolve_scales(
-    activation: str, init: str, q_star: float | None, sigma_w: float | None, sigma_b: float | None
+    activation: str, init: str, q_star: float | None, sigma_w: float | None, sigma_b: float | None,
+    *, layer_sizes: Sequence[int],
 ) -> Scales:
+    """(σ_w, σ_b) and the inputs' target second moment for a network of ``layer_sizes``."""
     if init not in INITS:
         listed = ", ".join(repr(i) for i in INITS)
         raise ValueError(f"init must be one of {listed}; got {init!r}")
@@ -52,10 +74,13 @@ def resolve_scales(
             raise ValueError("give either q_star or sigma_w/sigma_b, not both")
         if not (isinstance(q_star, (int, float)) and math.isfinite(q_star) and q_star > 0):
             raise ValueError(f"q_star must be a finite number > 0, got {q_star!r}")
+        if len(layer_sizes) < 2:
+            raise ValueError(f"layer_sizes needs an input and an output size, got {list(layer_sizes)}")
+        gain = first_layer_fan(init, layer_sizes) / int(layer_sizes[0])
         if init == "parameter_sharing":
-            return Scales(1.0, 0.0, float(q_star))
+            return Scales(1.0, 0.0, float(q_star) * gain)
         sw, sb = theory.critical_point(activation, float(q_star))
-        return Scales(sw, sb, (q_star - sb**2) / sw**2)
+        return Scales(sw, sb, (q_star - sb**2) / sw**2 * gain)
     if sigma_w is None:
         raise ValueError("give q_star, or sigma_w (and optionally sigma_b)")
     sb = 0.0 if sigma_b is None else float(sigma_b)

@@ -5,13 +5,15 @@ Needs matplotlib (``pip install "isometry[plot]"``); the tables work without it.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from isometry.training.records import read_table, write_table
 
-__all__ = ["plot_accuracy_curves", "plot_experiment", "plot_steps_to_accuracy", "steps_to_accuracy"]
+__all__ = ["experiment_plots", "plot_accuracy_curves", "plot_experiment", "plot_steps_to_accuracy", "steps_to_accuracy"]
 
 FAMILY = ("activation", "init", "optimizer", "q_star")  # one curve per family (best learning rate)
 
@@ -86,10 +88,14 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
     """Steps to reach ``target`` test accuracy vs depth, best learning rate per configuration.
 
     Configurations that never reach the target at some depth are drawn up to the last depth
-    where they did, and listed in the legend with "(not reached at depth …)".
+    where they did, and listed in the legend with "(not reached at depth …)"; when no run
+    reaches it the panel says so. The step axis is logarithmic only when every drawn value is
+    positive (a target already met by the initial network takes 0 steps).
     """
     plt = _pyplot()
     table = steps_to_accuracy(out_dir, target)
+    if not table:
+        raise ValueError(f"{out_dir}/evals.csv has no finished runs to plot")
     write_table(Path(path).with_suffix(".csv"), ("run_id", "activation", "init", "depth", "optimizer", "q_star",
                                                   "sigma_w", "learning_rate", "seed", "target", "steps"), table)
     best: dict[str, dict[int, int | None]] = defaultdict(dict)
@@ -101,6 +107,7 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
         else:
             best[fam].setdefault(r["depth"], prev)
     fig, ax = plt.subplots(figsize=(5.5, 4))
+    drawn: list[int] = []
     for fam, per_depth in sorted(best.items()):
         depths = sorted(per_depth)
         pts = [(d, per_depth[d]) for d in depths if per_depth[d] is not None]
@@ -108,13 +115,20 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
         label = fam + (f" (not reached at depth {', '.join(map(str, missing))})" if missing else "")
         if pts:
             ax.plot(*zip(*pts), "o-", label=label)
+            drawn += [steps for _, steps in pts]
         else:
             ax.plot([], [], "x", label=label)
     ax.set_xlabel("depth L")
     ax.set_ylabel(f"steps to {target:.0%} test accuracy")
     ax.set_xscale("log")
-    ax.set_yscale("log")
+    if drawn and min(drawn) > 0:
+        ax.set_yscale("log")
+    if not drawn:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, f"no run reached {target:.0%} test accuracy", transform=ax.transAxes,
+                ha="center", va="center")
     all_depths = sorted({r["depth"] for r in table})
+    ax.set_xlim(all_depths[0] / 1.3, all_depths[-1] * 1.3)  # a log axis needs limits even with no data
     ax.set_xticks(all_depths, [str(d) for d in all_depths])
     from matplotlib.ticker import NullLocator
 
@@ -127,11 +141,18 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
     return Path(path)
 
 
+def experiment_plots(out_dir: str | Path, targets: list[float]) -> list[tuple[Path, Callable[[], Path]]]:
+    """(path, draw) for every picture of an experiment folder, in ``<out>/plots/``; ``draw()`` draws it."""
+    folder = Path(out_dir) / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(folder / "accuracy_vs_steps.png", functools.partial(plot_accuracy_curves, out_dir,
+                                                                 folder / "accuracy_vs_steps.png"))]
+    for target in targets:
+        path = folder / f"steps_to_{round(100 * target)}pct_vs_depth.png"
+        jobs.append((path, functools.partial(plot_steps_to_accuracy, out_dir, path, target)))
+    return jobs
+
+
 def plot_experiment(out_dir: str | Path, targets: list[float]) -> list[Path]:
     """All pictures of an experiment folder into ``<out>/plots/``."""
-    plots = Path(out_dir) / "plots"
-    plots.mkdir(parents=True, exist_ok=True)
-    paths = [plot_accuracy_curves(out_dir, plots / "accuracy_vs_steps.png")]
-    for target in targets:
-        paths.append(plot_steps_to_accuracy(out_dir, plots / f"steps_to_{round(100 * target)}pct_vs_depth.png", target))
-    return paths
+    return [draw() for _, draw in experiment_plots(out_dir, targets)]

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from isometry import _memory
 from isometry._files import write_text_atomically
 from isometry._progress import ProgressBar
-from isometry.training.backend import array_module, synchronize, to_numpy
+from isometry.training.backend import array_module, require_device_memory, synchronize, to_numpy
 from isometry.training.checkpoints import load_checkpoint, save_checkpoint
 from isometry.training.config import RunConfig
 from isometry.training.data import Batcher, Dataset
@@ -37,7 +38,7 @@ from isometry.training.losses import make_loss
 from isometry.training.model import MLP
 from isometry.training.optimizers import make_optimizer
 from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, read_table, write_table
-from isometry.training.schedules import learning_rate
+from isometry.training.schedules import learning_rate, validate_schedule
 
 __all__ = ["RunOutcome", "Trainer", "train_run"]
 
@@ -75,19 +76,30 @@ class Trainer:
     def __init__(self, config: RunConfig, dataset: Dataset) -> None:
         self.config = c = config
         self.xp = xp = array_module(c.device)
-        self.scales = resolve_scales(c.activation, c.init, c.q_star, c.sigma_w, c.sigma_b)
         if dataset.regression != (c.loss == "squared_error"):
             raise ValueError(f"loss {c.loss!r} does not fit dataset {dataset.name!r} "
                              f"({'regression' if dataset.regression else 'class'} targets)")
-        self.input_scale = input_scale(dataset.x_train, self.scales.input_second_moment)
+        for split in ("train", "test"):
+            if len(getattr(dataset, f"x_{split}")) == 0:
+                raise ValueError(f"dataset {dataset.name!r} has no {split}ing examples (n_{split} must be >= 1)")
+        self.schedule = validate_schedule(c.schedule)
         sizes = [dataset.features] + [c.width] * c.depth + [dataset.classes]
+        self.scales = resolve_scales(c.activation, c.init, c.q_star, c.sigma_w, c.sigma_b, layer_sizes=sizes)
+        target_dtype = np.dtype(c.dtype) if dataset.regression else np.dtype(np.int64)
+        n_examples = len(dataset.x_train) + len(dataset.x_test)
+        upload_bytes = n_examples * (dataset.features * np.dtype(c.dtype).itemsize
+                                     + int(np.prod(dataset.y_train.shape[1:], dtype=np.int64)) * target_dtype.itemsize)
+        # Host: the converted (scaled) copy of the inputs before it is uploaded; device: the uploaded copy.
+        _memory.require(f"run {c.run_id}: a {c.dtype} copy of the {n_examples} examples", upload_bytes)
+        if xp is not np:
+            require_device_memory(xp, f"run {c.run_id}: the {n_examples} examples", upload_bytes)
+        self.input_scale = input_scale(dataset.x_train, self.scales.input_second_moment)
         self.model = MLP(sizes, c.activation, xp=xp, dtype=c.dtype, bias=c.bias)
         weights, biases = initial_parameters(sizes, c.init, self.scales.sigma_w, self.scales.sigma_b, c.seed, c.dtype)
         self.model.set_parameters(weights, biases)
         del weights, biases
         self.loss = make_loss(c.loss, xp, c.batch_size, dataset.classes, c.dtype)
         self.optimizer = make_optimizer(c.optimizer, xp, self.model.n_parameters, c.dtype, **c.optimizer_options)
-        target_dtype = c.dtype if dataset.regression else np.int64
 
         def upload(x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
             xs = x.astype(c.dtype, copy=self.input_scale != 1.0)
@@ -107,7 +119,7 @@ class Trainer:
         logits = self.model.forward(x)
         loss, accuracy = self.loss(logits, y)
         self.model.backward(self.loss.grad)
-        lr = learning_rate(self.config.learning_rate, self.config.schedule, k)
+        lr = learning_rate(self.config.learning_rate, self.schedule, k)
         self.optimizer.step(self.model.theta, self.model.grad, lr)
         return loss, accuracy, lr
 

@@ -7,17 +7,22 @@ A schedule is a dict (it goes into the run's JSON configuration as is):
 * ``{"name": "exponential", "half_life": k}``   — η·2^(−step/k)
 * ``{"name": "cosine", "steps": T}``            — η·(1 + cos(π·min(step, T)/T))/2
 * any of them with ``"warmup": w`` — multiplied by min(1, (step + 1)/w)
+
+``every``, ``steps`` and ``warmup`` count steps: integers ≥ 1. ``factor`` and ``half_life`` are
+finite numbers > 0.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["SCHEDULES", "learning_rate", "validate_schedule"]
 
 SCHEDULES = {"constant": (), "step": ("every", "factor"), "exponential": ("half_life",), "cosine": ("steps",)}
+STEP_COUNTS = ("every", "steps", "warmup")  # integers >= 1; the other keys are finite reals > 0
 
 
 def validate_schedule(schedule: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -32,8 +37,14 @@ def validate_schedule(schedule: Mapping[str, Any] | None) -> dict[str, Any]:
     for key in (*SCHEDULES[name], "warmup"):
         if key in schedule or key != "warmup":
             value = schedule.get(key)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-                raise ValueError(f"schedule {name!r}: {key} must be a number > 0, got {value!r}")
+            if key in STEP_COUNTS:
+                if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                    raise ValueError(f"schedule {name!r}: {key} must be an integer >= 1 (a number of steps), "
+                                     f"got {value!r}")
+                schedule[key] = int(value)
+            elif (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+                  or not value > 0):
+                raise ValueError(f"schedule {name!r}: {key} must be a finite number > 0, got {value!r}")
     return schedule
 
 
@@ -43,7 +54,7 @@ def learning_rate(base: float, schedule: Mapping[str, Any], step: int) -> float:
     if name == "constant":
         factor = 1.0
     elif name == "step":
-        factor = schedule["factor"] ** (step // int(schedule["every"]))
+        factor = schedule["factor"] ** (step // schedule["every"])
     elif name == "exponential":
         factor = 2.0 ** (-step / schedule["half_life"])
     else:
