@@ -42,7 +42,7 @@ macro(isometry_cuda_unavailable reason)
   string(REPLACE ";" "," _isometry_reason "${reason}")
   set(ISOMETRY_CUDA_STATUS "not built: ${_isometry_reason}")
   if(ISOMETRY_CUDA_MODE STREQUAL "ON")
-    message(FATAL_ERROR "ISOMETRY_CUDA=ON but ${reason}. Install it, or configure with "
+    message(FATAL_ERROR "ISOMETRY_CUDA=ON but ${reason}. Install what is missing, or configure with "
                         "ISOMETRY_CUDA=AUTO or OFF to build without the CUDA backend.")
   endif()
   message(STATUS "isometry: CUDA backend not built (ISOMETRY_CUDA=${ISOMETRY_CUDA_MODE}): ${reason}")

@@ -46,6 +46,9 @@ void register_runtime(py::module_& m) {
         },
         py::arg("device") = -1, "(free, total) bytes of a device (-1: the current one).");
     m.def(
+        "pointer_device", [](std::uintptr_t address) { return cuda::pointer_device(device_pointer<const void>(address)); },
+        py::arg("address"), "The device that owns a device pointer; ValueError for host memory.");
+    m.def(
         "synchronize",
         [](std::uintptr_t stream) {
             py::gil_scoped_release release;

@@ -51,6 +51,7 @@ RuntimeStatus runtime_status() {
         cudaGetLastError();
         status.device_count = 0;
         status.error = std::string(cudaGetErrorName(error)) + ": " + cudaGetErrorString(error);
+        if (status.driver_version == 0) status.error = "no NVIDIA driver could be loaded (" + status.error + ")";
     } else if (status.device_count == 0) {
         status.error = "the CUDA runtime found no device";
     }
@@ -90,6 +91,20 @@ int current_device() {
     int device = 0;
     ISOMETRY_CUDA_CHECK(cudaGetDevice(&device));
     return device;
+}
+
+int pointer_device(const void* pointer) {
+    cudaPointerAttributes attributes{};
+    const cudaError_t status = cudaPointerGetAttributes(&attributes, pointer);
+    if (status == cudaErrorInvalidValue) {
+        cudaGetLastError();
+        throw std::invalid_argument("the array's data pointer is not CUDA memory");
+    }
+    ISOMETRY_CUDA_CHECK(status);
+    if (attributes.type != cudaMemoryTypeDevice && attributes.type != cudaMemoryTypeManaged) {
+        throw std::invalid_argument("the array's data pointer is not device memory (host or unregistered memory)");
+    }
+    return attributes.device;
 }
 
 std::pair<std::size_t, std::size_t> memory_info() {

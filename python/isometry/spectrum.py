@@ -38,6 +38,7 @@ class JacobianSpectrum:
     method: str
     zero_derivatives: int  # Σ_l #{i : φ'(h^l_i) = 0}
     seconds: float = field(compare=False)
+    device: str = "cpu"  # where it was computed: "cpu" or "gpu"
 
     def summary(self) -> dict[str, float]:
         """Mean, variance, min, max of the eigenvalues and the condition number σ_max/σ_min of J."""
@@ -94,6 +95,7 @@ def jacobian_spectrum(
     dtype: str = "float64",
     method: str = "eigh",
     progress: bool | ProgressCallback = False,
+    device: str = "cpu",
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -110,6 +112,11 @@ def jacobian_spectrum(
     i.e. eigenvalues down to ε²·λ_max — use it to resolve tiny singular values (ordered phase,
     deep relu nets). A product that overflows the dtype raises ``OverflowError`` naming the
     layer. ``progress=True`` draws a bar on stderr; a callable gets (done, total).
+
+    ``device="gpu"`` runs the products and the eigensolver on the current CUDA device (cuBLAS,
+    cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
+    eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
+    Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
@@ -120,25 +127,34 @@ def jacobian_spectrum(
     seed = _validation.seed(seed)
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
+    device = _validation.device(device)
     if q0 is None:
         q0 = default_q0(activation, sigma_w, sigma_b)
     else:
         q0 = _validation.real("q0", q0, positive=True)
         if q0 < sigma_b**2:
             raise ValueError(f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}")
-    _memory.require(
-        f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
-        _memory_estimate(width, weights, method, dtype),
-    )
+    if device == "cpu":
+        _memory.require(
+            f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
+            _memory_estimate(width, weights, method, dtype),
+        )
     callback: Any = None
     if progress is True:
         callback = ProgressBar(f"J of {depth} layers, width {width}")
     elif callable(progress):
         callback = progress
     start = time.perf_counter()
-    raw = _core.jacobian_spectrum(
-        width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-    )
+    if device == "gpu":
+        from isometry import _gpu
+
+        raw = _gpu.jacobian_spectrum(
+            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
+        )
+    else:
+        raw = _core.jacobian_spectrum(
+            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
+        )
     seconds = time.perf_counter() - start
     if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
         raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
@@ -158,4 +174,5 @@ def jacobian_spectrum(
         method=method,
         zero_derivatives=int(raw["zero_derivatives"]),
         seconds=seconds,
+        device=device,
     )

@@ -60,6 +60,9 @@ RuntimeStatus runtime_status();  // never throws
 CompiledVersions compiled_versions();
 std::vector<DeviceProperties> devices();
 int current_device();
+// The device that owns `pointer` (device or managed memory); std::invalid_argument for host
+// memory or an unknown address.
+int pointer_device(const void* pointer);
 // (free, total) bytes on the current device.
 std::pair<std::size_t, std::size_t> memory_info();
 // Throws NoDeviceError with the runtime's reason when no device is usable.
