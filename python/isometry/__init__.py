@@ -9,7 +9,7 @@ from isometry._core_loader import _core
 from isometry.build_info import build_info
 from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
-from isometry import theory
+from isometry import init, theory
 
 ConvergenceError = _core.ConvergenceError
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
@@ -23,6 +23,7 @@ __all__ = [
     "default_q0",
     "gaussian",
     "haar_orthogonal",
+    "init",
     "jacobian_spectrum",
     "theory",
 ]
