@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import isometry
+import pytest
 from gpu_support import skip_or_fail
 from isometry import _gpu
 

@@ -6,10 +6,9 @@ ISOMETRY_REQUIRE_GPU=1 (see gpu_support.py). Each parity tolerance is stated at 
 
 from __future__ import annotations
 
+import isometry
 import numpy as np
 import pytest
-
-import isometry
 from conftest import eps
 from isometry import _gpu
 from isometry._core_loader import _core

@@ -7,9 +7,8 @@ usable GPU (no CUDA build, no driver, no CuPy) ``setup`` raises NotImplementedEr
 skips the benchmark.
 """
 
-import numpy as np
-
 import isometry
+import numpy as np
 
 from .common import SEED, pin_threads
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import isometry
 
-from comparisons.common import Context, Contender, SectionResult, race, rows_from_race, verdict
+from comparisons.common import Contender, Context, SectionResult, race, rows_from_race, verdict
 from comparisons.gpu_common import device_name, gpu_unavailable, skipped, synced, torch_cuda
 
 TITLE = "e. Haar orthogonal sampling on the GPU (n x n)"

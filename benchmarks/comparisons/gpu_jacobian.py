@@ -15,7 +15,7 @@ from typing import Any
 import isometry
 import numpy as np
 
-from comparisons.common import Context, Contender, SectionResult, race, rows_from_race, verdict
+from comparisons.common import Contender, Context, SectionResult, race, rows_from_race, verdict
 from comparisons.gpu_common import device_name, gpu_unavailable, skipped, synced
 
 TITLE = "f. Jacobian spectrum on the GPU vs its GEMM-bound limit (tanh, eigh)"

@@ -151,7 +151,7 @@ def device_memory(cuda: ModuleType, device: int) -> tuple[int, int]:
     if cupy is not None:
         try:
             free += int(cupy.get_default_memory_pool().free_bytes())
-        except Exception:  # noqa: BLE001  (an odd CuPy state must not stop the estimate)
+        except Exception:  # noqa: BLE001, S110  (an odd CuPy state must not stop the estimate)
             pass
     return int(free), int(total)
 
