@@ -63,4 +63,6 @@ def test_stream_table_is_documented_and_stable():
     assert isometry.STREAMS == {
         "gaussian_sampler": 1, "haar_sampler": 2, "layer_gaussian": 3,
         "layer_orthogonal": 4, "layer_bias": 5, "network_input": 6,
+        "relu_chain": 7, "relu_network": 8,
+        "training_shuffle": 9, "synthetic_data": 10,
     }

@@ -45,6 +45,9 @@ template <typename T>
 SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method, const jacobian::Progress& progress,
                                  Stream stream) {
     jacobian::validate_config(c);
+    if (c.architecture != jacobian::Architecture::mlp) {
+        throw std::invalid_argument("the GPU backend computes fully connected (mlp) spectra only");
+    }
     if (c.width > kMaxJacobianWidth) {
         throw std::invalid_argument("width must be at most " + std::to_string(kMaxJacobianWidth) +
                                     " on the GPU (cuSOLVER's QR routines use 32-bit sizes); got " +

@@ -9,6 +9,7 @@ from isometry._core_loader import _core
 from isometry.build_info import build_info
 from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
+from isometry.resnet_spectrum import ResnetSpectrum, resnet_jacobian_spectrum
 from isometry import init, theory
 
 ConvergenceError = _core.ConvergenceError
@@ -19,11 +20,13 @@ __all__ = [
     "STREAMS",
     "ConvergenceError",
     "JacobianSpectrum",
+    "ResnetSpectrum",
     "build_info",
     "default_q0",
     "gaussian",
     "haar_orthogonal",
     "init",
     "jacobian_spectrum",
+    "resnet_jacobian_spectrum",
     "theory",
 ]

@@ -19,6 +19,8 @@ void validate_config(const NetworkConfig& c) {
         throw std::invalid_argument("sigma_b must be non-negative and finite");
     if (!std::isfinite(c.q0) || c.q0 < c.sigma_b * c.sigma_b)
         throw std::invalid_argument("q0 must be finite and at least sigma_b**2");
+    if (c.architecture == Architecture::resnet && (!(c.residual_scale > 0.0) || !std::isfinite(c.residual_scale)))
+        throw std::invalid_argument("residual_scale must be positive and finite");
 }
 
 template <typename T>
@@ -28,7 +30,8 @@ void input_vector(const NetworkConfig& c, T* x) {
     rng::fill_normal_serial(g.data(), g.size(), {c.seed, rng::kNetworkInput, 0}, 0, 1.0);
     double norm_sq = 0.0;
     for (double v : g) norm_sq += v * v;
-    const double rms = std::sqrt((c.q0 - c.sigma_b * c.sigma_b) / (c.sigma_w * c.sigma_w));
+    const double first_scale = c.sigma_w * (c.architecture == Architecture::resnet ? c.residual_scale : 1.0);
+    const double rms = std::sqrt((c.q0 - c.sigma_b * c.sigma_b) / (first_scale * first_scale));
     const double factor = norm_sq > 0.0 ? rms * std::sqrt(static_cast<double>(n) / norm_sq) : 0.0;
     for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(g[static_cast<std::size_t>(i)] * factor);
 }

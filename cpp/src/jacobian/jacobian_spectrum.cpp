@@ -113,6 +113,78 @@ void gaussian_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
     }
 }
 
+// One residual layer once z = W_l [J | x] sits in `next` (the product [J | x] in `product`):
+// h = z_x + b_l, x += φ(h), J += diag(φ'(h)) z_J. Records q^l and c₂^l; the forward part is
+// serial so its float64 sums are identical for any thread count.
+template <typename T>
+void residual_step(const NetworkConfig& c, std::int64_t layer, T* product, const T* next,
+                   std::vector<double>& h, std::vector<double>& scale, SpectrumResult& out) {
+    const std::int64_t n = c.width;
+    const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+    rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
+                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
+                            c.sigma_b);
+    T* x = product + nn;
+    const T* z = next + nn;
+    double sum_sq = 0.0, sum_d2 = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double hi = static_cast<double>(z[i]) + h[static_cast<std::size_t>(i)];
+        sum_sq += hi * hi;
+        const double d = meanfield::dphi(c.activation, hi);
+        if (d == 0.0) ++out.zero_derivatives;
+        sum_d2 += d * d;
+        scale[static_cast<std::size_t>(i)] = d;
+        x[i] = static_cast<T>(static_cast<double>(x[i]) + meanfield::phi(c.activation, hi));
+    }
+    out.q.push_back(sum_sq / static_cast<double>(n));
+    out.c2.push_back(c.sigma_w * c.sigma_w * sum_d2 / static_cast<double>(n));
+#pragma omp parallel for schedule(static)
+    for (std::int64_t j = 0; j < n; ++j) {
+        T* column = product + j * n;
+        const T* update = next + j * n;
+        for (std::int64_t i = 0; i < n; ++i)
+            column[i] = static_cast<T>(column[i] + scale[static_cast<std::size_t>(i)] * update[i]);
+    }
+}
+
+template <typename T>
+void residual_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumResult& out,
+                     const Progress& progress) {
+    const std::int64_t n = c.width;
+    const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+    const std::size_t cols = nn + static_cast<std::size_t>(n);
+    T* product = sized(ws.product, cols);
+    T* next = sized(ws.next, cols);
+    T* weights = sized(ws.weights, nn);
+    T* tau = sized(ws.tau, static_cast<std::size_t>(n));
+    std::vector<double> h(static_cast<std::size_t>(n)), scale(static_cast<std::size_t>(n));
+    std::fill(product, product + nn, T(0));  // J_0 = 1
+    for (std::int64_t i = 0; i < n; ++i) product[i * n + i] = T(1);
+    input_vector(c, product + nn);
+    const auto bn = static_cast<blas_int>(n);
+    const double weight_scale = c.residual_scale * c.sigma_w;
+    const bool orthogonal = c.weights == WeightEnsemble::orthogonal;
+    for (std::int64_t layer = 0; layer < c.depth; ++layer) {
+        const std::uint32_t sub = static_cast<std::uint32_t>(layer);
+        if (orthogonal) {
+            // next = a σ_w Q_l [J | x]: reflectors applied to a copy (ormqr works in place).
+            ensembles::haar_reflectors(n, n, {c.seed, rng::kLayerOrthogonal, sub}, weights, n, tau);
+            std::copy(product, product + cols, next);
+            linalg::ormqr_left<T>(bn, bn + 1, bn, weights, bn, tau, next, bn, ws.lapack);
+#pragma omp parallel for schedule(static)
+            for (std::int64_t k = 0; k < static_cast<std::int64_t>(cols); ++k)
+                next[k] = static_cast<T>(weight_scale * next[k]);
+        } else {
+            rng::fill_normal(weights, nn, {c.seed, rng::kLayerGaussian, sub}, 0,
+                             weight_scale / std::sqrt(static_cast<double>(n)));
+            linalg::gemm<T>('N', 'N', bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
+        }
+        residual_step(c, layer, product, next, h, scale, out);
+        require_finite(product, cols, layer, dtype_name<T>());
+        if (progress) progress(layer + 1, c.depth + 1);
+    }
+}
+
 }  // namespace
 
 WeightEnsemble parse_weights(const std::string& name) {
@@ -144,7 +216,8 @@ void JacobianWorkspace<T>::release() {
 std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
                                      std::size_t element_size) {
     const auto n = static_cast<std::size_t>(c.width);
-    const std::size_t matrices = c.weights == WeightEnsemble::gaussian ? 3 : 2;
+    const std::size_t matrices =
+        c.weights == WeightEnsemble::gaussian || c.architecture == Architecture::resnet ? 3 : 2;
     // product (n x n+1), weights (n x n) [, next (n x n+1)]; eigh reuses `weights` for J Jᵀ.
     return (matrices * n * (n + 1) + 64 * n) * element_size;
 }
@@ -155,7 +228,10 @@ SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
     validate_config(c);
     SpectrumResult out;
     out.q.reserve(static_cast<std::size_t>(c.depth));
-    if (c.weights == WeightEnsemble::orthogonal) {
+    if (c.architecture == Architecture::resnet) {
+        out.c2.reserve(static_cast<std::size_t>(c.depth));
+        residual_layers(c, ws, out, progress);
+    } else if (c.weights == WeightEnsemble::orthogonal) {
         orthogonal_layers(c, ws, out, progress);
     } else {
         gaussian_layers(c, ws, out, progress);

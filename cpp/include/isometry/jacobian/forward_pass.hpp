@@ -14,7 +14,8 @@ namespace isometry::jacobian {
 // Throws std::invalid_argument naming the first bad field of `config`.
 void validate_config(const NetworkConfig& config);
 
-// x_0 = r·g/||g||·√N with σ_w² r² + σ_b² = q0, g ~ N(0, I) from the input stream.
+// x_0 = r·g/||g||·√N with s² r² + σ_b² = q0 (s = σ_w, or a·σ_w for resnets), g ~ N(0, I)
+// from the input stream.
 template <typename T>
 void input_vector(const NetworkConfig& config, T* x);
 

@@ -15,6 +15,15 @@
 //                            as kHaarSampler
 //    5  kLayerBias           bias b_l, element i                               l - 1
 //    6  kNetworkInput        input direction x_0, element i                    0
+//    7  kReluChain           (numpy Philox4x64 keyed seed + 2^64·7, not this  -
+//                            generator) isometry.theory.sample_relu_chain
+//    8  kReluNetwork         (numpy Philox4x64 keyed seed + 2^64·8)            -
+//                            isometry.relu_network.relu_network_norms
+//    9  kTrainingShuffle     isometry.training minibatch order: example i of   epoch
+//                            the epoch gets key element i; the epoch's order
+//                            is the stable argsort of the keys
+//   10  kSyntheticData       isometry.training synthetic tasks (teacher and    task-specific
+//                            inputs); see isometry/training/synthetic.py       (documented there)
 #include <cstdint>
 
 namespace isometry::rng {
@@ -26,6 +35,10 @@ enum Stream : std::uint32_t {
     kLayerOrthogonal = 4,
     kLayerBias = 5,
     kNetworkInput = 6,
+    kReluChain = 7,
+    kReluNetwork = 8,
+    kTrainingShuffle = 9,
+    kSyntheticData = 10,
 };
 
 // Where a draw comes from: one (seed, stream, substream) triple.
