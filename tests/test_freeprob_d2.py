@@ -110,3 +110,16 @@ def test_custom_activation_with_flat_pieces_is_refused():
     relu_like = theory.Activation(lambda h: np.maximum(h, 0), lambda h: (h > 0).astype(float), kinks=(0.0,), name="r")
     with pytest.raises(ValueError, match="φ' ≠ 0 almost everywhere"):
         theory.jacobian_density(relu_like, "orthogonal", 4, 1.2, 0.3)
+
+
+def test_custom_activation_in_the_ordered_phase():
+    """q* = 0 (no bias, σ_w² φ'(0)² < 1): D² is the constant φ'(0)², so J Jᵀ is that of a linear
+    network with σ_w φ'(0): one atom for orthogonal weights, Fuss–Catalan for Gaussian ones."""
+    sigmoid = lambda h: 0.5 * (1 + np.tanh(h / 2))  # noqa: E731
+    swish = theory.Activation(lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h))))
+    assert theory.q_star(swish, 1.2, 0.0) == 0.0
+    d = theory.jacobian_density(swish, "orthogonal", 4, 1.2, 0.0)
+    assert d.atoms == [pytest.approx(((1.2 * 0.5) ** 8, 1.0))]  # φ'(0) = 1/2
+    g = theory.jacobian_density(swish, "gaussian", 2, 1.2, 0.0, points=300)
+    linear = theory.jacobian_density("linear", "gaussian", 2, 0.6, 0.0, x=g.x)
+    np.testing.assert_allclose(g.density, linear.density, rtol=1e-12)

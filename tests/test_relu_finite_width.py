@@ -155,3 +155,12 @@ def test_invalid_arguments():
         theory.relu_output_law([5000] * 3, points=1024)
     with pytest.raises(ValueError, match="samples"):
         theory.sample_relu_chain([4, 4], samples=0)
+
+
+def test_output_law_arguments_are_checked():
+    law = theory.relu_output_law([6] * 4)
+    with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\]"):
+        law.quantile(1.5)
+    with pytest.raises(ValueError, match="p must be finite"):
+        law.quantile(float("nan"))
+    np.testing.assert_array_equal(law.cdf(np.array([-1.0, 0.0])), [0.0, law.dead])  # no warning (errors here)

@@ -203,3 +203,17 @@ def test_invalid_arguments():
         _core.resnet_moments(-1.0, 3)
     with pytest.raises(ValueError, match="residual_scale"):
         _core.resnet_jacobian_spectrum(8, 2, "tanh", "gaussian", 1.0, 0.0, -1.0, 1.0, 0, "float64", "eigh")
+
+
+def test_review_regressions_large_parameters():
+    """Overflow is refused with a clear error, never returned as inf/NaN; bisection survives
+    overflowing trial points."""
+    import isometry
+    from isometry import theory
+
+    with pytest.raises(OverflowError, match="m_3 overflows"):
+        isometry._core.resnet_moments(299.0, 4)
+    with pytest.raises(ValueError, match="sigma0_sq must be at most 700"):
+        theory.universal_density("smooth", 800.0)
+    # Linear ResNet: c = a² L σ_w² = σ_w² at the default a = 1/√L, so σ_w = √c exactly.
+    assert theory.resnet_sigma_w("linear", 300.0, depth=4096) == pytest.approx(300.0**0.5, rel=1e-9)

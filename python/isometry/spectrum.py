@@ -39,6 +39,7 @@ class JacobianSpectrum:
     zero_derivatives: int  # Σ_l #{i : φ'(h^l_i) = 0}
     seconds: float = field(compare=False)
     base: str | None = None  # weights="parameter_sharing": the law of the W0 blocks
+    device: str = "cpu"  # where it was computed: "cpu" or "gpu"
 
     def summary(self) -> dict[str, float]:
         """Mean, variance, min, max of the eigenvalues and the condition number σ_max/σ_min of J."""
@@ -96,6 +97,7 @@ def jacobian_spectrum(
     method: str = "eigh",
     progress: bool | ProgressCallback = False,
     base: str | None = None,
+    device: str = "cpu",
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -119,11 +121,19 @@ def jacobian_spectrum(
     ``isometry._parameter_sharing_spectrum``. J is width × width/2; the result holds its
     width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they
     all equal σ_w^{2L}; with Gaussian W0 they follow the Fuss–Catalan law of L Gaussian factors.
+
+    ``device="gpu"`` runs the products and the eigensolver on the current CUDA device (cuBLAS,
+    cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
+    eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
+    Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
     activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
     weights = _validation.choice("weights", weights, _validation.WEIGHTS + ("parameter_sharing",))
+    device = _validation.device(device)
+    if weights == "parameter_sharing" and device == "gpu":
+        raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
     if weights == "parameter_sharing":
         return _parameter_sharing(width, depth, activation, sigma_w, sigma_b, q0, seed, dtype, method,
                                   progress, base)
@@ -141,19 +151,27 @@ def jacobian_spectrum(
         q0 = _validation.real("q0", q0, positive=True)
         if q0 < sigma_b**2:
             raise ValueError(f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}")
-    _memory.require(
-        f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
-        _memory_estimate(width, weights, method, dtype),
-    )
+    if device == "cpu":
+        _memory.require(
+            f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
+            _memory_estimate(width, weights, method, dtype),
+        )
     callback: Any = None
     if progress is True:
         callback = ProgressBar(f"J of {depth} layers, width {width}")
     elif callable(progress):
         callback = progress
     start = time.perf_counter()
-    raw = _core.jacobian_spectrum(
-        width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-    )
+    if device == "gpu":
+        from isometry import _gpu
+
+        raw = _gpu.jacobian_spectrum(
+            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
+        )
+    else:
+        raw = _core.jacobian_spectrum(
+            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
+        )
     seconds = time.perf_counter() - start
     if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
         raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
@@ -173,6 +191,7 @@ def jacobian_spectrum(
         method=method,
         zero_derivatives=int(raw["zero_derivatives"]),
         seconds=seconds,
+        device=device,
     )
 
 

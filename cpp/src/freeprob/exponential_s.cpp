@@ -19,7 +19,22 @@ void check_parameters(double a, double b) {
     if (!(b > 0.0) || !std::isfinite(b)) throw std::invalid_argument("b must be positive and finite");
     // The upper edge is e^{a + b M+} (1 + 1/M+) with b M+ < 1 + b/2: keep it inside a double.
     if (a + 0.5 * b > 600.0) throw std::invalid_argument("a + b/2 must be at most 600 (the upper edge overflows)");
+    // The lower edge is about e^{a − b − 1}/b: keep it above the smallest double.
+    if (b - a > 700.0) throw std::invalid_argument("b - a must be at most 700 (the lower edge underflows)");
 }
+
+// m_k grow like e^{k a} b^k: refuse instead of returning inf or NaN (inf − inf in the reversion).
+void require_finite(const std::vector<double>& moments, const std::string& parameters) {
+    for (std::size_t k = 0; k < moments.size(); ++k) {
+        if (!std::isfinite(moments[k])) {
+            throw std::overflow_error("moment m_" + std::to_string(k + 1) + " overflows a double at " + parameters +
+                                      "; ask for fewer moments (order) or a smaller parameter");
+        }
+    }
+}
+
+// m_1..m_order by series reversion of the S-transform (defined at the end).
+std::vector<double> series_moments(double a, double b, int order);
 
 double checked_c(double c) {
     if (!(c > 0.0) || !std::isfinite(c)) throw std::invalid_argument("c must be positive and finite");
@@ -101,13 +116,25 @@ Density exponential_s_density(const ExponentialSEquation& eq, std::vector<double
 }
 
 std::vector<double> resnet_moments(double c, int order) {
-    ResnetMasterEquation check(c);  // the same argument checks
-    return exponential_s_moments(c, 2.0 * c, order);
+    checked_c(c);
+    if (order < 1) throw std::invalid_argument("order must be a positive integer");
+    std::vector<double> moments = series_moments(c, 2.0 * c, order);
+    require_finite(moments, "c = " + std::to_string(c) + ", order = " + std::to_string(order));
+    return moments;
 }
 
 std::vector<double> exponential_s_moments(double a, double b, int order) {
     check_parameters(a, b);
     if (order < 1) throw std::invalid_argument("order must be a positive integer");
+    std::vector<double> moments = series_moments(a, b, order);
+    require_finite(moments, "a = " + std::to_string(a) + ", b = " + std::to_string(b) + ", order = " +
+                                std::to_string(order));
+    return moments;
+}
+
+namespace {
+
+std::vector<double> series_moments(double a, double b, int order) {
     const std::size_t n = static_cast<std::size_t>(order) + 1;
     // χ_J(z) = z S(z)/(1 + z) with S(z) = e^{−a} Σ_k (−b z)^k/k!; ψ_J = χ_J^{-1}.
     Series s(n, 0.0), inv_one_plus_z(n, 0.0);
@@ -123,5 +150,7 @@ std::vector<double> exponential_s_moments(double a, double b, int order) {
     const Series psi = reversion(chi);
     return std::vector<double>(psi.begin() + 1, psi.end());
 }
+
+}  // namespace
 
 }  // namespace isometry::freeprob

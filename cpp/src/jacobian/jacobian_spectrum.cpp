@@ -6,6 +6,7 @@
 #include <string>
 
 #include "isometry/ensembles/haar.hpp"
+#include "isometry/jacobian/forward_pass.hpp"
 #include "isometry/rng/fill.hpp"
 #include "isometry/rng/streams.hpp"
 
@@ -13,20 +14,6 @@ namespace isometry::jacobian {
 namespace {
 
 using linalg::blas_int;
-
-void validate(const NetworkConfig& c) {
-    if (c.width < 1) throw std::invalid_argument("width must be a positive integer");
-    if (c.width > 2000000000) throw std::invalid_argument("width must be below 2e9 (32-bit LAPACK)");
-    if (c.depth < 1) throw std::invalid_argument("depth must be a positive integer");
-    if (!(c.sigma_w > 0.0) || !std::isfinite(c.sigma_w))
-        throw std::invalid_argument("sigma_w must be positive and finite");
-    if (!(c.sigma_b >= 0.0) || !std::isfinite(c.sigma_b))
-        throw std::invalid_argument("sigma_b must be non-negative and finite");
-    if (!std::isfinite(c.q0) || c.q0 < c.sigma_b * c.sigma_b)
-        throw std::invalid_argument("q0 must be finite and at least sigma_b**2");
-    if (c.architecture == Architecture::resnet && (!(c.residual_scale > 0.0) || !std::isfinite(c.residual_scale)))
-        throw std::invalid_argument("residual_scale must be positive and finite");
-}
 
 template <typename T>
 T* sized(std::vector<T>& buffer, std::size_t size) {
@@ -36,28 +23,6 @@ T* sized(std::vector<T>& buffer, std::size_t size) {
         buffer.resize(size);
     }
     return buffer.data();
-}
-
-// The forward step shared by both ensembles once z = W_l x_{l-1} sits in `column`:
-// h = z + b_l, records q^l, writes x_l = φ(h) back into `column` and the row scales
-// σ·φ'(h) into `scale`. Serial, so the float64 sums are identical for any thread count.
-template <typename T>
-void forward_step(const NetworkConfig& c, std::int64_t layer, T* column, std::vector<double>& h,
-                  std::vector<double>& scale, double row_factor, SpectrumResult& out) {
-    const std::int64_t n = c.width;
-    rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
-                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
-                            c.sigma_b);
-    double sum_sq = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) {
-        const double hi = static_cast<double>(column[i]) + h[static_cast<std::size_t>(i)];
-        sum_sq += hi * hi;
-        const double d = meanfield::dphi(c.activation, hi);
-        if (d == 0.0) ++out.zero_derivatives;
-        scale[static_cast<std::size_t>(i)] = row_factor * d;
-        column[i] = static_cast<T>(meanfield::phi(c.activation, hi));
-    }
-    out.q.push_back(sum_sq / static_cast<double>(n));
 }
 
 // A[:, 0:cols] <- diag(scale) A[:, 0:cols], column-major with leading dimension n.
@@ -77,31 +42,7 @@ void require_finite(const T* a, std::size_t count, std::int64_t layer, const cha
     bool bad = false;
 #pragma omp parallel for schedule(static) reduction(|| : bad)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(count); ++i) bad = bad || !std::isfinite(a[i]);
-    if (bad) {
-        throw std::overflow_error("the Jacobian product overflowed in " + std::string(dtype) + " at layer " +
-                                  std::to_string(layer + 1) +
-                                  "; it grows like chi1**depth: lower depth or sigma_w, or use float64");
-    }
-}
-
-template <typename T>
-const char* dtype_name() {
-    return sizeof(T) == 4 ? "float32" : "float64";
-}
-
-template <typename T>
-void input_vector(const NetworkConfig& c, T* x) {
-    // x_0 = r·g/||g||·√N with s² r² + σ_b² = q0 (s = σ_w, or a·σ_w for resnets), g ~ N(0, I)
-    // from the input stream.
-    const std::int64_t n = c.width;
-    std::vector<double> g(static_cast<std::size_t>(n));
-    rng::fill_normal_serial(g.data(), g.size(), {c.seed, rng::kNetworkInput, 0}, 0, 1.0);
-    double norm_sq = 0.0;
-    for (double v : g) norm_sq += v * v;
-    const double first_scale = c.sigma_w * (c.architecture == Architecture::resnet ? c.residual_scale : 1.0);
-    const double rms = std::sqrt((c.q0 - c.sigma_b * c.sigma_b) / (first_scale * first_scale));
-    const double factor = norm_sq > 0.0 ? rms * std::sqrt(static_cast<double>(n) / norm_sq) : 0.0;
-    for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(g[static_cast<std::size_t>(i)] * factor);
+    if (bad) throw_product_overflow(layer, dtype);
 }
 
 template <typename T>
@@ -284,7 +225,7 @@ std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
 template <typename T>
 SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
                                  JacobianWorkspace<T>& ws, const Progress& progress) {
-    validate(c);
+    validate_config(c);
     SpectrumResult out;
     out.q.reserve(static_cast<std::size_t>(c.depth));
     if (c.architecture == Architecture::resnet) {
@@ -305,10 +246,7 @@ SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
         linalg::syrk_lower<T>(bn, bn, T(1), ws.product.data(), bn, T(0), gram, bn);
         for (std::int64_t j = 0; j < n; ++j) {  // lower triangle only: the upper one is stale
             for (std::int64_t i = j; i < n; ++i) {
-                if (!std::isfinite(gram[i + j * n])) {
-                    throw std::overflow_error(std::string("J Jᵀ overflowed in ") + dtype_name<T>() +
-                                              "; use method='svd' (works on J itself) or float64");
-                }
+                if (!std::isfinite(gram[i + j * n])) throw_gram_overflow(dtype_name<T>());
             }
         }
         linalg::syevd_values<T>(bn, gram, bn, values.data(), ws.lapack);

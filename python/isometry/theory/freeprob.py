@@ -16,7 +16,7 @@ import numpy as np
 
 from isometry import _validation
 from isometry._core_loader import _core
-from isometry.theory.activation import Activation, ActivationLike, core_activation
+from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
 __all__ = [
@@ -206,11 +206,8 @@ def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], 
     farther from the support of D² than the spacing of the nodes' values: the density can show
     ripples in the far tails (where that fails), but not in the bulk.
     """
-    if q == 0.0:  # ordered phase: D² = φ'(0)², one atom
-        d0 = float(activation.derivative(np.zeros(1))[0]) ** 2
-        if d0 <= 0.0:
-            raise ValueError(f"{activation!r} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
-        return 0.0, [d0], [1.0]
+    if q == 0.0:  # ordered phase: D² = φ'(0)², handled by the caller as a linear network
+        raise AssertionError("_sampled_law needs q > 0")
     step = 1.0 / (SAMPLED_NODES_PER_UNIT * max(1.0, np.sqrt(q)))
     count = int(np.ceil(9.5 / step))
     z = np.arange(-count, count + 1) * step  # the whole line: φ' need not be even
@@ -223,6 +220,20 @@ def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], 
             "supported for the built-in relu and hard_tanh)"
         )
     return -1.0, values.tolist(), weights.tolist()
+
+
+def _custom_density(
+    activation: Activation, q: float, weights: str, depth: int, sigma_w: float, grid: list[float], points: int
+) -> dict[str, Any]:
+    """``_core``'s density dict for a custom activation at fixed point q."""
+    if q == 0.0:
+        # Ordered phase: D² = φ'(0)² is a constant, so the network's J Jᵀ is that of a linear
+        # network with σ_w² φ'(0)² (an atom for orthogonal weights, Fuss–Catalan for Gaussian).
+        slope = abs(float(activation.derivative(np.zeros(1))[0]))
+        if slope == 0.0:
+            raise ValueError(f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
+        return _core.jacobian_density_for_law(1.0, [], [], weights, depth, sigma_w * slope, grid, points)
+    return _core.jacobian_density_for_law(*_sampled_law(activation, q), weights, depth, sigma_w, grid, points)
 
 
 def jacobian_density(
@@ -250,7 +261,7 @@ def jacobian_density(
     grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
     if isinstance(activation, Activation):
-        raw = _core.jacobian_density_for_law(*_sampled_law(activation, q), weights, depth, sigma_w, grid, points)
+        raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
     else:
         raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
     return _density_from_core(raw, q)
@@ -266,7 +277,7 @@ def lambda_max(
         activation_, weights_, depth_, sigma_w_, sigma_b_ = _check(activation, weights, depth, sigma_w, sigma_b)
         q = _fixed_point(activation_, sigma_w_, sigma_b_)
         if isinstance(activation_, Activation):
-            raw = _core.jacobian_density_for_law(*_sampled_law(activation_, q), weights_, depth_, sigma_w_, [], 2)
+            raw = _custom_density(activation_, q, weights_, depth_, sigma_w_, [], 2)
             out.append(float(raw["lambda_max"]))
         else:
             out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
@@ -293,6 +304,8 @@ def universal_density(
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
     depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
+    if kind == "smooth" and sigma0_sq > 700:
+        raise ValueError(f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}")
     grid = _checked_grid(x)
     if kind == "bernoulli":
         p = depth / (depth + sigma0_sq)

@@ -209,15 +209,20 @@ class ReluOutputLaw:
     def cdf(self, s: np.ndarray | float) -> np.ndarray:
         """P(s_L ≤ s) for s ≥ 0 (the atom at 0 included)."""
         s = np.asarray(s, dtype=float)
+        if np.any(np.isnan(s)):
+            raise ValueError("s must not contain NaN")
         step = self.log_s[1] - self.log_s[0]
         cumulative = np.concatenate([[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)])
-        with np.errstate(divide="ignore"):
-            t = np.log(s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.log(np.maximum(s, 0.0))  # s <= 0 maps to -inf: below the grid
         alive = np.interp(t, self.log_s, cumulative, left=0.0, right=1.0)
         return np.where(s < 0, 0.0, self.dead + (1.0 - self.dead) * alive)
 
     def quantile(self, p: float) -> float:
         """The smallest s with P(s_L ≤ s) ≥ p (0 when p ≤ P(dead))."""
+        p = _validation.real("p", p)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must be a probability in [0, 1], got {p}")
         if p <= self.dead:
             return 0.0
         step = self.log_s[1] - self.log_s[0]

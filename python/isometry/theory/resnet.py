@@ -153,8 +153,12 @@ def resnet_sigma_w(
     depth = _validation.positive_int("depth", depth)
 
     def param(sigma_w: float) -> float:
-        return resnet_parameter(activation, sigma_w, sigma_b, depth=depth, residual_scale=residual_scale,
-                                input_variance=input_variance).c
+        # A signal that overflows belongs to a c far above any allowed one (c <= 300): bisect down.
+        try:
+            return resnet_parameter(activation, sigma_w, sigma_b, depth=depth, residual_scale=residual_scale,
+                                    input_variance=input_variance).c
+        except OverflowError:
+            return math.inf
 
     lo, hi = 1e-3, 1.0
     while param(hi) < c:
