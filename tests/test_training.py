@@ -546,3 +546,19 @@ def test_training_is_independent_of_the_thread_counts(tmp_path):
     # small net the bits agree, and nothing of the trainer's own may depend on the threads.
     assert texts[1, 1].count("\n") == 30 + 4 + 2
     assert texts[1, 1] == texts[2, 2]
+
+
+def test_device_memory_check_counts_free_memory_and_the_pools_spare_blocks():
+    from types import SimpleNamespace
+
+    from isometry.training.backend import require_device_memory
+
+    # A stand-in for cupy (no GPU here): 1 GiB free on the device, and CuPy's pool holds 3 GiB of
+    # which 1 GiB is in use, so 2 GiB more can be reused: 3 GiB in all, 90% of it usable.
+    gib = 1 << 30
+    pool = SimpleNamespace(total_bytes=lambda: 3 * gib, used_bytes=lambda: gib)
+    fake = SimpleNamespace(cuda=SimpleNamespace(runtime=SimpleNamespace(memGetInfo=lambda: (gib, 80 * gib))),
+                           get_default_memory_pool=lambda: pool)
+    require_device_memory(fake, "x", int(2.6 * gib))
+    with pytest.raises(MemoryError, match=r"x needs about 2\.80 GiB on the GPU but only 3\.00 GiB is free"):
+        require_device_memory(fake, "x", int(2.8 * gib))
