@@ -79,7 +79,7 @@ macro(isometry_find_cuda_math)
       COMMAND "${Python_EXECUTABLE}" -c
               "import nvidia, os; print(';'.join(os.path.join(p, 'cu${CUDAToolkit_VERSION_MAJOR}') for p in nvidia.__path__))"
       OUTPUT_VARIABLE _roots OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _rc)
-    set(ISOMETRY_CUDA_MATH_MISSING
+    string(CONCAT ISOMETRY_CUDA_MATH_MISSING  # one string, not a list of three
         "cuBLAS/cuSOLVER were found neither in the CUDA toolkit nor in NVIDIA's wheels for CUDA ${CUDAToolkit_VERSION_MAJOR} "
         "(pip install nvidia-cublas nvidia-cusolver, then set ISOMETRY_CUDA_MATH_ROOT to site-packages/nvidia/cu${CUDAToolkit_VERSION_MAJOR} "
         "when building in an isolated environment)")
