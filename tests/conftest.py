@@ -4,12 +4,31 @@ import numpy as np
 import pytest
 
 import isometry
+from gpu_support import cupy_unavailable_reason, gpu_required, gpu_unavailable_reason, skip_or_fail
 
 
 def pytest_report_header(config):
     info = isometry.build_info()
+    cuda = info["cuda"]
+    devices = ", ".join(cuda["devices"]) or cuda["error"] or "no device"
     return [f"isometry {info['version']}: {info['compiler']}, OpenMP threads {info['openmp_max_threads']}, "
-            f"BLAS threads {info['blas_threads']}, {info['blas_runtime']}, CUDA {info['cuda']}"]
+            f"BLAS threads {info['blas_threads']}, {info['blas_runtime']}",
+            f"CUDA: option {cuda['option']}, {cuda['build']}; loaded {cuda['loaded']}; {devices}"]
+
+
+@pytest.fixture(scope="session")
+def gpu() -> None:
+    """For tests marked gpu: skip without a usable CUDA device (fail under ISOMETRY_REQUIRE_GPU=1)."""
+    skip_or_fail(gpu_unavailable_reason(), gpu_required())
+
+
+@pytest.fixture(scope="session")
+def cupy(gpu):
+    """CuPy on a usable device; skipped (or failed under ISOMETRY_REQUIRE_GPU=1) without it."""
+    skip_or_fail(cupy_unavailable_reason(), gpu_required())
+    import cupy
+
+    return cupy
 
 
 @pytest.fixture(params=["float64", "float32"], ids=["f64", "f32"])

@@ -48,7 +48,8 @@ def test_bad_input_exits_2_with_message(capsys):
 def test_info(capsys):
     assert main(["info"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["openmp"] is True and info["cuda"] is None and "OpenBLAS" in info["blas_runtime"]
+    assert info["openmp"] is True and "OpenBLAS" in info["blas_runtime"]
+    assert info["cuda"]["option"] in ("AUTO", "ON", "OFF") and isinstance(info["cuda"]["compiled"], bool)
 
 
 def test_without_matplotlib(monkeypatch, tmp_path, capsys):

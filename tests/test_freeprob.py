@@ -233,12 +233,20 @@ def test_universal_smooth_limit_edges_and_moments():
     s0 = math.sqrt(s2)
     eps_plus, eps_minus = s0 * (s0 + math.sqrt(s2 + 4)), s0 * (s0 - math.sqrt(s2 + 4))
     s_plus = math.exp(-eps_minus / 4) * math.sqrt(1 + eps_plus / 2)  # PSG18 eq. 37 (THEORY.md §5)
-    assert math.sqrt(d.support[1]) == pytest.approx(s_plus, rel=1e-5)
-    # S = e^{-σ₀² z}: m₁ = 1, m₂ = 1 + σ₀². The default grid starts below the (soft-looking) lower
-    # edge and resolves it only to ~1e-3, hence the looser tolerance on m₁ and the mass.
-    assert d.moment(1) == pytest.approx(1.0, abs=1e-3)
-    assert d.moment(2) == pytest.approx(1 + s2, abs=1e-3)
-    assert d.continuous_mass() == pytest.approx(1.0, abs=1e-3) and d.atoms == []
+    s_minus = math.exp(-eps_plus / 4) * math.sqrt(1 + eps_minus / 2)
+    assert math.sqrt(d.support[1]) == pytest.approx(s_plus, rel=1e-12)
+    assert math.sqrt(d.support[0]) == pytest.approx(s_minus, rel=1e-12)  # a hard lower edge
+    assert d.diagnostics["lower_edge_is_hard"]
+    # S = e^{-σ₀² z}: m₁ = 1, m₂ = 1 + σ₀²; the grid clusters at both square-root edges.
+    assert d.moment(1) == pytest.approx(1.0, abs=1e-5)
+    assert d.moment(2) == pytest.approx(1 + s2, abs=1e-5)
+    assert d.continuous_mass() == pytest.approx(1.0, abs=1e-5) and d.atoms == []
+    # The depth-L network with the symmetric two-point law 1 ± σ₀/√L converges to it: its edges
+    # move by O(1/L), so next to them the densities differ by O(1/√L) = 1e-3 of the peak.
+    deep = isometry._core.jacobian_density_for_law(
+        0.0, [1 - s0 / 1000, 1 + s0 / 1000], [0.5, 0.5], "orthogonal", 10**6, 1.0, list(d.x[::50]), 2
+    )
+    np.testing.assert_allclose(deep["density"], d.density[::50], rtol=0, atol=2e-3 * d.density.max())
 
 
 def test_universal_bad_input():

@@ -322,7 +322,7 @@ def test_memory_is_refused_with_the_estimate():
 
 @pytest.mark.slow
 def test_density_matches_exact_dense_spectrum_width_2048():
-    n, depth, probes = 2048, 8, 4
+    n, depth, probes = 2048, 16, 4
     sigma_w, sigma_b = isometry.theory.critical_point("tanh", 0.5)
     kwargs = dict(activation="tanh", weights="orthogonal", sigma_w=sigma_w, sigma_b=sigma_b, seed=2)
     exact = isometry.jacobian_spectrum(n, depth, **kwargs).eigenvalues

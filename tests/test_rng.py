@@ -63,5 +63,7 @@ def test_stream_table_is_documented_and_stable():
     assert isometry.STREAMS == {
         "gaussian_sampler": 1, "haar_sampler": 2, "layer_gaussian": 3,
         "layer_orthogonal": 4, "layer_bias": 5, "network_input": 6,
-        "lanczos_probe": 7, "structured_signs": 8,
+        "relu_chain": 7, "relu_network": 8,
+        "training_shuffle": 9, "synthetic_data": 10,
+        "lanczos_probe": 11, "structured_signs": 12,
     }

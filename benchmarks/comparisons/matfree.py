@@ -1,4 +1,4 @@
-"""e. Matrix-free spectra (stochastic Lanczos quadrature): the CPU target at width 2^20, the
+"""m. Matrix-free spectra (stochastic Lanczos quadrature): the CPU target at width 2^20, the
 structured orthogonal ensemble against the Haar theory (how many H·S blocks it takes), and the
 cost of Gaussian weights regenerated from Philox (which widths are feasible on this machine)."""
 
@@ -74,7 +74,7 @@ def onthefly_cost(widths: list[int], seed: int) -> tuple[str, dict[int, float]]:
 
 
 def run(ctx: Context) -> SectionResult:
-    result = SectionResult("e. Matrix-free spectra: SLQ of J Jᵀ with J·v, Jᵀ·v only")
+    result = SectionResult("m. Matrix-free spectra: SLQ of J Jᵀ with J·v, Jᵀ·v only")
     load = os.getloadavg()[0]
     if ctx.quick:
         width, depth, probes, steps = 1 << 14, 16, 4, 30

@@ -15,6 +15,8 @@ void register_build_info(py::module_& m) {
         d["blas"] = info.blas;
         d["blas_runtime"] = info.blas_runtime;
         d["blas_threads"] = info.blas_threads;
+        d["cuda_option"] = info.cuda_option;
+        d["cuda_build"] = info.cuda_build;
         return d;
     });
     m.def("blas_get_num_threads", &isometry::blas_get_num_threads);

@@ -2,6 +2,7 @@
 
 #include "isometry/freeprob/density.hpp"
 #include "isometry/freeprob/moments.hpp"
+#include "isometry/freeprob/exponential_s.hpp"
 #include "isometry/meanfield/length_map.hpp"
 
 namespace isometry::bindings {
@@ -65,6 +66,14 @@ void register_freeprob(py::module_& m) {
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
         py::arg("order"));
     m.def(
+        "jacobian_moments_for_law",
+        [](std::vector<double> mu, const std::string& weights, long depth, double sigma_w) {
+            // From the moments μ_k = E[(D²)^k] of any law (a custom activation's).
+            if (mu.empty()) throw std::invalid_argument("order must be a positive integer");
+            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+        },
+        py::arg("mu"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"));
+    m.def(
         "jacobian_density",
         [](const std::string& activation, const std::string& weights, long depth, double sigma_w,
            double q, std::vector<double> x, int points) {
@@ -82,11 +91,15 @@ void register_freeprob(py::module_& m) {
         "jacobian_density_for_law",
         [](double bernoulli_p, std::vector<double> values, std::vector<double> law_weights,
            const std::string& weights, long depth, double sigma_w, std::vector<double> x, int points) {
-            // bernoulli_p in (0, 1]: D² ~ Bernoulli(p); otherwise the discrete law (values, weights).
+            // bernoulli_p in (0, 1]: D² ~ Bernoulli(p).
+            // bernoulli_p = 0: the discrete law (values, weights); bernoulli_p < 0: those values are
+            // the trapezoidal rule's nodes of a smooth law (a custom activation's φ'²).
             freeprob::D2Law law;
             if (bernoulli_p > 0.0) {
                 if (bernoulli_p > 1.0) throw std::invalid_argument("bernoulli_p must be in (0, 1]");
                 law.p = bernoulli_p;
+            } else if (bernoulli_p < 0.0) {
+                law = freeprob::sampled_law(std::move(values), std::move(law_weights));
             } else {
                 law = freeprob::discrete_law(std::move(values), std::move(law_weights));
             }
@@ -100,6 +113,49 @@ void register_freeprob(py::module_& m) {
         },
         py::arg("bernoulli_p"), py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"),
         py::arg("sigma_w"), py::arg("x"), py::arg("points"));
+    m.def(
+        "d2_stieltjes",
+        [](const std::string& activation, double q, std::complex<double> y) {
+            // M_{D²}(y), 1 + M_{D²}(y) and dM_{D²}/dy as the solver evaluates them (for tests).
+            std::complex<double> m_value, one_plus_m, dm;
+            law_at(activation, q).evaluate(y, m_value, one_plus_m, dm);
+            return py::make_tuple(m_value, one_plus_m, dm);
+        },
+        py::arg("activation"), py::arg("q"), py::arg("y"));
+    m.def(
+        "resnet_density",
+        [](double c, std::vector<double> x, int points) {
+            const freeprob::ResnetMasterEquation eq(c);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::resnet_density(eq, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("c"), py::arg("x"), py::arg("points"));
+    m.def("resnet_moments", &freeprob::resnet_moments, py::arg("c"), py::arg("order"));
+    m.def(
+        "exponential_s_density",
+        [](double a, double b, std::vector<double> x, int points) {
+            // S(z) = exp(−a − b z): the PSG18 smooth universality class is a = 0, b = σ₀².
+            const freeprob::ExponentialSEquation eq(a, b);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::exponential_s_density(eq, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("a"), py::arg("b"), py::arg("x"), py::arg("points"));
+    m.def("exponential_s_moments", &freeprob::exponential_s_moments, py::arg("a"), py::arg("b"), py::arg("order"));
+    m.def(
+        "resnet_edges",
+        [](double c) {
+            const freeprob::ResnetMasterEquation eq(c);
+            return py::make_tuple(eq.lower_edge(), eq.upper_edge());
+        },
+        py::arg("c"));
     m.def(
         "lambda_max",
         [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q) {

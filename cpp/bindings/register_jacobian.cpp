@@ -76,6 +76,7 @@ py::dict run(const jacobian::NetworkConfig& config, const std::string& method_na
     out["singular_values"] = to_numpy(result.singular_values);
     out["q"] = to_numpy(result.q);
     out["zero_derivatives"] = result.zero_derivatives;
+    if (config.architecture == jacobian::Architecture::resnet) out["c2"] = to_numpy(result.c2);
     return out;
 }
 
@@ -105,16 +106,46 @@ void register_jacobian(py::module_& m) {
         py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("dtype"),
         py::arg("method"), py::arg("progress") = py::none());
     m.def(
+        "resnet_jacobian_spectrum",
+        [](std::int64_t width, std::int64_t depth, const std::string& activation,
+           const std::string& weights, double sigma_w, double sigma_b, double residual_scale, double q0,
+           std::uint64_t seed, const std::string& dtype, const std::string& method,
+           const py::object& progress) {
+            jacobian::NetworkConfig config;
+            config.width = width;
+            config.depth = depth;
+            config.activation = meanfield::parse_activation(activation);
+            config.weights = jacobian::parse_weights(weights);
+            config.sigma_w = sigma_w;
+            config.sigma_b = sigma_b;
+            config.q0 = q0;
+            config.seed = seed;
+            config.architecture = jacobian::Architecture::resnet;
+            config.residual_scale = residual_scale;
+            if (dtype == "float64") return run<double>(config, method, progress);
+            if (dtype == "float32") return run<float>(config, method, progress);
+            throw std::invalid_argument("dtype must be 'float64' or 'float32'; got '" + dtype + "'");
+        },
+        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"),
+        py::arg("sigma_w"), py::arg("sigma_b"), py::arg("residual_scale"), py::arg("q0"), py::arg("seed"),
+        py::arg("dtype"), py::arg("method"), py::arg("progress") = py::none());
+    m.def(
         "jacobian_workspace_bytes",
         [](std::int64_t width, std::int64_t depth, const std::string& weights, const std::string& method,
-           std::size_t element_size) {
+           std::size_t element_size, const std::string& architecture) {
             jacobian::NetworkConfig config;
             config.width = width;
             config.depth = depth;
             config.weights = jacobian::parse_weights(weights);
+            if (architecture == "resnet") {
+                config.architecture = jacobian::Architecture::resnet;
+            } else if (architecture != "mlp") {
+                throw std::invalid_argument("architecture must be 'mlp' or 'resnet'; got '" + architecture + "'");
+            }
             return jacobian::jacobian_workspace_bytes(config, jacobian::parse_method(method), element_size);
         },
-        py::arg("width"), py::arg("depth"), py::arg("weights"), py::arg("method"), py::arg("element_size"));
+        py::arg("width"), py::arg("depth"), py::arg("weights"), py::arg("method"), py::arg("element_size"),
+        py::arg("architecture") = "mlp");
 }
 
 }  // namespace isometry::bindings

@@ -40,6 +40,10 @@ void register_rng(py::module_& m) {
     streams["layer_orthogonal"] = static_cast<std::uint32_t>(rng::kLayerOrthogonal);
     streams["layer_bias"] = static_cast<std::uint32_t>(rng::kLayerBias);
     streams["network_input"] = static_cast<std::uint32_t>(rng::kNetworkInput);
+    streams["relu_chain"] = static_cast<std::uint32_t>(rng::kReluChain);
+    streams["relu_network"] = static_cast<std::uint32_t>(rng::kReluNetwork);
+    streams["training_shuffle"] = static_cast<std::uint32_t>(rng::kTrainingShuffle);
+    streams["synthetic_data"] = static_cast<std::uint32_t>(rng::kSyntheticData);
     streams["lanczos_probe"] = static_cast<std::uint32_t>(rng::kLanczosProbe);
     streams["structured_signs"] = static_cast<std::uint32_t>(rng::kStructuredSigns);
     m.attr("STREAMS") = streams;

@@ -10,6 +10,7 @@ from isometry.build_info import build_info
 from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
 from isometry.matfree import SpectralDensity, jacobian_spectral_density
+from isometry.resnet_spectrum import ResnetSpectrum, resnet_jacobian_spectrum
 from isometry import init, theory
 
 ConvergenceError = _core.ConvergenceError
@@ -21,6 +22,7 @@ __all__ = [
     "ConvergenceError",
     "JacobianSpectrum",
     "SpectralDensity",
+    "ResnetSpectrum",
     "build_info",
     "default_q0",
     "gaussian",
@@ -28,5 +30,6 @@ __all__ = [
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
+    "resnet_jacobian_spectrum",
     "theory",
 ]

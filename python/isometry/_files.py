@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
-__all__ = ["default_file_mode", "write_text_atomically"]
+__all__ = ["default_file_mode", "open_atomically", "write_text_atomically"]
 
 
 def default_file_mode() -> int:
@@ -29,3 +32,20 @@ def write_text_atomically(path: str | os.PathLike[str], text: str) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+@contextlib.contextmanager
+def open_atomically(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """A text file to stream into; it replaces ``path`` only when the block ends without an error
+    (for files too big to build as one string first)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            yield fh
+        os.chmod(tmp, default_file_mode())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

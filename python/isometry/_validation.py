@@ -12,6 +12,7 @@ DTYPES = ("float64", "float32")
 ACTIVATIONS = ("linear", "tanh", "hard_tanh", "relu", "erf")
 WEIGHTS = ("orthogonal", "gaussian")
 METHODS = ("eigh", "svd")
+DEVICES = ("cpu", "gpu")
 
 
 def positive_int(name: str, value: object) -> int:
@@ -60,3 +61,8 @@ def dtype(value: object) -> str:
     if name not in DTYPES:
         raise ValueError(f"dtype must be 'float64' or 'float32', got {value!r}")
     return name
+
+
+def device(value: object) -> str:
+    """'cpu' or 'gpu' (the CUDA backend); checked before anything touches a device."""
+    return choice("device", value, DEVICES)

@@ -14,6 +14,11 @@ def build_info() -> dict[str, Any]:
     from isometry import __version__
 
     info: dict[str, Any] = {"version": __version__}
-    info.update(_core.build_info())
-    info["cuda"] = None  # no CUDA backend is built yet
+    core = _core.build_info()
+    for key in ("cuda_option", "cuda_build"):  # reported inside info["cuda"]
+        core.pop(key, None)
+    info.update(core)
+    from isometry import _gpu
+
+    info["cuda"] = _gpu.status()
     return info

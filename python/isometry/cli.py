@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from isometry import cli_deep_linear, cli_relu_finite_width, cli_resnet, cli_train
 from isometry._validation import ACTIVATIONS, DTYPES, METHODS, WEIGHTS
 
 __all__ = ["main"]
@@ -187,8 +188,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _theory_parser(sub)
     _phase_diagram_parser(sub)
     sub.add_parser("info", help="what this build was compiled with")
+    commands = {
+        "resnet": cli_resnet, "relu-finite-width": cli_relu_finite_width,
+        "train": cli_train, "deep-linear": cli_deep_linear,
+    }
+    for module in commands.values():
+        module.add_parser(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command in commands:
+            return commands[args.command].run(args)
         if args.command == "spectrum":
             return _run_spectrum(args)
         if args.command == "theory":
@@ -196,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "phase-diagram":
             return _run_phase_diagram(args)
         return _run_info(args)
-    except (ValueError, TypeError, MemoryError, RuntimeError) as exc:
+    except (ValueError, TypeError, MemoryError, RuntimeError, OSError, ImportError) as exc:
         print(f"isometry {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -13,7 +13,7 @@ of its W0 blocks, so with orthogonal W0 every singular value of its Jacobian is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -118,8 +118,19 @@ def parameter_sharing(
                 "widths must be even"
             )
     _check_memory(f"parameter_sharing({sizes}, dtype={dtype!r})", sizes, dtype)
-    last = len(sizes) - 2
     ws, bs = [], []
+    for w, b in _parameter_sharing_layers(sizes, base, sigma_w, seed, dtype):
+        ws.append(w)
+        bs.append(b)
+    return ws, bs
+
+
+def _parameter_sharing_layers(
+    sizes: list[int], base: str, sigma_w: float, seed: int, dtype: str
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The layers of :func:`parameter_sharing` one at a time (arguments already checked), so a
+    deep network's Jacobian can be built without holding every layer."""
+    last = len(sizes) - 2
     for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         half_in = fan_in if layer == 0 else fan_in // 2
         half_out = fan_out if layer == last else fan_out // 2
@@ -132,6 +143,4 @@ def parameter_sharing(
             w = np.hstack([w0, -w0])
         else:
             w = np.block([[w0, -w0], [-w0, w0]])
-        ws.append(w.astype(dtype, copy=False))
-        bs.append(np.zeros(fan_out, dtype=dtype))
-    return ws, bs
+        yield w.astype(dtype, copy=False), np.zeros(fan_out, dtype=dtype)

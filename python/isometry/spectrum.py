@@ -38,6 +38,8 @@ class JacobianSpectrum:
     method: str
     zero_derivatives: int  # Σ_l #{i : φ'(h^l_i) = 0}
     seconds: float = field(compare=False)
+    base: str | None = None  # weights="parameter_sharing": the law of the W0 blocks
+    device: str = "cpu"  # where it was computed: "cpu" or "gpu"
 
     def summary(self) -> dict[str, float]:
         """Mean, variance, min, max of the eigenvalues and the condition number σ_max/σ_min of J."""
@@ -94,6 +96,8 @@ def jacobian_spectrum(
     dtype: str = "float64",
     method: str = "eigh",
     progress: bool | ProgressCallback = False,
+    base: str | None = None,
+    device: str = "cpu",
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -110,11 +114,32 @@ def jacobian_spectrum(
     i.e. eigenvalues down to ε²·λ_max — use it to resolve tiny singular values (ordered phase,
     deep relu nets). A product that overflows the dtype raises ``OverflowError`` naming the
     layer. ``progress=True`` draws a bar on stderr; a callable gets (done, total).
+
+    ``weights="parameter_sharing"`` (ReLU, σ_b = 0, even width; Burkholz & Dubatovka 2019): the
+    mirrored layers of :func:`isometry.init.parameter_sharing` with W0 blocks drawn as ``base``
+    (``"orthogonal"``, the default, or ``"gaussian"``), on an input of width/2 units — see
+    ``isometry._parameter_sharing_spectrum``. J is width × width/2; the result holds its
+    width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they
+    all equal σ_w^{2L}; with Gaussian W0 they follow the Fuss–Catalan law of L Gaussian factors.
+
+    ``device="gpu"`` runs the products and the eigensolver on the current CUDA device (cuBLAS,
+    cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
+    eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
+    Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
     activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
-    weights = _validation.choice("weights", weights, _validation.WEIGHTS)
+    weights = _validation.choice("weights", weights, _validation.WEIGHTS + ("parameter_sharing",))
+    device = _validation.device(device)
+    if weights == "parameter_sharing" and device == "gpu":
+        raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
+    if weights == "parameter_sharing":
+        return _parameter_sharing(width, depth, activation, sigma_w, sigma_b, q0, seed, dtype, method,
+                                  progress, base)
+    if base is not None:
+        raise ValueError(f"base is only used with weights='parameter_sharing', got base={base!r} "
+                         f"with weights={weights!r}")
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
     seed = _validation.seed(seed)
@@ -126,19 +151,27 @@ def jacobian_spectrum(
         q0 = _validation.real("q0", q0, positive=True)
         if q0 < sigma_b**2:
             raise ValueError(f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}")
-    _memory.require(
-        f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
-        _memory_estimate(width, weights, method, dtype),
-    )
+    if device == "cpu":
+        _memory.require(
+            f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
+            _memory_estimate(width, weights, method, dtype),
+        )
     callback: Any = None
     if progress is True:
         callback = ProgressBar(f"J of {depth} layers, width {width}")
     elif callable(progress):
         callback = progress
     start = time.perf_counter()
-    raw = _core.jacobian_spectrum(
-        width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-    )
+    if device == "gpu":
+        from isometry import _gpu
+
+        raw = _gpu.jacobian_spectrum(
+            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
+        )
+    else:
+        raw = _core.jacobian_spectrum(
+            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
+        )
     seconds = time.perf_counter() - start
     if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
         raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
@@ -158,4 +191,37 @@ def jacobian_spectrum(
         method=method,
         zero_derivatives=int(raw["zero_derivatives"]),
         seconds=seconds,
+        device=device,
+    )
+
+
+def _parameter_sharing(
+    width: int, depth: int, activation: str, sigma_w: float, sigma_b: float, q0: float | None,
+    seed: int, dtype: str, method: str, progress: bool | ProgressCallback, base: str | None,
+) -> JacobianSpectrum:
+    from isometry._parameter_sharing_spectrum import parameter_sharing_spectrum
+
+    if activation != "relu":
+        raise ValueError(f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
+                         f"must be 'relu', got {activation!r}")
+    if width % 2:
+        raise ValueError(f"weights='parameter_sharing' mirrors every layer, so width must be even, got {width}")
+    base = _validation.choice("base", "orthogonal" if base is None else base, _validation.WEIGHTS)
+    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
+    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
+    if sigma_b != 0.0:
+        raise ValueError(f"weights='parameter_sharing' has zero biases: sigma_b must be 0, got {sigma_b}")
+    q0 = 1.0 if q0 is None else _validation.real("q0", q0, positive=True)
+    seed = _validation.seed(seed)
+    dtype = _validation.dtype(dtype)
+    method = _validation.choice("method", method, _validation.METHODS)
+    callback: Any = None
+    if progress is True:
+        callback = ProgressBar(f"parameter-sharing J of {depth} layers, width {width}")
+    elif callable(progress):
+        callback = progress
+    raw = parameter_sharing_spectrum(width, depth, base, sigma_w, q0, seed, dtype, method, callback)
+    return JacobianSpectrum(
+        width=width, depth=depth, activation=activation, weights="parameter_sharing", sigma_w=sigma_w,
+        sigma_b=sigma_b, q0=q0, seed=seed, dtype=dtype, method=method, base=base, **raw,
     )

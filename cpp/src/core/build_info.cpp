@@ -11,6 +11,12 @@ void scipy_openblas_set_num_threads(int);
 #ifndef ISOMETRY_BLAS_CONFIG
 #define ISOMETRY_BLAS_CONFIG "unknown"
 #endif
+#ifndef ISOMETRY_CUDA_OPTION
+#define ISOMETRY_CUDA_OPTION "unknown"
+#endif
+#ifndef ISOMETRY_CUDA_STATUS
+#define ISOMETRY_CUDA_STATUS "unknown"
+#endif
 #ifndef ISOMETRY_COMPILER
 #define ISOMETRY_COMPILER "unknown"
 #endif
@@ -31,6 +37,8 @@ BuildInfo build_info() {
     const char* runtime = scipy_openblas_get_config();
     info.blas_runtime = runtime ? runtime : "";
     info.blas_threads = scipy_openblas_get_num_threads();
+    info.cuda_option = ISOMETRY_CUDA_OPTION;
+    info.cuda_build = ISOMETRY_CUDA_STATUS;
     return info;
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "isometry/freeprob/d2_poles.hpp"
+
 namespace isometry::freeprob {
 
 double D2Law::moment(int k) const {
@@ -16,38 +18,32 @@ double D2Law::moment(int k) const {
 double D2Law::zero_mass() const { return bernoulli ? 1.0 - p : 0.0; }
 
 complex D2Law::stieltjes_m(complex y) const {
-    if (bernoulli) return p / (y - 1.0);
-    complex sum = 0.0;
-    for (std::size_t i = 0; i < values.size(); ++i) sum += weights[i] * values[i] / (y - values[i]);
-    return sum;
+    complex m, one_plus_m, dm;
+    evaluate(y, m, one_plus_m, dm);
+    return m;
 }
 
 complex D2Law::stieltjes_m_derivative(complex y) const {
-    if (bernoulli) return -p / ((y - 1.0) * (y - 1.0));
-    complex sum = 0.0;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const complex r = 1.0 / (y - values[i]);
-        sum -= weights[i] * values[i] * r * r;
-    }
-    return sum;
+    complex m, one_plus_m, dm;
+    evaluate(y, m, one_plus_m, dm);
+    return dm;
 }
 
 complex D2Law::one_plus_stieltjes_m(complex y) const {
-    if (bernoulli) return (y - (1.0 - p)) / (y - 1.0);  // not y - 1 + p: exact for p = 1
-    complex sum = 0.0;
-    for (std::size_t i = 0; i < values.size(); ++i) sum += weights[i] / (y - values[i]);
-    return y * sum;
+    complex m, one_plus_m, dm;
+    evaluate(y, m, one_plus_m, dm);
+    return one_plus_m;
 }
 
 void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) const {
     if (bernoulli) {
         const complex r = 1.0 / (y - 1.0);
         m = p * r;
-        one_plus_m = (y - (1.0 - p)) * r;
+        one_plus_m = (y - (1.0 - p)) * r;  // not y - 1 + p: exact for p = 1
         dm = -p * r * r;
         return;
     }
-    // Σ w d/(y-d), y Σ w/(y-d), -Σ w d/(y-d)²: one complex reciprocal per node.
+    // Σ w d/(y-d), Σ w/(y-d), -Σ w d/(y-d)²: one complex reciprocal per node.
     double m_re = 0, m_im = 0, s_re = 0, s_im = 0, d_re = 0, d_im = 0;
     const double yr = y.real(), yi = y.imag();
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -61,9 +57,29 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
         d_re -= wd * (rr * rr - ri * ri);
         d_im -= wd * (2.0 * rr * ri);
     }
+    complex sum_inverse(s_re, s_im);  // E[1/(y - D²)]
     m = complex(m_re, m_im);
-    one_plus_m = y * complex(s_re, s_im);
     dm = complex(d_re, d_im);
+    if (pole_corrected && y != 0.0) {
+        // Subtract the trapezoidal rule's error from each pole pair ±a of N(z)/(y − d(z)) (residue
+        // r = −N(a)/d'(a) at a, −r at −a; E odd): ∫ = rule − 2 r E(a). For N d/(y − d) the
+        // residue is y r; dM/dy takes the y-derivative of −2 y r E, with da/dy = 1/d'(a).
+        constexpr double kInvSqrtTwoPi = 0.39894228040143267794;
+        D2Pole poles[32];
+        const int count = d2_poles(activation, sqrt_q, y, pole_strip, reach, poles, 32);
+        for (int i = 0; i < count; ++i) {
+            const complex a = poles[i].z, d1 = poles[i].slope, d2 = poles[i].curvature;
+            const complex normal = kInvSqrtTwoPi * std::exp(-0.5 * a * a);
+            const complex r = -normal / d1;
+            const complex dr_da = normal * (a * d1 + d2) / (d1 * d1);
+            complex e, de_da;
+            lattice_error(a, step, e, de_da);
+            sum_inverse -= 2.0 * r * e;
+            m -= 2.0 * y * r * e;
+            dm -= 2.0 * (r * e + y * (dr_da * e + r * de_da) / d1);
+        }
+    }
+    one_plus_m = y * sum_inverse;
 }
 
 double D2Law::singular_distance(complex y) const {
@@ -99,7 +115,13 @@ D2Law discrete_law(std::vector<double> values, std::vector<double> weights) {
     return law;
 }
 
-D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit) {
+D2Law sampled_law(std::vector<double> values, std::vector<double> weights) {
+    D2Law law = discrete_law(std::move(values), std::move(weights));
+    law.exact_atoms = false;
+    return law;
+}
+
+D2Law d2_law(meanfield::Activation activation, double q) {
     if (!(q > 0.0) || !std::isfinite(q)) throw std::invalid_argument("q must be positive and finite");
     D2Law law;
     switch (activation) {
@@ -110,21 +132,31 @@ D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit) {
         case meanfield::Activation::erf: break;
     }
     law.bernoulli = false;
-    // d(z) = φ'(√q z)² varies on the scale 1/√q in z: keep nodes_per_unit per unit of h.
+    law.pole_corrected = true;
+    law.activation = activation;
+    law.sqrt_q = std::sqrt(q);
+    // The step: the rule for the moments E[d^k] converges like e^{−2πδ/h} with δ = π/(2√q), the
+    // distance of tanh's poles (erf has none); h = 0.2/max(1, √q) keeps that below e^{−49}. Poles of
+    // 1/(y − d) within 8h of the axis are corrected for; those beyond leave e^{−2π·8} ≈ 1e-22.
+    law.step = 0.2 / std::max(1.0, law.sqrt_q);
+    law.pole_strip = 8.0 * law.step;
     constexpr double kHalfWidth = 9.5;  // the normal weight is below 1e-19 beyond
-    const double step = 1.0 / (nodes_per_unit * std::max(1.0, std::sqrt(q)));
-    const long count = static_cast<long>(std::ceil(kHalfWidth / step));
+    const long count = static_cast<long>(std::ceil(kHalfWidth / law.step));
+    law.reach = count * law.step + 0.5 * law.step;
     constexpr double kInvSqrtTwoPi = 0.39894228040143267794;
     double total = 0.0;
     for (long j = 0; j <= count; ++j) {
-        const double z = j * step;
-        const double weight = (j == 0 ? 1.0 : 2.0) * step * kInvSqrtTwoPi * std::exp(-0.5 * z * z);
-        const double d = meanfield::dphi(activation, std::sqrt(q) * z);
+        const double z = j * law.step;
+        const double weight = (j == 0 ? 1.0 : 2.0) * law.step * kInvSqrtTwoPi * std::exp(-0.5 * z * z);
+        const double d = meanfield::dphi(activation, law.sqrt_q * z);
         law.values.push_back(d * d);
         law.weights.push_back(weight);
         total += weight;
     }
-    for (double& w : law.weights) w /= total;  // exact normalisation (trapezoid error ~1e-300)
+    for (double& w : law.weights) w /= total;  // the rule integrates N exactly (error ~e^{-2π²/h²})
+    // The true law fills (0, 1]: y is singular anywhere there, not only near the nodes.
+    law.support_lower = 0.0;
+    law.support_upper = 1.0;
     return law;
 }
 

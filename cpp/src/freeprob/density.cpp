@@ -45,9 +45,9 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
     std::vector<double> breaks = {0.0, 1.0};
     if (eq.law().bernoulli && eq.law().p < 1.0) breaks.push_back(1.0 - eq.law().p);
     std::sort(breaks.begin(), breaks.end());
-    // Segments (a, b) between breaks, plus the two unbounded ends; u in [-35, 35] maps onto
+    // Segments (a, b) between breaks, plus the two unbounded ends; u in [u_min, 35] maps onto
     // each by a logistic (finite) or exponential (unbounded) change of variable.
-    struct Segment { double a, b; };
+    struct Segment { double a, b, u_min = -35.0; };
     std::vector<Segment> segments = {{-std::numeric_limits<double>::infinity(), breaks.front()}};
     for (std::size_t i = 0; i + 1 < breaks.size(); ++i) segments.push_back({breaks[i], breaks[i + 1]});
     segments.push_back({breaks.back(), std::numeric_limits<double>::infinity()});
@@ -59,10 +59,13 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
         segments = {{-std::numeric_limits<double>::infinity(), points.front()}};
         for (std::size_t i = 0; i + 1 < points.size(); ++i) segments.push_back({points[i], points[i + 1]});
         segments.push_back({points.back(), std::numeric_limits<double>::infinity()});
-    } else if (!eq.law().bernoulli) {  // y outside the discrete law's support [lo, hi], split at y = 0
-        const double lo = eq.law().support_lower, hi = eq.law().support_upper;
-        segments = {{-std::numeric_limits<double>::infinity(), 0.0}, {hi, std::numeric_limits<double>::infinity()}};
-        if (lo > 0.0) segments.push_back({0.0, lo});
+    } else if (!eq.law().bernoulli) {  // y outside the smooth law's support (0, 1]
+        // Within ~1e-8 of the branch point y = 1 (the law's square-root edge at φ'(0)² = 1) the
+        // pole-corrected rule loses digits to cancellation, and M -> ∞ there, far from any edge.
+        segments = {{-std::numeric_limits<double>::infinity(), 0.0},
+                    {eq.law().support_upper, std::numeric_limits<double>::infinity(), -18.0}};
+        // A sampled law (no pole correction) lives on [lo, hi]: y in (0, lo) is outside it too.
+        if (!eq.law().pole_corrected && eq.law().support_lower > 0.0) segments.push_back({0.0, eq.law().support_lower});
     }
     std::vector<double> values;
     for (const Segment& seg : segments) {
@@ -71,18 +74,22 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
             if (std::isinf(seg.b)) return seg.a + std::exp(u);
             return seg.a + (seg.b - seg.a) / (1.0 + std::exp(-u));
         };
+        // dΦ/dy at real y where z is real, NaN elsewhere; 0 where it is below its own rounding
+        // level (far out on the unbounded ends, where Φ' -> 0 and its sign is noise).
         auto slope = [&eq](double y) {
             const LogInverse f = eq.log_inverse(complex(y, 0.0));
             const bool real_z = std::fabs(f.value.imag()) < 1e-9 || std::fabs(std::fabs(f.value.imag()) - 2 * kPi) < 1e-9;
-            return real_z ? f.derivative.real() : std::numeric_limits<double>::quiet_NaN();
+            if (!real_z) return std::numeric_limits<double>::quiet_NaN();
+            return std::fabs(f.derivative.real()) > 1e-10 * f.derivative_magnitude ? f.derivative.real() : 0.0;
         };
-        double u_prev = -35.0, d_prev = slope(to_y(u_prev));
-        for (int i = 1; i <= 700; ++i) {
-            const double u = -35.0 + 0.1 * i;
+        double u_prev = seg.u_min, d_prev = slope(to_y(u_prev));
+        for (int i = 1; seg.u_min + 0.1 * i <= 35.0 + 1e-9; ++i) {
+            const double u = seg.u_min + 0.1 * i;
             const double d = slope(to_y(u));
-            if (std::isfinite(d) && std::isfinite(d_prev) && (d > 0) != (d_prev > 0)) {
+            if (d == 0.0) continue;  // no sign to compare (a root exactly on the scan, or noise)
+            if (std::isfinite(d) && std::isfinite(d_prev) && d_prev != 0.0 && (d > 0) != (d_prev > 0)) {
                 double lo = u_prev, hi = u, d_lo = d_prev;
-                for (int it = 0; it < 80; ++it) {
+                for (int it = 0; it < 50; ++it) {  // 0.1·2^-50: u to rounding
                     const double mid = 0.5 * (lo + hi);
                     const double d_mid = slope(to_y(mid));
                     if ((d_mid > 0) == (d_lo > 0)) { lo = mid; d_lo = d_mid; } else { hi = mid; }
@@ -138,13 +145,14 @@ std::vector<Atom> atoms(const MlpMasterEquation& eq) {
     return out;
 }
 
-double upper_bulk_edge(const MlpMasterEquation& eq) {
+double upper_bulk_edge(const MlpMasterEquation& eq) { return upper_bulk_edge(eq, critical_values(eq)); }
+
+double upper_bulk_edge(const MlpMasterEquation& eq, const std::vector<double>& candidates) {
     const std::vector<Atom> atom_list = atoms(eq);
     double atom_mass = 0.0;
     for (const Atom& a : atom_list) atom_mass += a.mass;
     if (atom_mass >= 1.0 - 1e-15) return 0.0;  // all mass in atoms: no continuous part
     const StieltjesSolver solver(eq);
-    const std::vector<double> candidates = critical_values(eq);
     for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
         // z(y) also has a critical value at an atom's location (y -> 1 where M -> ∞); there the
         // pole's rounding would pass for density, and an atom is no edge of the continuum.
@@ -159,7 +167,8 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
     Density out;
     out.atoms = atoms(eq);
     out.relative_epsilon = kRelativeEpsilon;
-    const double upper = upper_bulk_edge(eq);
+    const std::vector<double> candidates = critical_values(eq);
+    const double upper = upper_bulk_edge(eq, candidates);
     out.support_upper = upper;
     out.lambda_max = upper;
     for (const Atom& a : out.atoms) if (a.mass > 0.0) out.lambda_max = std::max(out.lambda_max, a.location);
@@ -169,7 +178,7 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
         // Lower end: a hard edge (a critical value with density only above it), or the point
         // below which the pile-up towards 0 holds less than ~1e-9 of the mass.
         double lower = 0.0;
-        for (double c : critical_values(eq)) {
+        for (double c : candidates) {
             if (c >= upper) break;
             if (near_atom(atom_list, c)) continue;
             // Just above a hard edge the density is ~√(1e-5) ≈ 3e-3 of its scale; just below

@@ -52,10 +52,7 @@ PointSolution StieltjesSolver::newton(complex z, complex y, int max_iter) const 
         }
         if (iter == max_iter || !std::isfinite(s.residual)) break;
         complex step = r / f.derivative;
-        // Damped: a step may not carry y onto a singular point of M_{D²} (for the discretised
-        // smooth laws allow 10% of |y|, or Newton crawls where y passes close to [0, 1]).
-        const double floor = eq_.law().bernoulli ? 1e-300 : 0.1 * std::abs(y);
-        const double limit = 0.5 * std::max(eq_.law().singular_distance(y), floor);
+        const double limit = eq_.step_limit(y);  // damped: never onto a singular point
         if (std::abs(step) > limit) step *= limit / std::abs(step);
         y -= step;
     }
@@ -76,14 +73,11 @@ PointSolution StieltjesSolver::solve_physical(complex z, complex y) const {
 }
 
 PointSolution StieltjesSolver::walk_down(double x, double eps) const {
-    const double m1 = eq_.first_moment();
-    // Start where M ≈ m₁/z really holds: far above the whole spectrum, whose top can exceed m₁
-    // by a factor ~ e·L/p (Bernoulli laws), not just above x.
-    const double top = 100.0 * static_cast<double>(eq_.depth()) * std::max({std::fabs(x), m1, 1.0});
+    // Start where M ≈ m₁/z really holds (see MasterEquation::far_height).
+    const double top = eq_.far_height(x);
     constexpr int kSteps = 80;  // nominal geometric steps from top down to eps
     const double ratio = std::pow(eps / top, 1.0 / kSteps);
-    // Far above the spectrum M(z) ≈ m₁/z and M_{D²}(y) ≈ μ₁/y, so y ≈ μ₁ z/m₁.
-    complex y = eq_.law().moment(1) * complex(x, top) / m1;
+    complex y = eq_.far_field_y(complex(x, top));
     PointSolution s = solve_physical(complex(x, top), y);
     int total = s.iterations;
     double height = top;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "isometry/ensembles/haar.hpp"
+#include "isometry/jacobian/forward_pass.hpp"
 #include "isometry/rng/fill.hpp"
 #include "isometry/rng/streams.hpp"
 
@@ -13,18 +14,6 @@ namespace isometry::jacobian {
 namespace {
 
 using linalg::blas_int;
-
-void validate(const NetworkConfig& c) {
-    if (c.width < 1) throw std::invalid_argument("width must be a positive integer");
-    if (c.width > 2000000000) throw std::invalid_argument("width must be below 2e9 (32-bit LAPACK)");
-    if (c.depth < 1) throw std::invalid_argument("depth must be a positive integer");
-    if (!(c.sigma_w > 0.0) || !std::isfinite(c.sigma_w))
-        throw std::invalid_argument("sigma_w must be positive and finite");
-    if (!(c.sigma_b >= 0.0) || !std::isfinite(c.sigma_b))
-        throw std::invalid_argument("sigma_b must be non-negative and finite");
-    if (!std::isfinite(c.q0) || c.q0 < c.sigma_b * c.sigma_b)
-        throw std::invalid_argument("q0 must be finite and at least sigma_b**2");
-}
 
 template <typename T>
 T* sized(std::vector<T>& buffer, std::size_t size) {
@@ -34,28 +23,6 @@ T* sized(std::vector<T>& buffer, std::size_t size) {
         buffer.resize(size);
     }
     return buffer.data();
-}
-
-// The forward step shared by both ensembles once z = W_l x_{l-1} sits in `column`:
-// h = z + b_l, records q^l, writes x_l = φ(h) back into `column` and the row scales
-// σ·φ'(h) into `scale`. Serial, so the float64 sums are identical for any thread count.
-template <typename T>
-void forward_step(const NetworkConfig& c, std::int64_t layer, T* column, std::vector<double>& h,
-                  std::vector<double>& scale, double row_factor, SpectrumResult& out) {
-    const std::int64_t n = c.width;
-    rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
-                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
-                            c.sigma_b);
-    double sum_sq = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) {
-        const double hi = static_cast<double>(column[i]) + h[static_cast<std::size_t>(i)];
-        sum_sq += hi * hi;
-        const double d = meanfield::dphi(c.activation, hi);
-        if (d == 0.0) ++out.zero_derivatives;
-        scale[static_cast<std::size_t>(i)] = row_factor * d;
-        column[i] = static_cast<T>(meanfield::phi(c.activation, hi));
-    }
-    out.q.push_back(sum_sq / static_cast<double>(n));
 }
 
 // A[:, 0:cols] <- diag(scale) A[:, 0:cols], column-major with leading dimension n.
@@ -75,29 +42,7 @@ void require_finite(const T* a, std::size_t count, std::int64_t layer, const cha
     bool bad = false;
 #pragma omp parallel for schedule(static) reduction(|| : bad)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(count); ++i) bad = bad || !std::isfinite(a[i]);
-    if (bad) {
-        throw std::overflow_error("the Jacobian product overflowed in " + std::string(dtype) + " at layer " +
-                                  std::to_string(layer + 1) +
-                                  "; it grows like chi1**depth: lower depth or sigma_w, or use float64");
-    }
-}
-
-template <typename T>
-const char* dtype_name() {
-    return sizeof(T) == 4 ? "float32" : "float64";
-}
-
-template <typename T>
-void input_vector(const NetworkConfig& c, T* x) {
-    // x_0 = r·g/||g||·√N with σ_w² r² + σ_b² = q0, g ~ N(0, I) from the input stream.
-    const std::int64_t n = c.width;
-    std::vector<double> g(static_cast<std::size_t>(n));
-    rng::fill_normal_serial(g.data(), g.size(), {c.seed, rng::kNetworkInput, 0}, 0, 1.0);
-    double norm_sq = 0.0;
-    for (double v : g) norm_sq += v * v;
-    const double rms = std::sqrt((c.q0 - c.sigma_b * c.sigma_b) / (c.sigma_w * c.sigma_w));
-    const double factor = norm_sq > 0.0 ? rms * std::sqrt(static_cast<double>(n) / norm_sq) : 0.0;
-    for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(g[static_cast<std::size_t>(i)] * factor);
+    if (bad) throw_product_overflow(layer, dtype);
 }
 
 template <typename T>
@@ -168,6 +113,78 @@ void gaussian_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
     }
 }
 
+// One residual layer once z = W_l [J | x] sits in `next` (the product [J | x] in `product`):
+// h = z_x + b_l, x += φ(h), J += diag(φ'(h)) z_J. Records q^l and c₂^l; the forward part is
+// serial so its float64 sums are identical for any thread count.
+template <typename T>
+void residual_step(const NetworkConfig& c, std::int64_t layer, T* product, const T* next,
+                   std::vector<double>& h, std::vector<double>& scale, SpectrumResult& out) {
+    const std::int64_t n = c.width;
+    const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+    rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
+                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
+                            c.sigma_b);
+    T* x = product + nn;
+    const T* z = next + nn;
+    double sum_sq = 0.0, sum_d2 = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double hi = static_cast<double>(z[i]) + h[static_cast<std::size_t>(i)];
+        sum_sq += hi * hi;
+        const double d = meanfield::dphi(c.activation, hi);
+        if (d == 0.0) ++out.zero_derivatives;
+        sum_d2 += d * d;
+        scale[static_cast<std::size_t>(i)] = d;
+        x[i] = static_cast<T>(static_cast<double>(x[i]) + meanfield::phi(c.activation, hi));
+    }
+    out.q.push_back(sum_sq / static_cast<double>(n));
+    out.c2.push_back(c.sigma_w * c.sigma_w * sum_d2 / static_cast<double>(n));
+#pragma omp parallel for schedule(static)
+    for (std::int64_t j = 0; j < n; ++j) {
+        T* column = product + j * n;
+        const T* update = next + j * n;
+        for (std::int64_t i = 0; i < n; ++i)
+            column[i] = static_cast<T>(column[i] + scale[static_cast<std::size_t>(i)] * update[i]);
+    }
+}
+
+template <typename T>
+void residual_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumResult& out,
+                     const Progress& progress) {
+    const std::int64_t n = c.width;
+    const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
+    const std::size_t cols = nn + static_cast<std::size_t>(n);
+    T* product = sized(ws.product, cols);
+    T* next = sized(ws.next, cols);
+    T* weights = sized(ws.weights, nn);
+    T* tau = sized(ws.tau, static_cast<std::size_t>(n));
+    std::vector<double> h(static_cast<std::size_t>(n)), scale(static_cast<std::size_t>(n));
+    std::fill(product, product + nn, T(0));  // J_0 = 1
+    for (std::int64_t i = 0; i < n; ++i) product[i * n + i] = T(1);
+    input_vector(c, product + nn);
+    const auto bn = static_cast<blas_int>(n);
+    const double weight_scale = c.residual_scale * c.sigma_w;
+    const bool orthogonal = c.weights == WeightEnsemble::orthogonal;
+    for (std::int64_t layer = 0; layer < c.depth; ++layer) {
+        const std::uint32_t sub = static_cast<std::uint32_t>(layer);
+        if (orthogonal) {
+            // next = a σ_w Q_l [J | x]: reflectors applied to a copy (ormqr works in place).
+            ensembles::haar_reflectors(n, n, {c.seed, rng::kLayerOrthogonal, sub}, weights, n, tau);
+            std::copy(product, product + cols, next);
+            linalg::ormqr_left<T>(bn, bn + 1, bn, weights, bn, tau, next, bn, ws.lapack);
+#pragma omp parallel for schedule(static)
+            for (std::int64_t k = 0; k < static_cast<std::int64_t>(cols); ++k)
+                next[k] = static_cast<T>(weight_scale * next[k]);
+        } else {
+            rng::fill_normal(weights, nn, {c.seed, rng::kLayerGaussian, sub}, 0,
+                             weight_scale / std::sqrt(static_cast<double>(n)));
+            linalg::gemm<T>('N', 'N', bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
+        }
+        residual_step(c, layer, product, next, h, scale, out);
+        require_finite(product, cols, layer, dtype_name<T>());
+        if (progress) progress(layer + 1, c.depth + 1);
+    }
+}
+
 }  // namespace
 
 WeightEnsemble parse_weights(const std::string& name) {
@@ -199,7 +216,8 @@ void JacobianWorkspace<T>::release() {
 std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
                                      std::size_t element_size) {
     const auto n = static_cast<std::size_t>(c.width);
-    const std::size_t matrices = c.weights == WeightEnsemble::gaussian ? 3 : 2;
+    const std::size_t matrices =
+        c.weights == WeightEnsemble::gaussian || c.architecture == Architecture::resnet ? 3 : 2;
     // product (n x n+1), weights (n x n) [, next (n x n+1)]; eigh reuses `weights` for J Jᵀ.
     return (matrices * n * (n + 1) + 64 * n) * element_size;
 }
@@ -207,10 +225,13 @@ std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
 template <typename T>
 SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
                                  JacobianWorkspace<T>& ws, const Progress& progress) {
-    validate(c);
+    validate_config(c);
     SpectrumResult out;
     out.q.reserve(static_cast<std::size_t>(c.depth));
-    if (c.weights == WeightEnsemble::orthogonal) {
+    if (c.architecture == Architecture::resnet) {
+        out.c2.reserve(static_cast<std::size_t>(c.depth));
+        residual_layers(c, ws, out, progress);
+    } else if (c.weights == WeightEnsemble::orthogonal) {
         orthogonal_layers(c, ws, out, progress);
     } else {
         gaussian_layers(c, ws, out, progress);
@@ -225,10 +246,7 @@ SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
         linalg::syrk_lower<T>(bn, bn, T(1), ws.product.data(), bn, T(0), gram, bn);
         for (std::int64_t j = 0; j < n; ++j) {  // lower triangle only: the upper one is stale
             for (std::int64_t i = j; i < n; ++i) {
-                if (!std::isfinite(gram[i + j * n])) {
-                    throw std::overflow_error(std::string("J Jᵀ overflowed in ") + dtype_name<T>() +
-                                              "; use method='svd' (works on J itself) or float64");
-                }
+                if (!std::isfinite(gram[i + j * n])) throw_gram_overflow(dtype_name<T>());
             }
         }
         linalg::syevd_values<T>(bn, gram, bn, values.data(), ws.lapack);

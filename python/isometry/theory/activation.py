@@ -93,6 +93,7 @@ class Activation:
     kinks: tuple[float, ...] = ()
     name: str = "custom"
     _core: Any = field(init=False, repr=False, compare=False)
+    _dphi_batch: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for arg in ("phi", "dphi"):
@@ -111,8 +112,14 @@ class Activation:
             if a == b:
                 raise ValueError(f"kinks must be distinct, got {a} twice")
         object.__setattr__(self, "kinks", tuple(values))
-        core = _core.CustomActivation(_Batched(self.phi, "phi"), _Batched(self.dphi, "dphi"), list(values), self.name)
+        phi, dphi = _Batched(self.phi, "phi"), _Batched(self.dphi, "dphi")
+        object.__setattr__(self, "_dphi_batch", dphi)
+        core = _core.CustomActivation(phi, dphi, list(values), self.name)
         object.__setattr__(self, "_core", core)
+
+    def derivative(self, h: np.ndarray) -> np.ndarray:
+        """φ'(h) on a float64 array, checked finite (the same evaluation the core uses)."""
+        return self._dphi_batch(np.ascontiguousarray(h, dtype=np.float64))
 
 
 #: What the mean-field functions accept as an activation.

@@ -16,7 +16,8 @@ import numpy as np
 
 from isometry import _validation
 from isometry._core_loader import _core
-from isometry.theory.meanfield import q_star
+from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
+from isometry.theory.meanfield import derivative_moments, q_star
 
 __all__ = [
     "JacobianDensity",
@@ -28,9 +29,9 @@ __all__ = [
 ]
 
 
-def _fixed_point(activation: str, sigma_w: float, sigma_b: float) -> float:
+def _fixed_point(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """The q at which D² is drawn: q*, or 1 where the law of D² does not depend on q."""
-    if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
+    if isinstance(activation, str) and (activation == "linear" or (activation == "relu" and sigma_b == 0.0)):
         return 1.0  # D² is Bernoulli(1) or Bernoulli(1/2) at every q
     try:
         return q_star(activation, sigma_w, sigma_b)  # 0.0 in the ordered phase: D² -> φ'(0)² = 1
@@ -38,8 +39,10 @@ def _fixed_point(activation: str, sigma_w: float, sigma_b: float) -> float:
         raise ValueError(f"{exc}; the free-probability spectrum needs a finite fixed point") from None
 
 
-def _check(activation: str, weights: str, depth: int, sigma_w: float, sigma_b: float) -> tuple[str, str, int, float, float]:
-    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
+def _check(
+    activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float
+) -> tuple[ActivationLike, str, int, float, float]:
+    core_activation(activation)  # a built-in name or an Activation, else TypeError/ValueError
     weights = _validation.choice("weights", weights, _validation.WEIGHTS)
     depth = _validation.positive_int("depth", depth)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
@@ -60,7 +63,7 @@ class JacobianMoments:
 
 
 def jacobian_moments(
-    activation: str, weights: str, depth: int, sigma_w: float, sigma_b: float, order: int = 4
+    activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float, order: int = 4
 ) -> JacobianMoments:
     """Moments m_1..m_order of the large-width spectrum of J Jᵀ at the fixed point q*.
 
@@ -70,7 +73,11 @@ def jacobian_moments(
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     order = _validation.positive_int("order", order)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
+    if isinstance(activation, Activation):
+        mu = derivative_moments(activation, q, order)
+        moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
+    else:
+        moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
     return JacobianMoments(moments=moments, q_star=q)
 
 
@@ -186,8 +193,51 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
     )
 
 
+#: Nodes per unit of h for the law of D² of a custom activation (the built-in tanh and erf use a
+#: pole-corrected rule with ~50 nodes instead; see cpp/include/isometry/freeprob/d2_poles.hpp).
+SAMPLED_NODES_PER_UNIT = 96
+
+
+def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], list[float]]:
+    """(flag, values, weights) for ``_core.jacobian_density_for_law``: D² = φ'(√q z)², z ~ N(0, 1),
+    by the trapezoidal rule on z ∈ [−9.5, 9.5] with SAMPLED_NODES_PER_UNIT nodes per unit of h.
+
+    Without the pole correction of the built-ins this is accurate where the solver's y stays
+    farther from the support of D² than the spacing of the nodes' values: the density can show
+    ripples in the far tails (where that fails), but not in the bulk.
+    """
+    if q == 0.0:  # ordered phase: D² = φ'(0)², handled by the caller as a linear network
+        raise AssertionError("_sampled_law needs q > 0")
+    step = 1.0 / (SAMPLED_NODES_PER_UNIT * max(1.0, np.sqrt(q)))
+    count = int(np.ceil(9.5 / step))
+    z = np.arange(-count, count + 1) * step  # the whole line: φ' need not be even
+    weights = np.exp(-0.5 * z * z)
+    values = activation.derivative(np.sqrt(q) * z) ** 2
+    if np.any(values == 0.0):
+        raise ValueError(
+            f"{activation!r} has φ'(h) = 0 on a set of positive probability at q* = {q:g}; the "
+            "density of a custom activation needs φ' ≠ 0 almost everywhere (D² with an atom at 0 is "
+            "supported for the built-in relu and hard_tanh)"
+        )
+    return -1.0, values.tolist(), weights.tolist()
+
+
+def _custom_density(
+    activation: Activation, q: float, weights: str, depth: int, sigma_w: float, grid: list[float], points: int
+) -> dict[str, Any]:
+    """``_core``'s density dict for a custom activation at fixed point q."""
+    if q == 0.0:
+        # Ordered phase: D² = φ'(0)² is a constant, so the network's J Jᵀ is that of a linear
+        # network with σ_w² φ'(0)² (an atom for orthogonal weights, Fuss–Catalan for Gaussian).
+        slope = abs(float(activation.derivative(np.zeros(1))[0]))
+        if slope == 0.0:
+            raise ValueError(f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
+        return _core.jacobian_density_for_law(1.0, [], [], weights, depth, sigma_w * slope, grid, points)
+    return _core.jacobian_density_for_law(*_sampled_law(activation, q), weights, depth, sigma_w, grid, points)
+
+
 def jacobian_density(
-    activation: str,
+    activation: ActivationLike,
     weights: str,
     depth: int,
     sigma_w: float,
@@ -201,17 +251,24 @@ def jacobian_density(
     With ``x=None`` a grid of ``points`` resolves the support: log-spaced when it spans decades
     (pile-up of small singular values), clustered at the edges. Raises ``isometry.ConvergenceError``
     with the point and residual if Newton fails — it never returns NaN.
+
+    For tanh and erf, M_{D²} comes from a pole-corrected trapezoidal rule accurate to ~1e-13
+    however close the solver comes to the support of D²; a custom :class:`Activation` uses a
+    fine plain rule instead (see ``_sampled_law``: ripples are possible in the far tails).
     """
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     points = _checked_points(points)
     grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
+    if isinstance(activation, Activation):
+        raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
+    else:
+        raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
     return _density_from_core(raw, q)
 
 
 def lambda_max(
-    activation: str, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
+    activation: ActivationLike, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
 ) -> np.ndarray:
     """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth."""
     depth_list = np.atleast_1d(np.asarray(depths))
@@ -219,7 +276,11 @@ def lambda_max(
     for depth in depth_list.tolist():
         activation_, weights_, depth_, sigma_w_, sigma_b_ = _check(activation, weights, depth, sigma_w, sigma_b)
         q = _fixed_point(activation_, sigma_w_, sigma_b_)
-        out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
+        if isinstance(activation_, Activation):
+            raw = _custom_density(activation_, q, weights_, depth_, sigma_w_, [], 2)
+            out.append(float(raw["lambda_max"]))
+        else:
+            out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
     return np.array(out)
 
 
@@ -232,22 +293,23 @@ def universal_density(
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
     ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
-    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. ``kind="smooth"`` (erf, SiLU):
-    S_{JJᵀ} → exp(−σ₀² z). Evaluated as the finite-depth network that converges to the limit —
-    D² ~ Bernoulli(L/(L+σ₀²)) at criticality, or the symmetric two-point law 1 ± σ₀/√L — at
-    ``depth`` = 10⁶, where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth
+    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶,
+    where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+
+    ``kind="smooth"`` (erf, SiLU): S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M},
+    with both edges in closed form (``depth`` is not used).
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
     depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
-    if kind == "smooth" and sigma0_sq >= depth:
-        raise ValueError(f"sigma0_sq must be below depth for the smooth law, got {sigma0_sq}")
+    if kind == "smooth" and sigma0_sq > 700:
+        raise ValueError(f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}")
     grid = _checked_grid(x)
     if kind == "bernoulli":
         p = depth / (depth + sigma0_sq)
         raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
     else:
-        s = np.sqrt(sigma0_sq / depth)
-        raw = _core.jacobian_density_for_law(0.0, [1.0 - s, 1.0 + s], [0.5, 0.5], "orthogonal", depth, 1.0, grid, points)
+        raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
     return _density_from_core(raw, float("nan"))

@@ -4,9 +4,10 @@
 // Two representations:
 //   * Bernoulli(p) on {0, 1} (linear p = 1, relu p = 1/2, hard_tanh p = erf(1/√(2q))):
 //     M_{D²}(y) = p/(y - 1) (PSG18 Table 1);
-//   * smooth φ (tanh, erf): a discrete measure Σ_i w_i δ(d - d_i) from the trapezoidal rule in
-//     z (d is even in z, so z >= 0 with doubled weights), M_{D²}(y) = Σ_i w_i d_i/(y - d_i);
-//     accurate where y is farther from [0, 1] than the node spacing in d.
+//   * smooth φ (tanh, erf): the trapezoidal rule in z with step h (d is even in z, so z >= 0 with
+//     doubled weights), M_{D²}(y) ≈ Σ_i w_i d_i/(y - d_i), corrected for the poles of the
+//     integrand near the real z axis (d2_poles.hpp): accurate to ~1e-20 for every y off [0, 1],
+//     however close to it, with ~50 nodes.
 // 1 + M_{D²}(y) = y E[1/(y - D²)] is evaluated in that form: no cancellation as M -> -1.
 #include <complex>
 #include <vector>
@@ -22,10 +23,19 @@ struct D2Law {
     double p = 1.0;                  // Bernoulli: P(D² = 1)
     std::vector<double> values;      // smooth: atoms d_i of the discretised law
     std::vector<double> weights;     // smooth: their weights (sum 1)
-    double support_lower = 0.0;      // smooth: the discrete law lives in [lower, upper]
+    double support_lower = 0.0;      // the support of D² (smooth laws: (0, 1]; discrete: [min, max])
     double support_upper = 1.0;
     bool exact_atoms = false;        // a genuinely discrete law (not a discretised smooth one):
                                      // y may sit between its atoms
+    // tanh and erf: the rule is corrected for poles near the axis (other smooth laws, sampled from
+    // a user's φ', are not: accurate only where y is farther from the support than the nodes' spacing).
+    bool pole_corrected = false;
+    // What the pole correction needs (the rule's step, the node range, and φ).
+    meanfield::Activation activation = meanfield::Activation::linear;
+    double sqrt_q = 0.0;
+    double step = 0.0;
+    double reach = 0.0;
+    double pole_strip = 0.0;         // poles with |Im z| below this are corrected for
 
     double moment(int k) const;      // μ_k = E[(D²)^k]
     double zero_mass() const;        // P(D² = 0)
@@ -42,7 +52,11 @@ struct D2Law {
 // double-scaling limits); weights are normalised, values must be positive.
 D2Law discrete_law(std::vector<double> values, std::vector<double> weights);
 
-// The law at pre-activation variance q (> 0). `nodes_per_unit` sets the smooth discretisation.
-D2Law d2_law(meanfield::Activation activation, double q, int nodes_per_unit = 96);
+// The law at pre-activation variance q (> 0).
+D2Law d2_law(meanfield::Activation activation, double q);
+
+// A smooth law given by the trapezoidal rule's nodes d_i = φ'(√q z_i)² and weights (normalised
+// here), for activations known only through samples of φ'; no pole correction.
+D2Law sampled_law(std::vector<double> values, std::vector<double> weights);
 
 }  // namespace isometry::freeprob

@@ -33,6 +33,8 @@ std::vector<Atom> atoms(const MlpMasterEquation& eq);
 
 // Upper edge of the continuous part: min over real M > 0 of z(M) (0 if there is no bulk).
 double upper_bulk_edge(const MlpMasterEquation& eq);
+// The same, given the candidate edges (z at the real critical points of z(y), ascending).
+double upper_bulk_edge(const MlpMasterEquation& eq, const std::vector<double>& candidates);
 
 // Density on `x` (or, if empty, on a default grid of `points` resolving the support: log-spaced
 // when it spans decades, clustered at the edges).

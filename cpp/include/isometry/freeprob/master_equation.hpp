@@ -21,22 +21,42 @@ struct LogInverse {
     complex derivative;  // dΦ/dy
     complex m;           // M = M_{D²}(y)
     complex one_plus_m;  // 1 + M
-    double magnitude;    // Σ |terms| of Φ: its rounding error is about ε·magnitude
+    double magnitude = 0.0;             // Σ |terms| of Φ: its rounding error is about ε·magnitude
+    double derivative_magnitude = 0.0;  // Σ |terms| of dΦ/dy, the same for the derivative
 };
 
-class MlpMasterEquation {
+// What the Stieltjes solver needs from a master equation Φ(y) = Log z: the MLP equation below
+// and the residual-network law (exponential_s.hpp) share one solver through this interface.
+class MasterEquation {
+public:
+    virtual ~MasterEquation() = default;
+    // Φ and dΦ/dy at y.
+    virtual LogInverse log_inverse(complex y) const = 0;
+    // m₁ of the spectrum: far above it M ≈ m₁/z.
+    virtual double first_moment() const = 0;
+    // A height Im z from which M ≈ m₁/z holds at Re z = x (where walks down start).
+    virtual double far_height(double x) const = 0;
+    // The unknown y at such a far point z.
+    virtual complex far_field_y(complex z) const = 0;
+    // The largest Newton step allowed from y: keeps y off the singular points of Φ.
+    virtual double step_limit(complex y) const = 0;
+};
+
+class MlpMasterEquation final : public MasterEquation {
 public:
     MlpMasterEquation(D2Law law, Weights weights, long depth, double sigma_w);
 
-    // Φ and dΦ/dy at y.
-    LogInverse log_inverse(complex y) const;
+    LogInverse log_inverse(complex y) const override;
+    double far_height(double x) const override;
+    complex far_field_y(complex z) const override;
+    double step_limit(complex y) const override;
 
     const D2Law& law() const { return law_; }
     Weights weights() const { return weights_; }
     long depth() const { return depth_; }
     double sigma_w() const { return sigma_w_; }
     // First moment m₁ = (σ_w² μ₁)^L, the large-|z| behaviour M ≈ m₁/z used to start solves.
-    double first_moment() const;
+    double first_moment() const override;
 
 private:
     D2Law law_;

@@ -29,7 +29,7 @@ struct GridSolution {
 
 class StieltjesSolver {
 public:
-    explicit StieltjesSolver(const MlpMasterEquation& equation) : eq_(equation) {}
+    explicit StieltjesSolver(const MasterEquation& equation) : eq_(equation) {}
 
     // Newton at fixed z from y.
     PointSolution newton(complex z, complex y, int max_iter = 60) const;
@@ -44,7 +44,7 @@ public:
     static bool inside_support(complex z, complex one_plus_m);
 
 private:
-    const MlpMasterEquation& eq_;
+    const MasterEquation& eq_;
 };
 
 }  // namespace isometry::freeprob

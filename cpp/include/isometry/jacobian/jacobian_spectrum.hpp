@@ -6,6 +6,13 @@
 //   x_0 Gaussian direction scaled so that σ_w² ||x_0||²/N + σ_b² = q0.
 // Returns all N eigenvalues of J Jᵀ (ascending).
 //
+// Residual networks (architecture = resnet; Tarnowski et al. 2019, THEORY.md §7):
+//   h_l = W_l x_{l-1} + b_l,  x_l = x_{l-1} + φ(h_l),  J = (1 + D_L W_L) ... (1 + D_1 W_1),
+//   W_l = a σ_w Q_l or W_l,ij ~ N(0, a² σ_w²/N) with a = residual_scale (a = 1/√L gives the
+//   large-depth limit), drawn from the same streams as the MLP layers (so W_l is a times the
+//   MLP's W_l for the same seed); q0 is again the variance of h_1: a²σ_w²||x_0||²/N + σ_b² = q0.
+//   Both ensembles apply W_l to a copy of [J | x] (ormqr or GEMM) and add D_l W_l [J | x].
+//
 // How J is built (measured to pay, see benchmarks/compare.py):
 //   * orthogonal layers are never formed: Q_l is drawn in Householder form (haar.hpp) and
 //     applied to [J | x] with blocked ormqr (GEMM-rich, 2N³ flops per layer, same as one GEMM);
@@ -24,6 +31,7 @@ namespace isometry::jacobian {
 
 enum class WeightEnsemble { gaussian, orthogonal };
 enum class SpectrumMethod { eigh, svd };
+enum class Architecture { mlp, resnet };
 
 WeightEnsemble parse_weights(const std::string& name);
 SpectrumMethod parse_method(const std::string& name);
@@ -36,6 +44,8 @@ struct NetworkConfig {
     double sigma_w = 1.0;
     double sigma_b = 0.0;
     double q0 = 1.0;  // variance of the first pre-activations; >= σ_b²
+    Architecture architecture = Architecture::mlp;
+    double residual_scale = 1.0;  // resnet only: a in W_l = a·(MLP weights)
     std::uint64_t seed = 0;
 };
 
@@ -44,6 +54,7 @@ struct SpectrumResult {
     std::vector<double> singular_values;  // of J, ascending (√ of clipped eigenvalues for eigh)
     std::vector<double> q;            // empirical q^l = ||h_l||² / N, l = 1..L
     std::int64_t zero_derivatives = 0;  // Σ_l #{i : φ'(h_l,i) = 0}
+    std::vector<double> c2;           // resnet only: c₂^l = σ_w² Σ_i φ'(h_l,i)²/N, l = 1..L
 };
 
 // Buffers reused between calls so hot loops do not pay for fresh allocations.
@@ -51,7 +62,7 @@ template <typename T>
 struct JacobianWorkspace {
     std::vector<T> product;     // N x (N+1): J and the forward vector x as last column
     std::vector<T> weights;     // N x N: reflectors / Gaussian weights, then J Jᵀ
-    std::vector<T> next;        // N x (N+1): GEMM output for Gaussian layers
+    std::vector<T> next;        // N x (N+1): GEMM output for Gaussian layers, W_l [J | x] for resnets
     std::vector<T> tau;
     linalg::Workspace<T> lapack;
     std::size_t bytes() const;

@@ -15,10 +15,19 @@
 //                            as kHaarSampler
 //    5  kLayerBias           bias b_l, element i                               l - 1
 //    6  kNetworkInput        input direction x_0, element i                    0
-//    7  kLanczosProbe        matrix-free spectra: start vector of probe p,     p
+//    7  kReluChain           (numpy Philox4x64 keyed seed + 2^64·7, not this  -
+//                            generator) isometry.theory.sample_relu_chain
+//    8  kReluNetwork         (numpy Philox4x64 keyed seed + 2^64·8)            -
+//                            isometry.relu_network.relu_network_norms
+//    9  kTrainingShuffle     isometry.training minibatch order: example i of   epoch
+//                            the epoch gets key element i; the epoch's order
+//                            is the stable argsort of the keys
+//   10  kSyntheticData       isometry.training synthetic tasks (teacher and    task-specific
+//                            inputs); see isometry/training/synthetic.py       (documented there)
+//   11  kLanczosProbe        matrix-free spectra: start vector of probe p,     p
 //                            element i (Rademacher: bit i of the sign words,
 //                            see signs.hpp; Gaussian: normal element i)
-//    8  kStructuredSigns     structured orthogonal W_l = σ_w H S_B ... H S_1:  l - 1
+//   12  kStructuredSigns     structured orthogonal W_l = σ_w H S_B ... H S_1:  l - 1
 //                            sign i of S_d (d = 1..B) is sign element
 //                            (d - 1)·N + i (see signs.hpp)
 #include <cstdint>
@@ -32,8 +41,12 @@ enum Stream : std::uint32_t {
     kLayerOrthogonal = 4,
     kLayerBias = 5,
     kNetworkInput = 6,
-    kLanczosProbe = 7,
-    kStructuredSigns = 8,
+    kReluChain = 7,
+    kReluNetwork = 8,
+    kTrainingShuffle = 9,
+    kSyntheticData = 10,
+    kLanczosProbe = 11,
+    kStructuredSigns = 12,
 };
 
 // Where a draw comes from: one (seed, stream, substream) triple.

@@ -1,0 +1,30 @@
+"""Datasets for the training experiments: CIFAR-10 and MNIST from their official archives.
+
+Files are looked up in ``data_dir``, else ``$ISOMETRY_DATA``, else ``~/.cache/isometry``
+(``$XDG_CACHE_HOME/isometry``); archives are checked against their published md5;
+``download=True`` fetches a missing file with a progress bar and moves it into place only
+once complete and verified. Offline with no data, the error names the file and the folder.
+"""
+
+from __future__ import annotations
+
+import os
+
+from isometry.datasets._files import ChecksumError, data_directory
+from isometry.datasets._cifar10 import cifar10 as _load_cifar10
+from isometry.datasets._mnist import mnist as _load_mnist
+from isometry.training.data import Dataset
+
+__all__ = ["ChecksumError", "Dataset", "cifar10", "data_directory", "mnist"]
+
+
+def cifar10(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
+            standardize: bool = True, dtype: str = "float32", progress: bool = True) -> Dataset:
+    """CIFAR-10 (see the module docstring of isometry.datasets._cifar10)."""
+    return _load_cifar10(data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress)
+
+
+def mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
+          standardize: bool = True, dtype: str = "float32", progress: bool = True) -> Dataset:
+    """MNIST (see isometry.datasets._mnist)."""
+    return _load_mnist(data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress)

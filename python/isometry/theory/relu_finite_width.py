@@ -1,0 +1,295 @@
+"""The exact law of the squared signal norm through a Gaussian ReLU network of finite width
+(Burkholz & Dubatovka 2019, as reconstructed in THEORY.md §8).
+
+Network: widths ``[N_0, N_1, ..., N_L]``, ``W^l_ij ~ N(0, σ_w²/N_{l-1})``, ``b^l_i ~ N(0, σ_b²)``,
+``x^l = relu(W^l x^{l-1} + b^l)``. Given x^{l-1} the pre-activations are i.i.d. N(0, v_l) with
+``v_l = σ_w² s_{l-1}/N_{l-1} + σ_b²`` (s_l = |x^l|²), so exactly
+
+    s_l = v_l · χ²_{K_l},   K_l ~ Binomial(N_l, ½),   χ²_0 := 0,
+
+a scalar Markov chain. From it:
+
+* moments: E s_l = (N_l/2) E v_l and E s_l² = (N_l²/4 + 5N_l/4) E v_l², a linear recursion;
+* without biases, log s_L − log s_0 = Σ_l [log(σ_w²/N_{l-1}) + log χ²_{K_l}] given that the signal
+  lives (all K_l ≥ 1), with E log χ²_k = log 2 + ψ(k/2) and Var = ψ'(k/2) (digamma/trigamma at
+  half-integers, in closed form here);
+* P(s_L = 0): 1 − Π_l (1 − 2^{−N_l}) without biases (a dead layer stays dead), 2^{−N_L} with;
+* the output law (σ_b = 0): the law of log s_L as an L-fold convolution of mixtures of log-χ²
+  densities, done by FFT on a fine grid, plus the atom at 0.
+
+Mean field (infinite width) replaces s_l by its mean: for ReLU the mean is exact at any width,
+but the *typical* value is not (E log s_L/s_0 ≈ −5L/(2N) with He initialisation), which is where
+mean field fails at small width and large depth.
+
+Random numbers: numpy's ``Generator(Philox(key))`` with key = seed + 2⁶⁴·stream, stream
+``relu_chain`` (7) for the chain and ``relu_network`` (8) for :mod:`isometry.relu_network`
+(``isometry.STREAMS``). numpy, not the core's Philox4x32: exact Binomial and χ² samplers come
+with it, the chain is O(samples·L) scalar draws, and a counter-based generator keyed by
+(seed, stream) keeps the project's rule that no two kinds of draw share random numbers. The
+draws are single-threaded, so the same seed gives the same numbers on any machine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from isometry import _validation
+from isometry._core_loader import _core
+
+__all__ = [
+    "ReluOutputLaw",
+    "relu_death_probability",
+    "relu_log_norm_moments",
+    "relu_mean_field_norm",
+    "relu_norm_moments",
+    "relu_output_law",
+    "sample_relu_chain",
+]
+
+_EULER_GAMMA = 0.57721566490153286061
+
+
+def checked_widths(widths: object) -> list[int]:
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (Sequence, np.ndarray)):
+        raise TypeError(f"widths must be a sequence of positive integers [N_0, ..., N_L], got {widths!r}")
+    sizes = [_validation.positive_int(f"widths[{i}]", n) for i, n in enumerate(list(widths))]
+    if len(sizes) < 2:
+        raise ValueError(f"widths needs the input width and at least one layer, got {sizes}")
+    return sizes
+
+
+def _checked(widths: object, sigma_w: float, sigma_b: float, input_norm_sq: float | None) -> tuple[list[int], float, float, float]:
+    sizes = checked_widths(widths)
+    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
+    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
+    s0 = float(sizes[0]) if input_norm_sq is None else _validation.real("input_norm_sq", input_norm_sq, positive=True)
+    return sizes, sigma_w, sigma_b, s0
+
+
+def generator(seed: int, stream: str) -> np.random.Generator:
+    """numpy's Philox keyed by (seed, stream id): see the module docstring."""
+    seed = _validation.seed(seed)
+    return np.random.Generator(np.random.Philox(key=seed + (int(_core.STREAMS[stream]) << 64)))
+
+
+def _log_binomial_pmf(n: int) -> np.ndarray:
+    """log P(K = k), K ~ Binomial(n, ½), k = 0..n (log C(n,k) by a running sum: no overflow)."""
+    k = np.arange(1, n + 1, dtype=float)
+    log_choose = np.concatenate([[0.0], np.cumsum(np.log((n - k + 1) / k))])
+    return log_choose - n * math.log(2.0)
+
+
+def _digamma_trigamma_half(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """ψ(k/2) and ψ'(k/2) for k = 1..n, from ψ(½), ψ(1), ψ'(½), ψ'(1) and x → x + 1."""
+    psi, tri = np.empty(n), np.empty(n)
+    starts = {1: (-_EULER_GAMMA - 2 * math.log(2.0), math.pi**2 / 2), 2: (-_EULER_GAMMA, math.pi**2 / 6)}
+    for first, (p, t) in starts.items():
+        for k in range(first, n + 1, 2):  # k/2 runs over x, x+1, x+2, ...
+            psi[k - 1], tri[k - 1] = p, t
+            x = k / 2
+            p, t = p + 1 / x, t - 1 / (x * x)
+    return psi, tri
+
+
+def relu_norm_moments(
+    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (mean, variance) of s_l = |x^l|² for l = 0..L (arrays of length L + 1).
+
+    ``input_norm_sq`` is s_0 = |x^0|² (default N_0). He initialisation (σ_w² = 2, σ_b = 0) keeps
+    the mean; the variance grows like s_0²((1 + 5/N)^L − 1).
+    """
+    sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
+    mean, second = [s0], [s0 * s0]
+    w2, b2 = sigma_w * sigma_w, sigma_b * sigma_b
+    for n_in, n in zip(sizes[:-1], sizes[1:]):
+        ev = w2 * mean[-1] / n_in + b2
+        ev2 = w2 * w2 * second[-1] / (n_in * n_in) + 2 * w2 * b2 * mean[-1] / n_in + b2 * b2
+        mean.append(n / 2 * ev)
+        second.append((n * n / 4 + 5 * n / 4) * ev2)  # E[χ²_K²] = E[K² + 2K]
+    m, s = np.array(mean), np.array(second)
+    return m, np.maximum(s - m * m, 0.0)
+
+
+def relu_death_probability(widths: Sequence[int], sigma_b: float = 0.0) -> np.ndarray:
+    """P(x^l = 0) for l = 0..L: 1 − Π_{k≤l}(1 − 2^{−N_k}) without biases, 2^{−N_l} with."""
+    sizes = checked_widths(widths)
+    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
+    out = [0.0]
+    log_alive = 0.0
+    for n in sizes[1:]:
+        dead_here = 2.0 ** (-n)
+        if sigma_b > 0:
+            out.append(dead_here)  # the bias revives the next layer
+        else:
+            log_alive += math.log1p(-dead_here)
+            out.append(-math.expm1(log_alive))  # 1 − Π(1 − 2^{−N}) without cancellation
+    return np.array(out)
+
+
+def _layer_log_moments(n: int) -> tuple[float, float]:
+    """E and Var of log χ²_K for K ~ Binomial(n, ½) conditioned on K ≥ 1."""
+    logp = _log_binomial_pmf(n)[1:]
+    p = np.exp(logp)
+    p /= p.sum()
+    psi, tri = _digamma_trigamma_half(n)
+    mean_psi = float(p @ psi)
+    return math.log(2.0) + mean_psi, float(p @ tri) + float(p @ (psi - mean_psi) ** 2)
+
+
+def relu_log_norm_moments(
+    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), *, input_norm_sq: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact E and Var of log s_l (l = 0..L) given that the signal is alive, without biases.
+
+    With He initialisation E log(s_L/s_0) ≈ −5L/(2N) and Var ≈ 5L/N at large N.
+    """
+    sizes, sigma_w, _, s0 = _checked(widths, sigma_w, 0.0, input_norm_sq)
+    mean, var = [math.log(s0)], [0.0]
+    cache: dict[int, tuple[float, float]] = {}
+    for n_in, n in zip(sizes[:-1], sizes[1:]):
+        if n not in cache:
+            cache[n] = _layer_log_moments(n)
+        m, v = cache[n]
+        mean.append(mean[-1] + math.log(sigma_w * sigma_w / n_in) + m)
+        var.append(var[-1] + v)
+    return np.array(mean), np.array(var)
+
+
+def relu_mean_field_norm(
+    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+) -> np.ndarray:
+    """The mean-field signal: s_l = N_l q_l/2 with q_l = σ_w² s_{l-1}/N_{l-1} + σ_b² (deterministic).
+
+    For ReLU this equals the exact mean E s_l at any width; mean field's error is to treat it as
+    the value of every network."""
+    return relu_norm_moments(widths, sigma_w, sigma_b, input_norm_sq=input_norm_sq)[0]
+
+
+def sample_relu_chain(
+    widths: Sequence[int],
+    sigma_w: float = math.sqrt(2.0),
+    sigma_b: float = 0.0,
+    *,
+    samples: int = 10000,
+    input_norm_sq: float | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """``samples`` independent runs of the chain: array (samples, L + 1) of s_0..s_L."""
+    sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
+    samples = _validation.positive_int("samples", samples)
+    rng = generator(seed, "relu_chain")
+    out = np.empty((samples, len(sizes)))
+    out[:, 0] = s0
+    w2, b2 = sigma_w * sigma_w, sigma_b * sigma_b
+    for layer, (n_in, n) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        v = w2 * out[:, layer - 1] / n_in + b2
+        k = rng.binomial(n, 0.5, size=samples)
+        # χ²_k = 2·Gamma(k/2); numpy's gamma needs shape > 0, so draw with k ≥ 1 and zero the rest.
+        chi2 = 2.0 * rng.standard_gamma(np.maximum(k, 1) / 2.0)
+        out[:, layer] = np.where(k > 0, v * chi2, 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class ReluOutputLaw:
+    """The exact law of s_L = |x^L|² without biases: an atom at 0 plus a continuous part.
+
+    ``log_s`` is a grid of log s_L, ``density`` the density of log s_L given the signal is
+    alive (integrates to 1), ``dead`` = P(s_L = 0)."""
+
+    log_s: np.ndarray
+    density: np.ndarray
+    dead: float
+
+    def cdf(self, s: np.ndarray | float) -> np.ndarray:
+        """P(s_L ≤ s) for s ≥ 0 (the atom at 0 included)."""
+        s = np.asarray(s, dtype=float)
+        if np.any(np.isnan(s)):
+            raise ValueError("s must not contain NaN")
+        step = self.log_s[1] - self.log_s[0]
+        cumulative = np.concatenate([[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.log(np.maximum(s, 0.0))  # s <= 0 maps to -inf: below the grid
+        alive = np.interp(t, self.log_s, cumulative, left=0.0, right=1.0)
+        return np.where(s < 0, 0.0, self.dead + (1.0 - self.dead) * alive)
+
+    def quantile(self, p: float) -> float:
+        """The smallest s with P(s_L ≤ s) ≥ p (0 when p ≤ P(dead))."""
+        p = _validation.real("p", p)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must be a probability in [0, 1], got {p}")
+        if p <= self.dead:
+            return 0.0
+        step = self.log_s[1] - self.log_s[0]
+        cumulative = np.concatenate([[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)])
+        return float(np.exp(np.interp((p - self.dead) / (1.0 - self.dead), cumulative, self.log_s)))
+
+
+def _log_chi2_density(k: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Density of log χ²_k at y: exp(k y/2 − e^y/2 − (k/2) log 2 − log Γ(k/2))."""
+    lgam = np.array([math.lgamma(kk / 2) for kk in k.ravel()]).reshape(k.shape)
+    with np.errstate(over="ignore"):
+        expo = k * y / 2 - np.exp(y) / 2 - k / 2 * math.log(2.0) - lgam
+    return np.exp(expo)
+
+
+def relu_output_law(
+    widths: Sequence[int],
+    sigma_w: float = math.sqrt(2.0),
+    *,
+    input_norm_sq: float | None = None,
+    points: int = 2**16,
+) -> ReluOutputLaw:
+    """The exact law of |x^L|² without biases (module docstring), by FFT convolution.
+
+    Each layer's log-increment log(σ_w²/N_{l-1}) + log χ²_K (K ~ Bin(N_l, ½) given K ≥ 1) is
+    sampled on a periodic grid centred on its mean; the grid spans the total mean ± (14 total
+    standard deviations + 60), so wrap-around is below rounding (the left tails fall like
+    e^{y/2}), and its step resolves the narrowest layer law (sd ≈ √(2/K)).
+    """
+    sizes, sigma_w, _, s0 = _checked(widths, sigma_w, 0.0, input_norm_sq)
+    points = _validation.positive_int("points", points)
+    if points < 1024:
+        raise ValueError(f"points must be at least 1024, got {points}")
+    means, variances = relu_log_norm_moments(sizes, sigma_w, input_norm_sq=s0)
+    total_sd = math.sqrt(variances[-1])
+    half_span = 14 * total_sd + 60.0
+    step = 2 * half_span / points
+    narrowest = min(math.sqrt(_layer_log_moments(n)[1]) for n in set(sizes[1:]))
+    if step > narrowest / 8:
+        needed = int(2 ** math.ceil(math.log2(16 * half_span / narrowest)))
+        raise ValueError(f"points = {points} cannot resolve the narrowest layer law (sd {narrowest:.3g}); "
+                         f"use points >= {needed}")
+    offsets = (np.arange(points) - points // 2) * step  # centred, periodic
+    spectrum = np.ones(points // 2 + 1, dtype=complex)
+    centre = math.log(s0)
+    cache: dict[tuple[int, int], tuple[np.ndarray, float]] = {}
+    for n_in, n in zip(sizes[:-1], sizes[1:]):
+        key = (n_in, n)
+        if key not in cache:
+            shift = math.log(sigma_w * sigma_w / n_in)
+            layer_mean, _ = _layer_log_moments(n)
+            logp = _log_binomial_pmf(n)[1:]
+            k = np.arange(1, n + 1, dtype=float)
+            keep = logp > logp.max() - 80  # weights below e^-80 of the largest do not matter
+            weights = np.exp(logp[keep]) / np.exp(logp).sum()  # conditioned on K ≥ 1
+            y = layer_mean + offsets  # log χ² values on the grid centred at the layer mean
+            dens = np.zeros(points)
+            for first in range(0, weights.size, 16):  # 16 rows at a time: bounded memory
+                rows = slice(first, first + 16)
+                dens += weights[rows] @ _log_chi2_density(k[keep][rows, None], y[None, :])
+            # Put the sample at offset 0 first (ifftshift) so the convolution adds the centres.
+            cache[key] = np.fft.rfft(np.fft.ifftshift(dens * step)), shift + layer_mean
+        transform, layer_centre = cache[key]
+        spectrum *= transform
+        centre += layer_centre
+    total = np.fft.fftshift(np.fft.irfft(spectrum, n=points)) / step
+    total = np.maximum(total, 0.0)  # FFT rounding leaves ~1e-17 negative values in the tails
+    total /= total.sum() * step
+    dead = float(relu_death_probability(sizes)[-1])
+    return ReluOutputLaw(log_s=centre + offsets, density=total, dead=dead)

@@ -1,0 +1,174 @@
+"""Run a whole :class:`~isometry.training.config.Experiment` grid into one output folder.
+
+``<out>/experiment.json`` holds the experiment, the environment (``isometry.build_info()``, the
+device, library versions) and the list of runs; ``runs.csv`` one row per run (configuration,
+state, final numbers), rewritten atomically after each run; ``steps.csv`` and ``evals.csv`` every
+ended run's records joined with its configuration (tidy: one row per run and step), in the order
+of the grid. The joined tables are built once per call, when the grid is done or interrupted, by
+streaming each run's own ``runs/<id>/steps.csv`` / ``evals.csv`` through once (a big grid's tables
+run to gigabytes: rebuilding them after every run would be quadratic, and reading them into
+memory would not fit); during a call, each run's own files are complete as soon as it ends.
+Every file is replaced atomically. Running the same command again skips finished runs and
+resumes the interrupted one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from isometry._files import open_atomically, write_text_atomically
+from isometry.build_info import build_info
+from isometry.training.backend import array_module, device_name
+from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
+from isometry.training.data import Dataset
+from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, table_text, write_table
+from isometry.training.runner import RunOutcome, train_run
+
+__all__ = ["CONFIG_COLUMNS", "environment", "load_dataset", "run_experiment"]
+
+CONFIG_COLUMNS = ("run_id", "dataset", "activation", "init", "depth", "width", "optimizer", "q_star",
+                  "sigma_w", "sigma_b", "learning_rate", "seed", "batch_size", "dtype", "device")
+RUN_COLUMNS = (*CONFIG_COLUMNS, "state", "steps_done", "final_train_loss", "final_train_accuracy",
+               "final_test_loss", "final_test_accuracy", "seconds", "message")
+
+
+def environment(device: str) -> dict[str, Any]:
+    xp = array_module(device)
+    env = {
+        "isometry": build_info(), "device": device_name(xp), "numpy": np.__version__,
+        "python": sys.version.split()[0], "platform": platform.platform(),
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if xp is not np:
+        env["cupy"] = xp.__version__
+        env["cuda_runtime"] = xp.cuda.runtime.runtimeGetVersion()
+    return env
+
+
+def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = None, download: bool = False,
+                 progress: bool = True) -> Dataset:
+    """The experiment's dataset, cut to ``n_train`` / ``n_test`` examples when those are given."""
+    options = validate_data_options(name, options)
+    n_train, n_test = options.pop("n_train", None), options.pop("n_test", None)
+    if name == "teacher":
+        from isometry.training.synthetic import teacher_task
+
+        settings = {**TEACHER_DEFAULTS, **options}
+        data = teacher_task(n_train or settings["n_train"], n_test or settings["n_test"], settings["features"],
+                            settings["classes"], seed=settings["data_seed"])
+    else:
+        from isometry import datasets
+
+        loader = datasets.cifar10 if name == "cifar10" else datasets.mnist
+        data = loader(data_dir, download=download, progress=progress)
+    if n_train is not None and n_train < len(data.x_train):
+        data.x_train, data.y_train = data.x_train[:n_train], data.y_train[:n_train]
+    if n_test is not None and n_test < len(data.x_test):
+        data.x_test, data.y_test = data.x_test[:n_test], data.y_test[:n_test]
+    return data
+
+
+def _config_row(run: RunConfig) -> dict[str, Any]:
+    d = run.to_dict()
+    return {"run_id": run.run_id, **{k: d[k] for k in CONFIG_COLUMNS if k != "run_id"}}
+
+
+def _write_runs_table(out: Path, runs: list[RunConfig], outcomes: dict[str, RunOutcome]) -> None:
+    rows = []
+    for run in runs:
+        cfg = _config_row(run)
+        if run.run_id in outcomes:
+            o = outcomes[run.run_id]
+            rows.append({**cfg, "state": o.state, "steps_done": o.steps_done, "message": o.message,
+                         "seconds": o.seconds, **{f"final_{k}": v for k, v in o.final.items()}})
+        else:
+            rows.append({**cfg, "state": "pending"})
+    write_table(out / "runs.csv", RUN_COLUMNS, rows)
+
+
+def _join(out: Path, name: str, columns: tuple[str, ...], ended: list[RunConfig]) -> None:
+    """``out/name``: each ended run's ``runs/<id>/name`` with its configuration cells in front of
+    every line, streamed line by line (each run's file is opened once; no rows are held)."""
+    header = ",".join(columns)
+    with open_atomically(out / name) as dst:
+        dst.write(",".join(CONFIG_COLUMNS) + "," + header + "\n")
+        for run in ended:
+            prefix = table_text(CONFIG_COLUMNS, [_config_row(run)]).split("\n")[1] + ","
+            path = out / "runs" / run.run_id / name
+            with open(path, newline="") as src:
+                first = src.readline().rstrip("\n")
+                if first != header:
+                    raise ValueError(f"{path}: columns {first!r}, expected {header!r}")
+                for line in src:
+                    dst.write(prefix + line)
+
+
+def _join_tables(out: Path, runs: list[RunConfig]) -> None:
+    ended = [run for run in runs if (out / "runs" / run.run_id / "status.json").is_file()]
+    _join(out, "steps.csv", STEP_COLUMNS, ended)
+    _join(out, "evals.csv", EVAL_COLUMNS, ended)
+
+
+def run_experiment(
+    experiment: Experiment,
+    out_dir: str | Path,
+    *,
+    data_dir: str | None = None,
+    download: bool = False,
+    progress: bool = True,
+    dataset: Dataset | None = None,
+    callback: Callable[[RunConfig, int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[RunOutcome]:
+    """Train every run of ``experiment`` (skipping finished ones); returns their outcomes."""
+    out = Path(out_dir)
+    runs = experiment.runs()
+    if not runs:
+        raise ValueError(f"experiment {experiment.name!r} has no runs (every combination was skipped: "
+                         f"{experiment.skipped()})")
+    say = log or (lambda _msg: None)
+    if dataset is None:
+        dataset = load_dataset(experiment.dataset, experiment.data_options, data_dir=data_dir, download=download,
+                               progress=progress)
+    write_text_atomically(out / "experiment.json", json.dumps({
+        "experiment": experiment.to_dict(), "environment": environment(experiment.device),
+        "dataset": {"name": dataset.name, "n_train": len(dataset.x_train), "n_test": len(dataset.x_test),
+                    "features": dataset.features, "outputs": dataset.classes, **dataset.info},
+        "skipped_combinations": experiment.skipped(), "runs": [r.run_id for r in runs],
+    }, indent=2, default=str) + "\n")
+    outcomes: dict[str, RunOutcome] = {}
+    try:
+        for i, run in enumerate(runs, start=1):
+            hook = None if callback is None else (lambda done, run=run: callback(run, done))
+            outcome = train_run(run, dataset, out, progress=progress, callback=hook)
+            outcomes[run.run_id] = outcome
+            what = "already " + outcome.state if outcome.skipped else outcome.state
+            resumed = f", resumed from step {outcome.resumed_from}" if outcome.resumed_from else ""
+            acc = outcome.final.get("test_accuracy")
+            say(f"[{i}/{len(runs)}] {run.run_id}: {what} ({outcome.steps_done} steps{resumed}"
+                + (f", test accuracy {acc:.4f}" if isinstance(acc, float) else "")
+                + (f", {outcome.seconds:.1f} s" if not outcome.skipped else "") + ")"
+                + (f"\n    {outcome.message}" if outcome.state == "diverged" else ""))
+            _write_runs_table(out, runs, outcomes)
+    except BaseException as interruption:
+        # Interrupted: still join the runs that ended, so the tables match runs.csv. The
+        # interruption is what propagates; a failure to join rides along as a note on it.
+        try:
+            _join_tables(out, runs)
+        except Exception as failure:  # noqa: BLE001 - reported with the interruption, not lost
+            note = f"also, joining {out}/steps.csv and evals.csv failed: {failure!r}"
+            if hasattr(interruption, "add_note"):  # Python >= 3.11
+                interruption.add_note(note)
+            else:
+                print(note, file=sys.stderr)
+        raise
+    _join_tables(out, runs)
+    return [outcomes[r.run_id] for r in runs]
