@@ -93,7 +93,7 @@ def run(ctx: Context) -> SectionResult:
     result.tables.append("Structured orthogonal (3 blocks) vs the Haar theory, critical points with q* = "
                          f"{Q_STAR}:\n" + format_table([*THEORY_HEADER, "load avg before"], rows, right=set(range(2, 13))))
     result.targets.append(
-        f"e. width {width}, depth {depth}, tanh, structured orthogonal, {probes} probes x {steps} steps, density with "
+        f"m. width {width}, depth {depth}, tanh, structured orthogonal, {probes} probes x {steps} steps, density with "
         f"error bars: {target_seconds:.1f} s on {ctx.threads} threads (target < {TARGET_SECONDS:.0f} s at 2^20 x 32: "
         + verdict(target_seconds, TARGET_SECONDS, not ctx.quick, "width 2^20, depth 32", at_most=True)
         + f"); load average {load:.2f} at the start"
