@@ -12,7 +12,7 @@ target_include_directories(isometry_cuda PUBLIC cpp/include)
 target_link_libraries(isometry_cuda PUBLIC isometry_core CUDA::cudart_static isometry::cublas isometry::cusolver)
 set_target_properties(isometry_cuda PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
 # Philox/Box–Muller must round exactly as on the CPU, which does not fuse multiply–adds.
-set_source_files_properties(cpp/cuda/kernels_rng.cu PROPERTIES COMPILE_OPTIONS "--fmad=false")
+set_source_files_properties(cpp/cuda/kernels_rng.cu cpp/cuda/kernels_matfree.cu PROPERTIES COMPILE_OPTIONS "--fmad=false")
 if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
   target_compile_options(isometry_cuda PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra>)
 endif()

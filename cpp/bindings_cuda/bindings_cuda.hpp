@@ -18,6 +18,7 @@ namespace isometry::bindings_cuda {
 void register_runtime(py::module_& m);
 void register_samplers(py::module_& m);
 void register_jacobian(py::module_& m);
+void register_matfree(py::module_& m);
 
 // A device pointer or stream handed over from Python as an integer (CuPy's `.data.ptr`,
 // `Stream.ptr`, the first entry of `__cuda_array_interface__["data"]`).

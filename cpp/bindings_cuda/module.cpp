@@ -20,4 +20,5 @@ PYBIND11_MODULE(_cuda, m) {
     isometry::bindings_cuda::register_runtime(m);
     isometry::bindings_cuda::register_samplers(m);
     isometry::bindings_cuda::register_jacobian(m);
+    isometry::bindings_cuda::register_matfree(m);
 }

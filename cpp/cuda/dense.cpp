@@ -139,6 +139,13 @@ void DenseSolver::gemm<float>(std::int64_t m, std::int64_t n, std::int64_t k, fl
                                        &beta, c, ldc));
 }
 
+void DenseSolver::gemm_transposed_a(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
+                                    std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
+                                    std::int64_t ldc) {
+    ISOMETRY_BLAS_CHECK(cublasDgemm_64(handles_->blas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b, ldb,
+                                       &beta, c, ldc));
+}
+
 template <>
 void DenseSolver::syrk_lower<double>(std::int64_t n, std::int64_t k, const double* a, std::int64_t lda, double* c,
                                      std::int64_t ldc) {

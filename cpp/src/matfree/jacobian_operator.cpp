@@ -17,6 +17,8 @@ rng::StreamId layer_stream(const OperatorConfig& c, rng::Stream stream, std::int
     return {c.seed, stream, static_cast<std::uint32_t>(layer)};
 }
 
+}  // namespace
+
 // x_0 exactly as jacobian_spectrum draws it: r·g/|g|·√N, g ~ N(0, I) from kNetworkInput, with
 // σ_w² r² + σ_b² = q0 so the first pre-activations have variance q0.
 std::vector<double> input_vector(const OperatorConfig& c) {
@@ -31,7 +33,21 @@ std::vector<double> input_vector(const OperatorConfig& c) {
     return x;
 }
 
-}  // namespace
+double forward_activation(const OperatorConfig& c, std::int64_t layer, double* x, double* d,
+                          std::vector<double>& bias, std::int64_t& zeros) {
+    const auto un = static_cast<std::size_t>(c.width);
+    bias.resize(un);
+    rng::fill_normal_serial(bias.data(), un, layer_stream(c, rng::kLayerBias, layer), 0, c.sigma_b);
+    double sum_sq = 0.0;  // serial: the same float64 sum for any thread count
+    for (std::size_t i = 0; i < un; ++i) {
+        const double h = x[i] + bias[i];
+        sum_sq += h * h;
+        d[i] = meanfield::dphi(c.activation, h);
+        if (d[i] == 0.0) ++zeros;
+        x[i] = meanfield::phi(c.activation, h);
+    }
+    return sum_sq / static_cast<double>(c.width);
+}
 
 Weights parse_weights(const std::string& name) {
     if (name == "orthogonal") return Weights::orthogonal;
@@ -106,17 +122,8 @@ JacobianOperator::JacobianOperator(const OperatorConfig& config, const Progress&
             }
         }
         layer_product(layer, x.data(), 1, false, scratch);
-        rng::fill_normal_serial(bias.data(), un, layer_stream(config_, rng::kLayerBias, layer), 0, config_.sigma_b);
         double* d = derivatives_.data() + static_cast<std::size_t>(layer) * un;
-        double sum_sq = 0.0;  // serial: the same float64 sum for any thread count
-        for (std::size_t i = 0; i < un; ++i) {
-            const double h = x[i] + bias[i];
-            sum_sq += h * h;
-            d[i] = meanfield::dphi(config_.activation, h);
-            if (d[i] == 0.0) ++zero_derivatives_;
-            x[i] = meanfield::phi(config_.activation, h);
-        }
-        q_.push_back(sum_sq / static_cast<double>(n));
+        q_.push_back(forward_activation(config_, layer, x.data(), d, bias, zero_derivatives_));
         if (progress) progress(layer + 1, config_.depth);
     }
 }

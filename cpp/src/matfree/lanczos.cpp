@@ -31,6 +31,9 @@ void subtract_combination(const double* basis, std::int64_t count, const double*
     }
 }
 
+
+}  // namespace
+
 // The Gauss rule of T_m (m nodes), or with `radau` the Gauss–Radau rule with a node fixed at 0
 // (m + 1 nodes): J Jᵀ is positive semi-definite, so 0 bounds the spectrum from below, and the
 // fixed node catches the mass at 0 (zero eigenvalues of hard-tanh/relu nets, or the pile-up
@@ -38,7 +41,7 @@ void subtract_combination(const double* basis, std::int64_t count, const double*
 // T_m bordered by β_m and α̃ = δ_m, where T_m δ = β_m² e_m (Golub & Meurant, "Matrices,
 // Moments and Quadrature", §6.2); it is exact for degree 2m. Writes m (+ 1) nodes/weights and
 // returns how many.
-std::int64_t tridiagonal_quadrature(const double* alpha, const double* beta, std::int64_t m, bool radau,
+static std::int64_t tridiagonal_quadrature(const double* alpha, const double* beta, std::int64_t m, bool radau,
                                     double* nodes, double* weights) {
     std::int64_t size = m;
     std::vector<double> d(alpha, alpha + m), e(static_cast<std::size_t>(m + 1), 0.0);
@@ -79,7 +82,19 @@ std::int64_t tridiagonal_quadrature(const double* alpha, const double* beta, std
     return size;
 }
 
-}  // namespace
+void probe_quadrature(LanczosResult& out, std::int64_t probe, bool radau) {
+    const std::int64_t m = out.steps;
+    const std::int64_t slots = m + 1;
+    const auto row = static_cast<std::size_t>(probe * m);
+    const auto slot = static_cast<std::size_t>(probe * slots);
+    const std::int64_t taken = out.steps_taken[static_cast<std::size_t>(probe)];
+    // A closed Krylov space (early stop) makes the Gauss rule exact: no Radau node then.
+    const std::int64_t used = tridiagonal_quadrature(out.alpha.data() + row, out.beta.data() + row, taken,
+                                                     radau && taken == m, out.nodes.data() + slot,
+                                                     out.weights.data() + slot);
+    for (std::int64_t k = used; k < slots; ++k)
+        out.nodes[slot + static_cast<std::size_t>(k)] = out.nodes[slot + static_cast<std::size_t>(used - 1)];
+}
 
 ProbeKind parse_probe(const std::string& name) {
     if (name == "rademacher") return ProbeKind::rademacher;
@@ -218,17 +233,7 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
             }
             if (progress) progress(b * m + j + 1, blocks * m);
         }
-        for (std::int64_t p = 0; p < size; ++p) {
-            const auto row = static_cast<std::size_t>((first + p) * m);
-            const auto slot = static_cast<std::size_t>((first + p) * slots);
-            const std::int64_t taken = out.steps_taken[static_cast<std::size_t>(first + p)];
-            // A closed Krylov space (early stop) makes the Gauss rule exact: no Radau node then.
-            const bool radau = config.radau && taken == m;
-            const std::int64_t used = tridiagonal_quadrature(out.alpha.data() + row, out.beta.data() + row, taken,
-                                                             radau, out.nodes.data() + slot, out.weights.data() + slot);
-            for (std::int64_t k = used; k < slots; ++k)
-                out.nodes[slot + static_cast<std::size_t>(k)] = out.nodes[slot + static_cast<std::size_t>(used - 1)];
-        }
+        for (std::int64_t p = 0; p < size; ++p) probe_quadrature(out, first + p, config.radau);
         if (progress) progress((b + 1) * m, blocks * m);
     }
     return out;

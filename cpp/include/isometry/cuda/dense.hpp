@@ -28,6 +28,11 @@ public:
     void gemm(std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* a, std::int64_t lda,
               const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc);
 
+    // C <- alpha Aᵀ B + beta C, A k x m (so Aᵀ is m x k), B k x n: float64 (matrix-free Wᵀ X).
+    void gemm_transposed_a(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
+                           std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
+                           std::int64_t ldc);
+
     // C <- A Aᵀ (lower triangle), A n x k.
     template <typename T>
     void syrk_lower(std::int64_t n, std::int64_t k, const T* a, std::int64_t lda, T* c, std::int64_t ldc);

@@ -46,6 +46,15 @@ std::size_t operator_bytes(const OperatorConfig& config, std::int64_t vectors);
 
 using Progress = std::function<void(std::int64_t, std::int64_t)>;
 
+// The pieces of the forward pass that do not touch W, shared with the GPU operator (which does
+// the products on the device and this elementwise part on the host, so d_l and q^l match):
+// x_0 exactly as jacobian_spectrum draws it, and for one layer, given h = W_l x_{l-1} in x:
+// h += b_l, d = φ'(h), x <- φ(h); returns q^l = |h|²/N (a serial sum) and adds the zero
+// derivatives to `zeros`.
+std::vector<double> input_vector(const OperatorConfig& config);
+double forward_activation(const OperatorConfig& config, std::int64_t layer, double* x, double* d,
+                          std::vector<double>& bias, std::int64_t& zeros);
+
 class JacobianOperator {
 public:
     // Runs the forward pass (and draws dense weights); progress(layer, depth) after each layer.

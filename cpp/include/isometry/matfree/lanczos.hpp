@@ -48,6 +48,11 @@ struct LanczosResult {
     std::vector<std::int64_t> steps_taken;
 };
 
+// Fills probe `probe`'s nodes/weights from its α, β and steps_taken (Gauss, or Gauss–Radau
+// when `radau` and the probe ran all steps); unused slots repeat the last node with weight 0.
+// Shared by the CPU and GPU Lanczos loops so both return the same structure.
+void probe_quadrature(LanczosResult& out, std::int64_t probe, bool radau);
+
 // progress(done, total) after each step of each block, total = blocks · steps.
 LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig& config,
                                  const Progress& progress);
