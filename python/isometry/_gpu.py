@@ -28,6 +28,7 @@ __all__ = [
     "haar_orthogonal",
     "import_cupy",
     "jacobian_spectrum",
+    "matfree_quadrature_runner",
     "require_device_memory",
     "status",
     "unavailable_reason",
@@ -284,3 +285,38 @@ def jacobian_spectrum(
     return cuda.jacobian_spectrum(
         width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback, device
     )
+
+
+def matfree_quadrature_runner(
+    width: int, depth: int, weights: str, storage: str, probes: int, steps: int, reorthogonalize: bool,
+    choose_storage: Any,
+) -> tuple[str, Any]:
+    """(storage, run) for jacobian_spectral_density(device="gpu"), refused before any allocation.
+
+    Checks the device and its free memory first (RuntimeError / MemoryError with the estimate);
+    storage="auto" stores Gaussian weights densely when they take at most a quarter of the free
+    device memory (and 2 GiB). ``run(activation, sigma_w, sigma_b, q0, seed, structured_blocks,
+    probe, rule, callback)`` returns the same dict as the CPU's ``_core.matfree_quadrature``.
+    """
+    cuda = cuda_module()
+    cupy = sys.modules.get("cupy")
+    device = cupy.cuda.Device().id if cupy is not None else 0
+    free, _ = device_memory(cuda, device)
+    storage = choose_storage(storage, weights, width, depth, free)
+    block = probes
+    needed = int(cuda.matfree_device_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block))
+    require_device_memory(
+        cuda, device,
+        f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
+        f"probes={probes}, steps={steps}, device='gpu')",
+        needed,
+    )
+
+    def run(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, structured_blocks: int,
+            probe: str, rule: str, callback: Any) -> dict[str, Any]:
+        return cuda.matfree_quadrature(
+            width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
+            probes, steps, probe, reorthogonalize, rule, block, callback, device,
+        )
+
+    return storage, run

@@ -88,6 +88,7 @@ class SpectralDensity:
     probes: int
     steps: int
     seconds: float = field(compare=False)
+    device: str = "cpu"
     _probe_cdfs: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     def cdf(self, t: np.ndarray | float) -> np.ndarray:
@@ -192,7 +193,7 @@ def _resolved_from(nodes: np.ndarray, weights: np.ndarray, floor: float) -> floa
     return max(finite) if finite else floor
 
 
-def _choose_storage(storage: str, weights: str, width: int, depth: int) -> str:
+def _choose_storage(storage: str, weights: str, width: int, depth: int, available: int | None = None) -> str:
     if weights == "structured_orthogonal":
         if storage == "dense":
             raise ValueError("storage='dense' is not available for weights='structured_orthogonal' "
@@ -206,7 +207,14 @@ def _choose_storage(storage: str, weights: str, width: int, depth: int) -> str:
     if storage != "auto":
         return storage
     dense_bytes = 8 * depth * width * width
-    return "dense" if dense_bytes <= min(_AUTO_DENSE_BYTES, 0.25 * _memory.available_bytes()) else "onthefly"
+    available = _memory.available_bytes() if available is None else available
+    return "dense" if dense_bytes <= min(_AUTO_DENSE_BYTES, 0.25 * available) else "onthefly"
+
+
+def _progress_callback(progress: bool | ProgressCallback, width: int, depth: int) -> Any:
+    if progress is True:
+        return ProgressBar(f"Lanczos on J Jᵀ, width {width}, depth {depth}")
+    return progress if callable(progress) else None
 
 
 def jacobian_spectral_density(
@@ -231,6 +239,7 @@ def jacobian_spectral_density(
     x: np.ndarray | None = None,
     points: int = 400,
     progress: bool | ProgressCallback = False,
+    device: str = "cpu",
 ) -> SpectralDensity:
     """The spectral density of J Jᵀ for one random network, from products J·v and Jᵀ·v only.
 
@@ -256,6 +265,12 @@ def jacobian_spectral_density(
     Memory: L·N doubles for φ'(h_l), (steps + 1)·N per probe held at once (probes run in
     lockstep for dense/on-the-fly weights, one at a time for structured ones), plus L·N² for
     dense weights; refused with the estimate (MemoryError) if it does not fit.
+
+    ``device="gpu"`` runs the products and the Lanczos vectors on the current CUDA device (the
+    forward pass's elementwise part and the small tridiagonal quadrature stay on the host): the
+    same network and probes, results equal to the CPU's to rounding; all probes run in lockstep
+    there (structured transforms are batched over them). Device memory is estimated and refused
+    (MemoryError) before anything is allocated.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
@@ -274,6 +289,7 @@ def jacobian_spectral_density(
     resolution = _validation.real("resolution", resolution, nonnegative=True)
     if not resolution < 1:
         raise ValueError(f"resolution is relative to the largest node and must be in [0, 1), got {resolution}")
+    device = _validation.device(device)
     points = _validation.positive_int("points", points)
     if points < 2:
         raise ValueError(f"points must be at least 2, got {points}")
@@ -294,25 +310,34 @@ def jacobian_spectral_density(
         grid = np.asarray(x, dtype=float).ravel()
         if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
             raise ValueError("x must be a non-empty array of finite positive numbers")
-    storage = _choose_storage(storage, weights, width, depth)
-    # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
-    block = 1 if weights == "structured_orthogonal" else probes
-    needed = _core.matfree_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block)
-    _memory.require(
-        f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
-        f"probes={probes}, steps={steps})",
-        int(needed),
-    )
-    callback: Any = None
-    if progress is True:
-        callback = ProgressBar(f"Lanczos on J Jᵀ, width {width}, depth {depth}")
-    elif callable(progress):
-        callback = progress
-    start = time.perf_counter()
-    raw = _core.matfree_quadrature(
-        width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
-        probes, steps, probe, reorthogonalize, rule, block, callback,
-    )
+    if device == "gpu":
+        from isometry import _gpu
+
+        if storage != "auto" or weights != "gaussian":  # the pairing is checked before the device
+            storage = _choose_storage(storage, weights, width, depth)
+        # All probes in lockstep on the device: every layer product serves the whole block.
+        storage, run = _gpu.matfree_quadrature_runner(
+            width, depth, weights, storage, probes, steps, reorthogonalize, _choose_storage
+        )
+        callback = _progress_callback(progress, width, depth)
+        start = time.perf_counter()
+        raw = run(activation, sigma_w, sigma_b, q0, seed, structured_blocks, probe, rule, callback)
+    else:
+        storage = _choose_storage(storage, weights, width, depth)
+        # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
+        block = 1 if weights == "structured_orthogonal" else probes
+        needed = _core.matfree_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block)
+        _memory.require(
+            f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
+            f"probes={probes}, steps={steps})",
+            int(needed),
+        )
+        callback = _progress_callback(progress, width, depth)
+        start = time.perf_counter()
+        raw = _core.matfree_quadrature(
+            width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
+            probes, steps, probe, reorthogonalize, rule, block, callback,
+        )
     seconds = time.perf_counter() - start
     nodes, quad_weights, taken = raw["nodes"], raw["weights"], raw["steps_taken"]
     if not (np.all(np.isfinite(nodes)) and np.all(np.isfinite(quad_weights))):
@@ -352,5 +377,6 @@ def jacobian_spectral_density(
         probes=probes,
         steps=steps,
         seconds=seconds,
+        device=device,
         _probe_cdfs=cdfs,
     )
