@@ -112,3 +112,30 @@ class GpuGemmBound:
             self.cupy.matmul(self.a, self.b, out=self.c)
         self.cupy.linalg.eigvalsh(self.sym)
         self.cupy.cuda.Device().synchronize()
+
+
+class GpuMatfreeDensity:
+    """jacobian_spectral_density(device="gpu"): on-the-fly Gaussian and structured orthogonal
+    weights, tanh at a critical point, 4 probes x 20 steps. The result comes back to the host
+    (the call synchronises); the device is synchronised again before the timer stops."""
+
+    params = (["gaussian", "structured_orthogonal"], [4096, 16384])
+    param_names = ("weights", "width")
+    number = 1
+    repeat = (1, 3, 60.0)
+    timeout = 300
+
+    def setup(self, weights, width):
+        pin_threads()
+        self.cupy = _require_gpu()
+        self.sigma_w, self.sigma_b = isometry.theory.critical_point("tanh", 0.5)
+        self._run(weights, width)  # handles, JIT
+
+    def _run(self, weights, width):
+        isometry.jacobian_spectral_density(
+            width, 8, activation="tanh", weights=weights, storage="onthefly", sigma_w=self.sigma_w,
+            sigma_b=self.sigma_b, seed=SEED, probes=4, steps=20, device="gpu")
+        self.cupy.cuda.Device().synchronize()
+
+    def time_spectral_density(self, weights, width):
+        self._run(weights, width)
