@@ -108,11 +108,24 @@ def test_deeper_simulation_follows_the_reduction():
 
 def test_learning_time_vs_depth_runs_and_orthogonal_learns_at_depth():
     data, *_ = saxe_task(np.linspace(1.0, 2.0, 12), 12, 12, seed=0)
-    res = experiments.learning_time_vs_depth(data, (2, 8), max_steps=3000)
+    res = experiments.learning_time_vs_depth(data, (2, 8), lr_scale=0.5, max_steps=3000)
     assert res.info["s_max"] == pytest.approx(2.0, rel=1e-12)
     assert res.info["E_min"] < 1e-20  # the task is exactly linear
     assert res.steps_to_learn["orthogonal"][1] is not None  # learned at D = 8
     np.testing.assert_allclose(res.learning_rates["orthogonal"], [0.5 / (2 * 4.0), 0.5 / (8 * 4.0)], rtol=1e-12)
+
+
+def test_orthogonal_learning_time_saturates_with_depth():
+    """Saxe et al.: at the best learning rate for each depth (η = scale/(D s_max²), scale from a
+    grid), orthogonal networks learn in a depth-independent number of steps once D is moderate,
+    while scaled Gaussian ones slow down and stop learning within the budget."""
+    data, *_ = saxe_task(np.linspace(1.0, 2.0, 32), 32, 32, seed=0)
+    res = experiments.learning_time_vs_depth(data, (8, 32), max_steps=1000)
+    steps_8, steps_32 = res.steps_to_learn["orthogonal"]
+    assert steps_8 is not None and steps_32 is not None
+    assert steps_32 <= 1.5 * steps_8  # 4x the depth, at most 1.5x the steps (measured 43 and 45)
+    gaussian_32 = res.steps_to_learn["gaussian"][1]
+    assert gaussian_32 is None or gaussian_32 > 5 * steps_32
 
 
 def test_mnist_task_whitens_the_inputs():

@@ -22,7 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/deep_linear", help="output folder (JSON + PNG)")
     p.add_argument("--depths", type=lambda t: [int(v) for v in t.split(",")], default=[2, 4, 8, 16, 32, 64])
     p.add_argument("--width", type=int, default=32, help="width of the synthetic depth experiment (b)")
-    p.add_argument("--lr-scale", type=float, default=0.5, help="η = lr_scale/(D s_max²)")
+    p.add_argument("--lr-scale", type=lambda v: [float(x) for x in v.split(",")], default=[0.25, 0.5, 1.0, 2.0, 4.0],
+                   help="η = lr_scale/(D s_max²); comma-separated: the fastest per depth is kept (the paper's "
+                        "optimal learning rate per depth)")
     p.add_argument("--max-steps", type=int, default=5000)
     p.add_argument("--data-dir", default=None)
     p.add_argument("--download", action="store_true", help="fetch MNIST for (c) if missing")

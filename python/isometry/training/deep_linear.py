@@ -201,7 +201,7 @@ def learning_time_vs_depth(
     *,
     inits: Sequence[str] = ("orthogonal", "gaussian"),
     width: int | None = None,
-    lr_scale: float = 0.5,
+    lr_scale: float | Sequence[float] = (0.25, 0.5, 1.0, 2.0, 4.0),
     criterion: float = 0.05,
     max_steps: int = 20000,
     seed: int = 0,
@@ -212,7 +212,10 @@ def learning_time_vs_depth(
     optimum, for D weight matrices of width ``width`` (default: the input width).
 
     Learning rate η = lr_scale/(D s_max²), s_max the largest singular value of (1/P) Σ y xᵀ
-    (the paper's O(1/(N_l s²)) scaling). ``orthogonal``: every W_l Haar orthogonal (σ_w = 1;
+    (the paper's O(1/(N_l s²)) scaling). Given several scales, each (init, depth) keeps the one
+    that learns fastest without diverging: Saxe et al. compare learning times at the optimal
+    learning rate for each depth, and a single fixed scale mixes the depth dependence of the
+    optimal rate into the comparison. ``orthogonal``: every W_l Haar orthogonal (σ_w = 1;
     Stiefel for non-square ends); ``gaussian``: iid N(0, 1/fan_in) — norm preserving on
     average, but the product's singular values spread with depth.
     """
@@ -228,18 +231,27 @@ def learning_time_vs_depth(
     result = DepthResult(dataset.name, criterion, list(depths),
                          info={"s_max": s_max, "E0": e0, "E_min": e_min, "stop_loss": stop, "width": width,
                                "lr_scale": lr_scale, "max_steps": max_steps})
+    scales = [float(lr_scale)] if np.isscalar(lr_scale) else [float(v) for v in lr_scale]
+    if not scales or not all(np.isfinite(v) and v > 0 for v in scales):
+        raise ValueError(f"lr_scale must be a positive number or a non-empty sequence of them, got {lr_scale!r}")
+    result.info["lr_scales"] = scales
     for init in inits:
         result.learning_rates[init], result.steps_to_learn[init], result.diverged[init] = [], [], []
         for depth in depths:
             sizes = [x.shape[1]] + [width] * (depth - 1) + [y.shape[1]]
-            weights, _ = network_weights(sizes, weights=init, sigma_w=1.0, seed=seed)
-            lr = lr_scale / (depth * s_max**2)
-            bar = ProgressBar(f"{init} D={depth}") if progress else None
-            _, _, reached, diverged = _train_linear(dataset, weights, lr, max_steps, max_steps, stop_loss=stop,
-                                                    progress=bar)
-            result.learning_rates[init].append(lr)
-            result.steps_to_learn[init].append(reached)
-            result.diverged[init].append(diverged)
+            best: tuple[int | None, float, bool] | None = None  # (steps, lr, diverged) of the best scale
+            for scale in scales:
+                weights, _ = network_weights(sizes, weights=init, sigma_w=1.0, seed=seed)
+                lr = scale / (depth * s_max**2)
+                bar = ProgressBar(f"{init} D={depth} lr×{scale:g}") if progress else None
+                _, _, reached, diverged = _train_linear(dataset, weights, lr, max_steps, max_steps, stop_loss=stop,
+                                                        progress=bar)
+                if best is None or (reached is not None and (best[0] is None or reached < best[0])):
+                    best = (reached, lr, diverged)
+            assert best is not None
+            result.learning_rates[init].append(best[1])
+            result.steps_to_learn[init].append(best[0])
+            result.diverged[init].append(best[2])
     return result
 
 
