@@ -106,13 +106,15 @@ def test_deeper_simulation_follows_the_reduction():
     assert errors[1] / errors[0] == pytest.approx(0.5, abs=0.07)
 
 
-def test_learning_time_vs_depth_runs_and_orthogonal_learns_at_depth():
+def test_learning_time_vs_depth_runs_and_orthogonal_learns_at_depth(tmp_path):
     data, *_ = saxe_task(np.linspace(1.0, 2.0, 12), 12, 12, seed=0)
     res = experiments.learning_time_vs_depth(data, (2, 8), lr_scale=0.5, max_steps=3000)
     assert res.info["s_max"] == pytest.approx(2.0, rel=1e-12)
     assert res.info["E_min"] < 1e-20  # the task is exactly linear
     assert res.steps_to_learn["orthogonal"][1] is not None  # learned at D = 8
     np.testing.assert_allclose(res.learning_rates["orthogonal"], [0.5 / (2 * 4.0), 0.5 / (8 * 4.0)], rtol=1e-12)
+    pytest.importorskip("matplotlib")
+    assert experiments.plot_learning_time_vs_depth(res, tmp_path / "b.png").stat().st_size > 0
 
 
 def test_orthogonal_learning_time_saturates_with_depth():

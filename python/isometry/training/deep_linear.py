@@ -310,7 +310,9 @@ def plot_learning_time_vs_depth(result: DepthResult, path: str | Path) -> Path:
     ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
     ax.set_xlabel("D (weight matrices)")
     ax.set_ylabel("GD steps to learn")
-    ax.set_title(f"{result.task}: η = {result.info['lr_scale']:g}/(D s_max²), "
+    scales = result.info.get("lr_scales", [result.info["lr_scale"]])
+    which = f"best of {{{', '.join(f'{v:g}' for v in scales)}}}" if len(scales) > 1 else f"{scales[0]:g}"
+    ax.set_title(f"{result.task}: η = scale/(D s_max²), scale {which} per depth; "
                  f"loss to {result.criterion:g} of the way", fontsize=9)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
