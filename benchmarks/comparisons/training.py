@@ -1,4 +1,4 @@
-"""d. One training step of a deep MLP: isometry.training (NumPy; CuPy on a GPU) vs a PyTorch eager
+"""t. One training step of a deep MLP: isometry.training (NumPy; CuPy on a GPU) vs a PyTorch eager
 nn.Sequential doing the same work (forward, softmax cross-entropy, backward, SGD update).
 
 Both start from the same weights and see the same batch; the first step's loss and the updated
@@ -97,16 +97,16 @@ def _case(ctx: Context, width: int, depth: int, device: str) -> tuple[list, dict
 
 def run(ctx: Context) -> SectionResult:
     width, depth = ctx.args.training or ((128, 20) if ctx.quick else (400, 200))
-    result = SectionResult(f"d. Training step: tanh MLP width {width}, depth {depth}, batch 128, float32, SGD")
+    result = SectionResult(f"t. Training step: tanh MLP width {width}, depth {depth}, batch 128, float32, SGD")
     if ctx.torch is None:
-        result.notes.append("d. torch is not installed: training comparison skipped")
+        result.notes.append("t. torch is not installed: training comparison skipped")
         return result
     checks = []
     rows, check, case = _case(ctx, width, depth, "cpu")
     result.rows += rows
     checks.append((case, check))
     ratio = rows[1].ratio  # torch time / isometry time: > 1 means isometry is faster
-    result.targets.append(f"d. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
+    result.targets.append(f"t. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
                           + verdict(ratio, TARGET, False, "the GPU (CuPy vs torch CUDA)"))
     gpu_reason = None
     if not ctx.torch.cuda.is_available():
@@ -123,7 +123,7 @@ def run(ctx: Context) -> SectionResult:
         result.rows += rows
         checks.append((case, check))
         ratio = rows[1].ratio
-        result.targets.append(f"d. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
+        result.targets.append(f"t. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
                               + verdict(ratio, TARGET, not ctx.quick and (width, depth) == (400, 200), "400x200"))
     else:
         result.notes.append(f"d. GPU part skipped: {gpu_reason}")
