@@ -344,3 +344,22 @@ def test_structured_orthogonal_follows_haar_theory_width_2_16_depth_32(activatio
     assert r.ks_distance_to(law) < 0.03  # see compare.py section matfree for the measured values
     var = r.moments[1] / r.moments[0] ** 2 - 1
     assert var == pytest.approx(m[1] / m[0] ** 2 - 1, rel=0.1)
+
+
+def test_progress_callback_reports_and_an_error_in_it_stops_the_run():
+    calls = []
+    isometry.jacobian_spectral_density(256, 3, activation="tanh", weights="structured_orthogonal", sigma_w=1.05,
+                                       probes=2, steps=5, progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1][0] == calls[-1][1]  # ends at done == total
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        if done >= 2:
+            raise Stop
+
+    with pytest.raises(Stop):  # the Python error comes back out unchanged, through the C++ loop
+        isometry.jacobian_spectral_density(256, 3, activation="tanh", weights="structured_orthogonal",
+                                           sigma_w=1.05, probes=2, steps=5, progress=stop)

@@ -1,4 +1,5 @@
 #include "bindings.hpp"
+#include "progress_bridge.hpp"
 
 #include <memory>
 #include <mutex>
@@ -35,42 +36,23 @@ template <typename T>
 py::dict run(const jacobian::NetworkConfig& config, const std::string& method_name,
              const py::object& callback) {
     const jacobian::SpectrumMethod method = jacobian::parse_method(method_name);
-    std::unique_ptr<py::error_already_set> pending;  // a Python error raised inside a callback
-    jacobian::Progress progress = [&](std::int64_t done, std::int64_t total) {
-        py::gil_scoped_acquire acquire;
-        try {
-            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-            if (!callback.is_none()) callback(done, total);
-        } catch (py::error_already_set& error) {
-            pending = std::make_unique<py::error_already_set>(std::move(error));
-            throw Interrupted();
-        }
-    };
-    jacobian::SpectrumResult result;
-    try {
-        py::gil_scoped_release release;
+    const jacobian::SpectrumResult result = run_with_progress(callback, [&](const ProgressFunction& progress) {
         CachedWorkspace<T>& cache = cached_workspace<T>();
         std::unique_lock<std::mutex> lock(cache.mutex, std::try_to_lock);
-        if (lock.owns_lock()) {
-            try {
-                result = jacobian::jacobian_spectrum<T>(config, method, cache.workspace, progress);
-            } catch (...) {
-                cache.workspace.release();
-                throw;
-            }
-            if (cache.workspace.bytes() > kKeepWorkspaceBytes) cache.workspace.release();
-        } else {  // another thread is using the cache
+        if (!lock.owns_lock()) {  // another thread is using the cache
             JacobianWorkspace<T> workspace;
-            result = jacobian::jacobian_spectrum<T>(config, method, workspace, progress);
+            return jacobian::jacobian_spectrum<T>(config, method, workspace, progress);
         }
-    } catch (const Interrupted&) {
-        if (pending) {
-            py::error_already_set error = std::move(*pending);
-            pending.reset();
-            throw error;
+        jacobian::SpectrumResult out;
+        try {
+            out = jacobian::jacobian_spectrum<T>(config, method, cache.workspace, progress);
+        } catch (...) {
+            cache.workspace.release();
+            throw;
         }
-        throw;
-    }
+        if (cache.workspace.bytes() > kKeepWorkspaceBytes) cache.workspace.release();
+        return out;
+    });
     py::dict out;
     out["eigenvalues"] = to_numpy(result.eigenvalues);
     out["singular_values"] = to_numpy(result.singular_values);

@@ -1,4 +1,5 @@
 #include "bindings.hpp"
+#include "progress_bridge.hpp"
 
 #include <memory>
 
@@ -35,33 +36,6 @@ py::array_t<double> matrix(const std::vector<double>& v, std::int64_t rows, std:
     return out;
 }
 
-// Runs `work(progress)` without the GIL; a Python error raised in the callback (or Ctrl-C)
-// stops the C++ loop and is re-raised here.
-template <typename Work>
-void run_with_progress(const py::object& callback, const Work& work) {
-    std::unique_ptr<py::error_already_set> pending;
-    matfree::Progress progress = [&](std::int64_t done, std::int64_t total) {
-        py::gil_scoped_acquire acquire;
-        try {
-            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-            if (!callback.is_none()) callback(done, total);
-        } catch (py::error_already_set& error) {
-            pending = std::make_unique<py::error_already_set>(std::move(error));
-            throw Interrupted();
-        }
-    };
-    try {
-        py::gil_scoped_release release;
-        work(progress);
-    } catch (const Interrupted&) {
-        if (pending) {
-            py::error_already_set error = std::move(*pending);
-            pending.reset();
-            throw error;
-        }
-        throw;
-    }
-}
 
 }  // namespace
 
@@ -86,7 +60,7 @@ void register_matfree(py::module_& m) {
             matfree::validate(lc);
             std::unique_ptr<matfree::JacobianOperator> op;
             matfree::LanczosResult result;
-            run_with_progress(callback, [&](const matfree::Progress& progress) {
+            run_with_progress(callback, [&](const ProgressFunction& progress) {
                 const std::int64_t lanczos_total = ((probes + block - 1) / block) * steps;
                 const std::int64_t total = depth + lanczos_total;
                 op = std::make_unique<matfree::JacobianOperator>(

@@ -1,4 +1,5 @@
 #include "bindings_cuda.hpp"
+#include "../bindings/progress_bridge.hpp"
 
 #include <memory>
 #include <string>
@@ -28,37 +29,17 @@ jacobian::NetworkConfig make_config(std::int64_t width, std::int64_t depth, cons
     return config;
 }
 
-// The same callback and interrupt protocol as the CPU binding (register_jacobian.cpp of _core).
 template <typename T>
 py::dict run(const jacobian::NetworkConfig& config, const std::string& method_name, const py::object& callback,
              int device) {
     const jacobian::SpectrumMethod method = jacobian::parse_method(method_name);
-    std::unique_ptr<py::error_already_set> pending;
-    jacobian::Progress progress = [&](std::int64_t done, std::int64_t total) {
-        py::gil_scoped_acquire acquire;
-        try {
-            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-            if (!callback.is_none()) callback(done, total);
-        } catch (py::error_already_set& error) {
-            pending = std::make_unique<py::error_already_set>(std::move(error));
-            throw Interrupted();
-        }
-    };
-    jacobian::SpectrumResult result;
-    try {
-        py::gil_scoped_release release;
+    const auto work = [&](const bindings::ProgressFunction& progress) {
         cuda::require_device();
         cuda::DeviceGuard guard(device);
         cuda::OwnedStream stream;
-        result = cuda::jacobian_spectrum<T>(config, method, progress, stream.get());
-    } catch (const Interrupted&) {
-        if (pending) {
-            py::error_already_set error = std::move(*pending);
-            pending.reset();
-            throw error;
-        }
-        throw;
-    }
+        return cuda::jacobian_spectrum<T>(config, method, progress, stream.get());
+    };
+    const jacobian::SpectrumResult result = bindings::run_with_progress(callback, work);
     py::dict out;
     out["eigenvalues"] = to_numpy(result.eigenvalues);
     out["singular_values"] = to_numpy(result.singular_values);

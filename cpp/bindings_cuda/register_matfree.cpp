@@ -2,6 +2,7 @@
 // and small host-in/host-out hooks for the building blocks, so tests compare them with the CPU
 // without needing CuPy.
 #include "bindings_cuda.hpp"
+#include "../bindings/progress_bridge.hpp"
 
 #include <memory>
 #include <string>
@@ -82,23 +83,10 @@ void register_matfree(py::module_& m) {
             lc.radau = rule == "radau";
             lc.block = block;
             matfree::validate(lc);
-            // The callback protocol of the CPU binding: a Python error (or Ctrl-C) stops the loop.
-            std::unique_ptr<py::error_already_set> pending;
-            matfree::Progress progress = [&](std::int64_t done, std::int64_t total) {
-                py::gil_scoped_acquire acquire;
-                try {
-                    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-                    if (!callback.is_none()) callback(done, total);
-                } catch (py::error_already_set& error) {
-                    pending = std::make_unique<py::error_already_set>(std::move(error));
-                    throw Interrupted();
-                }
-            };
             matfree::LanczosResult result;
             std::vector<double> q;
             std::int64_t zeros = 0;
-            try {
-                py::gil_scoped_release release;
+            bindings::run_with_progress(callback, [&](const bindings::ProgressFunction& progress) {
                 cuda::require_device();
                 cuda::DeviceGuard guard(device);
                 cuda::require_device_memory("jacobian_spectral_density(width=" + std::to_string(width) +
@@ -115,14 +103,7 @@ void register_matfree(py::module_& m) {
                 q = op.q();
                 zeros = op.zero_derivatives();
                 progress(total, total);
-            } catch (const Interrupted&) {
-                if (pending) {
-                    py::error_already_set error = std::move(*pending);
-                    pending.reset();
-                    throw error;
-                }
-                throw;
-            }
+            });
             py::dict out;
             out["nodes"] = matrix(result.nodes, probes, steps + 1);
             out["weights"] = matrix(result.weights, probes, steps + 1);
