@@ -35,7 +35,8 @@ def relu_network_norms(
 
     The input is the same for every network, x^0 = √(s_0/N_0)·(1, ..., 1) with s_0 =
     ``input_norm_sq`` (default N_0); by the rotation invariance of Gaussian weights the law of
-    the norms depends on x^0 only through s_0.
+    the norms depends on x^0 only through s_0. Reproducible for a given (seed, networks), but
+    not prefix-stable: networks are drawn in batches, so a different ``networks`` changes them all.
     """
     sizes = checked_widths(widths)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)

@@ -179,7 +179,11 @@ def sample_relu_chain(
     input_norm_sq: float | None = None,
     seed: int = 0,
 ) -> np.ndarray:
-    """``samples`` independent runs of the chain: array (samples, L + 1) of s_0..s_L."""
+    """``samples`` independent runs of the chain: array (samples, L + 1) of s_0..s_L.
+
+    Reproducible for a given (seed, samples), but not prefix-stable: the draws are vectorised
+    per layer, so the first 100 rows of ``samples=200`` differ from ``samples=100``.
+    """
     sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
     samples = _validation.positive_int("samples", samples)
     rng = generator(seed, "relu_chain")
