@@ -170,7 +170,12 @@ def test_relu_bulk_follows_the_law_but_outliers_spoil_the_moments():
     d = theory.resnet_density(r.c)
     ev = r.eigenvalues
     outliers = ev > 2 * d.support[1]
-    assert 1 <= outliers.sum() <= 3  # measured: 1 eigenvalue near 5e3 at c = 1
+    # A handful (O(1), not O(N)) of eigenvalues far beyond the law's edge ...
+    assert 1 <= outliers.sum() <= 0.01 * ev.size
+    # ... caused by the mean of relu: a linear ResNet (no mean) tuned to the same c
+    # has none, with the same width, depth and seed.
+    linear = isometry.resnet_jacobian_spectrum(1000, depth, activation="linear", sigma_w=math.sqrt(r.c), seed=11)
+    assert np.sum(linear.eigenvalues > 2 * theory.resnet_density(linear.c).support[1]) == 0
     assert d.ks_distance(ev) < 0.012  # KS barely sees a handful of eigenvalues
     bulk = ev[~outliers]
     assert bulk.mean() == pytest.approx(math.exp(r.c), rel=0.02)  # the bulk's m₁ is e^c

@@ -1,4 +1,5 @@
 #include "bindings.hpp"
+#include "matfree_arguments.hpp"
 #include "progress_bridge.hpp"
 
 #include <memory>
@@ -12,30 +13,6 @@
 namespace isometry::bindings {
 namespace {
 
-matfree::OperatorConfig operator_config(std::int64_t width, std::int64_t depth, const std::string& activation,
-                                        const std::string& weights, const std::string& storage, double sigma_w,
-                                        double sigma_b, double q0, std::uint64_t seed, int structured_blocks) {
-    matfree::OperatorConfig c;
-    c.width = width;
-    c.depth = depth;
-    c.activation = meanfield::parse_activation(activation);
-    c.weights = matfree::parse_weights(weights);
-    c.storage = matfree::parse_storage(storage);
-    c.sigma_w = sigma_w;
-    c.sigma_b = sigma_b;
-    c.q0 = q0;
-    c.seed = seed;
-    c.structured_blocks = structured_blocks;
-    matfree::validate(c);
-    return c;
-}
-
-py::array_t<double> matrix(const std::vector<double>& v, std::int64_t rows, std::int64_t cols) {
-    py::array_t<double> out({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
-    std::copy(v.begin(), v.end(), out.mutable_data());
-    return out;
-}
-
 
 }  // namespace
 
@@ -48,16 +25,7 @@ void register_matfree(py::module_& m) {
            bool reorthogonalize, const std::string& rule, std::int64_t block, const py::object& callback) {
             const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
                                                                sigma_b, q0, seed, structured_blocks);
-            matfree::LanczosConfig lc;
-            lc.probes = probes;
-            lc.steps = steps;
-            lc.probe = matfree::parse_probe(probe);
-            lc.reorthogonalize = reorthogonalize;
-            if (rule != "radau" && rule != "gauss")
-                throw std::invalid_argument("rule must be one of 'radau', 'gauss'; got '" + rule + "'");
-            lc.radau = rule == "radau";
-            lc.block = block;
-            matfree::validate(lc);
+            const matfree::LanczosConfig lc = lanczos_config(probes, steps, probe, reorthogonalize, rule, block);
             std::unique_ptr<matfree::JacobianOperator> op;
             matfree::LanczosResult result;
             run_with_progress(callback, [&](const ProgressFunction& progress) {
@@ -69,16 +37,7 @@ void register_matfree(py::module_& m) {
                     *op, lc, [&](std::int64_t done, std::int64_t) { progress(depth + done, total); });
                 progress(total, total);
             });
-            py::dict out;
-            out["nodes"] = matrix(result.nodes, probes, steps + 1);
-            out["weights"] = matrix(result.weights, probes, steps + 1);
-            out["alpha"] = matrix(result.alpha, probes, steps);
-            out["beta"] = matrix(result.beta, probes, steps);
-            out["steps_taken"] = py::array_t<std::int64_t>(static_cast<py::ssize_t>(result.steps_taken.size()),
-                                                           result.steps_taken.data());
-            out["q"] = py::array_t<double>(static_cast<py::ssize_t>(op->q().size()), op->q().data());
-            out["zero_derivatives"] = op->zero_derivatives();
-            return out;
+            return quadrature_dict(result, probes, steps, op->q(), op->zero_derivatives());
         },
         py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("storage"),
         py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("structured_blocks"),

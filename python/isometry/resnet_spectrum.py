@@ -11,7 +11,7 @@ import numpy as np
 from isometry import _memory, _validation
 from isometry._core_loader import _core
 from isometry._progress import ProgressBar
-from isometry.spectrum import ProgressCallback
+from isometry.spectrum import ProgressCallback, spectrum_summary
 from isometry.theory.resnet import checked_residual_scale
 
 __all__ = ["ResnetSpectrum", "resnet_jacobian_spectrum"]
@@ -42,16 +42,7 @@ class ResnetSpectrum:
 
     def summary(self) -> dict[str, float]:
         """Mean, variance, min, max of the eigenvalues, the condition number of J, and c."""
-        ev = self.eigenvalues
-        smallest = self.singular_values[0]
-        return {
-            "mean": float(ev.mean()),
-            "variance": float(ev.var()),
-            "min": float(ev[0]),
-            "max": float(ev[-1]),
-            "condition_number": float(self.singular_values[-1] / smallest) if smallest > 0 else float("inf"),
-            "c": self.c,
-        }
+        return {**spectrum_summary(self.eigenvalues, self.singular_values), "c": self.c}
 
 
 def resnet_jacobian_spectrum(

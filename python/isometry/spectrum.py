@@ -43,15 +43,7 @@ class JacobianSpectrum:
 
     def summary(self) -> dict[str, float]:
         """Mean, variance, min, max of the eigenvalues and the condition number σ_max/σ_min of J."""
-        ev = self.eigenvalues
-        smallest = self.singular_values[0]
-        return {
-            "mean": float(ev.mean()),
-            "variance": float(ev.var()),
-            "min": float(ev[0]),
-            "max": float(ev[-1]),
-            "condition_number": float(self.singular_values[-1] / smallest) if smallest > 0 else float("inf"),
-        }
+        return spectrum_summary(self.eigenvalues, self.singular_values)
 
 
 def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
@@ -81,6 +73,18 @@ def _memory_estimate(width: int, weights: str, method: str, dtype: str) -> int:
     lapack = 8 * width * 64 * itemsize  # Householder/eigensolver workspaces, blocks of <= 64
     results = 3 * width * 8
     return int(buffers + lapack + results)
+
+
+def spectrum_summary(eigenvalues: np.ndarray, singular_values: np.ndarray) -> dict[str, float]:
+    """Mean, variance, min, max of ascending eigenvalues of J Jᵀ and the condition number of J."""
+    smallest = singular_values[0]
+    return {
+        "mean": float(eigenvalues.mean()),
+        "variance": float(eigenvalues.var()),
+        "min": float(eigenvalues[0]),
+        "max": float(eigenvalues[-1]),
+        "condition_number": float(singular_values[-1] / smallest) if smallest > 0 else float("inf"),
+    }
 
 
 def jacobian_spectrum(

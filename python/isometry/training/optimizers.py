@@ -18,6 +18,8 @@ makes the next update bitwise the same as in an uninterrupted run.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 import numbers
 from collections.abc import Mapping, Sequence
@@ -71,7 +73,9 @@ def validate_grid_options(optimizers: Sequence[str], options: Mapping[str, Any])
     return {name: validate_options(name, opts) for name, opts in options.items()}
 
 
-class Optimizer:
+class Optimizer(ABC):
+    """In-place update of the flat parameter vector; subclasses define the rule in ``_update``."""
+
     buffers: tuple[str, ...] = ()
 
     def __init__(self, xp: ModuleType, size: int, dtype: str, **hyper: float) -> None:
@@ -85,8 +89,9 @@ class Optimizer:
         self.t += 1
         self._update(theta, grad, float(lr))
 
+    @abstractmethod
     def _update(self, theta: Array, grad: Array, lr: float) -> None:
-        raise NotImplementedError
+        """theta ← theta − (the rule's step for grad at learning rate lr), in place."""
 
     def state(self) -> dict[str, Any]:
         return {"t": self.t, **self.state_buffers}
