@@ -54,3 +54,35 @@ class LambdaMax:
 
     def time_lambda_max_over_depths(self):
         theory.lambda_max("hard_tanh", "orthogonal", [2, 4, 8, 16, 32, 64, 128, 256], self.sigma_w, self.sigma_b)
+
+
+class UniversalDensity:
+    """PSG18 double-scaling limits: the exact exponential-S law (smooth) and the depth-10⁶
+    Bernoulli network."""
+
+    params = (["smooth", "bernoulli"],)
+    param_names = ("kind",)
+    timeout = 120
+
+    def setup(self, kind):
+        pin_threads()
+
+    def time_universal_density_2000_points(self, kind):
+        theory.universal_density(kind, 0.25, points=2000)
+
+
+class CustomActivationDensity:
+    """A user's φ' (Python callable): the sampled D² law without the pole correction; compare
+    with JacobianDensity's tanh for the cost of the plain rule's ~2000 nodes."""
+
+    timeout = 120
+
+    def setup(self):
+        import numpy as np
+
+        pin_threads()
+        self.activation = theory.Activation(np.tanh, lambda h: 1.0 / np.cosh(h) ** 2, name="tanh (callable)")
+        self.sigma_w, self.sigma_b = _critical("tanh", 0.1)
+
+    def time_density_2000_points(self):
+        theory.jacobian_density(self.activation, "orthogonal", 16, self.sigma_w, self.sigma_b, points=2000)
