@@ -11,8 +11,8 @@ import isometry
 from isometry import theory
 
 
-def reference_m(activation: str, q: float, y: complex) -> tuple[complex, complex]:
-    """M_{D²}(y) = E[d/(y − d)] and dM/dy by mpmath quadrature at 20 digits, split at the real
+def reference_m(activation: str, q: float, y: complex) -> tuple[complex, complex, complex]:
+    """M_{D²}(y) = E[d/(y − d)], dM/dy and 1 + M by mpmath quadrature at 20 digits, split at the real
     point where d(z) = Re y so the near-pole peak is resolved."""
     mp.mp.dps = 20
     y = mp.mpc(y)
@@ -33,7 +33,7 @@ def reference_m(activation: str, q: float, y: complex) -> tuple[complex, complex
     points = sorted(set(points)) + [mp.mpf(12)]
     m = mp.quad(lambda z: 2 * normal(z) * d(z) / (y - d(z)), points, maxdegree=12)
     dm = mp.quad(lambda z: -2 * normal(z) * d(z) / (y - d(z)) ** 2, points, maxdegree=12)
-    return complex(m), complex(dm)
+    return complex(m), complex(dm), complex(1 + m)  # 1 + M without double-precision cancellation
 
 
 # y far from the support, next to it (Im y down to 1e-8), near its ends 0 and 1, below the axis.
@@ -45,7 +45,7 @@ Y_VALUES = [2 + 1j, 0.5 + 0.1j, 0.5 + 1e-3j, 0.9 + 1e-6j, 0.999 + 1e-4j, 1.0001 
 def test_pole_corrected_rule_matches_mpmath(activation, q):
     for y in Y_VALUES:
         m, one_plus_m, dm = isometry._core.d2_stieltjes(activation, q, y)
-        ref_m, ref_dm = reference_m(activation, q, y)
+        ref_m, ref_dm, _ = reference_m(activation, q, y)
         # Closest to the axis (Im y = 1e-8 at the branch point y = 1) cancellation costs ~5 digits.
         assert abs(m - ref_m) <= 1e-10 * abs(ref_m), (y, m, ref_m)
         assert abs(one_plus_m - (1 + ref_m)) <= 1e-10 * abs(1 + ref_m), y
@@ -123,3 +123,15 @@ def test_custom_activation_in_the_ordered_phase():
     g = theory.jacobian_density(swish, "gaussian", 2, 1.2, 0.0, points=300)
     linear = theory.jacobian_density("linear", "gaussian", 2, 0.6, 0.0, x=g.x)
     np.testing.assert_allclose(g.density, linear.density, rtol=1e-12)
+
+
+def test_many_erf_branches_in_the_strip():
+    """erf at large q and tiny y: the branches z_m² = −2(Log y + 2πim)/(πq) crowd into the
+    corrected strip (33 here) and |y − d|² underflows: the rule must take every pole (no fixed
+    buffer overflow) and stay finite (no inf/NaN from squaring ~1e-300)."""
+    y = 1e-300 + 1e-302j
+    m, one_plus_m, dm = isometry._core.d2_stieltjes("erf", 10.0, y)
+    ref_m, ref_dm, ref_one_plus_m = reference_m("erf", 10.0, y)
+    assert abs(m - ref_m) <= 1e-12 * abs(ref_m)
+    assert abs(one_plus_m - ref_one_plus_m) <= 1e-9 * abs(ref_one_plus_m)  # 1 + M ~ 3e-11
+    assert abs(dm - ref_dm) <= 1e-9 * abs(ref_dm)

@@ -8,6 +8,49 @@
 
 namespace isometry::freeprob {
 
+namespace {
+
+// The node sums of D2Law::evaluate. Robust: 1/(y − d) by Smith's algorithm (no |y − d|²).
+template <bool Robust>
+void accumulate_nodes(const std::vector<double>& values, const std::vector<double>& weights, complex y,
+                      double& s_re, double& s_im, double& m_re, double& m_im, double& d_re, double& d_im) {
+    const double yr = y.real(), yi = y.imag();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const double ar = yr - values[i];
+        double rr, ri;  // 1/(y - d)
+        if constexpr (Robust) {
+            if (std::fabs(ar) >= std::fabs(yi)) {
+                const double t = yi / ar, den = ar + yi * t;
+                rr = 1.0 / den;
+                ri = -t / den;
+            } else {
+                const double t = ar / yi, den = ar * t + yi;
+                rr = t / den;
+                ri = -1.0 / den;
+            }
+        } else {
+            const double norm = ar * ar + yi * yi;
+            rr = ar / norm;
+            ri = -yi / norm;
+        }
+        const double w = weights[i], wd = w * values[i];
+        s_re += w * rr;
+        s_im += w * ri;
+        m_re += wd * rr;
+        m_im += wd * ri;
+        if constexpr (Robust) {  // (wd/(y-d))/(y-d): rr² alone can overflow while the term is finite
+            const double pr = wd * rr, pi = wd * ri;
+            d_re -= pr * rr - pi * ri;
+            d_im -= 2.0 * pr * ri;
+        } else {
+            d_re -= wd * (rr * rr - ri * ri);
+            d_im -= wd * (2.0 * rr * ri);
+        }
+    }
+}
+
+}  // namespace
+
 double D2Law::moment(int k) const {
     if (bernoulli) return p;
     double sum = 0.0;
@@ -43,19 +86,13 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
         dm = -p * r * r;
         return;
     }
-    // Σ w d/(y-d), Σ w/(y-d), -Σ w d/(y-d)²: one complex reciprocal per node.
+    // Σ w d/(y-d), Σ w/(y-d), -Σ w d/(y-d)²: one complex reciprocal per node. Below |y| ~ 1e-140,
+    // |y - d|² can underflow, so there the reciprocal is formed by Smith's scaling instead.
     double m_re = 0, m_im = 0, s_re = 0, s_im = 0, d_re = 0, d_im = 0;
-    const double yr = y.real(), yi = y.imag();
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const double ar = yr - values[i], norm = ar * ar + yi * yi;
-        const double rr = ar / norm, ri = -yi / norm;  // 1/(y - d)
-        const double w = weights[i], wd = w * values[i];
-        s_re += w * rr;
-        s_im += w * ri;
-        m_re += wd * rr;
-        m_im += wd * ri;
-        d_re -= wd * (rr * rr - ri * ri);
-        d_im -= wd * (2.0 * rr * ri);
+    if (std::abs(y) > 1e-140) {
+        accumulate_nodes<false>(values, weights, y, s_re, s_im, m_re, m_im, d_re, d_im);
+    } else {
+        accumulate_nodes<true>(values, weights, y, s_re, s_im, m_re, m_im, d_re, d_im);
     }
     complex sum_inverse(s_re, s_im);  // E[1/(y - D²)]
     m = complex(m_re, m_im);
@@ -65,18 +102,23 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
         // r = −N(a)/d'(a) at a, −r at −a; E odd): ∫ = rule − 2 r E(a). For N d/(y − d) the
         // residue is y r; dM/dy takes the y-derivative of −2 y r E, with da/dy = 1/d'(a).
         constexpr double kInvSqrtTwoPi = 0.39894228040143267794;
-        D2Pole poles[32];
-        const int count = d2_poles(activation, sqrt_q, y, pole_strip, reach, poles, 32);
+        // At most 1 + 2·64 erf branches (d2_poles walks |m| <= 64) or 20 tanh roots.
+        constexpr int kMaxPoles = 130;
+        D2Pole poles[kMaxPoles];
+        const int count = d2_poles(activation, sqrt_q, y, pole_strip, reach, poles, kMaxPoles);
         for (int i = 0; i < count; ++i) {
             const complex a = poles[i].z, d1 = poles[i].slope, d2 = poles[i].curvature;
+            // d' = d'(a) is O(y): keep y/d' (O(1)) together and never form d'², which underflows
+            // for |y| below ~1e-154.
             const complex normal = kInvSqrtTwoPi * std::exp(-0.5 * a * a);
-            const complex r = -normal / d1;
-            const complex dr_da = normal * (a * d1 + d2) / (d1 * d1);
+            const complex inv_d1 = 1.0 / d1, y_over_d1 = y * inv_d1;
+            const complex r = -normal * inv_d1;
+            const complex dr_da = normal * (a + d2 * inv_d1) * inv_d1;
             complex e, de_da;
             lattice_error(a, step, e, de_da);
             sum_inverse -= 2.0 * r * e;
             m -= 2.0 * y * r * e;
-            dm -= 2.0 * (r * e + y * (dr_da * e + r * de_da) / d1);
+            dm -= 2.0 * (r * e + (dr_da * e + r * de_da) * y_over_d1);
         }
     }
     one_plus_m = y * sum_inverse;
