@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import isometry
-from isometry._core_loader import _core
+from isometry._internal.core import _core
 
 PHI = {
     "linear": (lambda h: h, lambda h: np.ones_like(h)),

@@ -4,7 +4,7 @@ measured in benchmarks/compare.py (section matfree): minutes per call are too lo
 import numpy as np
 
 import isometry
-from isometry._core_loader import _core
+from isometry._internal.core import _core
 
 from .common import SEED, pin_threads
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 
 __all__ = ["Activation", "ActivationLike"]
 

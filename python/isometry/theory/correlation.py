@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, is_homogeneous
 

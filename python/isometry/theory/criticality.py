@@ -6,8 +6,8 @@ On the critical curve q* parametrises the point: ``σ_w² = 1/μ₁(q*)``,
 
 from __future__ import annotations
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, core_activation
 

@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from isometry import _validation
+from isometry._internal import validation as _validation
 
 __all__ = [
     "learning_time",

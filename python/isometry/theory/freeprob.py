@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, core_activation
 

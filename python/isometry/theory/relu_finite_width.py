@@ -22,7 +22,7 @@ but the *typical* value is not (E log s_L/s_0 ≈ −5L/(2N) with He initialisat
 mean field fails at small width and large depth.
 
 Random numbers: numpy's ``Generator(Philox(key))`` with key = seed + 2⁶⁴·stream, stream
-``relu_chain`` (7) for the chain and ``relu_network`` (8) for :mod:`isometry.relu_network`
+``relu_chain`` (7) for the chain and ``relu_network`` (8) for :mod:`isometry.montecarlo.relu_signal`
 (``isometry.STREAMS``). numpy, not the core's Philox4x32: exact Binomial and χ² samplers come
 with it, the chain is O(samples·L) scalar draws, and a counter-based generator keyed by
 (seed, stream) keeps the project's rule that no two kinds of draw share random numbers. The
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 
 __all__ = [
     "ReluOutputLaw",

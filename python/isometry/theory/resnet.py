@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 from isometry.theory.freeprob import JacobianDensity, _checked_grid, _checked_points, _density_from_core
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from isometry._validation import ACTIVATIONS
+from isometry._internal.validation import ACTIVATIONS
 
 __all__ = ["ACTIVATIONS", "Activation", "activation"]
 

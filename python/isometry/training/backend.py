@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _memory, _validation
+from isometry._internal import memory as _memory, validation as _validation
 
 __all__ = ["DEVICES", "array_module", "device_name", "require_device_memory", "synchronize", "to_numpy"]
 
-DEVICES = ("cpu", "gpu")
+from isometry._names import DEVICES  # noqa: E402  (re-exported: training configs check it)
 
 
 def array_module(device: str) -> ModuleType:
@@ -50,7 +50,7 @@ def to_numpy(a: Any) -> np.ndarray:
 def require_device_memory(xp: ModuleType, what: str, needed_bytes: int) -> None:
     """MemoryError stating the estimate when ``needed_bytes`` does not fit on ``xp``'s device.
 
-    numpy: the host's available memory (:func:`isometry._memory.require`). cupy: the device's
+    numpy: the host's available memory (:func:`isometry._internal.memory.require`). cupy: the device's
     free memory plus what CuPy's pool holds unused (it hands that back before allocating anew).
     """
     if xp is np:

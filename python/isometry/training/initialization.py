@@ -31,11 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from isometry import init as _init
+from isometry._names import ensembles
 from isometry import theory
 
 __all__ = ["INITS", "Scales", "first_layer_fan", "initial_parameters", "resolve_scales"]
 
-INITS = ("orthogonal", "gaussian", "parameter_sharing")
+INITS = ensembles("training")
 
 
 @dataclass(frozen=True)
