@@ -8,12 +8,6 @@
 namespace isometry::bindings {
 namespace {
 
-freeprob::Weights parse_weights(const std::string& name) {
-    if (name == "orthogonal") return freeprob::Weights::orthogonal;
-    if (name == "gaussian") return freeprob::Weights::gaussian;
-    throw std::invalid_argument("weights must be one of 'orthogonal', 'gaussian'; got '" + name + "'");
-}
-
 // The law of D² at variance q; q = 0 means the q -> 0 limit D² = φ'(0)² = 1 (not for relu).
 freeprob::D2Law law_at(const std::string& activation, double q) {
     const meanfield::Activation a = meanfield::parse_activation(activation);
@@ -26,7 +20,7 @@ freeprob::D2Law law_at(const std::string& activation, double q) {
 
 freeprob::MlpMasterEquation equation(const std::string& activation, const std::string& weights,
                                      long depth, double sigma_w, double q) {
-    return freeprob::MlpMasterEquation(law_at(activation, q), parse_weights(weights), depth, sigma_w);
+    return freeprob::MlpMasterEquation(law_at(activation, q), freeprob::parse_weights(weights), depth, sigma_w);
 }
 
 py::dict density_dict(const freeprob::Density& d) {
@@ -61,7 +55,7 @@ void register_freeprob(py::module_& m) {
                 mu[static_cast<std::size_t>(k - 1)] =
                     q == 0.0 ? 1.0 : meanfield::derivative_moment(a, q, k);  // exact μ_k, not the discretised law
             }
-            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+            return freeprob::jacobian_moments(mu, freeprob::parse_weights(weights), depth, sigma_w);
         },
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
         py::arg("order"));
@@ -70,7 +64,7 @@ void register_freeprob(py::module_& m) {
         [](std::vector<double> mu, const std::string& weights, long depth, double sigma_w) {
             // From the moments μ_k = E[(D²)^k] of any law (a custom activation's).
             if (mu.empty()) throw std::invalid_argument("order must be a positive integer");
-            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+            return freeprob::jacobian_moments(mu, freeprob::parse_weights(weights), depth, sigma_w);
         },
         py::arg("mu"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"));
     m.def(
@@ -103,7 +97,7 @@ void register_freeprob(py::module_& m) {
             } else {
                 law = freeprob::discrete_law(std::move(values), std::move(law_weights));
             }
-            const freeprob::MlpMasterEquation eq(std::move(law), parse_weights(weights), depth, sigma_w);
+            const freeprob::MlpMasterEquation eq(std::move(law), freeprob::parse_weights(weights), depth, sigma_w);
             freeprob::Density d;
             {
                 py::gil_scoped_release release;

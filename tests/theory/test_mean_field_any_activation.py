@@ -136,12 +136,12 @@ def test_cross_moment_gap_keeps_its_accuracy_as_c_tends_to_one(q, c):
         "erf": 2 / mpmath.pi * (mpmath.asin(t / (1 + t)) - mpmath.asin(t * C / (1 + t))),
     }
     for name, ref in references.items():
-        assert rel(_core.cross_moment_gap(name, q, c), float(ref)) <= 1e-13
+        assert rel(_core.testing.cross_moment_gap(name, q, c), float(ref)) <= 1e-13
     # Quadratures (tanh: trapezoids, hard_tanh: closed-form inner; both against the custom path's
     # nested Gauss–Kronrod of ½(φ(u1) − φ(u2))²): 1e-10 relative, with rounding of the
     # difference (~ε/√(1 − c) = 2e-11 at 1 − c = 1e-10) inside it.
     for name, custom in (("tanh", TANH), ("hard_tanh", HARD_TANH)):
-        assert rel(_core.cross_moment_gap(name, q, c), _core.cross_moment_gap(core_activation(custom), q, c)) <= 1e-10
+        assert rel(_core.testing.cross_moment_gap(name, q, c), _core.testing.cross_moment_gap(core_activation(custom), q, c)) <= 1e-10
 
 
 def mpmath_tanh_cross(q, c, derivative):

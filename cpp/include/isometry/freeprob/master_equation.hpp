@@ -10,11 +10,15 @@
 // spectrum at 0) are resolved in relative precision.
 #include <complex>
 
+#include <string>
+
+#include "isometry/core/names.hpp"
 #include "isometry/freeprob/d2_law.hpp"
 
 namespace isometry::freeprob {
 
-enum class Weights { gaussian, orthogonal };
+// Weights is defined with its names in isometry/core/names.hpp.
+Weights parse_weights(const std::string& name);
 
 struct LogInverse {
     complex value;       // Φ = log z at this y

@@ -29,8 +29,7 @@
 
 namespace isometry::jacobian {
 
-enum class WeightEnsemble { gaussian, orthogonal };
-enum class SpectrumMethod { eigh, svd };
+// WeightEnsemble and SpectrumMethod are defined with their names in isometry/core/names.hpp.
 enum class Architecture { mlp, resnet };
 
 WeightEnsemble parse_weights(const std::string& name);

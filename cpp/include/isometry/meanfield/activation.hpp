@@ -9,11 +9,11 @@
 #include <string>
 
 #include "isometry/core/hostdevice.hpp"
+#include "isometry/core/names.hpp"
 
 namespace isometry::meanfield {
 
-enum class Activation { linear, tanh, hard_tanh, relu, erf };
-
+// Activation is defined with its names in isometry/core/names.hpp.
 // "linear", "tanh", ...; throws std::invalid_argument listing the allowed names.
 Activation parse_activation(const std::string& name);
 std::string activation_name(Activation activation);
