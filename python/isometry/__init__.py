@@ -11,6 +11,7 @@ from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
 from isometry.matfree import SpectralDensity, jacobian_spectral_density
 from isometry.resnet_spectrum import ResnetSpectrum, resnet_jacobian_spectrum
+from isometry.montecarlo_forward import length_trajectory_mc
 from isometry import init, theory
 
 ConvergenceError = _core.ConvergenceError
@@ -30,6 +31,7 @@ __all__ = [
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
+    "length_trajectory_mc",
     "resnet_jacobian_spectrum",
     "theory",
 ]
