@@ -69,6 +69,13 @@ def length_trajectory_mc(
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
     seed = _validation.seed(seed)
     max_operations = _validation.real("max_operations", max_operations, positive=True)
+    work = _operations(width, depth, weights)
+    if work > max_operations:
+        raise ValueError(
+            f"length_trajectory_mc(width={width}, depth={depth}, weights={weights!r}) needs about "
+            f"{work:.3g} floating-point operations, above max_operations = {max_operations:.3g}; "
+            "lower width or depth, or raise max_operations"
+        )
     if q0 is None:
         q0 = default_q0(activation, sigma_w, sigma_b)
     else:
@@ -77,13 +84,6 @@ def length_trajectory_mc(
             raise ValueError(
                 f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}"
             )
-    work = _operations(width, depth, weights)
-    if work > max_operations:
-        raise ValueError(
-            f"length_trajectory_mc(width={width}, depth={depth}, weights={weights!r}) needs about "
-            f"{work:.3g} floating-point operations, above max_operations = {max_operations:.3g}; "
-            "lower width or depth, or raise max_operations"
-        )
     # One weight matrix, its QR workspace (orthogonal) and the stream it came from.
     _memory.require(f"length_trajectory_mc(width={width})", 3 * 8 * width * width + 64 * width)
 
