@@ -10,16 +10,18 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate, optimize, special
-
 from isometry import theory
+from scipy import integrate, optimize, special
 
 
 def expect(f, q):
     """E_z[f(√q z)] by quad over |z| <= 12 (the weight is 1e-31 of its peak there), split at 0."""
     root = math.sqrt(q)
-    g = lambda z: f(root * z) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)  # noqa: E731
-    return sum(integrate.quad(g, a, b, epsabs=0, epsrel=1e-13, limit=400)[0] for a, b in ((-12, 0), (0, 12)))
+    g = lambda z: f(root * z) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    return sum(
+        integrate.quad(g, a, b, epsabs=0, epsrel=1e-13, limit=400)[0]
+        for a, b in ((-12, 0), (0, 12))
+    )
 
 
 def sigmoid(h):
@@ -50,13 +52,20 @@ def test_swish_critical_point_is_stable_and_critical():
     # Independent: solve q − E[φ²]/μ₁ = σ_b² by brentq; σ_w² = 1/μ₁. Quad and Brent at 1e-13
     # relative, the core's quadrature at 1e-12: 1e-9 leaves room for both and their ratio.
     sigma_b = 1.0
-    q = optimize.brentq(lambda q: q - swish_moments(q)[0] / swish_moments(q)[1] - sigma_b**2, 2.0, 400.0,
-                        xtol=1e-14, rtol=1e-14)
+    q = optimize.brentq(
+        lambda q: q - swish_moments(q)[0] / swish_moments(q)[1] - sigma_b**2,
+        2.0,
+        400.0,
+        xtol=1e-14,
+        rtol=1e-14,
+    )
     _, mu1, slope = swish_moments(q)
     assert slope / mu1 < 1  # the independent computation says this crossing is stable
     sigma_w = theory.edge_of_chaos(SWISH, sigma_b)
     assert sigma_w == pytest.approx(1 / math.sqrt(mu1), rel=1e-9)
-    assert theory.q_star(SWISH, sigma_w, sigma_b) == pytest.approx(q, rel=1e-8)  # root ~1e-12/(1 − slope)
+    assert theory.q_star(SWISH, sigma_w, sigma_b) == pytest.approx(
+        q, rel=1e-8
+    )  # root ~1e-12/(1 − slope)
     assert theory.chi1(SWISH, sigma_w, sigma_b) == pytest.approx(1.0, rel=1e-9)
     assert theory.critical_point(SWISH, q) == pytest.approx((sigma_w, sigma_b), rel=1e-8)
 
@@ -65,8 +74,13 @@ def test_swish_critical_point_is_stable_and_critical():
 def test_swish_unstable_critical_point_is_refused(sigma_b):
     # Was: σ_w returned where chi1 = 0.889 (σ_b = 0.1). The independent computation finds the
     # curve's crossing unstable (slope of the length map > 1), so the network settles elsewhere.
-    q = optimize.brentq(lambda q: q - swish_moments(q)[0] / swish_moments(q)[1] - sigma_b**2, 1e-3, 30.0,
-                        xtol=1e-14, rtol=1e-14)
+    q = optimize.brentq(
+        lambda q: q - swish_moments(q)[0] / swish_moments(q)[1] - sigma_b**2,
+        1e-3,
+        30.0,
+        xtol=1e-14,
+        rtol=1e-14,
+    )
     _, mu1, slope = swish_moments(q)
     assert slope / mu1 > 1.01
     with pytest.raises(ValueError, match="unstable fixed point"):
@@ -119,9 +133,14 @@ def test_critical_sigma_b_hard_tanh_closed_form(sigma_w):
 
 def test_critical_sigma_b_tanh_against_quad():
     sigma_w = 1.3
-    sech2 = lambda h: 1 / math.cosh(h) ** 2  # noqa: E731
-    q = optimize.brentq(lambda q: sigma_w**2 * expect(lambda h: sech2(h) ** 2, q) - 1, 1e-3, 100, xtol=1e-14,
-                        rtol=1e-14)
+    sech2 = lambda h: 1 / math.cosh(h) ** 2
+    q = optimize.brentq(
+        lambda q: sigma_w**2 * expect(lambda h: sech2(h) ** 2, q) - 1,
+        1e-3,
+        100,
+        xtol=1e-14,
+        rtol=1e-14,
+    )
     sigma_b_sq = q - sigma_w**2 * expect(lambda h: math.tanh(h) ** 2, q)
     sigma_b, q_star = theory.critical_sigma_b("tanh", sigma_w)
     assert q_star == pytest.approx(q, rel=1e-10)  # quad at 1e-13, μ₁'s slope O(1)

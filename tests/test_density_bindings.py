@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from isometry import theory
 from isometry._core_loader import _core
 
@@ -12,7 +11,9 @@ from isometry._core_loader import _core
 def test_bernoulli_binding_names_p():
     for bad in (0.0, 1.5, -1.0):
         with pytest.raises(ValueError, match="p must be in"):
-            _core.jacobian_density_bernoulli(p=bad, weights="orthogonal", depth=2, sigma_w=1.0, x=[], points=10)
+            _core.jacobian_density_bernoulli(
+                p=bad, weights="orthogonal", depth=2, sigma_w=1.0, x=[], points=10
+            )
 
 
 def test_custom_law_built_in_core_gives_the_moments():
@@ -33,7 +34,10 @@ def test_custom_law_built_in_core_gives_the_moments():
 
 
 def test_custom_law_refuses_flat_derivative():
-    flat = theory.Activation(lambda h: np.clip(h, -1, 1), lambda h: (np.abs(h) < 1).astype(float), kinks=(-1.0, 1.0))
+    flat = theory.Activation(
+        lambda h: np.clip(h, -1, 1), lambda h: (np.abs(h) < 1).astype(float), kinks=(-1.0, 1.0)
+    )
     with pytest.raises(ValueError, match="almost everywhere"):
-        _core.jacobian_density_custom(activation=flat._core, weights="gaussian", depth=2, sigma_w=1.2, q=0.5, x=[],
-                                      points=10)
+        _core.jacobian_density_custom(
+            activation=flat._core, weights="gaussian", depth=2, sigma_w=1.2, q=0.5, x=[], points=10
+        )

@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import math
 
+import isometry
 import numpy as np
 import pytest
-from scipy import integrate
-
-import isometry
 from isometry import theory
 from isometry.theory import deep_linear
+from scipy import integrate
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
-@pytest.mark.parametrize("activation,sigma_w,sigma_b", [("tanh", 1.3, 0.2), ("relu", 1.4, 0.1), ("erf", 2.0, 0.0)])
+@pytest.mark.parametrize(
+    "activation,sigma_w,sigma_b", [("tanh", 1.3, 0.2), ("relu", 1.4, 0.1), ("erf", 2.0, 0.0)]
+)
 def test_trajectory_equals_the_jacobian_runs_q(weights, activation, sigma_w, sigma_b):
     # Same streams as jacobian_spectrum, whose C++ forward pass records q^l: rounding only.
-    kw = dict(activation=activation, weights=weights, sigma_w=sigma_w, sigma_b=sigma_b, seed=5)
+    kw = {
+        "activation": activation,
+        "weights": weights,
+        "sigma_w": sigma_w,
+        "sigma_b": sigma_b,
+        "seed": 5,
+    }
     q = isometry.length_trajectory_mc(64, 7, **kw)
     r = isometry.jacobian_spectrum(64, 7, **kw)
     np.testing.assert_allclose(q, r.q, rtol=1e-12)
@@ -28,11 +35,15 @@ def test_trajectory_follows_the_length_map():
     # Away from the fixed point (q0 = 3, tanh σ_w = 1.5): q^l of one wide network is the
     # length map's value plus O(1/√N) fluctuations; 5/√N relative covers them at N = 2000.
     n, depth = 2000, 6
-    q = isometry.length_trajectory_mc(n, depth, activation="tanh", weights="gaussian", sigma_w=1.5, q0=3.0, seed=1)
+    q = isometry.length_trajectory_mc(
+        n, depth, activation="tanh", weights="gaussian", sigma_w=1.5, q0=3.0, seed=1
+    )
     want = theory.length_trajectory("tanh", 1.5, 0.0, 3.0, depth)
     np.testing.assert_allclose(q, want, rtol=5 / math.sqrt(n))
     # Orthogonal weights without bias keep |W x|² = σ_w² |x|²: q^1 = q0 to rounding.
-    q = isometry.length_trajectory_mc(64, 1, activation="tanh", weights="orthogonal", sigma_w=1.5, q0=3.0)
+    q = isometry.length_trajectory_mc(
+        64, 1, activation="tanh", weights="orthogonal", sigma_w=1.5, q0=3.0
+    )
     assert q[0] == pytest.approx(3.0, rel=1e-13)
 
 
@@ -47,8 +58,12 @@ def test_trajectory_refuses_unbounded_work():
 def test_saxe_eq17_physical_time(layers):
     # Eq. 16, τ du/dt = N_l u²(s − u), integrated by quad: t = ∫ τ du / (N_l u² (s − u)).
     s, u0, uf, tau = 2.0, 0.01, 1.9, 0.3
-    want, _ = integrate.quad(lambda u: tau / (layers * u * u * (s - u)), u0, uf, epsrel=1e-13, limit=200)
-    assert deep_linear.learning_time_large_depth(s, u0, uf, layers, tau=tau) == pytest.approx(want, rel=1e-11)
+    want, _ = integrate.quad(
+        lambda u: tau / (layers * u * u * (s - u)), u0, uf, epsrel=1e-13, limit=200
+    )
+    assert deep_linear.learning_time_large_depth(s, u0, uf, layers, tau=tau) == pytest.approx(
+        want, rel=1e-11
+    )
 
 
 def test_saxe_eq17_approaches_eq15():
@@ -75,6 +90,8 @@ def test_relu_ratio_moments_against_the_chain():
     # Monte Carlo of the exact chain: the mean of 40000 ratios is within 4 standard errors.
     widths, sigma_b, s0 = [10, 10, 10, 10], 0.3, 4.0
     mean, var = theory.relu_norm_ratio_moments(widths, math.sqrt(2), sigma_b, input_norm_sq=s0)
-    samples = theory.sample_relu_chain(widths, math.sqrt(2), sigma_b, samples=40000, input_norm_sq=s0, seed=3)
+    samples = theory.sample_relu_chain(
+        widths, math.sqrt(2), sigma_b, samples=40000, input_norm_sq=s0, seed=3
+    )
     ratios = samples / samples[:, :1]
     assert abs(ratios[:, -1].mean() - mean[-1]) < 4 * math.sqrt(var[-1] / 40000)

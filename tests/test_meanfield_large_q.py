@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import math
 
+import isometry
 import mpmath
 import numpy as np
 import pytest
-from scipy import integrate
-
-import isometry
 from isometry import theory
 from isometry.training.activations import activation as numpy_activation
+from scipy import integrate
 
 
 def expect_h(f, q):
     """E_z[f(√q z)] as ∫ f(h) N(h; 0, q) dh by quad, split at 0 and cut where the Gaussian weight
     (q small) or sech² (q large, f decaying) is below 1e-30 of its peak."""
     reach = min(12.0 * math.sqrt(q), 60.0) if q > 1 else 12.0 * math.sqrt(q)
-    density = lambda h: math.exp(-0.5 * h * h / q) / math.sqrt(2 * math.pi * q)  # noqa: E731
+    density = lambda h: math.exp(-0.5 * h * h / q) / math.sqrt(2 * math.pi * q)
     total = 0.0
     for a, b in ((-reach, 0.0), (0.0, reach)):
-        value, _ = integrate.quad(lambda h: f(h) * density(h), a, b, epsabs=0, epsrel=1e-13, limit=400)
+        value, _ = integrate.quad(
+            lambda h: f(h) * density(h), a, b, epsabs=0, epsrel=1e-13, limit=400
+        )
         total += value
     return total
 
@@ -74,7 +75,9 @@ def test_depth_scales_return_at_huge_sigma_w():
     d = _core.mean_field_point(activation="tanh", sigma_w=1e6, sigma_b=0.0)
     assert d["c_star"] == 0.0  # odd φ, no bias: exactly
     assert d["slope_c"] == pytest.approx(2 / math.pi, rel=1e-5)  # O(q^-1/2) = 1e-6 corrections
-    assert theory.depth_scales("tanh", 1e6, 0.0).xi_c == pytest.approx(-1 / math.log(2 / math.pi), rel=1e-4)
+    assert theory.depth_scales("tanh", 1e6, 0.0).xi_c == pytest.approx(
+        -1 / math.log(2 / math.pi), rel=1e-4
+    )
 
 
 @pytest.mark.parametrize("c", [-0.7, 0.3, 0.9, 0.999999])
@@ -95,7 +98,9 @@ def test_tanh_pair_integrals_agree_across_the_rule_switch(c):
 def test_tanh_derivative_has_no_cancellation_in_the_network():
     # One unit, one layer, σ_b = 0: |h| = √q0 = 20, so J Jᵀ = σ_w² sech⁴(20) ≈ 5e-34 (1 − tanh²
     # gave exactly 0 and counted a zero derivative). Rounding of exp and a few products: 1e-13.
-    r = isometry.jacobian_spectrum(1, 1, activation="tanh", weights="orthogonal", sigma_w=1.0, q0=400.0)
+    r = isometry.jacobian_spectrum(
+        1, 1, activation="tanh", weights="orthogonal", sigma_w=1.0, q0=400.0
+    )
     assert r.zero_derivatives == 0
     assert r.eigenvalues[0] == pytest.approx(1.0 / math.cosh(20.0) ** 4, rel=1e-13)
 

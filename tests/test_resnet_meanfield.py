@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
-from scipy import integrate
-
 from isometry import theory
+from scipy import integrate
 
 PHI = {
     "tanh": (math.tanh, lambda h: 1 / math.cosh(h) ** 2),
     "relu": (lambda h: max(h, 0.0), lambda h: float(h > 0)),
-    "erf": (lambda h: math.erf(math.sqrt(math.pi) / 2 * h), lambda h: math.exp(-math.pi / 4 * h * h)),
+    "erf": (
+        lambda h: math.erf(math.sqrt(math.pi) / 2 * h),
+        lambda h: math.exp(-math.pi / 4 * h * h),
+    ),
     "hard_tanh": (lambda h: min(max(h, -1.0), 1.0), lambda h: float(-1 < h < 1)),
 }
 
@@ -21,9 +24,12 @@ PHI = {
 def expect(f, q, breaks=(0.0,)):
     """E_z[f(√q z)] by quad over |z| <= 12, split at 0 and at the kinks ±1/√q."""
     root = math.sqrt(q)
-    g = lambda z: f(root * z) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)  # noqa: E731
+    g = lambda z: f(root * z) * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
     points = sorted({-12.0, 12.0, *(b for b in breaks if -12 < b < 12)})
-    return sum(integrate.quad(g, a, b, epsabs=1e-15, epsrel=1e-13, limit=400)[0] for a, b in zip(points, points[1:]))
+    return sum(
+        integrate.quad(g, a, b, epsabs=1e-15, epsrel=1e-13, limit=400)[0]
+        for a, b in itertools.pairwise(points)
+    )
 
 
 def reference(name, sigma_w, sigma_b, depth, a, v0):
@@ -58,10 +64,12 @@ def test_recursion_matches_quad(name):
 def test_custom_activation_mean_is_not_zero():
     # A shifted softplus-like φ with E φ ≠ 0: the old Python recursion took E φ = 0 for every
     # activation but relu. Reference: the same recursion with quad.
-    sig = lambda h: 0.5 * (1 + np.tanh(h / 2))  # noqa: E731
-    swish = theory.Activation(lambda h: h * sig(h), lambda h: sig(h) * (1 + h * (1 - sig(h))), name="swish")
+    sig = lambda h: 0.5 * (1 + np.tanh(h / 2))
+    swish = theory.Activation(
+        lambda h: h * sig(h), lambda h: sig(h) * (1 + h * (1 - sig(h))), name="swish"
+    )
     PHI["swish"] = (lambda h: float(h * sig(h)), lambda h: float(sig(h) * (1 + h * (1 - sig(h)))))
-    c, q, m, v = reference("swish", 1.1, 0.1, 6, 0.5, 1.0)
+    c, _, m, _ = reference("swish", 1.1, 0.1, 6, 0.5, 1.0)
     p = theory.resnet_parameter(swish, 1.1, 0.1, depth=6, residual_scale=0.5)
     assert p.mean[-1] == pytest.approx(m, rel=1e-10) and m > 0.1
     assert p.c == pytest.approx(c, rel=1e-10)  # the core's custom quadrature at 1e-12
