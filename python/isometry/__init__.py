@@ -19,6 +19,7 @@ from isometry._internal.core import _core
 from isometry.build import build_info
 from isometry.montecarlo.matfree import SpectralDensity, jacobian_spectral_density
 from isometry.montecarlo.mlp import JacobianSpectrum, default_q0, jacobian_spectrum
+from isometry.montecarlo.forward import length_trajectory_mc
 from isometry.montecarlo.resnet import ResnetSpectrum, resnet_jacobian_spectrum
 from isometry.sampling.matrices import gaussian, haar_orthogonal
 
@@ -69,6 +70,7 @@ __all__ = [
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
+    "length_trajectory_mc",
     "plotting",
     "resnet_jacobian_spectrum",
     "theory",

@@ -243,8 +243,8 @@ def test_universal_smooth_limit_edges_and_moments():
     assert d.continuous_mass() == pytest.approx(1.0, abs=1e-5) and d.atoms == []
     # The depth-L network with the symmetric two-point law 1 ± σ₀/√L converges to it: its edges
     # move by O(1/L), so next to them the densities differ by O(1/√L) = 1e-3 of the peak.
-    deep = isometry._core.jacobian_density_for_law(
-        0.0, [1 - s0 / 1000, 1 + s0 / 1000], [0.5, 0.5], "orthogonal", 10**6, 1.0, list(d.x[::50]), 2
+    deep = isometry._core.jacobian_density_discrete(
+        [1 - s0 / 1000, 1 + s0 / 1000], [0.5, 0.5], "orthogonal", 10**6, 1.0, list(d.x[::50]), 2
     )
     np.testing.assert_allclose(deep["density"], d.density[::50], rtol=0, atol=2e-3 * d.density.max())
 

@@ -11,7 +11,7 @@ from isometry._internal.core import _core
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, core_activation
 
-__all__ = ["critical_point", "edge_of_chaos"]
+__all__ = ["critical_point", "critical_sigma_b", "edge_of_chaos"]
 
 
 def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, float]:
@@ -21,7 +21,9 @@ def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, fl
     would be negative: that q* lies on no critical point (impossible for erf, tanh and hard_tanh
     with q* > 0, possible for a custom activation). A σ_b² in [−1e-10 q*, 0) is within the
     quadrature's error of 0 and gives σ_b = 0. linear and relu give (1, 0) and (√2, 0) for
-    every q* (at criticality every q is a fixed point).
+    every q* (at criticality every q is a fixed point). For a custom activation q* must also be
+    the stable fixed point the network reaches (slope of the length map ≤ 1 there), or χ₁ would
+    not be 1 where the network settles: otherwise ``ValueError`` says where it goes instead.
     """
     core = core_activation(activation)
     q_star = _validation.real("q_star", q_star, positive=True)
@@ -38,8 +40,28 @@ def edge_of_chaos(activation: ActivationLike, sigma_b: float) -> float:
     ``q − E[φ(√q z)²]/μ₁(q) = σ_b²`` for q along the curve (bracketed by doubling q from σ_b²)
     and returns ``1/√μ₁(q)``. Raises ``ValueError`` where there is no such point: linear and relu
     (χ₁ = 1 has a fixed point only without bias), or a custom curve that stays below σ_b².
+    For a custom activation each crossing is checked to be the stable fixed point that
+    :func:`q_star` finds, so that χ₁ = 1 holds there; crossings that are not are skipped, and
+    ``ValueError`` explains when none is left (swish: the curve is unstable for σ_b² ≲ 0.6).
     """
     core = core_activation(activation)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
     with _arguments.at_point(activation, sigma_b=sigma_b):
         return float(_core.edge_of_chaos(core, sigma_b))
+
+
+def critical_sigma_b(activation: ActivationLike, sigma_w: float) -> tuple[float, float]:
+    """``(sigma_b, q_star)``: the bias that puts ``sigma_w`` on the critical curve, and its q*.
+
+    Solves ``σ_w² μ₁(q) = 1`` for q (Brent's method on a scan of q from 2⁻⁴⁰ to 1e15), then
+    ``σ_b² = q − σ_w² E[φ(√q z)²]``. ``σ_w = 1/|φ'(0)|`` gives ``(0.0, 0.0)``, the q* → 0 end of
+    the curve. Raises ``ValueError`` where there is no such bias: σ_w below 1/|φ'(0)| for tanh,
+    erf and hard_tanh (μ₁ ≤ φ'(0)², so χ₁ < 1 at every q), linear and relu (μ₁ does not depend
+    on q), or, for a custom :class:`~isometry.theory.Activation`, every solution needs σ_b² < 0
+    or is not the stable fixed point the network reaches (as in :func:`edge_of_chaos`).
+    """
+    core = core_activation(activation)
+    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
+    with _arguments.at_point(activation, sigma_w=sigma_w):
+        sigma_b, q_star = _core.critical_sigma_b(activation=core, sigma_w=sigma_w)
+    return float(sigma_b), float(q_star)

@@ -193,35 +193,6 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
     )
 
 
-#: Nodes per unit of h for the law of D² of a custom activation (the built-in tanh and erf use a
-#: pole-corrected rule with ~50 nodes instead; see cpp/include/isometry/freeprob/d2_poles.hpp).
-SAMPLED_NODES_PER_UNIT = 96
-
-
-def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], list[float]]:
-    """(flag, values, weights) for ``_core.jacobian_density_for_law``: D² = φ'(√q z)², z ~ N(0, 1),
-    by the trapezoidal rule on z ∈ [−9.5, 9.5] with SAMPLED_NODES_PER_UNIT nodes per unit of h.
-
-    Without the pole correction of the built-ins this is accurate where the solver's y stays
-    farther from the support of D² than the spacing of the nodes' values: the density can show
-    ripples in the far tails (where that fails), but not in the bulk.
-    """
-    if q == 0.0:  # ordered phase: D² = φ'(0)², handled by the caller as a linear network
-        raise AssertionError("_sampled_law needs q > 0")
-    step = 1.0 / (SAMPLED_NODES_PER_UNIT * max(1.0, np.sqrt(q)))
-    count = int(np.ceil(9.5 / step))
-    z = np.arange(-count, count + 1) * step  # the whole line: φ' need not be even
-    weights = np.exp(-0.5 * z * z)
-    values = activation.derivative(np.sqrt(q) * z) ** 2
-    if np.any(values == 0.0):
-        raise ValueError(
-            f"{activation!r} has φ'(h) = 0 on a set of positive probability at q* = {q:g}; the "
-            "density of a custom activation needs φ' ≠ 0 almost everywhere (D² with an atom at 0 is "
-            "supported for the built-in relu and hard_tanh)"
-        )
-    return -1.0, values.tolist(), weights.tolist()
-
-
 def _custom_density(
     activation: Activation, q: float, weights: str, depth: int, sigma_w: float, grid: list[float], points: int
 ) -> dict[str, Any]:
@@ -232,8 +203,10 @@ def _custom_density(
         slope = abs(float(activation.derivative(np.zeros(1))[0]))
         if slope == 0.0:
             raise ValueError(f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
-        return _core.jacobian_density_for_law(1.0, [], [], weights, depth, sigma_w * slope, grid, points)
-    return _core.jacobian_density_for_law(*_sampled_law(activation, q), weights, depth, sigma_w, grid, points)
+        return _core.jacobian_density_bernoulli(1.0, weights, depth, sigma_w * slope, grid, points)
+    # The sampled law of D² is built in C++ from the activation's φ' (d2_law.hpp: 96 nodes per
+    # unit of h, no pole correction).
+    return _core.jacobian_density_custom(activation._core, weights, depth, sigma_w, q, grid, points)
 
 
 def jacobian_density(
@@ -254,7 +227,7 @@ def jacobian_density(
 
     For tanh and erf, M_{D²} comes from a pole-corrected trapezoidal rule accurate to ~1e-13
     however close the solver comes to the support of D²; a custom :class:`Activation` uses a
-    fine plain rule instead (see ``_sampled_law``: ripples are possible in the far tails).
+    fine plain rule instead (96 nodes per unit of h: ripples are possible in the far tails).
     """
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     points = _checked_points(points)
@@ -309,7 +282,7 @@ def universal_density(
     grid = _checked_grid(x)
     if kind == "bernoulli":
         p = depth / (depth + sigma0_sq)
-        raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
+        raw = _core.jacobian_density_bernoulli(p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
     else:
         raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
     return _density_from_core(raw, float("nan"))

@@ -46,6 +46,7 @@ __all__ = [
     "relu_log_norm_moments",
     "relu_mean_field_norm",
     "relu_norm_moments",
+    "relu_norm_ratio_moments",
     "relu_output_law",
     "sample_relu_chain",
 ]
@@ -113,6 +114,21 @@ def relu_norm_moments(
         second.append((n * n / 4 + 5 * n / 4) * ev2)  # E[χ²_K²] = E[K² + 2K]
     m, s = np.array(mean), np.array(second)
     return m, np.maximum(s - m * m, 0.0)
+
+
+def relu_norm_ratio_moments(
+    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (mean, variance) of the ratio r_l = |x^l|²/|x^0|² for l = 0..L (r_0 = 1).
+
+    The relative counterpart of :func:`relu_norm_moments` (divided by s_0 and s_0²). Without
+    biases the ratio's law does not depend on |x^0|² (``input_norm_sq`` only matters with
+    σ_b > 0): with He initialisation E r_L = N_L/N_0 and E r_L² = Π_l (1 + 5/N_l) N_L²/N_0².
+    For the log-ratio use :func:`relu_log_norm_moments` with ``input_norm_sq=1``.
+    """
+    sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
+    mean, variance = relu_norm_moments(sizes, sigma_w, sigma_b, input_norm_sq=s0)
+    return mean / s0, variance / (s0 * s0)
 
 
 def relu_death_probability(widths: Sequence[int], sigma_b: float = 0.0) -> np.ndarray:

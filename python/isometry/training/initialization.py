@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isometry import init as _init
+from isometry.sampling import network as _init
 from isometry._names import ensembles
 from isometry import theory
 
