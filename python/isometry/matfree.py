@@ -105,7 +105,7 @@ class SpectralDensity:
         return values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])
 
     def ks_distance(self, eigenvalues: np.ndarray, resolution: float | None = None) -> float:
-        """sup_t |F(t) − F_n(t)| against the empirical CDF of exact eigenvalues.
+        """``sup_t |F(t) − F_n(t)|`` against the empirical CDF of exact eigenvalues.
 
         Only t ≥ ``resolution`` (default and minimum: ``resolved_from``) is compared: below the
         first positive quadrature node the estimate only brackets the mass, and below ~ε·λ_max
@@ -139,7 +139,7 @@ class SpectralDensity:
         return np.unique(t[t >= lo])
 
     def ks_distance_to(self, law: _Law) -> float:
-        """sup_t |F(t) − G(t)| against a law with a ``cdf`` (e.g. ``isometry.theory.jacobian_density``).
+        """``sup_t |F(t) − G(t)|`` against a law with a ``cdf`` (e.g. ``isometry.theory.jacobian_density``).
 
         Compared for t ≥ ``resolved_from`` (the mass below it at that point), on 20000
         log-spaced points plus the nodes, the law's grid and both sides of its atoms; both CDFs

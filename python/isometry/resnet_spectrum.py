@@ -68,7 +68,7 @@ def resnet_jacobian_spectrum(
     the scaling under which the spectrum has a limit as depth grows (per-layer weight variance
     σ_w²/(N·L)). Same Philox streams as :func:`isometry.jacobian_spectrum`: W_l here is a times
     the MLP's W_l for the same seed. Biases N(0, σ_b²), not scaled. The input is a random
-    direction with |x_0|²/N = ``input_variance``.
+    direction with ‖x_0‖²/N = ``input_variance``.
 
     ``c2`` holds the empirical per-layer parameter c₂^l = σ_w² Σφ'(h^l)²/N and ``c`` =
     a²Σ_l c₂^l, the parameter of :func:`isometry.theory.resnet_density`. ``method`` and

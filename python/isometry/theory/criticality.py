@@ -1,7 +1,7 @@
 """The edge of chaos χ₁ = 1 (PSG18 §2.2; THEORY.md §2, "critical curve").
 
 On the critical curve q* parametrises the point: ``σ_w² = 1/μ₁(q*)``,
-``σ_b² = q* − σ_w² E[φ(√q* z)²]``. As q* → 0 the curve ends at σ_w = 1/|φ'(0)|, σ_b = 0.
+``σ_b² = q* − σ_w² E[φ(√q* z)²]``. As q* → 0 the curve ends at σ_w = 1/``|φ'(0)|``, σ_b = 0.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, fl
 def edge_of_chaos(activation: ActivationLike, sigma_b: float) -> float:
     """The ``sigma_w`` with χ₁ = 1 at bias ``sigma_b``.
 
-    σ_b = 0 gives the q* → 0 end of the critical curve, σ_w = 1/√μ₁(0⁺) = 1/|φ'(0)| (1 for erf,
+    σ_b = 0 gives the q* → 0 end of the critical curve, σ_w = 1/√μ₁(0⁺) = 1/``|φ'(0)|`` (1 for erf,
     tanh, hard_tanh and linear, √2 for relu). For σ_b > 0, Brent's method solves
     ``q − E[φ(√q z)²]/μ₁(q) = σ_b²`` for q along the curve (bracketed by doubling q from σ_b²)
     and returns ``1/√μ₁(q)``. Raises ``ValueError`` where there is no such point: linear and relu
