@@ -58,9 +58,26 @@ autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
-numpydoc_xref_ignore = {"optional", "default", "of", "or", "shape", "callable", "None", "int",
-                        "float", "str", "bool", "dict", "list", "tuple", "sequence", "array_like",
-                        "object", "complex"}
+numpydoc_xref_ignore = {
+    "optional",
+    "default",
+    "of",
+    "or",
+    "shape",
+    "callable",
+    "None",
+    "int",
+    "float",
+    "str",
+    "bool",
+    "dict",
+    "list",
+    "tuple",
+    "sequence",
+    "array_like",
+    "object",
+    "complex",
+}
 numpydoc_xref_aliases = {
     "ndarray": "numpy.ndarray",
     "Generator": "numpy.random.Generator",
@@ -95,10 +112,15 @@ _inventory_dir = HERE / "_build" / "intersphinx"
 
 def _write_fallback_inventory(name: str) -> str:
     """objects.inv (format 2) from docs/_intersphinx/<name>.txt; returns its path."""
-    lines = [line for line in (HERE / "_intersphinx" / f"{name}.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
-    header = (f"# Sphinx inventory version 2\n# Project: {name}\n# Version: \n"
-              "# The remainder of this file is compressed using zlib.\n").encode()
+    lines = [
+        line
+        for line in (HERE / "_intersphinx" / f"{name}.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    header = (
+        f"# Sphinx inventory version 2\n# Project: {name}\n# Version: \n"
+        "# The remainder of this file is compressed using zlib.\n"
+    ).encode()
     _inventory_dir.mkdir(parents=True, exist_ok=True)
     path = _inventory_dir / f"{name}.inv"
     path.write_bytes(header + zlib.compress(("\n".join(lines) + "\n").encode()))

@@ -28,8 +28,15 @@ for activation, weights, sw, sb in cases:
     for depth in depths:
         values = []
         for seed in seeds:
-            ev = isometry.jacobian_spectrum(width, depth, activation=activation, weights=weights,
-                                            sigma_w=sw, sigma_b=sb, seed=seed).eigenvalues
+            ev = isometry.jacobian_spectrum(
+                width,
+                depth,
+                activation=activation,
+                weights=weights,
+                sigma_w=sw,
+                sigma_b=sb,
+                seed=seed,
+            ).eigenvalues
             values.append(np.mean(ev**2) / np.mean(ev) ** 2 - 1)
         measured.append(np.mean(values))
     m = [theory.jacobian_moments(activation, weights, L, sw, sb, order=2) for L in depths]

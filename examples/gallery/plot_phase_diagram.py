@@ -22,12 +22,24 @@ critical = [theory.edge_of_chaos("tanh", b) for b in sigma_b]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
 extent = (sigma_w[0], sigma_w[-1], sigma_b[0], sigma_b[-1])
 chi = d.chi1  # shape (len(sigma_b), len(sigma_w))
-im = axes[0].imshow(chi, origin="lower", extent=extent, aspect="auto", cmap="RdBu_r",
-                    norm=LogNorm(vmin=0.1, vmax=10))
+im = axes[0].imshow(
+    chi,
+    origin="lower",
+    extent=extent,
+    aspect="auto",
+    cmap="RdBu_r",
+    norm=LogNorm(vmin=0.1, vmax=10),
+)
 fig.colorbar(im, ax=axes[0], label=r"$\chi_1$")
 xi = np.where(np.isfinite(d.xi_c), d.xi_c, 100.0)  # inf on the critical line
-im = axes[1].imshow(xi, origin="lower", extent=extent, aspect="auto", cmap="viridis",
-                    norm=LogNorm(vmin=0.5, vmax=100))
+im = axes[1].imshow(
+    xi,
+    origin="lower",
+    extent=extent,
+    aspect="auto",
+    cmap="viridis",
+    norm=LogNorm(vmin=0.5, vmax=100),
+)
 fig.colorbar(im, ax=axes[1], label=r"correlation depth scale $\xi_c$")
 for ax in axes:
     ax.plot(critical, sigma_b, "k--", label=r"$\chi_1 = 1$")

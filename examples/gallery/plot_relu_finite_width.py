@@ -28,8 +28,9 @@ s0 = mean_field[0]  # |x^0|^2, the same for every network
 quantiles = {p: np.asarray(q) / s0 for p, q in quantiles.items()}
 
 fig, ax = plt.subplots(figsize=(6.4, 4))
-ax.fill_between(depths, quantiles[0.1], quantiles[0.9], alpha=0.3,
-                label="exact law: 10 % to 90 % quantiles")
+ax.fill_between(
+    depths, quantiles[0.1], quantiles[0.9], alpha=0.3, label="exact law: 10 % to 90 % quantiles"
+)
 ax.plot(depths, quantiles[0.5], label="exact law: median")
 ax.plot(depths, np.median(samples[:, 1:], axis=0) / s0, ":", label="sampled chain: median")
 ax.plot(depths, mean_field[1:] / s0, "k--", label="mean field (the mean)")

@@ -24,8 +24,11 @@ for activation in ("linear", "tanh", "hard_tanh"):
     r = isometry.resnet_jacobian_spectrum(width, depth, activation=activation, sigma_w=sw, seed=1)
     counts, edges = np.histogram(r.eigenvalues, bins=bins)
     ks = theory.resnet_density(r.c).ks_distance(r.eigenvalues)
-    ax.stairs(counts / (width * np.diff(np.log(edges))), edges,
-              label=f"{activation}: network's $c = {r.c:.2f}$, KS $= {ks:.3f}$")
+    ax.stairs(
+        counts / (width * np.diff(np.log(edges))),
+        edges,
+        label=f"{activation}: network's $c = {r.c:.2f}$, KS $= {ks:.3f}$",
+    )
 ax.plot(law.x, law.x * law.density, "k", label=rf"universal law, $c = {c:g}$")
 ax.set_xscale("log")
 ax.set_xlabel(r"eigenvalue $\lambda$ of $JJ^\top$")
