@@ -72,7 +72,7 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=child_fds,
+            preexec_fn=child_fds,  # noqa: PLW1509 (this script starts no threads)
             close_fds=False,  # our other descriptors are close-on-exec
         )
         os.close(cmd_read)

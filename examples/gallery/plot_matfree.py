@@ -9,15 +9,14 @@ exact eigenvalues of the same network and the large-width law. The method is mea
 beyond dense reach — the README's example runs width :math:`2^{20}`.
 """
 
+import isometry
 import matplotlib.pyplot as plt
 import numpy as np
-
-import isometry
 from isometry import theory
 
 width, depth = 512, 16
 sw, sb = theory.critical_point("tanh", 0.5)
-kwargs = dict(activation="tanh", sigma_w=sw, sigma_b=sb, seed=3)
+kwargs = {"activation": "tanh", "sigma_w": sw, "sigma_b": sb, "seed": 3}
 est = isometry.jacobian_spectral_density(
     width, depth, weights="orthogonal", probes=8, steps=40, **kwargs
 )

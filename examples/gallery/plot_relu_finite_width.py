@@ -12,7 +12,6 @@ width, shrinking like :math:`L/N`.
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 from isometry import theory
 
 width, depth = 10, 50
@@ -20,8 +19,8 @@ depths = np.arange(1, depth + 1)
 quantiles = {0.1: [], 0.5: [], 0.9: []}
 for L in depths:
     law = theory.relu_output_law([width] * (L + 1))
-    for p in quantiles:
-        quantiles[p].append(law.quantile(p))
+    for p, values in quantiles.items():
+        values.append(law.quantile(p))
 mean_field = theory.relu_mean_field_norm([width] * (depth + 1))
 samples = theory.sample_relu_chain([width] * (depth + 1), samples=20000, seed=0)
 s0 = mean_field[0]  # |x^0|^2, the same for every network

@@ -9,10 +9,9 @@ hard-tanh activations, each tuned by :func:`isometry.theory.resnet_sigma_w` to t
 depth 64 (KS about 0.005).
 """
 
+import isometry
 import matplotlib.pyplot as plt
 import numpy as np
-
-import isometry
 from isometry import theory
 
 width, depth, c = 200, 16, 1.0
