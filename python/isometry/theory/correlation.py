@@ -1,7 +1,7 @@
 """Propagation of the correlation of two inputs, its fixed point c* and the depth scales.
 
-The correlation map (Poole et al. 2016; Schoenholz et al. 2017; THEORY.md §2) of two inputs
-propagated at the same length q:
+The correlation map (Poole et al. 2016; Schoenholz et al. 2017; docs/theory/meanfield.md) of two
+inputs propagated at the same length q:
 
     c ↦ (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q^{l+1},  u₁ = √q z₁,  u₂ = √q (c z₁ + √(1−c²) z₂),
 

@@ -1,4 +1,4 @@
-"""The edge of chaos χ₁ = 1 (PSG18 §2.2; THEORY.md §2, "critical curve").
+"""The edge of chaos χ₁ = 1 (PSG18 §2.2; docs/theory/meanfield.md, "χ₁ and the critical line").
 
 On the critical curve q* parametrises the point: ``σ_w² = 1/μ₁(q*)``,
 ``σ_b² = q* − σ_w² E[φ(√q* z)²]``. As q* → 0 the curve ends at σ_w = 1/``|φ'(0)|``, σ_b = 0.

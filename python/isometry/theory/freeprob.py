@@ -4,7 +4,8 @@
 ``σ_w^{-2}/(1 + z)`` (Gaussian) and D² = φ'(h)², h ~ N(0, q*). Moments come from the S-transform
 as power series; the density from the master equation ``z = ((1+M)/M)^{1-L} (y/S_W(M))^L`` with
 ``M_{D²}(y) = M = zG − 1``, solved by Newton on the physical branch (Im G < 0 for Im z > 0) and
-inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (THEORY.md §3; C++ in cpp/src/freeprob).
+inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (docs/theory/freeprob.md; C++ in
+cpp/src/freeprob).
 """
 
 from __future__ import annotations

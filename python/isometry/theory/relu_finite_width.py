@@ -1,5 +1,5 @@
 """The exact law of the squared signal norm through a Gaussian ReLU network of finite width
-(Burkholz & Dubatovka 2019, as reconstructed in THEORY.md §8).
+(Burkholz & Dubatovka 2019, as reconstructed in docs/theory/relu_finite_width.md).
 
 Network: widths ``[N_0, N_1, ..., N_L]``, ``W^l_ij ~ N(0, σ_w²/N_{l-1})``, ``b^l_i ~ N(0, σ_b²)``,
 ``x^l = relu(W^l x^{l-1} + b^l)``. Given x^{l-1} the pre-activations are i.i.d. N(0, v_l) with

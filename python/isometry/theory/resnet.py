@@ -1,4 +1,5 @@
-"""The universal Jacobian spectrum of deep residual networks (Tarnowski et al. 2019, THEORY.md §7).
+"""The universal Jacobian spectrum of deep residual networks (Tarnowski et al. 2019,
+docs/theory/resnet.md).
 
 Model: ``h_l = W_l x_{l-1} + b_l``, ``x_l = x_{l-1} + φ(h_l)``, ``J = Π_l (1 + D_l W_l)``,
 ``W_l,ij ~ N(0, a² σ_w²/N)`` (or ``a σ_w`` times a Haar matrix), ``b_l,i ~ N(0, σ_b²)``, with the
