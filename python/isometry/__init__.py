@@ -14,6 +14,7 @@ from isometry.resnet_spectrum import ResnetSpectrum, resnet_jacobian_spectrum
 from isometry import init, theory
 
 ConvergenceError = _core.ConvergenceError
+ConvergenceError.__doc__ = "An iterative solver did not converge; the message gives the point and residual."
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 
