@@ -58,6 +58,7 @@ FULL = {
     "isometry.haar_orthogonal",
     "isometry.jacobian_spectrum",
     "isometry.default_q0",
+    "isometry.jacobian_spectral_density",
     "isometry.theory.q_star",
     "isometry.theory.chi1",
     "isometry.theory.length_map",
@@ -65,6 +66,9 @@ FULL = {
     "isometry.theory.edge_of_chaos",
     "isometry.theory.jacobian_moments",
     "isometry.theory.jacobian_density",
+    "isometry.theory.lambda_max",
+    "isometry.theory.c_star",
+    "isometry.theory.depth_scales",
 }
 
 

@@ -374,7 +374,50 @@ def jacobian_density(
 def lambda_max(
     activation: ActivationLike, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
 ) -> np.ndarray:
-    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth."""
+    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+    depths : int or sequence of int
+        One depth or several, each at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+
+    Returns
+    -------
+    ndarray
+        λ_max for each depth (float64, the shape of ``np.atleast_1d(depths)``).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+
+    See Also
+    --------
+    jacobian_density
+
+    Notes
+    -----
+    The upper edge is the real critical point of the master equation; with orthogonal
+    Bernoulli layers an atom at σ_w^(2L) can lie above it. Closed forms at criticality, e.g.
+    linear Gaussian (L+1)^(L+1)/L^L → e(L + 1/2), are given on the documentation's
+    "Free-probability spectra" page. Finite-width λ_max converges to it like N^(−2/3).
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> theory.lambda_max("linear", "gaussian", [4], 1.0, 0.0)  # 5**5 / 4**4
+    array([12.20703125])
+    >>> theory.lambda_max("relu", "gaussian", [4, 16], 2**0.5, 0.0).round(2)
+    array([21.86, 87.01])
+    """
     depth_list = np.atleast_1d(np.asarray(depths))
     out = []
     for depth in depth_list.tolist():
