@@ -59,6 +59,7 @@ FULL = {
     "isometry.jacobian_spectrum",
     "isometry.default_q0",
     "isometry.jacobian_spectral_density",
+    "isometry.resnet_jacobian_spectrum",
     "isometry.theory.q_star",
     "isometry.theory.chi1",
     "isometry.theory.length_map",
@@ -67,6 +68,8 @@ FULL = {
     "isometry.theory.jacobian_moments",
     "isometry.theory.jacobian_density",
     "isometry.theory.lambda_max",
+    "isometry.theory.universal_density",
+    "isometry.theory.resnet_density",
     "isometry.theory.c_star",
     "isometry.theory.depth_scales",
 }

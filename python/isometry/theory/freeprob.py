@@ -439,13 +439,61 @@ def universal_density(
 ) -> JacobianDensity:
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
-    ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
-    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth
-    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶,
-    where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    Parameters
+    ----------
+    kind : {"bernoulli", "smooth"}
+        The universality class: ``"bernoulli"`` (hard-tanh, shifted relu) or ``"smooth"`` (erf,
+        tanh, SiLU).
+    sigma0_sq : float
+        σ₀², the variance of the spectrum held fixed as L → ∞; positive (at most 700 for the
+        smooth law, whose lower edge ~e^(−σ₀²)/σ₀² would underflow).
+    x : array_like, optional
+        Points λ at which to evaluate the density; by default a grid of ``points``.
+    points : int, default 2000
+        Size of the default grid, at least 2.
+    depth : int, default 1000000
+        Bernoulli class only: the depth of the finite network evaluated in its place.
 
-    ``kind="smooth"`` (erf, SiLU): S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M},
-    with both edges in closed form (``depth`` is not used).
+    Returns
+    -------
+    JacobianDensity
+        The limiting law (``q_star`` is NaN).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    isometry.ConvergenceError
+        If Newton's method fails.
+
+    See Also
+    --------
+    jacobian_density
+
+    Notes
+    -----
+    ``kind="bernoulli"``: S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to σ₀² e plus an atom of mass
+    1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth network that converges to
+    it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶, where the S-transform
+    differs from its limit by O(σ₀⁴/L) (~1e-6).
+
+    ``kind="smooth"``: S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M}, with both
+    edges in closed form (``depth`` is not used).
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018, §5.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.universal_density("bernoulli", 0.25)
+    >>> [(round(at, 4), round(mass, 4)) for at, mass in d.atoms if mass > 1e-3]  # e^(1/4), 3/4
+    [(1.284, 0.75)]
+    >>> s = theory.universal_density("smooth", 0.25)
+    >>> [round(float(np.sqrt(edge)), 4) for edge in s.support]  # singular values (PSG18 eq. 37)
+    [0.5668, 1.5568]
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
