@@ -26,6 +26,7 @@ from isometry.sampling.matrices import gaussian, haar_orthogonal
 _moved_modules.install()
 
 ConvergenceError = _core.ConvergenceError
+ConvergenceError.__doc__ = "An iterative solver did not converge; the message gives the point and residual."
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 

@@ -67,9 +67,11 @@ def test_critical_relu_variance(weights, free_variance):
     variance = np.mean([r.eigenvalues.var() for r in runs])
     normalized = np.mean([r.eigenvalues.var() / r.eigenvalues.mean() ** 2 for r in runs])
     mean = np.mean([r.eigenvalues.mean() for r in runs])
-    # m₁ of one network fluctuates by O(sqrt(L/N)) ≈ 10% (THEORY.md §9c); four networks: 12%.
+    # m₁ of one network fluctuates by O(sqrt(L/N)) ≈ 10% (docs/theory/reference_values.md, "Moments
+    # at criticality"); four networks: 12%.
     assert abs(mean - 1) < 0.12
-    # Var is a 2nd moment of a heavy-tailed spectrum: 20% raw, 12% scale-free (THEORY.md §9c
+    # Var is a 2nd moment of a heavy-tailed spectrum: 20% raw, 12% scale-free
+    # (docs/theory/reference_values.md, "Moments at criticality"
     # measured ratios 0.94–1.09 at N = 600–800).
     assert abs(variance / free_variance(depth) - 1) < 0.20
     assert abs(normalized / free_variance(depth) - 1) < 0.12

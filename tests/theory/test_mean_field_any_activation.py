@@ -1,8 +1,9 @@
 """Mean field for any activation: the correlation map, c*, depth scales, the critical curve, the
-phase diagram, and user-defined activations (issue 3, item 1).
+phase diagram, and user-defined activations.
 
 References are computed here independently of the C++ core: closed forms, scipy quadrature,
-mpmath at high precision, THEORY.md's tables, and direct iteration of the maps.
+mpmath at high precision, the tables of docs/theory/reference_values.md, and direct iteration of
+the maps.
 """
 
 from __future__ import annotations
@@ -179,7 +180,8 @@ def test_cross_moments_obey_cauchy_schwarz_and_the_map_fixes_one(q, c):
 
 
 # ----------------------------------------------------------------------------------------------
-# The critical curve against THEORY.md §2 ("Values on the critical line") and PSG18 Table 1
+# The critical curve against docs/theory/reference_values.md ("Values on the critical line") and
+# PSG18 Table 1
 
 # σ_b², then (σ_w², q*) for tanh, hard-tanh, erf (√π/2 form), printed to 6 decimals.
 CRITICAL_LINE = [
@@ -252,10 +254,11 @@ def test_edge_of_chaos_at_zero_bias_and_homogeneous():
 
 
 # ----------------------------------------------------------------------------------------------
-# Depth scales and c*: THEORY.md §9d, and direct iteration of the maps
+# Depth scales and c*: docs/theory/reference_values.md ("Mean field and depth scales"), and direct
+# iteration of the maps
 
-# THEORY.md §9d reports ξ_q and ξ_c of tanh at three points without their parameters; these are
-# the (σ_w², σ_b²) that reproduce them (found by scanning round values; the same scan gives the
+# docs/theory/reference_values.md reports ξ_q and ξ_c of tanh at three points without their
+# parameters; these are the (σ_w², σ_b²) that reproduce them (found by scanning round values; the same scan gives the
 # q* values listed there, e.g. (1.5, 0.05) -> 0.418037 and (3, 0.1) -> 1.507632).
 THEORY_9D = [
     # (σ_w², σ_b², ξ_q, ξ_c, c*)

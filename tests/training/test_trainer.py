@@ -237,7 +237,8 @@ def test_grid_writes_tidy_tables_and_skips_finished_runs(tmp_path, teacher):
 
 
 def test_parameter_sharing_network_computes_the_linear_network_of_its_blocks():
-    # THEORY.md §8: with zero biases, relu on [W0; −W0]... equals the product of the W0 blocks.
+    # docs/theory/relu_finite_width.md: with zero biases, relu on [W0; −W0]... equals the product
+    # of the W0 blocks.
     sizes = [5, 8, 8, 3]
     w, b = initial_parameters(sizes, "parameter_sharing", 1.0, 0.0, 2, "float64")
     model = MLP(sizes, "relu", dtype="float64")

@@ -56,7 +56,7 @@ double second_moment(Activation a, double q) {
         case Activation::linear: return q;
         case Activation::relu: return 0.5 * q;
         case Activation::hard_tanh: {
-            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (THEORY.md §2)
+            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (docs/theory/meanfield.md)
             const double s = 1.0 / std::sqrt(2.0 * q);
             return q * std::erf(s) - std::sqrt(2.0 * q / kPi) * std::exp(-s * s) + std::erfc(s);
         }

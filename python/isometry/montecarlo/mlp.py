@@ -49,9 +49,36 @@ class JacobianSpectrum:
 def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
     """The first-layer variance ``jacobian_spectrum`` uses when ``q0`` is not given.
 
-    The mean-field fixed point q*, so every layer starts at the fixed point as in PSG17/18. For
-    linear networks and relu without bias the spectrum does not depend on q0 (D is scale
-    invariant), so q0 = 1. Anywhere else without a unique positive q* this raises ``ValueError``.
+    Parameters
+    ----------
+    activation : str
+        One of ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
+    sigma_w, sigma_b : float
+        Standard deviations of the weights (times √width) and of the biases.
+
+    Returns
+    -------
+    float
+        The mean-field fixed point q* (a variance), so that every layer starts at the fixed
+        point as in PSG17/18; 1.0 for linear networks and for relu without bias, whose spectrum
+        does not depend on q0 (D is scale invariant).
+
+    Raises
+    ------
+    ValueError
+        Where there is no unique positive q* (e.g. the ordered phase without bias, where the
+        stable fixed point is 0): pass ``q0`` explicitly then.
+
+    See Also
+    --------
+    isometry.theory.q_star
+
+    Examples
+    --------
+    >>> round(isometry.default_q0("tanh", 1.05, 0.0), 6)
+    0.05325
+    >>> isometry.default_q0("relu", 2**0.5, 0.0)
+    1.0
     """
     if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
         return 1.0
@@ -105,31 +132,97 @@ def jacobian_spectrum(
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
-    Conventions (PSG17/18): ``h_l = W_l x_{l-1} + b_l``, ``x_l = φ(h_l)``, ``J = D_L W_L ⋯ D_1 W_1``
-    with ``D_l = diag φ'(h_l)``; ``W_l = σ_w Q_l``, Q_l Haar (``weights="orthogonal"``) or
-    entries N(0, σ_w²/width) (``"gaussian"``); biases N(0, σ_b²). The input is scaled so the first
-    pre-activations have variance ``q0`` (σ_w²|x_0|²/N + σ_b² = q0); by default q0 is the
-    mean-field fixed point q* (see :func:`default_q0`).
+    Parameters
+    ----------
+    width : int
+        Number of units N of every layer, at least 1 (at most 46340 on the GPU).
+    depth : int
+        Number of layers L, at least 1.
+    activation : {"tanh", "linear", "hard_tanh", "relu", "erf"}, default "tanh"
+        φ; ``"erf"`` is φ(h) = erf(√π h/2).
+    weights : {"orthogonal", "gaussian", "parameter_sharing"}, default "orthogonal"
+        ``W_l = σ_w Q_l`` with Q_l Haar, or entries N(0, σ_w²/width), or the mirrored layers of
+        :func:`isometry.init.parameter_sharing` (relu, σ_b = 0, even width).
+    sigma_w : float, default 1.0
+        σ_w, a standard deviation (the papers tabulate σ_w²); positive.
+    sigma_b : float, default 0.0
+        σ_b, the standard deviation of the biases; at least 0.
+    q0 : float, optional
+        Variance of the first pre-activations: the input is scaled so that
+        σ_w²‖x_0‖²/N + σ_b² = q0 (so q0 ≥ σ_b²). Defaults to the mean-field fixed point q*
+        (:func:`default_q0`), which the large-width theory assumes.
+    seed : int, default 0
+        Seed of the Philox streams of the weights, biases and input (0 ≤ seed < 2⁶⁴).
+    dtype : {"float64", "float32"}, default "float64"
+    method : {"eigh", "svd"}, default "eigh"
+        ``"eigh"`` forms J Jᵀ and calls a symmetric eigensolver; ``"svd"`` takes the singular
+        values of J directly (see Notes).
+    progress : bool or callable, default False
+        ``True`` draws a progress bar on stderr; a callable is called with (done, total).
+    base : {"orthogonal", "gaussian"}, optional
+        With ``weights="parameter_sharing"`` only: the law of the W0 blocks (default
+        ``"orthogonal"``).
+    device : {"cpu", "gpu"}, default "cpu"
+        ``"gpu"`` runs the products and the eigensolver on the current CUDA device.
 
-    ``method="eigh"`` forms J Jᵀ and calls a symmetric eigensolver: fastest, and accurate for
-    eigenvalues above about ε·λ_max (ε the dtype's machine epsilon); smaller ones are rounding
-    noise and may come out slightly negative. ``method="svd"`` takes the singular values of J
-    directly: about twice the time of the eigensolver stage, but accurate down to about ε·σ_max,
-    i.e. eigenvalues down to ε²·λ_max — use it to resolve tiny singular values (ordered phase,
-    deep relu nets). A product that overflows the dtype raises ``OverflowError`` naming the
-    layer. ``progress=True`` draws a bar on stderr; a callable gets (done, total).
+    Returns
+    -------
+    JacobianSpectrum
+        ``eigenvalues`` (all N, ascending, float64), ``singular_values`` of J, the empirical
+        ``q`` = ‖h^l‖²/N per layer, ``zero_derivatives`` (Σ_l #{i: φ'(h^l_i) = 0}), the
+        parameters, and ``summary()``.
 
-    ``weights="parameter_sharing"`` (ReLU, σ_b = 0, even width; Burkholz & Dubatovka 2019): the
-    mirrored layers of :func:`isometry.init.parameter_sharing` with W0 blocks drawn as ``base``
-    (``"orthogonal"``, the default, or ``"gaussian"``), on an input of width/2 units — see
-    ``isometry.montecarlo.parameter_sharing``. J is width × width/2; the result holds its
-    width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they
-    all equal σ_w^{2L}; with Gaussian W0 they follow the Fuss–Catalan law of L Gaussian factors.
+    Raises
+    ------
+    ValueError
+        If an argument is out of range (the message names it and the allowed range), or q0 is
+        not given where q* is not a unique positive number.
+    OverflowError
+        If a product of layers overflows the dtype (the message names the layer).
+    MemoryError
+        If the estimated memory does not fit (checked before anything is allocated).
 
-    ``device="gpu"`` runs the products and the eigensolver on the current CUDA device (cuBLAS,
-    cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
-    eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
-    Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
+    See Also
+    --------
+    jacobian_spectral_density : matrix-free estimate at widths beyond dense reach.
+    isometry.theory.jacobian_density : the large-width law to compare with.
+
+    Notes
+    -----
+    Conventions (PSG17/18): ``h_l = W_l x_{l-1} + b_l``, ``x_l = φ(h_l)``,
+    ``J = D_L W_L ⋯ D_1 W_1`` with ``D_l = diag φ'(h_l)``; biases N(0, σ_b²). Orthogonal layers
+    are applied through their Householder reflectors (LAPACK ``ormqr``), never formed.
+
+    Accuracy: ``method="eigh"`` is the fastest and resolves eigenvalues above about ε·λ_max
+    (ε the dtype's machine epsilon); smaller ones are rounding noise and may come out slightly
+    negative. ``method="svd"`` costs about twice the eigensolver stage but resolves singular
+    values down to about ε·σ_max, i.e. eigenvalues down to ε²·λ_max — use it in the ordered
+    phase, for deep relu networks and for condition numbers.
+
+    ``weights="parameter_sharing"`` (Burkholz & Dubatovka 2019) uses an input of width/2 units
+    (see ``isometry.montecarlo.parameter_sharing``): J is width × width/2 and the result holds its
+    width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they all
+    equal σ_w^{2L}; with Gaussian W0 they follow the Fuss–Catalan law of L Gaussian factors.
+
+    ``device="gpu"`` (cuBLAS, cuSOLVER) draws the same weights, biases and input from the same
+    Philox streams, so the eigenvalues equal the CPU's to rounding; they come back as NumPy
+    arrays. The GPU memory needed is checked before anything is allocated.
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "Resurrecting the sigmoid in deep
+       learning through dynamical isometry: theory and practice", NeurIPS 2017.
+    .. [2] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> r = isometry.jacobian_spectrum(64, 8, activation="tanh", weights="orthogonal",
+    ...                                sigma_w=1.05, seed=0)
+    >>> r.eigenvalues.shape, r.q0 == isometry.default_q0("tanh", 1.05, 0.0)
+    ((64,), True)
+    >>> sorted(r.summary())
+    ['condition_number', 'max', 'mean', 'min', 'variance']
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)

@@ -1,4 +1,5 @@
-"""Learning dynamics of deep linear networks (Saxe, McClelland & Ganguli, ICLR 2014; THEORY.md §6).
+"""Learning dynamics of deep linear networks (Saxe, McClelland & Ganguli, ICLR 2014;
+docs/theory/deep_linear.md).
 
 A network of D weight matrices (N_l = D + 1 layers) trained by continuous-time gradient descent
 on whitened inputs (Σ¹¹ = I), started on the decoupled balanced manifold, learns each mode α of

@@ -47,6 +47,8 @@ SYNC_EVERY = 50  # steps between device→host copies of the per-step losses
 
 @dataclass
 class RunOutcome:
+    """How one run of a grid ended: its id, ``state`` ("finished" or "diverged"), steps, time."""
+
     run_id: str
     state: str  # 'finished', 'diverged'
     steps_done: int

@@ -1,5 +1,5 @@
 #pragma once
-// χ₁ and the edge of chaos χ₁ = 1 (PSG18 §2.2; THEORY.md §2, "critical curve").
+// χ₁ and the edge of chaos χ₁ = 1 (PSG18 §2.2; docs/theory/meanfield.md).
 #include "isometry/meanfield/activation_moments.hpp"
 #include "isometry/meanfield/nonlinearity.hpp"
 
