@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
     isometry::bindings::register_jacobian(m);
     isometry::bindings::register_freeprob(m);
     isometry::bindings::register_matfree(m);
+    isometry::bindings::register_threads(m);
 }
