@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 
 from isometry._core_loader import _core
 from isometry.build_info import build_info
+from isometry._internal.threads import get_num_threads, set_num_threads, threads
 from isometry.samplers import gaussian, haar_orthogonal
 from isometry.spectrum import JacobianSpectrum, default_q0, jacobian_spectrum
 from isometry.matfree import SpectralDensity, jacobian_spectral_density
@@ -26,10 +27,13 @@ __all__ = [
     "build_info",
     "default_q0",
     "gaussian",
+    "get_num_threads",
     "haar_orthogonal",
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
     "resnet_jacobian_spectrum",
+    "set_num_threads",
     "theory",
+    "threads",
 ]

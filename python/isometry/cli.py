@@ -183,6 +183,10 @@ def _run_info(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="isometry", description="Dynamical isometry of deep networks")
+    parser.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="threads for OpenMP and OpenBLAS (default: all usable cores; fewer on a busy machine)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     _spectrum_parser(sub)
     _theory_parser(sub)
@@ -195,7 +199,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for module in commands.values():
         module.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.threads is not None and not 1 <= args.threads <= 1024:  # isometry.set_num_threads' range
+        parser.error(f"--threads must be an integer in [1, 1024], got {args.threads}")
     try:
+        if args.threads is not None:
+            from isometry import set_num_threads
+
+            set_num_threads(args.threads)
         if args.command in commands:
             return commands[args.command].run(args)
         if args.command == "spectrum":
