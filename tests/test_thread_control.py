@@ -10,16 +10,17 @@ import subprocess
 import sys
 import threading
 
+import isometry
 import numpy as np
 import pytest
-
-import isometry
 from isometry import _core
 from isometry._internal import threads as thread_module
 from isometry.cli import main
 
 CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-needs_two_cores = pytest.mark.skipif(CPUS < 2, reason="the default count is 1 on one core: nothing to limit")
+needs_two_cores = pytest.mark.skipif(
+    CPUS < 2, reason="the default count is 1 on one core: nothing to limit"
+)
 
 
 @pytest.fixture
@@ -39,7 +40,9 @@ def counts() -> tuple[int, int]:
 def test_set_num_threads_sets_both_pools(restore_counts):
     isometry.set_num_threads(1)
     assert counts() == (1, 1) and isometry.get_num_threads() == 1
-    isometry.set_num_threads(3)  # above the core count is allowed (oversubscription is the user's call)
+    isometry.set_num_threads(
+        3
+    )  # above the core count is allowed (oversubscription is the user's call)
     assert counts() == (3, 3) and isometry.get_num_threads() == 3
 
 
@@ -53,9 +56,8 @@ def test_threads_context_restores(restore_counts):
             assert counts() == (2, 2)
         assert counts() == (1, 1)
     assert counts() == before
-    with pytest.raises(KeyError):  # restored on the way out of an exception too
-        with isometry.threads(1):
-            raise KeyError("boom")
+    with pytest.raises(KeyError), isometry.threads(1):  # restored after an exception too
+        raise KeyError("boom")
     assert counts() == before
 
 
@@ -64,7 +66,9 @@ def test_limit_reaches_other_python_threads(restore_counts):
     # OpenMP's own omp_set_num_threads only reaches the calling thread; our cap is process-wide.
     isometry.set_num_threads(1)
     seen = []
-    worker = threading.Thread(target=lambda: seen.append((_core.openmp_team_size(), isometry.get_num_threads())))
+    worker = threading.Thread(
+        target=lambda: seen.append((_core.openmp_team_size(), isometry.get_num_threads()))
+    )
     worker.start()
     worker.join()
     assert seen == [(1, 1)]
@@ -75,9 +79,11 @@ def test_bad_counts_are_value_errors(bad, restore_counts):
     before = counts()
     with pytest.raises(ValueError, match=r"n must be an integer in \[1, 1024\]"):
         isometry.set_num_threads(bad)
-    with pytest.raises(ValueError, match=r"n must be an integer in \[1, 1024\]"):
-        with isometry.threads(bad):
-            pass
+    with (
+        pytest.raises(ValueError, match=r"n must be an integer in \[1, 1024\]"),
+        isometry.threads(bad),
+    ):
+        pass
     assert counts() == before
 
 
@@ -91,7 +97,11 @@ def test_threadpoolctl_sees_and_limits_our_pools(restore_counts):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     ours = os.path.realpath(os.path.dirname(__import__("scipy_openblas32").__file__))
     pools = threadpoolctl.threadpool_info()
-    blas = [p for p in pools if p["internal_api"] == "openblas" and os.path.realpath(p["filepath"]).startswith(ours)]
+    blas = [
+        p
+        for p in pools
+        if p["internal_api"] == "openblas" and os.path.realpath(p["filepath"]).startswith(ours)
+    ]
     openmp = [p for p in pools if p["user_api"] == "openmp"]
     assert len(blas) == 1, pools
     assert openmp, pools
@@ -132,9 +142,15 @@ print(json.dumps({"info": isometry.build_info()["threads"],
 
 
 def probe_env(**overrides: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")
+    }
     env.update(overrides)
-    out = subprocess.run([sys.executable, "-c", ENV_PROBE], env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", ENV_PROBE], env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout)
 
 
@@ -143,14 +159,24 @@ def test_wait_defaults_applied_then_removed_from_environment():
     assert result["info"]["wait_defaults_set"] == thread_module.RUNTIME_DEFAULTS
     assert result["info"]["libgomp_loaded_before_isometry"] is False
     # Gone again once the libraries have read them: child processes see the user's environment.
-    assert result["env"] == {"GOMP_SPINCOUNT": None, "OPENBLAS_THREAD_TIMEOUT": None, "OMP_WAIT_POLICY": None}
+    assert result["env"] == {
+        "GOMP_SPINCOUNT": None,
+        "OPENBLAS_THREAD_TIMEOUT": None,
+        "OMP_WAIT_POLICY": None,
+    }
 
 
 def test_user_wait_settings_win():
     result = probe_env(OMP_WAIT_POLICY="active", OPENBLAS_THREAD_TIMEOUT="20")
     assert result["info"]["wait_defaults_set"] == {}
-    assert result["info"]["wait_settings_from_user"] == {"OMP_WAIT_POLICY": "active", "OPENBLAS_THREAD_TIMEOUT": "20"}
-    assert result["env"]["OMP_WAIT_POLICY"] == "active" and result["env"]["OPENBLAS_THREAD_TIMEOUT"] == "20"
+    assert result["info"]["wait_settings_from_user"] == {
+        "OMP_WAIT_POLICY": "active",
+        "OPENBLAS_THREAD_TIMEOUT": "20",
+    }
+    assert (
+        result["env"]["OMP_WAIT_POLICY"] == "active"
+        and result["env"]["OPENBLAS_THREAD_TIMEOUT"] == "20"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +204,14 @@ a["phase_xi_c"] = p.xi_c
 np.savez(sys.argv[1], **a)
 """
 #: Computed entirely in isometry's own loops (and tiny serial LAPACK): bitwise for any count.
-OWN_LOOPS = ("gaussian", "matfree_moments", "matfree_density", "onthefly_moments", "law", "phase_xi_c")
+OWN_LOOPS = (
+    "gaussian",
+    "matfree_moments",
+    "matfree_density",
+    "onthefly_moments",
+    "law",
+    "phase_xi_c",
+)
 
 
 def run_with(tmp_path, n: int) -> dict[str, np.ndarray]:

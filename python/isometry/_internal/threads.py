@@ -105,7 +105,9 @@ def apply_runtime_defaults(environ: MutableMapping[str, str] | None = None) -> d
     maps = _loaded_libraries()
     _load_report.update(
         added=dict(added),
-        user={k: env[k] for k in ("OMP_WAIT_POLICY", *RUNTIME_DEFAULTS) if k in env and k not in added},
+        user={
+            k: env[k] for k in ("OMP_WAIT_POLICY", *RUNTIME_DEFAULTS) if k in env and k not in added
+        },
         # None: not Linux, cannot tell. True: our GOMP setting came too late for this process.
         libgomp_already_loaded=None if maps is None else "libgomp" in maps,
         openblas_already_loaded=None if maps is None else "libscipy_openblas.so" in maps,
@@ -113,7 +115,9 @@ def apply_runtime_defaults(environ: MutableMapping[str, str] | None = None) -> d
     return added
 
 
-def restore_environment(added: dict[str, str], environ: MutableMapping[str, str] | None = None) -> None:
+def restore_environment(
+    added: dict[str, str], environ: MutableMapping[str, str] | None = None
+) -> None:
     """Remove what apply_runtime_defaults added (the libraries have read it by now)."""
     env = os.environ if environ is None else environ
     for name, value in added.items():
@@ -129,10 +133,13 @@ def _core():
 
 def _check_count(n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"n must be an integer in [1, {MAX_THREADS}], got {n!r} of type {type(n).__name__}")
-    if not 1 <= n <= MAX_THREADS:
-        raise ValueError(f"n must be an integer in [1, {MAX_THREADS}], got {n}")
-    return int(n)
+        raise TypeError(
+            f"n must be an integer in [1, {MAX_THREADS}], got {n!r} of type {type(n).__name__}"
+        )
+    count = int(n)
+    if not 1 <= count <= MAX_THREADS:
+        raise ValueError(f"n must be an integer in [1, {MAX_THREADS}], got {count}")
+    return count
 
 
 def set_num_threads(n: int) -> None:
@@ -200,7 +207,9 @@ def thread_info() -> dict[str, Any]:
         "openmp": core.openmp_team_size(),
         "openmp_limit": limit if limit > 0 else None,
         "openblas": core.blas_get_num_threads(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         "wait_defaults_set": dict(_load_report.get("added", {})),
         "wait_settings_from_user": dict(_load_report.get("user", {})),
         "libgomp_loaded_before_isometry": _load_report.get("libgomp_already_loaded"),
