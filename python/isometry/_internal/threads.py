@@ -126,7 +126,7 @@ def restore_environment(
 
 
 def _core():
-    from isometry._core_loader import _core
+    from isometry._internal.core import _core
 
     return _core
 
