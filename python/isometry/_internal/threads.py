@@ -148,18 +148,27 @@ def set_num_threads(n: int) -> None:
     Process-wide, for calls from any Python thread (like OpenBLAS's own setting, unlike OpenMP's
     ``omp_set_num_threads``). The default is every core the process may use (or
     ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` when set). On a machine that other work keeps
-    busy, set ``n`` to the cores that are actually free — a thread that has to share its core
+    busy, set ``n`` to the cores that are actually free: a thread that has to share its core
     holds up the others at every synchronisation, and a call on too many threads can be several
     times slower than on one. Random draws and everything computed in isometry's own loops are
     bitwise identical for any ``n``; results that pass through BLAS/LAPACK (Haar matrices,
     spectra) are identical for any ``n`` at a fixed OpenBLAS count and agree to rounding across
     OpenBLAS counts. OpenBLAS caps ``n`` at the maximum it was compiled for;
-    :func:`get_num_threads` reports what took effect.
+    :func:`get_num_threads` reports what took effect. ``threadpoolctl.threadpool_limits`` limits
+    isometry too (a team gets the smaller of this count and the calling thread's OpenMP setting).
 
     Parameters
     ----------
     n : int
-        Threads, 1 to MAX_THREADS (1024).
+        Threads, 1 to 1024.
+
+    Examples
+    --------
+    >>> before = isometry.get_num_threads()
+    >>> isometry.set_num_threads(1)
+    >>> isometry.get_num_threads()
+    1
+    >>> isometry.set_num_threads(before)
     """
     n = _check_count(n)
     core = _core()
@@ -169,21 +178,45 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads isometry's next call from this Python thread may use: the larger of its OpenMP
-    team and its OpenBLAS pool (equal unless one of them was limited on its own, e.g. through
-    ``threadpoolctl.threadpool_limits(user_api="blas")``)."""
+    """Threads isometry's next call from this Python thread may use.
+
+    Returns
+    -------
+    int
+        The larger of its OpenMP team and its OpenBLAS pool (equal unless one of them was
+        limited on its own, e.g. through ``threadpoolctl.threadpool_limits(user_api="blas")``).
+
+    Examples
+    --------
+    >>> with isometry.threads(2):
+    ...     isometry.get_num_threads()
+    2
+    """
     core = _core()
-    return max(core.openmp_team_size(), core.blas_get_num_threads())
+    return int(max(core.openmp_team_size(), core.blas_get_num_threads()))
 
 
 @contextmanager
 def threads(n: int) -> Iterator[None]:
     """Run a block with ``n`` threads (see :func:`set_num_threads`), then restore the counts.
 
-    >>> with isometry.threads(1):          # e.g. one thread per worker process
-    ...     r = isometry.jacobian_spectrum(512, 16, seed=0)
+    The setting is process-wide while the block runs, as with threadpoolctl's limits; the
+    counts before the block come back on the way out, also after an exception.
 
-    The setting is process-wide while the block runs, as with threadpoolctl's limits.
+    Parameters
+    ----------
+    n : int
+        Threads, 1 to 1024.
+
+    Yields
+    ------
+    None
+        The block runs with the new counts.
+
+    Examples
+    --------
+    >>> with isometry.threads(1):  # e.g. one thread per worker process
+    ...     q = isometry.haar_orthogonal(64, seed=0)
     """
     n = _check_count(n)
     core = _core()
