@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-import isometry
 import numpy as np
 
+import isometry
 from comparisons.common import Contender, Context, SectionResult, format_table, race
 from comparisons.haar import haar_numpy
 from comparisons.jacobian import SIGMA_B, SIGMA_W, jacobian_numpy

@@ -10,9 +10,10 @@ import subprocess
 import sys
 import threading
 
-import isometry
 import numpy as np
 import pytest
+
+import isometry
 from isometry import _core
 from isometry._internal import threads as thread_module
 from isometry.cli import main
