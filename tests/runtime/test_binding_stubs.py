@@ -38,8 +38,9 @@ def _exported(module) -> dict[str, list[str] | None]:
         if callable(obj) and not inspect.isclass(obj):
             # pybind11 signatures: "name(a: T, b: U = ...) -> R" on the first docstring line
             first = (obj.__doc__ or "").splitlines()[0]
-            params = first[first.index("(") + 1 : first.rindex(")")] if "(" in first else ""
-            out[name] = [p.split(":")[0].strip() for p in params.split(", ") if p and p != "*"]
+            fn = ast.parse(f"def {first}: ...").body[0]
+            assert isinstance(fn, ast.FunctionDef)
+            out[name] = [a.arg for a in fn.args.args + fn.args.kwonlyargs]
         else:
             out[name] = None
     return out
