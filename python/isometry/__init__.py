@@ -17,6 +17,17 @@ ConvergenceError = _core.ConvergenceError
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 
+
+
+def __getattr__(name: str) -> object:
+    # isometry.sweep loads on first use: it is the one part that may bring in Dask and pandas.
+    if name == "sweep":
+        import importlib
+
+        return importlib.import_module("isometry.sweep")
+    raise AttributeError(f"module 'isometry' has no attribute {name!r}")
+
+
 __all__ = [
     "STREAMS",
     "ConvergenceError",

@@ -194,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for module in commands.values():
         module.add_parser(sub)
+    from isometry.sweep import command as sweep_command  # NAME/HELP/add_arguments/run; no Dask import
+
+    sweep_command.add_arguments(sub.add_parser(sweep_command.NAME, help=sweep_command.HELP))
+    commands[sweep_command.NAME] = sweep_command
     args = parser.parse_args(argv)
     try:
         if args.command in commands:
