@@ -23,6 +23,7 @@ Read it without isometry::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -36,6 +37,7 @@ __all__ = ["Store"]
 
 FORMAT = 1
 _STATUSES = ("done", "failed")
+_STRAY_SECONDS = 600  # a temporary file this old was left by a killed writer
 
 
 def _pyarrow() -> Any:
@@ -79,6 +81,11 @@ class Store:
 
         for folder in (self.rows, self.arrays_dir, self.path / "specs"):
             folder.mkdir(parents=True, exist_ok=True)
+        # Left by a process killed mid-write (old enough not to belong to a live writer on this store).
+        for stray in self.path.rglob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                if time.time() - stray.stat().st_mtime > _STRAY_SECONDS:
+                    stray.unlink()
         manifest = self.path / "store.json"
         if manifest.exists():
             info = json.loads(manifest.read_text())
@@ -89,8 +96,6 @@ class Store:
         info = {"format": FORMAT, "numerics_version": NUMERICS_VERSION, "created": time.time(),
                 "layout": "rows/<key>.<status>.parquet, arrays/<key>.parquet, results.parquet"}
         _replace(manifest, lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2) + "\n"))
-        for stray in self.path.rglob(".tmp-*"):  # left by a process killed mid-write
-            stray.unlink(missing_ok=True)
 
     def save_spec(self, source: str) -> None:
         import hashlib
