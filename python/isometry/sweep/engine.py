@@ -33,7 +33,7 @@ from isometry.sweep.spec import NUMERICS_VERSION, Spec, load_spec, task_key
 from isometry.sweep.store import Store
 from isometry.sweep.tasks import run_task
 
-__all__ = ["SweepReport", "local_cluster_size", "pending_tasks", "run"]
+__all__ = ["SweepReport", "dask_client", "local_cluster_size", "pending_tasks", "run"]
 
 INSTALL_HINT = 'pip install "isometry[sweep]"'
 
@@ -91,7 +91,7 @@ def pending_tasks(spec: Spec, store: Store, retry_failed: bool) -> tuple[list[di
 
 
 @contextlib.contextmanager
-def _client(client: Any, workers: int | None, blas_threads: int) -> Iterator[Any]:
+def dask_client(client: Any, workers: int | None, blas_threads: int) -> Iterator[Any]:
     """The Client to submit to: the given one, one connected to an address, or a LocalCluster."""
     distributed = _require_distributed()
     if client is not None and not isinstance(client, str):
@@ -181,8 +181,8 @@ def run(
         if todo and client is None and workers == 1:
             _run_in_process(todo, target, bar)
         elif todo:
-            with _client(client, workers, spec.blas_threads) as dask_client:
-                _run_on_dask(todo, target, bar, dask_client)
+            with dask_client(client, workers, spec.blas_threads) as connected:
+                _run_on_dask(todo, target, bar, connected)
     finally:
         bar.close()
         target.compact()
