@@ -14,10 +14,10 @@ import pytest
 pytest.importorskip("pyarrow")
 pytest.importorskip("pandas")
 
-import isometry  # noqa: E402
-import isometry.sweep as sweep  # noqa: E402
-from isometry.cli import main  # noqa: E402
-from isometry.sweep.spec import SpecError, load_spec, task_key  # noqa: E402
+import isometry
+from isometry import sweep
+from isometry.cli import main
+from isometry.sweep.spec import SpecError, load_spec, task_key
 
 PYTHON_DIR = str(Path(isometry.__file__).resolve().parent.parent)
 
@@ -41,22 +41,56 @@ def _spec(text: str, tmp_path: Path, name: str = "spec.toml") -> Path:
 
 # --- the spec ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "named"), [
-    ('[sweep]\nkind = "spectrum"\n[grid]\nwidth = 8\ndepth = 2', "sweep.kind"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = [8, -1]\ndepth = 2', "grid.width[1]"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nactivation = "sin"', "grid.activation"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nprobes = 4', "grid.probes"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\ndepth = 2', "grid.width"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nq_star = 0.5\nsigma_w = 1.0', "grid.q_star"),
-    ('[sweep]\nkind = "jacobian_spectrum"\nseeds = 0\n[grid]\nwidth = 8\ndepth = 2', "sweep.seeds"),
-    ('[sweep]\nkind = "jacobian_spectrum"\nseeds = [1, 1]\n[grid]\nwidth = 8\ndepth = 2', "sweep.seeds"),
-    ('[sweep]\nkind = "jacobian_spectrum"\nblas_threads = 0\n[grid]\nwidth = 8\ndepth = 2', "sweep.blas_threads"),
-    ('[sweep]\nkind = "jacobian_spectrum"\nworkers = 2\n[grid]\nwidth = 8\ndepth = 2', "sweep.workers"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\n[extra]\na = 1', "extra"),
-    ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = [8, 8]\ndepth = 2', "grid.width"),
-    ('[sweep]\nkind = "resnet_jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nc = 1.0\nsigma_w = 1', "grid.c"),
-    ('[sweep\nkind = 1', "TOML"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ('[sweep]\nkind = "spectrum"\n[grid]\nwidth = 8\ndepth = 2', "sweep.kind"),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = [8, -1]\ndepth = 2',
+            "grid.width[1]",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nactivation = "sin"',
+            "grid.activation",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nprobes = 4',
+            "grid.probes",
+        ),
+        ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\ndepth = 2', "grid.width"),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nq_star = 0.5\nsigma_w = 1.0',
+            "grid.q_star",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\nseeds = 0\n[grid]\nwidth = 8\ndepth = 2',
+            "sweep.seeds",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\nseeds = [1, 1]\n[grid]\nwidth = 8\ndepth = 2',
+            "sweep.seeds",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\nblas_threads = 0\n[grid]\nwidth = 8\ndepth = 2',
+            "sweep.blas_threads",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\nworkers = 2\n[grid]\nwidth = 8\ndepth = 2',
+            "sweep.workers",
+        ),
+        (
+            '[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\n[extra]\na = 1',
+            "extra",
+        ),
+        ('[sweep]\nkind = "jacobian_spectrum"\n[grid]\nwidth = [8, 8]\ndepth = 2', "grid.width"),
+        (
+            '[sweep]\nkind = "resnet_jacobian_spectrum"\n[grid]\nwidth = 8\ndepth = 2\nc = 1.0\nsigma_w = 1',
+            "grid.c",
+        ),
+        ("[sweep\nkind = 1", "TOML"),
+    ],
+)
 def test_invalid_spec_names_the_key(text, named, tmp_path):
     with pytest.raises(SpecError, match=named.replace("[", r"\[").replace("]", r"\]")):
         load_spec(_spec(text, tmp_path))
@@ -67,7 +101,10 @@ def test_spec_expands_grid_times_seeds_with_defaults(tmp_path):
     tasks = spec.tasks()
     assert len(tasks) == 2 * 2 * 2  # widths x activations x seeds
     assert {t["seed"] for t in tasks} == {0, 1}
-    assert all(t["weights"] == "orthogonal" and t["method"] == "eigh" and t["sigma_w"] is None for t in tasks)
+    assert all(
+        t["weights"] == "orthogonal" and t["method"] == "eigh" and t["sigma_w"] is None
+        for t in tasks
+    )
     assert len({task_key(t) for t in tasks}) == len(tasks)
     # The key is a function of the parameters only: an equal spec written differently, same keys.
     reordered = SMALL.replace('activation = ["tanh", "relu"]', 'activation = ["relu", "tanh"]')
@@ -75,6 +112,7 @@ def test_spec_expands_grid_times_seeds_with_defaults(tmp_path):
 
 
 # --- running, the store, resume -----------------------------------------------------------------
+
 
 def test_sweep_rows_match_a_direct_computation(tmp_path):
     """The stored spectrum is the one jacobian_spectrum gives (at the task's BLAS thread count) and the
@@ -88,9 +126,13 @@ def test_sweep_rows_match_a_direct_computation(tmp_path):
     row = table[(table.activation == "tanh") & (table.width == 48) & (table.seed == 1)].iloc[0]
     sw, sb = isometry.theory.critical_point("tanh", 0.5)
     with blas_threads(1):
-        direct = isometry.jacobian_spectrum(48, 3, activation="tanh", sigma_w=sw, sigma_b=sb, seed=1)
+        direct = isometry.jacobian_spectrum(
+            48, 3, activation="tanh", sigma_w=sw, sigma_b=sb, seed=1
+        )
     stored = sweep.arrays(tmp_path / "store", row.key)
-    np.testing.assert_array_equal(stored["eigenvalues"], direct.eigenvalues)  # same bits, through Parquet
+    np.testing.assert_array_equal(
+        stored["eigenvalues"], direct.eigenvalues
+    )  # same bits, through Parquet
     np.testing.assert_array_equal(stored["q"], direct.q)
     law = isometry.theory.jacobian_density("tanh", "orthogonal", 3, sw, sb)
     floor = 100 * direct.eigenvalues[-1] * np.finfo(float).eps
@@ -98,14 +140,18 @@ def test_sweep_rows_match_a_direct_computation(tmp_path):
     assert row.lambda_max == direct.eigenvalues[-1] and row.theory_lambda_max == law.lambda_max
     moments = isometry.theory.jacobian_moments("tanh", "orthogonal", 3, sw, sb).moments
     assert row.theory_m2 == moments[1]
-    assert row.m2 == pytest.approx(np.mean(direct.eigenvalues**2), rel=1e-14)  # same sum, maybe reordered
+    assert row.m2 == pytest.approx(
+        np.mean(direct.eigenvalues**2), rel=1e-14
+    )  # same sum, maybe reordered
     q_map = isometry.theory.length_trajectory("tanh", sw, sb, 0.5, 3)
     assert row.theory_q_last == pytest.approx(q_map[-1], rel=1e-12)
     # W1 in log10 λ, directly from its definition with a Riemann sum on an independent grid
     t = np.geomspace(floor, max(direct.eigenvalues[-1], law.lambda_max) * 1.01, 200001)
     emp = np.searchsorted(np.sort(direct.eigenvalues), t, side="right") / 48
     w1 = np.sum(np.abs(emp - law.cdf(t))[:-1] * np.diff(np.log10(t)))
-    assert row.w1_log10 == pytest.approx(w1, rel=2e-3)  # two quadratures of a step function: ~1/points
+    assert row.w1_log10 == pytest.approx(
+        w1, rel=2e-3
+    )  # two quadratures of a step function: ~1/points
     assert row.host and row.version == isometry.__version__ and row.blas_threads_used == 1
 
 
@@ -146,7 +192,9 @@ steps = 6
 
 
 def test_memory_beyond_the_machine_fails_the_task_not_the_sweep(tmp_path):
-    text = SMALL.replace("width = [32, 48]", "width = [32, 4000000]").replace("seeds = [0, 1]", "seeds = [0]")
+    text = SMALL.replace("width = [32, 48]", "width = [32, 4000000]").replace(
+        "seeds = [0, 1]", "seeds = [0]"
+    )
     report = sweep.run(text, tmp_path / "store", workers=1, progress=False)
     assert (report.done, report.failed) == (2, 2)
     errors = sweep.load(tmp_path / "store").query("status == 'failed'").error
@@ -154,7 +202,8 @@ def test_memory_beyond_the_machine_fails_the_task_not_the_sweep(tmp_path):
 
 
 def test_matfree_and_resnet_tasks(tmp_path):
-    matfree = sweep.run("""
+    matfree = sweep.run(
+        """
 [sweep]
 kind = "jacobian_spectral_density"
 seeds = 1
@@ -164,15 +213,24 @@ depth = 4
 q_star = 0.5
 probes = 3
 steps = 12
-""", tmp_path / "mf", workers=1, progress=False)
-    resnet = sweep.run("""
+""",
+        tmp_path / "mf",
+        workers=1,
+        progress=False,
+    )
+    resnet = sweep.run(
+        """
 [sweep]
 kind = "resnet_jacobian_spectrum"
 [grid]
 width = 48
 depth = 4
 c = 1.0
-""", tmp_path / "rn", workers=1, progress=False)
+""",
+        tmp_path / "rn",
+        workers=1,
+        progress=False,
+    )
     assert matfree.done == 1 and resnet.done == 1
     row = sweep.load(tmp_path / "mf").iloc[0]
     sw, sb = isometry.theory.critical_point("tanh", 0.5)
@@ -225,22 +283,29 @@ def test_killed_write_leaves_no_partial_task(tmp_path):
 
 # --- readable without isometry; importable without Dask -------------------------------------------
 
+
 def test_store_opens_without_isometry(tmp_path):
     store = tmp_path / "store"
     sweep.run(SMALL, store, workers=1, progress=False)
     key = sweep.load(store).key[0]
     code = f"""
 import sys, pandas as pd, pyarrow.parquet as pq
-table = pd.read_parquet({str(store / 'results.parquet')!r})
-rows = pd.concat([pd.read_parquet(p) for p in sorted(__import__('glob').glob({str(store / 'rows' / '*.parquet')!r}))])
-ev = pd.read_parquet({str(store / 'arrays' / (key + '.parquet'))!r})['eigenvalues'][0]
+table = pd.read_parquet({str(store / "results.parquet")!r})
+rows = pd.concat([pd.read_parquet(p) for p in sorted(__import__('glob').glob({str(store / "rows" / "*.parquet")!r}))])
+ev = pd.read_parquet({str(store / "arrays" / (key + ".parquet"))!r})['eigenvalues'][0]
 assert len(table) == 8 and len(rows) == 8 and set(table.status) == {{'done'}}, (len(table), len(rows))
 assert len(ev) in (32, 48)
 assert not any(m == 'isometry' or m.startswith('isometry.') for m in sys.modules), 'isometry was imported'
 print('ok')
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
@@ -266,6 +331,12 @@ except ImportError as exc:
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
-        out = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "PYTHONPATH": PYTHON_DIR})
+        out = subprocess.run(
+            [sys.executable, "-c", code, folder],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": PYTHON_DIR},
+        )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -20,8 +20,8 @@ pytest.importorskip("pyarrow")
 pytest.importorskip("pandas")
 distributed = pytest.importorskip("distributed")
 
-import isometry  # noqa: E402
-import isometry.sweep as sweep  # noqa: E402
+import isometry
+from isometry import sweep
 
 PYTHON_DIR = str(Path(isometry.__file__).resolve().parent.parent)
 ENV = {**os.environ, "PYTHONPATH": PYTHON_DIR, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -59,17 +59,29 @@ def client2():
     """Two worker processes of one thread each, 2 GiB apiece (as LocalCluster gives on a small machine)."""
     import logging
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GiB",
-                                  dashboard_address=None, silence_logs=logging.ERROR,
-                                  env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit="2GiB",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
 
 
 def _committed(store: Path) -> int:
     """Row files present (a ``.tmp-*`` file being written is not a committed task)."""
     rows = store / "rows"
-    return len([p for p in rows.glob("*.parquet") if not p.name.startswith(".")]) if rows.is_dir() else 0
+    return (
+        len([p for p in rows.glob("*.parquet") if not p.name.startswith(".")])
+        if rows.is_dir()
+        else 0
+    )
 
 
 def _by_key(store: Path):
@@ -81,7 +93,15 @@ def _by_key(store: Path):
 MEASURED = ("lambda_max", "lambda_min", "m1", "m2", "m3", "m4", "q_last", "zero_derivatives")
 # Go through the large-width law, whose solver sums over OpenMP threads: its grid and density change
 # in the last bits with the OpenMP thread count (1 per worker here, all cores in process).
-THEORY = ("ks", "w1_log10", "theory_lambda_max", "theory_m1", "theory_m4", "theory_q_last", "q_max_rel_error")
+THEORY = (
+    "ks",
+    "w1_log10",
+    "theory_lambda_max",
+    "theory_m1",
+    "theory_m4",
+    "theory_q_last",
+    "q_max_rel_error",
+)
 
 
 def _assert_same_results(a: Path, b: Path) -> None:
@@ -91,17 +111,23 @@ def _assert_same_results(a: Path, b: Path) -> None:
     assert set(ta.status) == {"done"}
     for column in MEASURED:
         if column in ta:
-            np.testing.assert_array_equal(ta[column].to_numpy(), tb[column].to_numpy(), err_msg=column)
+            np.testing.assert_array_equal(
+                ta[column].to_numpy(), tb[column].to_numpy(), err_msg=column
+            )
     for column in THEORY:
         if column in ta:  # rounding of the theory solver only (see THEORY)
-            np.testing.assert_allclose(ta[column].to_numpy(), tb[column].to_numpy(), rtol=1e-12, err_msg=column)
+            np.testing.assert_allclose(
+                ta[column].to_numpy(), tb[column].to_numpy(), rtol=1e-12, err_msg=column
+            )
     for key in ta.index:
         assert arrays_a[key].keys() == arrays_b[key].keys()
         for name in arrays_a[key]:
             if name == "q_theory":  # mean-field length map (quadrature), as THEORY
                 np.testing.assert_allclose(arrays_a[key][name], arrays_b[key][name], rtol=1e-12)
             else:
-                np.testing.assert_array_equal(arrays_a[key][name], arrays_b[key][name], err_msg=f"{key} {name}")
+                np.testing.assert_array_equal(
+                    arrays_a[key][name], arrays_b[key][name], err_msg=f"{key} {name}"
+                )
 
 
 def test_bitwise_identical_in_process_one_worker_two_workers(tmp_path):
@@ -110,29 +136,58 @@ def test_bitwise_identical_in_process_one_worker_two_workers(tmp_path):
     import logging
 
     sweep.run(DENSE, tmp_path / "inproc", workers=1, progress=False)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=logging.ERROR) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         sweep.run(DENSE, tmp_path / "one", client=client, progress=False)
     report = sweep.run(DENSE, tmp_path / "two", workers=2, progress=False)
     assert report.done == 16
     _assert_same_results(tmp_path / "inproc", tmp_path / "one")
     _assert_same_results(tmp_path / "inproc", tmp_path / "two")
     workers = set(sweep.load(tmp_path / "two").worker)
-    assert len(workers) == 2 and all(w.startswith("tcp://") for w in workers)  # really spread over two
+    assert len(workers) == 2 and all(
+        w.startswith("tcp://") for w in workers
+    )  # really spread over two
 
 
 def test_probes_split_over_workers_equal_single_process(client2, tmp_path):
     sw, sb = isometry.theory.critical_point("tanh", 0.5)
-    kwargs = dict(activation="tanh", weights="gaussian", storage="dense", sigma_w=sw, sigma_b=sb, seed=4,
-                  probes=7, steps=12)
+    kwargs = {
+        "activation": "tanh",
+        "weights": "gaussian",
+        "storage": "dense",
+        "sigma_w": sw,
+        "sigma_b": sb,
+        "seed": 4,
+        "probes": 7,
+        "steps": 12,
+    }
     single = isometry.jacobian_spectral_density(128, 5, **kwargs)
     split = isometry.jacobian_spectral_density(128, 5, client=client2, probe_chunks=3, **kwargs)
-    for name in ("nodes", "weights", "steps_taken", "q", "x", "density", "density_error", "moments",
-                 "moment_errors"):
+    for name in (
+        "nodes",
+        "weights",
+        "steps_taken",
+        "q",
+        "x",
+        "density",
+        "density_error",
+        "moments",
+        "moment_errors",
+    ):
         np.testing.assert_array_equal(getattr(single, name), getattr(split, name), err_msg=name)
-    structured = dict(kwargs, weights="structured_orthogonal", storage="auto")
+    structured = {**kwargs, "weights": "structured_orthogonal", "storage": "auto"}
     a = isometry.jacobian_spectral_density(128, 5, **structured)
-    b = isometry.jacobian_spectral_density(128, 5, client=client2, **structured)  # one chunk per worker
+    b = isometry.jacobian_spectral_density(
+        128, 5, client=client2, **structured
+    )  # one chunk per worker
     np.testing.assert_array_equal(a.nodes, b.nodes)
     np.testing.assert_array_equal(a.weights, b.weights)
     # The sweep task of that kind: probe_chunks changes no bit either (chunks run via worker_client).
@@ -145,22 +200,31 @@ def test_probes_split_over_workers_equal_single_process(client2, tmp_path):
 
 
 def test_task_above_worker_memory_is_failed_and_the_sweep_goes_on(client2, tmp_path):
-    text = DENSE.replace("width = [40, 64]", "width = [40, 30000]").replace("seeds = [0, 3]", "seeds = [0]")
+    text = DENSE.replace("width = [40, 64]", "width = [40, 30000]").replace(
+        "seeds = [0, 3]", "seeds = [0]"
+    )
     report = sweep.run(text, tmp_path / "store", client=client2, progress=False)
     assert (report.done, report.failed) == (4, 4)
     errors = sweep.load(tmp_path / "store").query("status == 'failed'").error
-    assert all(e.startswith("MemoryError") and "memory_limit" in e and "2.00 GiB" in e for e in errors)
+    assert all(
+        e.startswith("MemoryError") and "memory_limit" in e and "2.00 GiB" in e for e in errors
+    )
 
 
 @pytest.mark.slow
 def test_worker_killed_mid_task_is_retried(client2, tmp_path):
     """SIGKILL a worker process while it holds a task: the nanny restarts it, Dask reschedules the task
     and the sweep ends with every task done, bitwise equal to an in-process run."""
-    text = DENSE.replace("width = [40, 64]", "width = [160, 192]").replace("depth = 4", "depth = 24")
+    text = DENSE.replace("width = [40, 64]", "width = [160, 192]").replace(
+        "depth = 4", "depth = 24"
+    )
     pids = client2.run(os.getpid)
     result: dict[str, object] = {}
-    runner = threading.Thread(target=lambda: result.update(
-        report=sweep.run(text, tmp_path / "dask", client=client2, progress=False)))
+    runner = threading.Thread(
+        target=lambda: result.update(
+            report=sweep.run(text, tmp_path / "dask", client=client2, progress=False)
+        )
+    )
     runner.start()
     killed = None
     deadline = time.monotonic() + 120
@@ -181,10 +245,22 @@ def test_worker_killed_mid_task_is_retried(client2, tmp_path):
 
 def test_client_killed_with_sigkill_resumes_losing_only_tasks_in_flight(tmp_path):
     spec = tmp_path / "spec.toml"
-    spec.write_text(DENSE.replace("width = [40, 64]", "width = [96, 128]").replace("depth = 4", "depth = 12"))
+    spec.write_text(
+        DENSE.replace("width = [40, 64]", "width = [96, 128]").replace("depth = 4", "depth = 12")
+    )
     store = tmp_path / "store"
-    command = [sys.executable, "-m", "isometry.cli", "sweep", str(spec), "--store", str(store), "--workers", "1",
-               "--no-progress"]
+    command = [
+        sys.executable,
+        "-m",
+        "isometry.cli",
+        "sweep",
+        str(spec),
+        "--store",
+        str(store),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
     log = tmp_path / "stderr.txt"
     with open(log, "w") as err:
         process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=err)
@@ -194,7 +270,9 @@ def test_client_killed_with_sigkill_resumes_losing_only_tasks_in_flight(tmp_path
             if _committed(store) >= 3:
                 break
             time.sleep(0.02)
-        assert process.poll() is None, "the sweep ended before it could be killed: " + log.read_text()
+        assert process.poll() is None, (
+            "the sweep ended before it could be killed: " + log.read_text()
+        )
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     finally:
@@ -217,9 +295,22 @@ def test_separate_scheduler_and_workers_give_identical_results(tmp_path):
 
     scheduler_file = tmp_path / "scheduler.json"
     scheduler = subprocess.Popen(
-        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-        env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        ],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers = None
     try:
         deadline = time.monotonic() + 60
@@ -228,15 +319,43 @@ def test_separate_scheduler_and_workers_give_identical_results(tmp_path):
         assert scheduler_file.exists(), "the scheduler did not start within 60 s"
         address = json.loads(scheduler_file.read_text())["address"]
         workers = subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2", "--nthreads", "1",
-             "--no-dashboard", "--host", "127.0.0.1", "--memory-limit", "2GiB"],
-            env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--nworkers",
+                "2",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--memory-limit",
+                "2GiB",
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         with distributed.Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=60)
         spec = tmp_path / "spec.toml"
         spec.write_text(DENSE)
-        assert main(["sweep", str(spec), "--store", str(tmp_path / "cluster"), "--scheduler", address,
-                     "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "sweep",
+                    str(spec),
+                    "--store",
+                    str(tmp_path / "cluster"),
+                    "--scheduler",
+                    address,
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
     finally:
         for process in (workers, scheduler):
             if process is not None and process.poll() is None:

@@ -21,7 +21,16 @@ from isometry.sweep.engine import SweepReport, run
 from isometry.sweep.spec import NUMERICS_VERSION, Spec, SpecError, load_spec
 from isometry.sweep.store import Store
 
-__all__ = ["NUMERICS_VERSION", "Spec", "SpecError", "SweepReport", "arrays", "load", "load_spec", "run"]
+__all__ = [
+    "NUMERICS_VERSION",
+    "Spec",
+    "SpecError",
+    "SweepReport",
+    "arrays",
+    "load",
+    "load_spec",
+    "run",
+]
 
 
 def load(store: str | os.PathLike[str]) -> Any:
@@ -29,7 +38,9 @@ def load(store: str | os.PathLike[str]) -> Any:
     try:
         import pandas  # noqa: F401
     except ImportError:
-        raise ImportError('isometry.sweep.load needs pandas: pip install "isometry[sweep]"') from None
+        raise ImportError(
+            'isometry.sweep.load needs pandas: pip install "isometry[sweep]"'
+        ) from None
     path = Store(store)
     if not (path.path / "store.json").exists():
         raise FileNotFoundError(f"{str(path.path)!r} is not a sweep store (no store.json)")

@@ -16,19 +16,40 @@ HELP = "Monte Carlo campaigns (grids x seeds vs theory) on Dask into a resumable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("spec", metavar="SPEC.toml",
-                        help="the sweep specification (TOML), or 'plot' to draw the figures of --store")
-    parser.add_argument("--store", required=True, metavar="DIR", help="results store (created if missing)")
+    parser.add_argument(
+        "spec",
+        metavar="SPEC.toml",
+        help="the sweep specification (TOML), or 'plot' to draw the figures of --store",
+    )
+    parser.add_argument(
+        "--store", required=True, metavar="DIR", help="results store (created if missing)"
+    )
     engine = parser.add_mutually_exclusive_group()
-    engine.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                        help="run on this Dask cluster (tcp://host:8786) instead of a local one")
-    engine.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="local worker processes (default: cores / blas_threads; 1 = in this process)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="print task count, memory and time per task and in total, and what the store holds")
-    parser.add_argument("--retry-failed", action="store_true", help="rerun tasks recorded as failed")
+    engine.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on this Dask cluster (tcp://host:8786) instead of a local one",
+    )
+    engine.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: cores / blas_threads; 1 = in this process)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print task count, memory and time per task and in total, and what the store holds",
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="rerun tasks recorded as failed"
+    )
     parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("--out", metavar="FOLDER", default=None, help="plot: where the PNGs go (default DIR/plots)")
+    parser.add_argument(
+        "--out", metavar="FOLDER", default=None, help="plot: where the PNGs go (default DIR/plots)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
         for path in plot_store(args.store, args.out):
             print(f"wrote {path}", file=sys.stderr)
         return 0
-    from isometry.sweep.spec import load_spec
-
     from pathlib import Path
+
+    from isometry.sweep.spec import load_spec
 
     spec = load_spec(Path(args.spec))
     if args.workers is not None and args.workers < 1:
@@ -52,9 +73,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from isometry.sweep import run as run_sweep
 
-    report = run_sweep(spec, args.store, client=args.scheduler, workers=args.workers,
-                       progress=not args.no_progress, retry_failed=args.retry_failed)
-    print(f"{report.total} tasks: {report.already_done} already done, {report.ran} run now "
-          f"({report.done} done, {report.failed} failed), {report.skipped_failed} failed earlier and skipped "
-          f"(--retry-failed reruns them); {report.seconds:.1f} s; table {report.store / 'results.parquet'}")
+    report = run_sweep(
+        spec,
+        args.store,
+        client=args.scheduler,
+        workers=args.workers,
+        progress=not args.no_progress,
+        retry_failed=args.retry_failed,
+    )
+    print(
+        f"{report.total} tasks: {report.already_done} already done, {report.ran} run now "
+        f"({report.done} done, {report.failed} failed), {report.skipped_failed} failed earlier and skipped "
+        f"(--retry-failed reruns them); {report.seconds:.1f} s; table {report.store / 'results.parquet'}"
+    )
     return 0 if report.failed == 0 else 1

@@ -15,7 +15,10 @@ def empirical_cdf(eigenvalues: np.ndarray) -> Callable[[np.ndarray], np.ndarray]
 
 
 def wasserstein_log10(
-    cdf_a: Callable[[np.ndarray], np.ndarray], cdf_b: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
+    cdf_a: Callable[[np.ndarray], np.ndarray],
+    cdf_b: Callable[[np.ndarray], np.ndarray],
+    lo: float,
+    hi: float,
     points: int = 40000,
 ) -> float:
     """W₁ between the laws of log10 λ, with all mass below ``lo`` moved to ``lo`` (in decades).

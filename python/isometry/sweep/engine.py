@@ -56,8 +56,10 @@ def _require_distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise ImportError(f"running a sweep on Dask needs dask[distributed]: {INSTALL_HINT} "
-                          f"(or run in this process with workers=1)") from None
+        raise ImportError(
+            f"running a sweep on Dask needs dask[distributed]: {INSTALL_HINT} "
+            f"(or run in this process with workers=1)"
+        ) from None
     return distributed
 
 
@@ -75,7 +77,9 @@ def local_cluster_size(workers: int | None, blas_threads: int) -> tuple[int, int
     return count, max(1, n // count)
 
 
-def pending_tasks(spec: Spec, store: Store, retry_failed: bool) -> tuple[list[dict[str, Any]], int, int]:
+def pending_tasks(
+    spec: Spec, store: Store, retry_failed: bool
+) -> tuple[list[dict[str, Any]], int, int]:
     """(tasks to run, already done, failed and skipped) for this spec and store."""
     statuses = store.statuses()
     todo, done, skipped = [], 0, 0
@@ -102,21 +106,38 @@ def dask_client(client: Any, workers: int | None, blas_threads: int) -> Iterator
             yield connected
         return
     count, omp = local_cluster_size(workers, blas_threads)
-    env = {"OMP_NUM_THREADS": str(omp), "OPENBLAS_NUM_THREADS": str(blas_threads),
-           "MKL_NUM_THREADS": "1"}
+    env = {
+        "OMP_NUM_THREADS": str(omp),
+        "OPENBLAS_NUM_THREADS": str(blas_threads),
+        "MKL_NUM_THREADS": "1",
+    }
     import logging
 
-    with distributed.LocalCluster(n_workers=count, threads_per_worker=1, processes=True, env=env,
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster:
-        with distributed.Client(cluster) as local:
-            yield local
+    with (
+        distributed.LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            env=env,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        distributed.Client(cluster) as local,
+    ):
+        yield local
 
 
 def _lost(params: dict[str, Any], exc: BaseException) -> dict[str, Any]:
     """A failed row for a task the cluster could not run at all (it killed its workers)."""
-    row = {"key": task_key(params), **params, "status": "failed",
-           "error": f"{type(exc).__name__}: {exc} (the task killed the workers it ran on; out of memory?)",
-           "numerics_version": NUMERICS_VERSION, "seconds": float("nan"), "finished": time.time()}
+    row = {
+        "key": task_key(params),
+        **params,
+        "status": "failed",
+        "error": f"{type(exc).__name__}: {exc} (the task killed the workers it ran on; out of memory?)",
+        "numerics_version": NUMERICS_VERSION,
+        "seconds": float("nan"),
+        "finished": time.time(),
+    }
     return {"row": {k: float("nan") if v is None else v for k, v in row.items()}, "arrays": {}}
 
 
@@ -128,13 +149,17 @@ def _run_in_process(todo: list[dict[str, Any]], store: Store, progress: SweepPro
         progress.finish(result["row"]["status"])
 
 
-def _run_on_dask(todo: list[dict[str, Any]], store: Store, progress: SweepProgress, client: Any) -> None:
+def _run_on_dask(
+    todo: list[dict[str, Any]], store: Store, progress: SweepProgress, client: Any
+) -> None:
     from distributed import as_completed
 
     futures = {}
     for params in todo:
         # A readable, stable Dask key; the store key already names the task uniquely.
-        future = client.submit(run_task, params, key=f"isometry-sweep-{task_key(params)}", retries=1)
+        future = client.submit(
+            run_task, params, key=f"isometry-sweep-{task_key(params)}", retries=1
+        )
         futures[future] = params
     progress.submitted(len(futures))
     try:
@@ -168,15 +193,19 @@ def run(
     spec = load_spec(spec)
     if client is not None and workers is not None:
         raise ValueError("give client (a Dask Client or scheduler address) or workers, not both")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     target = Store(store)
     target.create()
     target.save_spec(spec.source)
     todo, already, skipped = pending_tasks(spec, target, retry_failed)
     bar = SweepProgress(len(todo), show=progress, log=target.log)
-    target.log(f"start: {len(spec.tasks())} tasks in the spec, {already} already done, {skipped} failed and "
-               f"skipped, {len(todo)} to run")
+    target.log(
+        f"start: {len(spec.tasks())} tasks in the spec, {already} already done, {skipped} failed and "
+        f"skipped, {len(todo)} to run"
+    )
     try:
         if todo and client is None and workers == 1:
             _run_in_process(todo, target, bar)
@@ -186,5 +215,13 @@ def run(
     finally:
         bar.close()
         target.compact()
-    return SweepReport(total=len(spec.tasks()), already_done=already, skipped_failed=skipped, ran=bar.finished,
-                       done=bar.done, failed=bar.failed, seconds=time.perf_counter() - start, store=target.path)
+    return SweepReport(
+        total=len(spec.tasks()),
+        already_done=already,
+        skipped_failed=skipped,
+        ran=bar.finished,
+        done=bar.done,
+        failed=bar.failed,
+        seconds=time.perf_counter() - start,
+        store=target.path,
+    )

@@ -35,11 +35,23 @@ def memory_bytes(params: dict[str, Any]) -> int:
         chunks = max(1, min(params["probe_chunks"], params["probes"]))
         probes = math.ceil(params["probes"] / chunks)
         block = 1 if params["weights"] == "structured_orthogonal" else probes
-        return int(_core.matfree_bytes(n, depth, params["weights"], storage, probes, params["steps"],
-                                       params["reorthogonalize"], block))
+        return int(
+            _core.matfree_bytes(
+                n,
+                depth,
+                params["weights"],
+                storage,
+                probes,
+                params["steps"],
+                params["reorthogonalize"],
+                block,
+            )
+        )
     itemsize = np.dtype(params["dtype"]).itemsize
     extra = ("resnet",) if kind == "resnet_jacobian_spectrum" else ()
-    work = _core.jacobian_workspace_bytes(n, 1, params["weights"], params["method"], itemsize, *extra)
+    work = _core.jacobian_workspace_bytes(
+        n, 1, params["weights"], params["method"], itemsize, *extra
+    )
     return int(work + 8 * n * 64 * itemsize + 3 * n * 8)
 
 
@@ -71,8 +83,14 @@ def calibrate() -> float:
     if not _RATE:
         import isometry
 
-        params = {"kind": "jacobian_spectrum", "width": 768, "depth": 8, "weights": "gaussian",
-                  "method": "eigh", "dtype": "float64"}
+        params = {
+            "kind": "jacobian_spectrum",
+            "width": 768,
+            "depth": 8,
+            "weights": "gaussian",
+            "method": "eigh",
+            "dtype": "float64",
+        }
         from isometry._matfree_probes import blas_threads
 
         with blas_threads(1):  # as a worker with one BLAS thread runs it

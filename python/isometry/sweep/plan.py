@@ -33,8 +33,12 @@ def describe(spec: Spec, store: str | Path, workers: int | None = None) -> str:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for params in tasks:
         groups[_config(params)].append(params)
-    lines = [f"{spec.kind}: {len(tasks)} tasks ({len(groups)} configurations x {len(spec.seeds)} seeds), "
-             f"BLAS threads per task {spec.blas_threads}"]
+    lines = [
+        (
+            f"{spec.kind}: {len(tasks)} tasks ({len(groups)} configurations x {len(spec.seeds)} seeds), "
+            f"BLAS threads per task {spec.blas_threads}"
+        )
+    ]
     total_seconds = todo_seconds = 0.0
     peak = 0
     lines.append(f"  {'memory':>9} {'time/task':>10} {'in store':>12}  configuration")
@@ -45,14 +49,22 @@ def describe(spec: Spec, store: str | Path, workers: int | None = None) -> str:
         total_seconds += seconds * len(members)
         todo_seconds += seconds * sum(task_key(p) in todo_keys for p in members)
         held = [statuses.get(task_key(p)) for p in members]
-        state = f"{held.count('done')} done" + (f", {held.count('failed')} failed" if "failed" in held else "")
+        state = f"{held.count('done')} done" + (
+            f", {held.count('failed')} failed" if "failed" in held else ""
+        )
         lines.append(f"  {memory / GIB:8.3f}G {seconds:9.2f}s {state:>12}  {config}")
     count, omp = local_cluster_size(workers, spec.blas_threads)
     parallel = count if workers != 1 else 1
-    lines.append(f"total: {total_seconds:.0f} s of task time; {len(todo)} tasks to run (~{todo_seconds:.0f} s, "
-                 f"~{todo_seconds / parallel:.0f} s on {parallel} local worker(s) of {omp} OpenMP thread(s)); "
-                 f"largest task {peak / GIB:.3f} GiB")
-    lines.append(f"store {str(target.path)!r}: {done} done, {failed} failed (rerun with --retry-failed), "
-                 f"{len(todo)} new or to retry")
-    lines.append(f"times are estimates from a flop count at {rate / 1e9:.1f} GFLOP/s measured here (a factor ~2)")
+    lines.append(
+        f"total: {total_seconds:.0f} s of task time; {len(todo)} tasks to run (~{todo_seconds:.0f} s, "
+        f"~{todo_seconds / parallel:.0f} s on {parallel} local worker(s) of {omp} OpenMP thread(s)); "
+        f"largest task {peak / GIB:.3f} GiB"
+    )
+    lines.append(
+        f"store {str(target.path)!r}: {done} done, {failed} failed (rerun with --retry-failed), "
+        f"{len(todo)} new or to retry"
+    )
+    lines.append(
+        f"times are estimates from a flop count at {rate / 1e9:.1f} GFLOP/s measured here (a factor ~2)"
+    )
     return "\n".join(lines)

@@ -9,6 +9,7 @@ followed from anywhere that sees the store.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -31,8 +32,15 @@ def _duration(seconds: float) -> str:
 class SweepProgress:
     """Counts finished tasks; ``eta`` extrapolates the rate of tasks finished in this run."""
 
-    def __init__(self, total: int, *, show: bool = True, stream: TextIO | None = None,
-                 log: Callable[[str], None] | None = None, log_every: float = 10.0) -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        show: bool = True,
+        stream: TextIO | None = None,
+        log: Callable[[str], None] | None = None,
+        log_every: float = 10.0,
+    ) -> None:
         self.total = total
         self.done = self.failed = self.in_flight = 0
         self.show = show
@@ -59,9 +67,11 @@ class SweepProgress:
     def line(self) -> str:
         elapsed = time.perf_counter() - self.start
         eta = self.eta()
-        eta_text = "?" if eta != eta else _duration(eta)
-        return (f"sweep: {self.finished}/{self.total} finished ({self.done} done, {self.failed} failed), "
-                f"{self.in_flight} in flight, {_duration(elapsed)} elapsed, ETA {eta_text}")
+        eta_text = "?" if math.isnan(eta) else _duration(eta)
+        return (
+            f"sweep: {self.finished}/{self.total} finished ({self.done} done, {self.failed} failed), "
+            f"{self.in_flight} in flight, {_duration(elapsed)} elapsed, ETA {eta_text}"
+        )
 
     def submitted(self, count: int) -> None:
         self.in_flight += count
@@ -85,7 +95,9 @@ class SweepProgress:
         now = time.perf_counter()
         line = self.line()
         counts = (self.done, self.failed, self.in_flight)
-        if (force and counts != getattr(self, "_logged", None)) or now - self._last_log >= self.log_every:
+        if (
+            force and counts != getattr(self, "_logged", None)
+        ) or now - self._last_log >= self.log_every:
             self._last_log, self._logged = now, counts
             logger.info(line)
             if self.log is not None:

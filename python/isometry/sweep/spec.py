@@ -68,7 +68,11 @@ def _positive_int(name: str, value: object) -> object:
 
 def _real(positive: bool) -> Callable[[str, object], object]:
     def check(name: str, value: object) -> object:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+        ):
             raise SpecError(f"{name} must be a finite real number, got {value!r}")
         if positive and not value > 0:
             raise SpecError(f"{name} must be > 0, got {value!r}")
@@ -100,13 +104,15 @@ _DENSE = {
 
 KINDS: dict[str, dict[str, tuple[Callable[[str, object], object], object]]] = {
     "jacobian_spectrum": {
-        **_COMMON, **_DENSE,
+        **_COMMON,
+        **_DENSE,
         "weights": (_choice("orthogonal", "gaussian"), "orthogonal"),
         "q_star": (_real(True), None),
         "q0": (_real(True), None),
     },
     "resnet_jacobian_spectrum": {
-        **_COMMON, **_DENSE,
+        **_COMMON,
+        **_DENSE,
         "weights": (_choice("orthogonal", "gaussian"), "gaussian"),
         "c": (_real(True), None),
         "residual_scale": (_real(True), None),
@@ -114,7 +120,10 @@ KINDS: dict[str, dict[str, tuple[Callable[[str, object], object], object]]] = {
     },
     "jacobian_spectral_density": {
         **_COMMON,
-        "weights": (_choice("structured_orthogonal", "gaussian", "orthogonal"), "structured_orthogonal"),
+        "weights": (
+            _choice("structured_orthogonal", "gaussian", "orthogonal"),
+            "structured_orthogonal",
+        ),
         "q_star": (_real(True), None),
         "q0": (_real(True), None),
         "probes": (_positive_int, 8),
@@ -190,7 +199,9 @@ def _seeds(value: object) -> tuple[int, ...]:
         if len(set(value)) != len(value):
             raise SpecError(f"sweep.seeds lists a seed twice: {value!r}")
         return tuple(value)
-    raise SpecError(f"sweep.seeds must be a positive count or a non-empty list of integers, got {value!r}")
+    raise SpecError(
+        f"sweep.seeds must be a positive count or a non-empty list of integers, got {value!r}"
+    )
 
 
 def parse_spec(data: Mapping[str, Any], source: str = "") -> Spec:
@@ -203,8 +214,10 @@ def parse_spec(data: Mapping[str, Any], source: str = "") -> Spec:
         raise SpecError("missing [sweep] section (with kind = ... and seeds = ...)")
     unknown = set(sweep) - {"kind", "seeds", "blas_threads", "name"}
     if unknown:
-        raise SpecError(f"unknown key(s) sweep.{', sweep.'.join(sorted(unknown))}; allowed: kind, seeds, "
-                        f"blas_threads, name")
+        raise SpecError(
+            f"unknown key(s) sweep.{', sweep.'.join(sorted(unknown))}; allowed: kind, seeds, "
+            f"blas_threads, name"
+        )
     kind = sweep.get("kind")
     if kind not in KINDS:
         raise SpecError(f"sweep.kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
@@ -219,24 +232,34 @@ def parse_spec(data: Mapping[str, Any], source: str = "") -> Spec:
     allowed = KINDS[kind]
     unknown = set(grid_in) - set(allowed)
     if unknown:
-        raise SpecError(f"unknown key(s) grid.{', grid.'.join(sorted(unknown))} for kind {kind!r}; "
-                        f"allowed: {', '.join(allowed)}")
-    grid = {key: _as_axis(f"grid.{key}", grid_in[key], allowed[key][0]) for key in allowed if key in grid_in}
+        raise SpecError(
+            f"unknown key(s) grid.{', grid.'.join(sorted(unknown))} for kind {kind!r}; "
+            f"allowed: {', '.join(allowed)}"
+        )
+    grid = {
+        key: _as_axis(f"grid.{key}", grid_in[key], allowed[key][0])
+        for key in allowed
+        if key in grid_in
+    }
     for key in ("width", "depth"):
         if key not in grid:
             raise SpecError(f"grid.{key} is required")
     for target, replaced in _TARGETS.items():
         clash = [k for k in replaced if k in grid]
         if target in grid and clash:
-            raise SpecError(f"grid.{target} picks {' and '.join(replaced)} itself: remove grid.{clash[0]} "
-                            f"or grid.{target}")
+            raise SpecError(
+                f"grid.{target} picks {' and '.join(replaced)} itself: remove grid.{clash[0]} "
+                f"or grid.{target}"
+            )
     if "q_star" in grid and "q0" in grid:
         raise SpecError("grid.q_star starts every layer at q*: remove grid.q0 or grid.q_star")
     if "q_star" not in grid and "c" not in grid:
         grid.setdefault("sigma_w", (1.0,))
     if "q_star" not in grid:
         grid.setdefault("sigma_b", (0.0,))
-    return Spec(kind=kind, grid=grid, seeds=seeds, blas_threads=blas_threads, name=name, source=source)
+    return Spec(
+        kind=kind, grid=grid, seeds=seeds, blas_threads=blas_threads, name=name, source=source
+    )
 
 
 def _tomllib() -> Any:
@@ -247,7 +270,9 @@ def _tomllib() -> Any:
     try:
         import tomli
     except ImportError:  # pragma: no cover - only on Python 3.10 without the extra
-        raise ImportError('reading a sweep spec on Python 3.10 needs tomli: pip install "isometry[sweep]"') from None
+        raise ImportError(
+            'reading a sweep spec on Python 3.10 needs tomli: pip install "isometry[sweep]"'
+        ) from None
     return tomli
 
 

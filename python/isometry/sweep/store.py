@@ -43,9 +43,11 @@ _STRAY_SECONDS = 600  # a temporary file this old was left by a killed writer
 def _pyarrow() -> Any:
     try:
         import pyarrow
-        import pyarrow.parquet  # noqa: F401
+        import pyarrow.parquet
     except ImportError:
-        raise ImportError('the sweep store needs pyarrow and pandas: pip install "isometry[sweep]"') from None
+        raise ImportError(
+            'the sweep store needs pyarrow and pandas: pip install "isometry[sweep]"'
+        ) from None
     return pyarrow
 
 
@@ -90,11 +92,17 @@ class Store:
         if manifest.exists():
             info = json.loads(manifest.read_text())
             if info.get("format") != FORMAT:
-                raise ValueError(f"store {str(self.path)!r} has format {info.get('format')}, this isometry writes "
-                                 f"format {FORMAT}; use a new --store directory")
+                raise ValueError(
+                    f"store {str(self.path)!r} has format {info.get('format')}, this isometry writes "
+                    f"format {FORMAT}; use a new --store directory"
+                )
             return
-        info = {"format": FORMAT, "numerics_version": NUMERICS_VERSION, "created": time.time(),
-                "layout": "rows/<key>.<status>.parquet, arrays/<key>.parquet, results.parquet"}
+        info = {
+            "format": FORMAT,
+            "numerics_version": NUMERICS_VERSION,
+            "created": time.time(),
+            "layout": "rows/<key>.<status>.parquet, arrays/<key>.parquet, results.parquet",
+        }
         _replace(manifest, lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2) + "\n"))
 
     def save_spec(self, source: str) -> None:
@@ -131,13 +139,24 @@ class Store:
         row, arrays = result["row"], result["arrays"]
         key, status = row["key"], row["status"]
         if arrays:
-            table = pa.table({name: pa.array([np.ravel(np.asarray(a, dtype=float))], type=pa.list_(pa.float64()))
-                              for name, a in arrays.items()})
+            table = pa.table(
+                {
+                    name: pa.array(
+                        [np.ravel(np.asarray(a, dtype=float))], type=pa.list_(pa.float64())
+                    )
+                    for name, a in arrays.items()
+                }
+            )
             shapes = {name: list(np.shape(a)) for name, a in arrays.items()}
             table = table.replace_schema_metadata({"shapes": json.dumps(shapes)})
-            _replace(self.arrays_dir / f"{key}.parquet", lambda tmp: pa.parquet.write_table(table, tmp))
+            _replace(
+                self.arrays_dir / f"{key}.parquet", lambda tmp: pa.parquet.write_table(table, tmp)
+            )
         row_table = pa.Table.from_pylist([row])
-        _replace(self.rows / f"{key}.{status}.parquet", lambda tmp: pa.parquet.write_table(row_table, tmp))
+        _replace(
+            self.rows / f"{key}.{status}.parquet",
+            lambda tmp: pa.parquet.write_table(row_table, tmp),
+        )
         if status == "done":  # a retried task that now succeeded
             (self.rows / f"{key}.failed.parquet").unlink(missing_ok=True)
 
@@ -154,8 +173,10 @@ class Store:
         """All committed rows as one pyarrow Table (columns unified; missing values null)."""
         pa = _pyarrow()
         statuses = self.statuses()
-        tables = [pa.parquet.read_table(self.rows / f"{key}.{status}.parquet") for key, status in
-                  sorted(statuses.items())]
+        tables = [
+            pa.parquet.read_table(self.rows / f"{key}.{status}.parquet")
+            for key, status in sorted(statuses.items())
+        ]
         if not tables:
             return pa.table({"key": pa.array([], pa.string()), "status": pa.array([], pa.string())})
         return pa.concat_tables(tables, promote_options="permissive")
@@ -165,8 +186,14 @@ class Store:
         pa = _pyarrow()
         path = self.arrays_dir / f"{key}.parquet"
         if not path.exists():
-            raise KeyError(f"no arrays for task {key!r} in {str(self.path)!r} (failed, or not run yet)")
+            raise KeyError(
+                f"no arrays for task {key!r} in {str(self.path)!r} (failed, or not run yet)"
+            )
         table = pa.parquet.read_table(path)
         shapes = json.loads((table.schema.metadata or {}).get(b"shapes", b"{}"))
-        return {name: np.asarray(table.column(name)[0].as_py(), dtype=float).reshape(shapes.get(name, (-1,)))
-                for name in table.column_names}
+        return {
+            name: np.asarray(table.column(name)[0].as_py(), dtype=float).reshape(
+                shapes.get(name, (-1,))
+            )
+            for name in table.column_names
+        }

@@ -14,7 +14,7 @@ mean-field prediction.
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import socket
 import time
@@ -28,6 +28,24 @@ from isometry.sweep.compare import empirical_cdf, moments, relative_error, wasse
 __all__ = ["run_task"]
 
 NAN = float("nan")
+
+
+@functools.lru_cache(maxsize=64)
+def _mlp_law(
+    activation: str, weights: str, depth: int, sigma_w: float, sigma_b: float
+) -> tuple[Any, np.ndarray]:
+    """The large-width law and m₁..m₄ of an MLP configuration; cached, as every seed shares them."""
+    from isometry import theory
+
+    law = theory.jacobian_density(activation, weights, depth, sigma_w, sigma_b)
+    return law, theory.jacobian_moments(activation, weights, depth, sigma_w, sigma_b).moments
+
+
+@functools.lru_cache(maxsize=64)
+def _resnet_law(c: float) -> tuple[Any, np.ndarray, float]:
+    from isometry import theory
+
+    return theory.resnet_density(c), theory.resnet_moments(c), theory.resnet_edges(c)[1]
 
 
 def _worker() -> Any:
@@ -45,11 +63,15 @@ def _worker() -> Any:
 def _check_worker_memory(params: dict[str, Any], worker: Any) -> None:
     from isometry.sweep.estimate import memory_bytes
 
-    limit = getattr(getattr(worker, "memory_manager", None), "memory_limit", None) if worker else None
+    limit = (
+        getattr(getattr(worker, "memory_manager", None), "memory_limit", None) if worker else None
+    )
     needed = memory_bytes(params)
     if limit and needed > limit:
-        raise MemoryError(f"the task needs about {needed / 2**30:.2f} GiB but a worker may use "
-                          f"{limit / 2**30:.2f} GiB (memory_limit); reduce width or give workers more memory")
+        raise MemoryError(
+            f"the task needs about {needed / 2**30:.2f} GiB but a worker may use "
+            f"{limit / 2**30:.2f} GiB (memory_limit); reduce width or give workers more memory"
+        )
 
 
 def _moment_columns(measured: np.ndarray, predicted: np.ndarray | None) -> dict[str, float]:
@@ -65,17 +87,28 @@ def _moment_columns(measured: np.ndarray, predicted: np.ndarray | None) -> dict[
 def _q_columns(q: np.ndarray, q_theory: np.ndarray | None) -> dict[str, float]:
     if q_theory is None:
         return {"q_last": float(q[-1]), "theory_q_last": NAN, "q_max_rel_error": NAN}
-    return {"q_last": float(q[-1]), "theory_q_last": float(q_theory[-1]),
-            "q_max_rel_error": float(np.max(np.abs(q / q_theory - 1.0)))}
+    return {
+        "q_last": float(q[-1]),
+        "theory_q_last": float(q_theory[-1]),
+        "q_max_rel_error": float(np.max(np.abs(q / q_theory - 1.0))),
+    }
 
 
-def _spectrum_comparison(eigenvalues: np.ndarray, floor: float, law: Any, predicted_moments: np.ndarray | None,
-                         predicted_top: float) -> dict[str, float]:
+def _spectrum_comparison(
+    eigenvalues: np.ndarray,
+    floor: float,
+    law: Any,
+    predicted_moments: np.ndarray | None,
+    predicted_top: float,
+) -> dict[str, float]:
     top = float(eigenvalues[-1])
-    row: dict[str, float] = {"lambda_max": top, "lambda_min": float(eigenvalues[0]),
-                             "theory_lambda_max": predicted_top,
-                             "lambda_max_rel_error": relative_error(top, predicted_top),
-                             "resolution": floor}
+    row: dict[str, float] = {
+        "lambda_max": top,
+        "lambda_min": float(eigenvalues[0]),
+        "theory_lambda_max": predicted_top,
+        "lambda_max_rel_error": relative_error(top, predicted_top),
+        "resolution": floor,
+    }
     if law is None:
         row.update(ks=NAN, w1_log10=NAN)
     else:
@@ -95,18 +128,29 @@ def _dense(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray
     if params["q_star"] is not None:
         sigma_w, sigma_b = theory.critical_point(params["activation"], params["q_star"])
     r = isometry.jacobian_spectrum(
-        params["width"], params["depth"], activation=params["activation"], weights=params["weights"],
-        sigma_w=sigma_w, sigma_b=sigma_b, q0=params["q0"], seed=params["seed"], dtype=params["dtype"],
+        params["width"],
+        params["depth"],
+        activation=params["activation"],
+        weights=params["weights"],
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        q0=params["q0"],
+        seed=params["seed"],
+        dtype=params["dtype"],
         method=params["method"],
     )
-    row: dict[str, Any] = {"sigma_w_used": r.sigma_w, "sigma_b_used": r.sigma_b, "q0_used": r.q0,
-                           "compute_seconds": r.seconds, "theory": ""}
+    row: dict[str, Any] = {
+        "sigma_w_used": r.sigma_w,
+        "sigma_b_used": r.sigma_b,
+        "q0_used": r.q0,
+        "compute_seconds": r.seconds,
+        "theory": "",
+    }
     law, predicted, top = None, None, NAN
     # The large-width law describes networks started at the fixed point q* (the default q0).
     if params["q0"] is None:
         try:
-            law = theory.jacobian_density(r.activation, r.weights, r.depth, r.sigma_w, r.sigma_b)
-            predicted = theory.jacobian_moments(r.activation, r.weights, r.depth, r.sigma_w, r.sigma_b).moments
+            law, predicted = _mlp_law(r.activation, r.weights, r.depth, r.sigma_w, r.sigma_b)
             top = float(law.lambda_max)
         except (ValueError, ConvergenceError) as exc:
             row["theory"] = f"no large-width law: {exc}"
@@ -125,23 +169,46 @@ def _resnet(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarra
 
     sigma_w = params["sigma_w"]
     if params["c"] is not None:
-        sigma_w = theory.resnet_sigma_w(params["activation"], params["c"], params["sigma_b"], depth=params["depth"],
-                                        residual_scale=params["residual_scale"],
-                                        input_variance=params["input_variance"])
+        sigma_w = theory.resnet_sigma_w(
+            params["activation"],
+            params["c"],
+            params["sigma_b"],
+            depth=params["depth"],
+            residual_scale=params["residual_scale"],
+            input_variance=params["input_variance"],
+        )
     r = isometry.resnet_jacobian_spectrum(
-        params["width"], params["depth"], activation=params["activation"], weights=params["weights"],
-        sigma_w=sigma_w, sigma_b=params["sigma_b"], residual_scale=params["residual_scale"],
-        input_variance=params["input_variance"], seed=params["seed"], dtype=params["dtype"], method=params["method"],
+        params["width"],
+        params["depth"],
+        activation=params["activation"],
+        weights=params["weights"],
+        sigma_w=sigma_w,
+        sigma_b=params["sigma_b"],
+        residual_scale=params["residual_scale"],
+        input_variance=params["input_variance"],
+        seed=params["seed"],
+        dtype=params["dtype"],
+        method=params["method"],
     )
-    mean_field = theory.resnet_parameter(r.activation, r.sigma_w, r.sigma_b, depth=r.depth,
-                                         residual_scale=r.residual_scale, input_variance=r.input_variance)
-    row: dict[str, Any] = {"sigma_w_used": r.sigma_w, "sigma_b_used": r.sigma_b, "c_measured": r.c,
-                           "c_theory": mean_field.c, "compute_seconds": r.seconds, "theory": ""}
+    mean_field = theory.resnet_parameter(
+        r.activation,
+        r.sigma_w,
+        r.sigma_b,
+        depth=r.depth,
+        residual_scale=r.residual_scale,
+        input_variance=r.input_variance,
+    )
+    row: dict[str, Any] = {
+        "sigma_w_used": r.sigma_w,
+        "sigma_b_used": r.sigma_b,
+        "c_measured": r.c,
+        "c_theory": mean_field.c,
+        "compute_seconds": r.seconds,
+        "theory": "",
+    }
     law, predicted, top = None, None, NAN
     try:  # the universal law at the mean-field c
-        law = theory.resnet_density(mean_field.c)
-        predicted = theory.resnet_moments(mean_field.c)
-        top = theory.resnet_edges(mean_field.c)[1]
+        law, predicted, top = _resnet_law(mean_field.c)
     except (ValueError, ConvergenceError) as exc:
         row["theory"] = f"no large-width law: {exc}"
     eps = float(np.finfo(r.dtype).eps)
@@ -159,33 +226,56 @@ def _matfree(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarr
     sigma_w, sigma_b = params["sigma_w"], params["sigma_b"]
     if params["q_star"] is not None:
         sigma_w, sigma_b = theory.critical_point(params["activation"], params["q_star"])
-    kwargs = dict(activation=params["activation"], weights=params["weights"], sigma_w=sigma_w, sigma_b=sigma_b,
-                  q0=params["q0"], seed=params["seed"], probes=params["probes"], steps=params["steps"],
-                  probe=params["probe"], storage=params["storage"], structured_blocks=params["structured_blocks"],
-                  reorthogonalize=params["reorthogonalize"], rule=params["rule"])
+    kwargs = {"sigma_w": sigma_w, "sigma_b": sigma_b}
+    for name in (
+        "activation",
+        "weights",
+        "q0",
+        "seed",
+        "probes",
+        "steps",
+        "probe",
+        "storage",
+        "structured_blocks",
+        "reorthogonalize",
+        "rule",
+    ):
+        kwargs[name] = params[name]
     chunks = min(params["probe_chunks"], params["probes"])
     if chunks > 1 and _worker() is not None:
         from distributed import worker_client
 
         with worker_client() as client:  # the probes of this one network over the cluster
-            r = isometry.jacobian_spectral_density(params["width"], params["depth"], client=client,
-                                                   probe_chunks=chunks, **kwargs)
+            r = isometry.jacobian_spectral_density(
+                params["width"], params["depth"], client=client, probe_chunks=chunks, **kwargs
+            )
     else:
         r = isometry.jacobian_spectral_density(params["width"], params["depth"], **kwargs)
-    row: dict[str, Any] = {"sigma_w_used": r.sigma_w, "sigma_b_used": r.sigma_b, "q0_used": r.q0,
-                           "storage_used": r.storage, "compute_seconds": r.seconds, "theory": "",
-                           "resolved_from": r.resolved_from, "mass_at_zero": r.mass_at_zero}
+    row: dict[str, Any] = {
+        "sigma_w_used": r.sigma_w,
+        "sigma_b_used": r.sigma_b,
+        "q0_used": r.q0,
+        "storage_used": r.storage,
+        "compute_seconds": r.seconds,
+        "theory": "",
+        "resolved_from": r.resolved_from,
+        "mass_at_zero": r.mass_at_zero,
+    }
     top = float(np.max(r.nodes[r.weights > 0]))  # the largest Ritz value converges to λ_max first
-    row.update(lambda_max=top, theory_lambda_max=NAN, lambda_max_rel_error=NAN, ks=NAN, w1_log10=NAN)
+    row.update(
+        lambda_max=top, theory_lambda_max=NAN, lambda_max_rel_error=NAN, ks=NAN, w1_log10=NAN
+    )
     predicted = None
     if params["q0"] is None:
         theory_weights = "gaussian" if r.weights_kind == "gaussian" else "orthogonal"
         try:
-            law = theory.jacobian_density(r.activation, theory_weights, r.depth, r.sigma_w, r.sigma_b)
-            predicted = theory.jacobian_moments(r.activation, theory_weights, r.depth, r.sigma_w, r.sigma_b).moments
-            row.update(theory_lambda_max=float(law.lambda_max), ks=r.ks_distance_to(law),
-                       w1_log10=r.wasserstein_log10(law),
-                       lambda_max_rel_error=relative_error(top, float(law.lambda_max)))
+            law, predicted = _mlp_law(r.activation, theory_weights, r.depth, r.sigma_w, r.sigma_b)
+            row.update(
+                theory_lambda_max=float(law.lambda_max),
+                ks=r.ks_distance_to(law),
+                w1_log10=r.wasserstein_log10(law),
+                lambda_max_rel_error=relative_error(top, float(law.lambda_max)),
+            )
         except (ValueError, ConvergenceError) as exc:
             row["theory"] = f"no large-width law: {exc}"
     else:
@@ -196,9 +286,17 @@ def _matfree(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarr
     q_theory = theory.length_trajectory(r.activation, r.sigma_w, r.sigma_b, r.q0, r.depth)
     row.update(_q_columns(r.q, q_theory))
     row["zero_derivatives"] = r.zero_derivatives
-    arrays = {"x": r.x, "density": r.density, "density_error": r.density_error, "nodes": r.nodes,
-              "quadrature_weights": r.weights, "moments": r.moments, "moment_errors": r.moment_errors,
-              "q": r.q, "q_theory": q_theory}
+    arrays = {
+        "x": r.x,
+        "density": r.density,
+        "density_error": r.density_error,
+        "nodes": r.nodes,
+        "quadrature_weights": r.weights,
+        "moments": r.moments,
+        "moment_errors": r.moment_errors,
+        "q": r.q,
+        "q_theory": q_theory,
+    }
     return row, arrays
 
 
@@ -213,10 +311,14 @@ def _environment(worker: Any) -> dict[str, Any]:
     import isometry
     from isometry._core_loader import _core
 
-    return {"host": socket.gethostname(), "pid": os.getpid(),
-            "worker": str(getattr(worker, "address", "")) if worker else "in-process",
-            "omp_threads": int(_core.build_info()["openmp_max_threads"]),
-            "blas_threads_used": int(_core.blas_get_num_threads()), "version": isometry.__version__}
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "worker": str(getattr(worker, "address", "")) if worker else "in-process",
+        "omp_threads": int(_core.build_info()["openmp_max_threads"]),
+        "blas_threads_used": int(_core.blas_get_num_threads()),
+        "version": isometry.__version__,
+    }
 
 
 def run_task(params: dict[str, Any]) -> dict[str, Any]:
@@ -239,8 +341,9 @@ def run_task(params: dict[str, Any]) -> dict[str, Any]:
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         arrays = {}
     row.update(env)
-    row.update(numerics_version=NUMERICS_VERSION, seconds=time.perf_counter() - start,
-               finished=time.time())
+    row.update(
+        numerics_version=NUMERICS_VERSION, seconds=time.perf_counter() - start, finished=time.time()
+    )
     # "Not given" (None: q0 = q*, σ from q*, ...) is NaN in the table, so every column keeps one type.
     row = {key: NAN if value is None else value for key, value in row.items()}
     return {"row": row, "arrays": arrays}

@@ -24,13 +24,19 @@ def _train(config: RunConfig, dataset: Dataset, out: str) -> RunOutcome:
     return train_run(config, dataset, out, progress=False)
 
 
-def train_on_dask(client: Any, runs: list[RunConfig], dataset: Dataset, out: Path) -> Iterator[tuple[RunConfig, RunOutcome]]:
+def train_on_dask(
+    client: Any, runs: list[RunConfig], dataset: Dataset, out: Path
+) -> Iterator[tuple[RunConfig, RunOutcome]]:
     """(run, outcome) for every run, in the order they finish on ``client``'s workers."""
     from distributed import as_completed
 
     shared = client.scatter(dataset, broadcast=True)
-    futures = {client.submit(_train, run, shared, str(out), key=f"isometry-train-{run.run_id}", retries=1): run
-               for run in runs}
+    futures = {
+        client.submit(
+            _train, run, shared, str(out), key=f"isometry-train-{run.run_id}", retries=1
+        ): run
+        for run in runs
+    }
     try:
         for future in as_completed(futures):
             yield futures[future], future.result()
