@@ -60,7 +60,7 @@ def _choice(*allowed: str) -> Callable[[str, object], object]:
     return check
 
 
-def _positive_int(name: str, value: object) -> object:
+def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise SpecError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
@@ -74,11 +74,12 @@ def _real(positive: bool) -> Callable[[str, object], object]:
             or not math.isfinite(value)
         ):
             raise SpecError(f"{name} must be a finite real number, got {value!r}")
-        if positive and not value > 0:
+        x = float(value)
+        if positive and not x > 0:
             raise SpecError(f"{name} must be > 0, got {value!r}")
-        if not positive and not value >= 0:
+        if not positive and not x >= 0:
             raise SpecError(f"{name} must be >= 0, got {value!r}")
-        return float(value)
+        return x
 
     return check
 
@@ -164,7 +165,7 @@ class Spec:
         keys = list(self.grid)
         out = []
         for values in itertools.product(*(self.grid[k] for k in keys)):
-            base = {"kind": self.kind}
+            base: dict[str, Any] = {"kind": self.kind}
             for key, (_, default) in KINDS[self.kind].items():
                 base[key] = default
             base.update(zip(keys, values))

@@ -158,8 +158,10 @@ def run_experiment(
 
             finished = train_on_dask(client, runs, dataset, out)
         else:
-            finished = ((run, train_run(run, dataset, out, progress=progress, callback=None if callback is None else
-                                        (lambda done, run=run: callback(run, done)))) for run in runs)
+            def hook(run: RunConfig) -> Callable[[int], None] | None:
+                return None if callback is None else (lambda done: callback(run, done))
+
+            finished = ((run, train_run(run, dataset, out, progress=progress, callback=hook(run))) for run in runs)
         for i, (run, outcome) in enumerate(finished, start=1):
             outcomes[run.run_id] = outcome
             what = "already " + outcome.state if outcome.skipped else outcome.state
