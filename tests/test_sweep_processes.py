@@ -243,6 +243,7 @@ def test_worker_killed_mid_task_is_retried(client2, tmp_path):
     client2.wait_for_workers(2, timeout=60)  # the nanny brought it back for the other tests
 
 
+@pytest.mark.slow
 def test_client_killed_with_sigkill_resumes_losing_only_tasks_in_flight(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(
