@@ -40,6 +40,7 @@ _LAZY_SUBMODULES = {
     "montecarlo": "isometry.montecarlo",
     "plotting": "isometry.plotting",
     "sampling": "isometry.sampling",
+    "sweep": "isometry.sweep",  # may bring in Dask and pandas: only on first use
     "theory": "isometry.theory",
     "training": "isometry.training",
 }

@@ -106,6 +106,8 @@ void validate(const LanczosConfig& c) {
     if (c.steps < 1) throw std::invalid_argument("steps must be a positive integer, got " + std::to_string(c.steps));
     if (c.probes > 0xFFFFFFFFll) throw std::invalid_argument("probes must be below 2**32");
     if (c.block < 1) throw std::invalid_argument("block must be a positive integer, got " + std::to_string(c.block));
+    if (c.first_probe < 0 || c.first_probe + c.probes > 0x100000000ll)
+        throw std::invalid_argument("first_probe must be in [0, 2**32 - probes], got " + std::to_string(c.first_probe));
 }
 
 std::size_t lanczos_bytes(std::int64_t width, const LanczosConfig& c) {
@@ -177,7 +179,8 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
         const auto vector_of = [&](std::int64_t p, std::int64_t j) {
             return basis.data() + static_cast<std::size_t>(p * basis_size + j % basis_size) * un;
         };
-        for (std::int64_t p = 0; p < size; ++p) probe_vector(op.config().seed, config.probe, first + p, n, vector_of(p, 0));
+        for (std::int64_t p = 0; p < size; ++p) probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n,
+                                                          vector_of(p, 0));
 
         for (std::int64_t j = 0; j < m; ++j) {
             active.clear();

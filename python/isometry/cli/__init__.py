@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "relu_finite_width",
     "train",
     "deep_linear",
+    "sweep",
     "info",
 )
 

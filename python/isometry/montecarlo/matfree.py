@@ -242,6 +242,8 @@ def jacobian_spectral_density(
     points: int = 400,
     progress: bool | ProgressCallback = False,
     device: str = "cpu",
+    client: Any = None,
+    probe_chunks: int | None = None,
 ) -> SpectralDensity:
     """The spectral density of J Jᵀ for one random network, from products J·v and Jᵀ·v only.
 
@@ -382,6 +384,10 @@ def jacobian_spectral_density(
         grid = np.asarray(x, dtype=float).ravel()
         if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
             raise ValueError("x must be a non-empty array of finite positive numbers")
+    if client is not None and device == "gpu":
+        raise ValueError("client= splits probes over Dask workers on the CPU; use device='cpu' with a client")
+    if probe_chunks is not None:
+        probe_chunks = _validation.positive_int("probe_chunks", probe_chunks)
     if device == "gpu":
         from isometry._internal import gpu as _gpu
 
@@ -398,18 +404,29 @@ def jacobian_spectral_density(
         storage = _choose_storage(storage, weights, width, depth)
         # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
         block = 1 if weights == "structured_orthogonal" else probes
-        needed = _core.matfree_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block)
-        _memory.require(
-            f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
-            f"probes={probes}, steps={steps})",
-            int(needed),
-        )
-        callback = _progress_callback(progress, width, depth)
-        start = time.perf_counter()
-        raw = _core.matfree_quadrature(
-            width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
-            probes, steps, probe, reorthogonalize, rule, block, callback,
-        )
+        if client is not None:  # each worker checks its own chunk's memory
+            from isometry.montecarlo._probe_chunks import distributed_quadrature
+
+            arguments = dict(width=width, depth=depth, activation=activation, weights=weights, storage=storage,
+                             sigma_w=sigma_w, sigma_b=sigma_b, q0=q0, seed=seed,
+                             structured_blocks=structured_blocks, steps=steps, probe=probe,
+                             reorthogonalize=reorthogonalize, rule=rule)
+            start = time.perf_counter()
+            raw = distributed_quadrature(client, probe_chunks, arguments, probes,
+                                         _progress_callback(progress, width, depth))
+        else:
+            needed = _core.matfree_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block)
+            _memory.require(
+                f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
+                f"probes={probes}, steps={steps})",
+                int(needed),
+            )
+            callback = _progress_callback(progress, width, depth)
+            start = time.perf_counter()
+            raw = _core.matfree_quadrature(
+                width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
+                probes, steps, probe, reorthogonalize, rule, block, callback,
+            )
     seconds = time.perf_counter() - start
     nodes, quad_weights, taken = raw["nodes"], raw["weights"], raw["steps_taken"]
     if not (np.all(np.isfinite(nodes)) and np.all(np.isfinite(quad_weights))):

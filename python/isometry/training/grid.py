@@ -127,8 +127,15 @@ def run_experiment(
     dataset: Dataset | None = None,
     callback: Callable[[RunConfig, int], None] | None = None,
     log: Callable[[str], None] | None = None,
+    client: Any = None,
 ) -> list[RunOutcome]:
-    """Train every run of ``experiment`` (skipping finished ones); returns their outcomes."""
+    """Train every run of ``experiment`` (skipping finished ones); returns their outcomes.
+
+    ``client`` (a ``dask.distributed.Client``): run the grid's runs as Dask tasks on its workers
+    (:mod:`isometry.training.distributed`); same numbers, runs logged in the order they finish.
+    """
+    if client is not None and callback is not None:
+        raise ValueError("callback is called in the training process: it cannot be used with client=")
     out = Path(out_dir)
     runs = experiment.runs()
     if not runs:
@@ -146,9 +153,16 @@ def run_experiment(
     }, indent=2, default=str) + "\n")
     outcomes: dict[str, RunOutcome] = {}
     try:
-        for i, run in enumerate(runs, start=1):
-            hook = None if callback is None else (lambda done, run=run: callback(run, done))
-            outcome = train_run(run, dataset, out, progress=progress, callback=hook)
+        if client is not None:
+            from isometry.training.distributed import train_on_dask
+
+            finished = train_on_dask(client, runs, dataset, out)
+        else:
+            def hook(run: RunConfig) -> Callable[[int], None] | None:
+                return None if callback is None else (lambda done: callback(run, done))
+
+            finished = ((run, train_run(run, dataset, out, progress=progress, callback=hook(run))) for run in runs)
+        for i, (run, outcome) in enumerate(finished, start=1):
             outcomes[run.run_id] = outcome
             what = "already " + outcome.state if outcome.skipped else outcome.state
             resumed = f", resumed from step {outcome.resumed_from}" if outcome.resumed_from else ""
