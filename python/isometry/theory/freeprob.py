@@ -16,6 +16,7 @@ import numpy as np
 
 from isometry import _validation
 from isometry._core_loader import _core
+from isometry.theory import _law_checks
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -87,8 +88,12 @@ class JacobianDensity:
 
     ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
     ``support`` the edges of the continuous part (the lower one is the grid start where the
-    density piles up towards 0; ``mass_below_grid`` estimates the mass below it from the local
-    power law); ``lambda_max`` the largest point of the spectrum.
+    density piles up towards 0); ``mass_below_grid`` is the continuous mass below ``x[0]``,
+    integrated in log x down to the law's lower edge or through its pile-up towards 0 (which at
+    large depth can hold most of the mass, far below the smallest double);
+    ``tail_log_x``/``tail_mass`` tabulate that mass below ``exp(tail_log_x)`` (ascending, ending
+    at ``log x[0]``); ``lambda_max`` the largest point of the spectrum. Every law is checked to be
+    a probability measure before it is returned (``isometry.theory._law_checks``).
     """
 
     x: np.ndarray
@@ -99,6 +104,8 @@ class JacobianDensity:
     mass_below_grid: float
     q_star: float
     diagnostics: dict[str, Any] = field(compare=False)
+    tail_log_x: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    tail_mass: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
 
     def continuous_mass(self) -> float:
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
@@ -125,15 +132,25 @@ class JacobianDensity:
         t = np.asarray(t, dtype=float)
         cumulative = self._cumulative() + self.mass_below_grid
         inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
-        # Below the grid the density follows the power law ρ ~ x^{-a} of its first two points,
-        # so the mass below t is mass_below_grid · (t/x₀)^{1-a}.
-        a = self._tail_exponent()
-        ratio = np.clip(t / self.x[0], 0.0, 1.0)
-        below_grid = self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
+        below_grid = self._cdf_below_grid(t)
         out = np.where(t < self.x[0], below_grid, inside)
         for location, mass in self.atoms:
             out = out + mass * (t >= location)
         return out
+
+    def _cdf_below_grid(self, t: np.ndarray) -> np.ndarray:
+        """Continuous mass below t < x[0]: from the tabulated tail (piecewise power law between
+        its points, which is exact in a pile-up ρ ~ x^{-a}), else from the power law of the
+        first two grid points."""
+        if self.tail_log_x.size >= 2:
+            with np.errstate(divide="ignore"):
+                log_t = np.log(np.maximum(t, 0.0))
+            log_mass = np.log(np.maximum(self.tail_mass, 1e-300))
+            inside = np.exp(np.interp(log_t, self.tail_log_x, log_mass))
+            return np.where(log_t < self.tail_log_x[0], 0.0, np.minimum(inside, self.mass_below_grid))
+        a = self._tail_exponent()
+        ratio = np.clip(t / self.x[0], 0.0, 1.0)
+        return self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
 
     def ks_distance(self, eigenvalues: np.ndarray, resolution: float = 0.0) -> float:
         """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues.
@@ -190,6 +207,8 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
         mass_below_grid=float(raw["mass_below_grid"]),
         q_star=q_star,
         diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+        tail_log_x=np.asarray(raw.get("tail_log_x", np.zeros(0))),
+        tail_mass=np.asarray(raw.get("tail_mass", np.zeros(0))),
     )
 
 
@@ -260,11 +279,26 @@ def jacobian_density(
     points = _checked_points(points)
     grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    if isinstance(activation, Activation):
-        raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
-    else:
-        raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
-    return _density_from_core(raw, q)
+    where = (f"activation={describe(activation)}, weights={weights!r}, depth={depth}, sigma_w={sigma_w!r}, "
+             f"sigma_b={sigma_b!r} (q*={q!r})")
+    with _law_checks.naming(where):
+        if isinstance(activation, Activation):
+            raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
+        else:
+            raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
+    law = _density_from_core(raw, q)
+    _law_checks.check_law(law, where, _series_moments(activation, weights, depth, sigma_w, sigma_b),
+                          default_grid=not grid)
+    return law
+
+
+def _series_moments(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float):
+    """m_1, m_2 from the S-transform series, or None where they overflow or are not defined."""
+    try:
+        moments = jacobian_moments(activation, weights, depth, sigma_w, sigma_b, order=2).moments
+    except (OverflowError, ValueError):
+        return None
+    return moments if np.all(np.isfinite(moments)) else None
 
 
 def lambda_max(
