@@ -3,8 +3,6 @@
 #include "isometry/core/errors.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -34,6 +32,10 @@ double checked_exp(double t, const MlpMasterEquation& eq, const char* what) {
     if (t > kLogLargest) {
         throw std::overflow_error(eq.describe() + ": the " + what + " e^" + format_number(t) +
                                   " is beyond the largest double; lower depth or sigma_w");
+    }
+    if (t < kLogSmallestGrid) {
+        throw std::overflow_error(eq.describe() + ": the " + what + " e^" + format_number(t) +
+                                  " underflows (below 1e-300); lower depth or raise sigma_w");
     }
     return std::exp(t);
 }
@@ -150,14 +152,14 @@ double log_upper_bulk_edge(const MlpMasterEquation& eq, const std::vector<Atom>&
     throw ConvergenceError(eq.describe() + ": could not locate the upper edge of the spectrum");
 }
 
-std::vector<double> default_grid(double lower, double upper, bool logarithmic, int points) {
-    // Linear grids (hard edges at both ends) cluster at both edges by a cosine map; log grids
-    // (a pile-up towards 0 spanning decades) cluster only at the square-root upper edge.
+std::vector<double> default_grid(double lower, double upper, bool logarithmic, bool hard_lower, int points) {
+    // Grids between two hard edges cluster at both by a cosine map (in log x when they span
+    // decades); a pile-up towards 0 (log grids) only at the square-root upper edge.
     // lower and upper are logarithms for log grids.
     std::vector<double> x(static_cast<std::size_t>(points));
     for (int i = 0; i < points; ++i) {
         const double t = (i + 0.5) / points;
-        const double u = logarithmic ? std::sin(0.5 * kPi * t) : 0.5 * (1.0 - std::cos(kPi * t));
+        const double u = hard_lower ? 0.5 * (1.0 - std::cos(kPi * t)) : std::sin(0.5 * kPi * t);
         x[static_cast<std::size_t>(i)] = logarithmic ? std::exp(lower + (upper - lower) * u) : lower + (upper - lower) * u;
     }
     return x;
@@ -339,6 +341,7 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         step *= 2.0;
     }
     out.total = mass + tail;
+    out.edge = edge;
     // Ascending: mass below e^{log_x[k]} = total - mass above it (between it and e^t).
     for (std::size_t k = log_x.size(); k-- > 0;) {
         out.log_x.push_back(log_x[k]);
@@ -386,11 +389,15 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
                 std::size_t k = tail.log_x.size() - 1;
                 while (k > 0 && tail.mass[k] > kGridTailMass && tail.log_x[k - 1] >= kLogSmallestGrid) --k;
                 lower = tail.log_x[k];
+                if (tail.edge >= kLogSmallestGrid) {  // the walk ended at a hard edge: start there
+                    hard = lower = tail.edge;
+                    out.lower_edge_is_hard = true;
+                }
             }
-            out.support_lower = out.lower_edge_is_hard ? std::exp(hard) : std::exp(lower);
+            out.support_lower = std::exp(lower);
             const bool logarithmic = upper - lower > std::log(100.0);
-            x = logarithmic ? default_grid(lower, upper, true, points)
-                            : default_grid(std::exp(lower), out.support_upper, false, points);
+            x = logarithmic ? default_grid(lower, upper, true, out.lower_edge_is_hard, points)
+                            : default_grid(out.support_lower, out.support_upper, false, true, points);
         } else {
             out.support_lower = out.lower_edge_is_hard ? std::exp(hard) : 0.0;
         }
@@ -404,7 +411,7 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
             out.tail_mass = tail.mass;
         }
     } else if (default_x) {
-        x = default_grid(out.lambda_max * 0.5, out.lambda_max * 1.5, false, points);
+        x = default_grid(out.lambda_max * 0.5, out.lambda_max * 1.5, false, true, points);
     }
     std::vector<double> t(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) t[i] = std::log(x[i]);

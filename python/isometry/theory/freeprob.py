@@ -106,6 +106,9 @@ class JacobianDensity:
     diagnostics: dict[str, Any] = field(compare=False)
     tail_log_x: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
     tail_mass: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    #: For laws with a closed-form distribution function: the exact continuous mass between
+    #: x[0] and x[i] (used instead of the trapezoid rule).
+    exact_cumulative: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
 
     def continuous_mass(self) -> float:
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
@@ -113,6 +116,8 @@ class JacobianDensity:
 
     def _cumulative(self) -> np.ndarray:
         x, rho = self.x, self.density
+        if self.exact_cumulative.size == x.size and x.size > 0:
+            return self.exact_cumulative
         if x.size < 2:
             return np.zeros_like(x)
         if x[0] > 0 and x[-1] / x[0] > 100:  # log grid: ∫ρ dx = ∫ xρ d(log x)
@@ -209,6 +214,7 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
         diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
         tail_log_x=np.asarray(raw.get("tail_log_x", np.zeros(0))),
         tail_mass=np.asarray(raw.get("tail_mass", np.zeros(0))),
+        exact_cumulative=np.asarray(raw.get("cumulative", np.zeros(0))),
     )
 
 
@@ -322,28 +328,49 @@ UNIVERSAL_KINDS = ("bernoulli", "smooth")
 
 
 def universal_density(
-    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int = 10**6
+    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int | None = None
 ) -> JacobianDensity:
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
-    ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
-    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth
-    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶,
-    where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} = exp(−σ₀² z/(1+z)), solved in closed
+    form through the Lambert function (cpp/include/isometry/freeprob/bernoulli_limit.hpp): a bulk
+    on (0, σ₀² e] piling up towards 0 like σ₀²/log(1/x) (no atom at 0), of mass min(σ₀², 1), plus
+    an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. With ``depth`` = L instead, the depth-L
+    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality (S-transform off by
+    O(σ₀⁴/L)).
 
     ``kind="smooth"`` (erf, SiLU): S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M},
     with both edges in closed form (``depth`` is not used).
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
-    depth = _validation.positive_int("depth", depth)
+    if depth is not None:
+        depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
     if kind == "smooth" and sigma0_sq > 700:
         raise ValueError(f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}")
     grid = _checked_grid(x)
-    if kind == "bernoulli":
-        p = depth / (depth + sigma0_sq)
-        raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
-    else:
-        raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
-    return _density_from_core(raw, float("nan"))
+    where = f"kind={kind!r}, sigma0_sq={sigma0_sq!r}" + (f", depth={depth}" if depth is not None else "")
+    moments = None
+    with _law_checks.naming(where):
+        if kind == "bernoulli" and depth is None:
+            raw = _core.bernoulli_limit_density(sigma0_sq, grid, points)
+            moments = _finite_or_none(lambda: _core.bernoulli_limit_moments(sigma0_sq, 2))
+        elif kind == "bernoulli":
+            p = depth / (depth + sigma0_sq)
+            raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
+            moments = _finite_or_none(lambda: _core.jacobian_moments_for_law([p, p], "orthogonal", depth, 1.0 / np.sqrt(p)))
+        else:
+            raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
+            moments = _finite_or_none(lambda: _core.exponential_s_moments(0.0, sigma0_sq, 2))
+    law = _density_from_core(raw, float("nan"))
+    _law_checks.check_law(law, where, moments, default_grid=not grid)
+    return law
+
+
+def _finite_or_none(moments: Any) -> np.ndarray | None:
+    try:
+        values = np.asarray(moments(), dtype=float)
+    except (OverflowError, ValueError):
+        return None
+    return values if np.all(np.isfinite(values)) else None

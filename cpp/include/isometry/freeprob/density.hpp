@@ -1,6 +1,7 @@
 #pragma once
 // The spectral density of J Jᵀ at large width by Stieltjes inversion, ρ(x) = -Im G(x + iε)/π,
 // with its atoms, support and largest eigenvalue.
+#include <limits>
 #include <vector>
 
 #include "isometry/freeprob/stieltjes_solver.hpp"
@@ -26,6 +27,9 @@ struct Density {
     // ends (which may lie far below the smallest double).
     std::vector<double> tail_log_x;
     std::vector<double> tail_mass;
+    // Laws with a closed-form distribution function: the continuous mass between x[0] and x[i]
+    // (exact, instead of the trapezoid rule on the grid); empty otherwise.
+    std::vector<double> cumulative;
     long iterations = 0;
     long restarts = 0;
     double max_residual = 0.0;
@@ -49,6 +53,7 @@ struct LowerTail {
     std::vector<double> log_x;  // ascending, the last one is t
     std::vector<double> mass;   // continuous mass below e^{log_x[k]}
     double total = 0.0;         // mass below e^t
+    double edge = -std::numeric_limits<double>::infinity();  // log of the hard edge it ended at
 };
 LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& atoms, double t,
                      double hard_edge_t);
