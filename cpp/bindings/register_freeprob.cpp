@@ -43,6 +43,7 @@ py::dict density_dict(const freeprob::Density& d) {
     out["mass_below_grid"] = d.mass_below_grid;
     out["tail_log_x"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_log_x.size()), d.tail_log_x.data());
     out["tail_mass"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_mass.size()), d.tail_mass.data());
+    if (d.logarithmic_grid >= 0) out["logarithmic_grid"] = d.logarithmic_grid == 1;
     out["cumulative"] = py::array_t<double>(static_cast<py::ssize_t>(d.cumulative.size()), d.cumulative.data());
     out["iterations"] = d.iterations;
     out["restarts"] = d.restarts;

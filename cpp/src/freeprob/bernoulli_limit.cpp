@@ -95,6 +95,7 @@ Density bernoulli_limit_density(const BernoulliLimit& law, std::vector<double> x
             x.push_back(std::exp(law.log_x(v)));
         }
         out.support_lower = 1e-300;
+        out.logarithmic_grid = 1;
     }
     out.x = x;
     out.density.resize(x.size());

@@ -292,8 +292,9 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         }
         if (std::isfinite(edge)) {
             // Towards a known edge by halving the distance (each piece smooth); the last sliver,
-            // 1e-9 of the scale, with the square-root substitution.
-            if (b - edge <= 1e-9 * std::max(1.0, std::fabs(edge))) {
+            // 1e-3 in log x, with the square-root substitution (whose nodes stay 1e-4 of it away
+            // from the edge, where Newton would have to separate two meeting roots).
+            if (b - edge <= 1e-3) {
                 mass += gauss_to_edge(f, edge, b);
                 log_x.push_back(edge);
                 above.push_back(mass);
@@ -328,11 +329,11 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         mass += halves;
         log_x.push_back(a);
         above.push_back(mass);
-        // Pile-up towards 0: xρ ~ e^{k t} (k = 1 - a > 0). Once k is steady, the mass left
-        // below a is f(a)/k; stop when that is negligible.
+        // Pile-up towards 0: xρ ~ e^{k t} (k = 1 - a > 0). Once k is steady or growing (the
+        // density falls at least as fast as the exponential), the mass left below a is at most
+        // f(a)/k; stop when that is negligible.
         const double slope = std::log(f_top / f_a) / step;
-        if (!std::isfinite(edge) && slope > 0.0 && std::fabs(slope - slope_prev) <= 1e-3 * slope &&
-            f_a / slope < 1e-15) {
+        if (!std::isfinite(edge) && slope > 0.0 && slope >= (1.0 - 1e-3) * slope_prev && f_a / slope < 1e-15) {
             tail = f_a / slope;
             break;
         }
@@ -396,6 +397,7 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
             }
             out.support_lower = std::exp(lower);
             const bool logarithmic = upper - lower > std::log(100.0);
+            out.logarithmic_grid = logarithmic ? 1 : 0;
             x = logarithmic ? default_grid(lower, upper, true, out.lower_edge_is_hard, points)
                             : default_grid(out.support_lower, out.support_upper, false, true, points);
         } else {
@@ -412,6 +414,7 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
         }
     } else if (default_x) {
         x = default_grid(out.lambda_max * 0.5, out.lambda_max * 1.5, false, true, points);
+        out.logarithmic_grid = 0;
     }
     std::vector<double> t(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) t[i] = std::log(x[i]);

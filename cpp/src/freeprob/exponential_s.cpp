@@ -100,6 +100,7 @@ Density exponential_s_density(const ExponentialSEquation& eq, std::vector<double
         // support spans decades (c ≳ 0.5).
         const double lo = out.support_lower, hi = out.support_upper;
         const bool logarithmic = hi / lo > 100.0;
+        out.logarithmic_grid = logarithmic ? 1 : 0;
         x.resize(static_cast<std::size_t>(points));
         for (int i = 0; i < points; ++i) {
             const double u = 0.5 * (1.0 - std::cos(kPi * (i + 0.5) / points));

@@ -16,7 +16,7 @@ import numpy as np
 
 from isometry import _validation
 from isometry._core_loader import _core
-from isometry.theory import _law_checks
+from isometry.theory import _law_checks, _resolution
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -114,13 +114,21 @@ class JacobianDensity:
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
         return float(self._cumulative()[-1] + self.mass_below_grid)
 
+    def _log_grid(self) -> bool:
+        """Integrate in log x? As the core built the grid (log-spaced when the support spans
+        more than two decades); for a caller's grid, when it spans more than two decades."""
+        flag = self.diagnostics.get("logarithmic_grid")
+        if flag is not None:
+            return bool(flag)
+        return bool(self.x[0] > 0 and self.x[-1] / self.x[0] > 100)
+
     def _cumulative(self) -> np.ndarray:
         x, rho = self.x, self.density
         if self.exact_cumulative.size == x.size and x.size > 0:
             return self.exact_cumulative
         if x.size < 2:
             return np.zeros_like(x)
-        if x[0] > 0 and x[-1] / x[0] > 100:  # log grid: ∫ρ dx = ∫ xρ d(log x)
+        if self._log_grid():  # log grid: ∫ρ dx = ∫ xρ d(log x)
             f, t = x * rho, np.log(x)
         else:
             f, t = rho, x
@@ -157,13 +165,19 @@ class JacobianDensity:
         ratio = np.clip(t / self.x[0], 0.0, 1.0)
         return self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
 
-    def ks_distance(self, eigenvalues: np.ndarray, resolution: float = 0.0) -> float:
-        """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues.
+    def ks_distance(self, eigenvalues: Any, resolution: float | None = None) -> float:
+        """Kolmogorov–Smirnov distance between this law and a Monte Carlo spectrum.
 
-        Values below ``resolution`` (the eigensolver's floor, e.g. ~ε·λ_max for eigh) are only
-        known to lie below it and are compared there; ties are handled, and a value within 1e-9
-        (relative) of an atom counts as on it.
+        ``eigenvalues`` is a ``JacobianSpectrum`` (preferred: its method and dtype give the
+        eigensolver's floor) or an array of eigenvalues. Values at or below the floor
+        ``resolution`` are rounding noise to the solver, known only to lie in [0, floor]: they are
+        compared there, so an atom at 0 (relu, hard_tanh) and the pile-up below the floor count
+        as one. The floor defaults to N·ε·λ_max for ``method="eigh"`` and for arrays (ε of
+        float64), (N·ε·σ_max)² for ``method="svd"`` (``isometry.theory._resolution``); pass
+        ``resolution=0`` to compare every value as it is. Ties are handled, and a value within
+        1e-9 (relative) of an atom counts as on it.
         """
+        eigenvalues, resolution = _resolution.sample_and_floor(eigenvalues, resolution)
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
         unresolved = ev <= resolution
         ev = np.where(unresolved, resolution, ev)
@@ -178,7 +192,7 @@ class JacobianDensity:
     def moment(self, k: int) -> float:
         """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
         x, rho = self.x, self.density
-        if x[0] > 0 and x[-1] / x[0] > 100:
+        if self._log_grid():
             f, t = x ** (k + 1) * rho, np.log(x)
         else:
             f, t = x**k * rho, x
@@ -211,7 +225,8 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
         lambda_max=float(raw["lambda_max"]),
         mass_below_grid=float(raw["mass_below_grid"]),
         q_star=q_star,
-        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")}
+        | ({"logarithmic_grid": bool(raw["logarithmic_grid"])} if "logarithmic_grid" in raw else {}),
         tail_log_x=np.asarray(raw.get("tail_log_x", np.zeros(0))),
         tail_mass=np.asarray(raw.get("tail_mass", np.zeros(0))),
         exact_cumulative=np.asarray(raw.get("cumulative", np.zeros(0))),

@@ -30,6 +30,8 @@ struct Density {
     // Laws with a closed-form distribution function: the continuous mass between x[0] and x[i]
     // (exact, instead of the trapezoid rule on the grid); empty otherwise.
     std::vector<double> cumulative;
+    // The default grid is log-spaced (integrate in log x); unset (-1) for a caller's grid.
+    int logarithmic_grid = -1;
     long iterations = 0;
     long restarts = 0;
     double max_residual = 0.0;
