@@ -144,7 +144,11 @@ class JacobianDensity:
         """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid)."""
         t = np.asarray(t, dtype=float)
         cumulative = self._cumulative() + self.mass_below_grid
-        inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
+        if self._log_grid():  # between points of a log grid the distribution is smooth in log x
+            with np.errstate(divide="ignore"):
+                inside = np.interp(np.log(np.maximum(t, 0.0)), np.log(self.x), cumulative, left=0.0, right=cumulative[-1])
+        else:
+            inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
         below_grid = self._cdf_below_grid(t)
         out = np.where(t < self.x[0], below_grid, inside)
         for location, mass in self.atoms:
@@ -168,14 +172,14 @@ class JacobianDensity:
     def ks_distance(self, eigenvalues: Any, resolution: float | None = None) -> float:
         """Kolmogorov–Smirnov distance between this law and a Monte Carlo spectrum.
 
-        ``eigenvalues`` is a ``JacobianSpectrum`` (preferred: its method and dtype give the
-        eigensolver's floor) or an array of eigenvalues. Values at or below the floor
-        ``resolution`` are rounding noise to the solver, known only to lie in [0, floor]: they are
-        compared there, so an atom at 0 (relu, hard_tanh) and the pile-up below the floor count
-        as one. The floor defaults to N·ε·λ_max for ``method="eigh"`` and for arrays (ε of
-        float64), (N·ε·σ_max)² for ``method="svd"`` (``isometry.theory._resolution``); pass
-        ``resolution=0`` to compare every value as it is. Ties are handled, and a value within
-        1e-9 (relative) of an atom counts as on it.
+        ``eigenvalues`` is a ``JacobianSpectrum`` (its width and dtype give the floor) or an
+        array of eigenvalues (float64). Values at or below the floor ``resolution`` are rounding
+        noise to the eigensolver, known only to lie in [0, floor]: they are compared there, so an
+        atom at 0 (relu, hard_tanh), which eigh returns as ±1e-15·λ_max, and the pile-up below
+        the floor count as one. The floor defaults to N·ε·λ_max, eigh's rounding level, for
+        either method (``isometry.theory._resolution``); pass a smaller ``resolution`` to compare
+        an svd spectrum further down, or 0 to compare every value as it is. Ties are handled,
+        and a value within 1e-9 (relative) of an atom counts as on it.
         """
         eigenvalues, resolution = _resolution.sample_and_floor(eigenvalues, resolution)
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
