@@ -34,8 +34,16 @@ def spectra(width, depth, q, seed):
     sigma_w, sigma_b = theory.critical_point("hard_tanh", q)
     law = theory.jacobian_density("hard_tanh", "orthogonal", depth, sigma_w, sigma_b)
     runs = {
-        method: isometry.jacobian_spectrum(width, depth, activation="hard_tanh", weights="orthogonal",
-                                           sigma_w=sigma_w, sigma_b=sigma_b, seed=seed, method=method)
+        method: isometry.jacobian_spectrum(
+            width,
+            depth,
+            activation="hard_tanh",
+            weights="orthogonal",
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            seed=seed,
+            method=method,
+        )
         for method in ("eigh", "svd")
     }
     return law, runs

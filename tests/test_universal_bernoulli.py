@@ -43,15 +43,19 @@ def test_edges_atom_and_mass(s2):
     d = theory.universal_density("bernoulli", s2)
     assert d.support[1] == pytest.approx(s2 * math.e, rel=1e-15)  # bulk edge σ₀² e
     if s2 < 1:
-        (location, mass), = d.atoms
-        assert location == pytest.approx(math.exp(s2), rel=1e-15) and mass == pytest.approx(1 - s2, abs=1e-15)
+        ((location, mass),) = d.atoms
+        assert location == pytest.approx(math.exp(s2), rel=1e-15) and mass == pytest.approx(
+            1 - s2, abs=1e-15
+        )
         assert d.lambda_max == pytest.approx(math.exp(s2), rel=1e-15)  # e^s > e s: above the bulk
     else:
         assert d.atoms == []  # no atom at e^{σ₀²}, and never one at 0
     # The continuous mass is exactly 1 − atom: min(σ₀², 1).
     assert d.continuous_mass() == pytest.approx(min(s2, 1.0), abs=1e-12)
     # The pile-up at 0 holds ~σ₀²/log(1/x): at 1e-300 that is far from negligible.
-    assert d.mass_below_grid == pytest.approx(min(s2, 1.0) * float(d.cdf(1e-300)) / min(s2, 1.0), rel=1e-9)
+    assert d.mass_below_grid == pytest.approx(
+        min(s2, 1.0) * float(d.cdf(1e-300)) / min(s2, 1.0), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("s2,x", [(0.25, 0.3), (1.0, 1.0), (10.0, 20.0), (0.25, 1e-8)])

@@ -119,23 +119,6 @@ void register_freeprob(py::module_& m) {
         py::arg("bernoulli_p"), py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"),
         py::arg("sigma_w"), py::arg("x"), py::arg("points"));
     m.def(
-        "scaled_density_at_log_x",
-        [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q,
-           double log_x) {
-            // x·ρ(x) of the continuous part at x = e^{log_x} (any log_x: x need not be a double),
-            // solved by a fresh walk from far above, with the unknown y (for tests).
-            const freeprob::MlpMasterEquation eq = equation(activation, weights, depth, sigma_w, q);
-            const freeprob::StieltjesSolver solver(eq);
-            const auto law_atoms = freeprob::atoms(eq);
-            py::gil_scoped_release release;
-            const freeprob::PointSolution s = solver.walk_down(log_x, 1e-10);
-            const double value = freeprob::scaled_continuous_density(
-                log_x + std::log(std::complex<double>(1.0, 1e-10)), s.one_plus_m, law_atoms);
-            return std::make_tuple(value, s.y, s.one_plus_m);
-        },
-        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
-        py::arg("log_x"));
-    m.def(
         "d2_stieltjes",
         [](const std::string& activation, double q, std::complex<double> y) {
             // M_{D²}(y), 1 + M_{D²}(y) and dM_{D²}/dy as the solver evaluates them (for tests).

@@ -56,7 +56,13 @@ def _scaled_moment(law: JacobianDensity, k: int, scale: float) -> float:
     return grid + sum(m * (loc / scale) ** k for loc, m in law.atoms)
 
 
-def check_law(law: JacobianDensity, where: str, moments: np.ndarray | None = None, *, default_grid: bool = True) -> None:
+def check_law(
+    law: JacobianDensity,
+    where: str,
+    moments: np.ndarray | None = None,
+    *,
+    default_grid: bool = True,
+) -> None:
     """Raise ``ConvergenceError`` naming ``where`` if ``law`` is not a probability measure.
 
     ``moments`` (m_1, m_2, ...) from the S-transform series, where available, are compared with
@@ -81,14 +87,20 @@ def check_law(law: JacobianDensity, where: str, moments: np.ndarray | None = Non
         points = np.concatenate([np.exp(law.tail_log_x[np.exp(law.tail_log_x) > 0]), law.x])
         cdf = law.cdf(np.sort(points))
         if cdf.min() < -CDF_ROUNDING or cdf.max() > 1 + tolerance:
-            problems.append(f"the distribution function leaves [0, 1] (range {cdf.min():.9g} .. {cdf.max():.9g})")
+            problems.append(
+                f"the distribution function leaves [0, 1] (range {cdf.min():.9g} .. {cdf.max():.9g})"
+            )
         if np.any(np.diff(cdf) < -CDF_ROUNDING):
             problems.append("the distribution function decreases")
         if moments is not None and not problems:
             scale = law.lambda_max
             for k, m in enumerate(np.asarray(moments, dtype=float)[:2], start=1):
                 with np.errstate(all="ignore"):
-                    expected = float(np.exp(np.log(m) - k * np.log(scale))) if np.isfinite(m) and m > 0 else np.inf
+                    expected = (
+                        float(np.exp(np.log(m) - k * np.log(scale)))
+                        if np.isfinite(m) and m > 0
+                        else np.inf
+                    )
                 if not np.isfinite(expected):
                     continue  # the series overflows; the density's own moments cannot be compared
                 got = _scaled_moment(law, k, scale)
@@ -98,7 +110,9 @@ def check_law(law: JacobianDensity, where: str, moments: np.ndarray | None = Non
                         f"{m:.9g} by more than {MOMENT_RTOL:g} relative"
                     )
     if problems:
-        raise _core.ConvergenceError(f"the spectral law at {where} is not a probability measure: " + "; ".join(problems))
+        raise _core.ConvergenceError(
+            f"the spectral law at {where} is not a probability measure: " + "; ".join(problems)
+        )
 
 
 @contextlib.contextmanager
