@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from isometry._core_loader import _core
+from isometry._internal.core import _core
 
 if TYPE_CHECKING:
     from isometry.theory.freeprob import JacobianDensity
