@@ -1,5 +1,6 @@
 #include "bindings.hpp"
 
+#include "isometry/freeprob/bernoulli_limit.hpp"
 #include "isometry/freeprob/density.hpp"
 #include "isometry/freeprob/moments.hpp"
 #include "isometry/freeprob/exponential_s.hpp"
@@ -35,6 +36,10 @@ py::dict density_dict(const freeprob::Density& d) {
     out["lower_edge_is_hard"] = d.lower_edge_is_hard;
     out["lambda_max"] = d.lambda_max;
     out["mass_below_grid"] = d.mass_below_grid;
+    out["tail_log_x"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_log_x.size()), d.tail_log_x.data());
+    out["tail_mass"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_mass.size()), d.tail_mass.data());
+    if (d.logarithmic_grid >= 0) out["logarithmic_grid"] = d.logarithmic_grid == 1;
+    out["cumulative"] = py::array_t<double>(static_cast<py::ssize_t>(d.cumulative.size()), d.cumulative.data());
     out["iterations"] = d.iterations;
     out["restarts"] = d.restarts;
     out["max_residual"] = d.max_residual;
@@ -160,6 +165,24 @@ void register_freeprob(py::module_& m) {
             return density_dict(d);
         },
         py::arg("a"), py::arg("b"), py::arg("x"), py::arg("points"));
+    m.def(
+        "bernoulli_limit_density",
+        [](double sigma0_sq, std::vector<double> x, int points) {
+            // PSG18's Bernoulli universality class in closed form (bernoulli_limit.hpp).
+            const freeprob::BernoulliLimit law(sigma0_sq);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::bernoulli_limit_density(law, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("sigma0_sq"), py::arg("x"), py::arg("points"));
+    m.def(
+        "bernoulli_limit_cdf",
+        [](double sigma0_sq, double log_x) { return freeprob::BernoulliLimit(sigma0_sq).cdf(log_x); },
+        py::arg("sigma0_sq"), py::arg("log_x"));
+    m.def("bernoulli_limit_moments", &freeprob::bernoulli_limit_moments, py::arg("sigma0_sq"), py::arg("order"));
     m.def("exponential_s_moments", &freeprob::exponential_s_moments, py::arg("a"), py::arg("b"), py::arg("order"));
     m.def(
         "resnet_edges",

@@ -17,6 +17,7 @@ import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry.theory import _law_checks, _resolution
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -134,8 +135,12 @@ class JacobianDensity:
 
     ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
     ``support`` the edges of the continuous part (the lower one is the grid start where the
-    density piles up towards 0; ``mass_below_grid`` estimates the mass below it from the local
-    power law); ``lambda_max`` the largest point of the spectrum.
+    density piles up towards 0); ``mass_below_grid`` is the continuous mass below ``x[0]``,
+    integrated in log x down to the law's lower edge or through its pile-up towards 0 (which at
+    large depth can hold most of the mass, far below the smallest double);
+    ``tail_log_x``/``tail_mass`` tabulate that mass below ``exp(tail_log_x)`` (ascending, ending
+    at ``log x[0]``); ``lambda_max`` the largest point of the spectrum. Every law is checked to be
+    a probability measure before it is returned (``isometry.theory._law_checks``).
     """
 
     x: np.ndarray
@@ -146,16 +151,31 @@ class JacobianDensity:
     mass_below_grid: float
     q_star: float
     diagnostics: dict[str, Any] = field(compare=False)
+    tail_log_x: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    tail_mass: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    #: For laws with a closed-form distribution function: the exact continuous mass between
+    #: x[0] and x[i] (used instead of the trapezoid rule).
+    exact_cumulative: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
 
     def continuous_mass(self) -> float:
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
         return float(self._cumulative()[-1] + self.mass_below_grid)
 
+    def _log_grid(self) -> bool:
+        """Integrate in log x? As the core built the grid (log-spaced when the support spans
+        more than two decades); for a caller's grid, when it spans more than two decades."""
+        flag = self.diagnostics.get("logarithmic_grid")
+        if flag is not None:
+            return bool(flag)
+        return bool(self.x[0] > 0 and self.x[-1] / self.x[0] > 100)
+
     def _cumulative(self) -> np.ndarray:
         x, rho = self.x, self.density
+        if self.exact_cumulative.size == x.size and x.size > 0:
+            return self.exact_cumulative
         if x.size < 2:
             return np.zeros_like(x)
-        if x[0] > 0 and x[-1] / x[0] > 100:  # log grid: ∫ρ dx = ∫ xρ d(log x)
+        if self._log_grid():  # log grid: ∫ρ dx = ∫ xρ d(log x)
             f, t = x * rho, np.log(x)
         else:
             f, t = rho, x
@@ -171,24 +191,44 @@ class JacobianDensity:
         """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid)."""
         t = np.asarray(t, dtype=float)
         cumulative = self._cumulative() + self.mass_below_grid
-        inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
-        # Below the grid the density follows the power law ρ ~ x^{-a} of its first two points,
-        # so the mass below t is mass_below_grid · (t/x₀)^{1-a}.
-        a = self._tail_exponent()
-        ratio = np.clip(t / self.x[0], 0.0, 1.0)
-        below_grid = self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
+        if self._log_grid():  # between points of a log grid the distribution is smooth in log x
+            with np.errstate(divide="ignore"):
+                inside = np.interp(np.log(np.maximum(t, 0.0)), np.log(self.x), cumulative, left=0.0, right=cumulative[-1])
+        else:
+            inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
+        below_grid = self._cdf_below_grid(t)
         out = np.where(t < self.x[0], below_grid, inside)
         for location, mass in self.atoms:
             out = out + mass * (t >= location)
         return out
 
-    def ks_distance(self, eigenvalues: np.ndarray, resolution: float = 0.0) -> float:
-        """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues.
+    def _cdf_below_grid(self, t: np.ndarray) -> np.ndarray:
+        """Continuous mass below t < x[0]: from the tabulated tail (piecewise power law between
+        its points, which is exact in a pile-up ρ ~ x^{-a}), else from the power law of the
+        first two grid points."""
+        if self.tail_log_x.size >= 2:
+            with np.errstate(divide="ignore"):
+                log_t = np.log(np.maximum(t, 0.0))
+            log_mass = np.log(np.maximum(self.tail_mass, 1e-300))
+            inside = np.exp(np.interp(log_t, self.tail_log_x, log_mass))
+            return np.where(log_t < self.tail_log_x[0], 0.0, np.minimum(inside, self.mass_below_grid))
+        a = self._tail_exponent()
+        ratio = np.clip(t / self.x[0], 0.0, 1.0)
+        return self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
 
-        Values below ``resolution`` (the eigensolver's floor, e.g. ~ε·λ_max for eigh) are only
-        known to lie below it and are compared there; ties are handled, and a value within 1e-9
-        (relative) of an atom counts as on it.
+    def ks_distance(self, eigenvalues: Any, resolution: float | None = None) -> float:
+        """Kolmogorov–Smirnov distance between this law and a Monte Carlo spectrum.
+
+        ``eigenvalues`` is a ``JacobianSpectrum`` (its width and dtype give the floor) or an
+        array of eigenvalues (float64). Values at or below the floor ``resolution`` are rounding
+        noise to the eigensolver, known only to lie in [0, floor]: they are compared there, so an
+        atom at 0 (relu, hard_tanh), which eigh returns as ±1e-15·λ_max, and the pile-up below
+        the floor count as one. The floor defaults to N·ε·λ_max, eigh's rounding level, for
+        either method (``isometry.theory._resolution``); pass a smaller ``resolution`` to compare
+        an svd spectrum further down, or 0 to compare every value as it is. Ties are handled,
+        and a value within 1e-9 (relative) of an atom counts as on it.
         """
+        eigenvalues, resolution = _resolution.sample_and_floor(eigenvalues, resolution)
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
         unresolved = ev <= resolution
         ev = np.where(unresolved, resolution, ev)
@@ -203,7 +243,7 @@ class JacobianDensity:
     def moment(self, k: int) -> float:
         """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
         x, rho = self.x, self.density
-        if x[0] > 0 and x[-1] / x[0] > 100:
+        if self._log_grid():
             f, t = x ** (k + 1) * rho, np.log(x)
         else:
             f, t = x**k * rho, x
@@ -236,7 +276,11 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
         lambda_max=float(raw["lambda_max"]),
         mass_below_grid=float(raw["mass_below_grid"]),
         q_star=q_star,
-        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")}
+        | ({"logarithmic_grid": bool(raw["logarithmic_grid"])} if "logarithmic_grid" in raw else {}),
+        tail_log_x=np.asarray(raw.get("tail_log_x", np.zeros(0))),
+        tail_mass=np.asarray(raw.get("tail_mass", np.zeros(0))),
+        exact_cumulative=np.asarray(raw.get("cumulative", np.zeros(0))),
     )
 
 
@@ -337,11 +381,26 @@ def jacobian_density(
     points = _checked_points(points)
     grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    if isinstance(activation, Activation):
-        raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
-    else:
-        raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
-    return _density_from_core(raw, q)
+    where = (f"activation={describe(activation)}, weights={weights!r}, depth={depth}, sigma_w={sigma_w!r}, "
+             f"sigma_b={sigma_b!r} (q*={q!r})")
+    with _law_checks.naming(where):
+        if isinstance(activation, Activation):
+            raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
+        else:
+            raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
+    law = _density_from_core(raw, q)
+    _law_checks.check_law(law, where, _series_moments(activation, weights, depth, sigma_w, sigma_b),
+                          default_grid=not grid)
+    return law
+
+
+def _series_moments(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float):
+    """m_1, m_2 from the S-transform series, or None where they overflow or are not defined."""
+    try:
+        moments = jacobian_moments(activation, weights, depth, sigma_w, sigma_b, order=2).moments
+    except (OverflowError, ValueError):
+        return None
+    return moments if np.all(np.isfinite(moments)) else None
 
 
 def lambda_max(
@@ -408,7 +467,7 @@ UNIVERSAL_KINDS = ("bernoulli", "smooth")
 
 
 def universal_density(
-    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int = 10**6
+    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int | None = None
 ) -> JacobianDensity:
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
@@ -424,8 +483,8 @@ def universal_density(
         Points λ at which to evaluate the density; by default a grid of ``points``.
     points : int, default 2000
         Size of the default grid, at least 2.
-    depth : int, default 1000000
-        Bernoulli class only: the depth of the finite network evaluated in its place.
+    depth : int, optional
+        Bernoulli class only: instead of the limit, the depth-L network that converges to it.
 
     Returns
     -------
@@ -445,10 +504,11 @@ def universal_density(
 
     Notes
     -----
-    ``kind="bernoulli"``: S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to σ₀² e plus an atom of mass
-    1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth network that converges to
-    it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶, where the S-transform
-    differs from its limit by O(σ₀⁴/L) (~1e-6).
+    ``kind="bernoulli"``: S_{JJᵀ} = exp(−σ₀² z/(1+z)), solved in closed form through the Lambert
+    function (cpp/include/isometry/freeprob/bernoulli_limit.hpp): a bulk on (0, σ₀² e] piling up
+    towards 0 like σ₀²/log(1/x) (no atom at 0), of mass min(σ₀², 1), plus an atom of mass
+    1 − σ₀² at e^{σ₀²} when σ₀² < 1. With ``depth`` = L instead, the depth-L network that
+    converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality (S-transform off by O(σ₀⁴/L)).
 
     ``kind="smooth"``: S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M}, with both
     edges in closed form (``depth`` is not used).
@@ -470,14 +530,33 @@ def universal_density(
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
-    depth = _validation.positive_int("depth", depth)
+    if depth is not None:
+        depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
     if kind == "smooth" and sigma0_sq > 700:
         raise ValueError(f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}")
     grid = _checked_grid(x)
-    if kind == "bernoulli":
-        p = depth / (depth + sigma0_sq)
-        raw = _core.jacobian_density_bernoulli(p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
-    else:
-        raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
-    return _density_from_core(raw, float("nan"))
+    where = f"kind={kind!r}, sigma0_sq={sigma0_sq!r}" + (f", depth={depth}" if depth is not None else "")
+    moments = None
+    with _law_checks.naming(where):
+        if kind == "bernoulli" and depth is None:
+            raw = _core.bernoulli_limit_density(sigma0_sq, grid, points)
+            moments = _finite_or_none(lambda: _core.bernoulli_limit_moments(sigma0_sq, 2))
+        elif kind == "bernoulli":
+            p = depth / (depth + sigma0_sq)
+            raw = _core.jacobian_density_bernoulli(p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
+            moments = _finite_or_none(lambda: _core.jacobian_moments_for_law([p, p], "orthogonal", depth, 1.0 / np.sqrt(p)))
+        else:
+            raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
+            moments = _finite_or_none(lambda: _core.exponential_s_moments(0.0, sigma0_sq, 2))
+    law = _density_from_core(raw, float("nan"))
+    _law_checks.check_law(law, where, moments, default_grid=not grid)
+    return law
+
+
+def _finite_or_none(moments: Any) -> np.ndarray | None:
+    try:
+        values = np.asarray(moments(), dtype=float)
+    except (OverflowError, ValueError):
+        return None
+    return values if np.all(np.isfinite(values)) else None

@@ -27,6 +27,7 @@ import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry.theory import _law_checks
 from isometry.theory.activation import ActivationLike, core_activation
 from isometry.theory.freeprob import (
     JacobianDensity,
@@ -132,7 +133,12 @@ def resnet_density(c: float, x: np.ndarray | None = None, *, points: int = 2000)
     c = _checked_c(c)
     points = _checked_points(points)
     grid = _checked_grid(x)
-    return _density_from_core(_core.resnet_density(c, grid, points), float("nan"))
+    where = f"c={c!r}"
+    with _law_checks.naming(where):
+        law = _density_from_core(_core.resnet_density(c, grid, points), float("nan"))
+        moments = np.asarray(_core.resnet_moments(c, 2)) if c <= 100 else None  # m_k ~ e^{2kc}
+    _law_checks.check_law(law, where, moments, default_grid=not grid)
+    return law
 
 
 @dataclass(frozen=True)
