@@ -194,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for module in commands.values():
         module.add_parser(sub)
+    from isometry.experiments import command as reproduce_command  # NAME/HELP/add_arguments/run
+
+    commands[reproduce_command.NAME] = reproduce_command
+    reproduce_command.add_arguments(sub.add_parser(reproduce_command.NAME, help=reproduce_command.HELP))
     args = parser.parse_args(argv)
     try:
         if args.command in commands:
