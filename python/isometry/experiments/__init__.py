@@ -15,6 +15,7 @@ command ``isometry reproduce`` also writes ``<out>/index.html``.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -88,8 +89,8 @@ def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, de
     """Run (or reuse) one entry and return its :class:`Report`.
 
     ``out`` (default ``./reproductions``) holds ``<name>/figure.png``, ``figure.pdf`` and
-    ``report.json``; a finished report of the same scale there is returned as it is unless
-    ``rerun``. ``device="gpu"`` sends the Monte Carlo spectra and the training to the GPU.
+    ``report.json``; a finished report there with the same scale, device and settings is
+    returned as it is unless ``rerun`` (training runs inside an entry resume on their own). ``device="gpu"`` sends the Monte Carlo spectra and the training to the GPU.
     ``data_dir``: where CIFAR-10 lies for the full-scale training entries.
     """
     entries = registry()
@@ -100,8 +101,9 @@ def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, de
     entry = entries[name]
     directory = Path(out if out is not None else "reproductions") / name
     say = log or _stderr
+    params = json.loads(json.dumps(entry.params(scale)))  # as report.json stores them
     previous = None if rerun else load_report(directory)
-    if previous is not None and previous.scale == scale and previous.device == device:
+    if previous is not None and (previous.scale, previous.device, previous.params) == (scale, device, params):
         say(f"{name}: reusing the finished {scale} report in {directory}")
         return previous
     ctx = Context(name=name, scale=scale, out=directory, device=device, params=entry.params(scale),
@@ -117,6 +119,6 @@ def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, de
     pyplot().close(outcome.figure)
     report = Report(name=name, paper=PAPERS[entry.paper], claim=entry.claim, scale=scale, rows=outcome.rows,
                     figures=figures, notes=ctx.notes, device=device, seconds=time.perf_counter() - started,
-                    full_scale=entry.full_cost, data=outcome.data)
+                    full_scale=entry.full_cost, data=outcome.data, params=params)
     write_report(report, directory)  # last: its presence marks the entry finished
     return report

@@ -82,6 +82,7 @@ class Report:
     seconds: float = 0.0
     full_scale: str = ""
     data: dict[str, Any] = field(default_factory=dict)  # numbers behind the figure
+    params: dict[str, Any] = field(default_factory=dict)  # the entry's settings at this scale
     version: int = FORMAT_VERSION
 
     @property

@@ -22,24 +22,26 @@ def mode_trajectories(ctx: Context) -> Outcome:
     fig, axes = plt.subplots(1, len(p["depths"]), figsize=(4.2 * len(p["depths"]), 3.8), squeeze=False)
     rows, data = [], {}
     for ax, depth in zip(axes[0], p["depths"]):
+        # η ∝ 1/D, the paper's stable scaling O(1/(N_l s²)); learning_rate is the rate at D = 2
+        eta = p["learning_rate"] * 2 / depth
         r = dl.mode_strength_experiment(p["singular_values"], depth=depth, init="decoupled", u0=p["u0"],
-                                        learning_rate=p["learning_rate"], seed=0)
+                                        learning_rate=eta, seed=0)
         err = float(np.max(np.abs(r.simulated - r.theory)))
         s_max = float(max(p["singular_values"]))
-        # Discrete GD with step η follows the flow to O(η) (global error of Euler's method); the
-        # mode's largest speed is ~ s² on the balanced manifold, so the bound is a few η s² ...
-        tol = 5 * p["learning_rate"] * s_max**2
+        # Discrete GD with step η follows the flow to O(η) (global error of Euler's method) times
+        # the flow's rate, which eq. 15 puts at (D − 1)·s² on the balanced manifold.
+        tol = 3 * eta * (depth - 1) * s_max**2
         rows.append(Row.compare(f"max |u_GD − u_exact| over modes and time, {depth} weight matrices", 0.0, err,
                                 tol=tol, paper="exact solution (eq. 12 / eq. 15)",
-                                reason=f"5·η·s_max² = O(η): gradient descent with step η = {p['learning_rate']} "
-                                "tracks the gradient flow only to first order in η"))
+                                reason=f"3·η·(D − 1)·s_max²: gradient descent with step η = {eta:g} tracks the "
+                                "gradient flow (rate ~ (D − 1)s², eq. 15) only to first order in η"))
         for a, color in enumerate(COLORS[: r.singular_values.size]):
             ax.plot(r.time, r.theory[:, a], color=color, lw=1.5, label=f"exact, $s={r.singular_values[a]:g}$")
             ax.plot(r.time[::4], r.simulated[::4, a], "o", ms=3, color=color, mfc="none")
         ax.plot([], [], "o", color="0.3", mfc="none", ms=3, label="simulated GD")
         ax.set_xlabel(r"$t/\tau = \eta\cdot$step")
         ax.set_ylabel(r"mode strength $u_\alpha$")
-        ax.set_title(f"{depth} weight matrices, decoupled start $u_0={p['u0']:g}$")
+        ax.set_title(f"$D={depth}$ weight matrices, $u_0={p['u0']:g}$, $\\eta={eta:g}$")
         ax.legend(loc="lower right")
         data[depth] = err
     fig.suptitle("Deep linear networks: exact mode-strength trajectories (lines) against gradient descent (circles)")
@@ -58,19 +60,22 @@ def depth_independence(ctx: Context) -> Outcome:
     t = {k: np.array([budget * 2 if v is None else v for v in vals], dtype=float)
          for k, vals in res.steps_to_learn.items()}
     o, g = t["orthogonal"], t["gaussian"]
-    deep = np.array(p["depths"]) >= 8
-    o_ratio = float(o[-1] / o[deep][0])
-    g_ratio = float(g[-1] / g[deep][0])
+    depths = np.array(p["depths"])
+    d8 = int(depths[depths >= 8][0])
+    o_ratio = float(o[-1] / o[depths == d8][0])
+    # A Gaussian run that never learns counts as taking the whole budget: a lower bound on its ratio.
+    g_ratio = float(min(g[-1], budget) / g[0])
     rows = [
-        Row.check(f"orthogonal: steps at D={p['depths'][-1]} / steps at D={np.array(p['depths'])[deep][0]}",
-                  o_ratio <= 1.5, theory=1.0, measured=o_ratio, paper="depth independent (finite as D → ∞)",
-                  rule="saturates: ≤ 1.5 (eq. 17: t_∞ − t_D = O(1/D) at the optimal rate ∝ 1/D)"),
-        Row.check(f"Gaussian: steps at D={p['depths'][-1]} / steps at D={np.array(p['depths'])[deep][0]}",
-                  g_ratio > o_ratio and g_ratio >= 1.5, measured=g_ratio, paper="grows with depth",
-                  rule="grows: ≥ 1.5 and above the orthogonal ratio"),
-        Row.check(f"orthogonal faster than Gaussian at D={p['depths'][-1]}", o[-1] < g[-1],
-                  measured=f"{o[-1]:.0f} vs {g[-1]:.0f} steps", paper="orthogonal ≈ pretraining, faster",
-                  rule="fewer steps at the best learning rate of each"),
+        Row.check(f"orthogonal: steps at D={depths[-1]} / steps at D={d8}", o_ratio <= 1.5, theory=1.0,
+                  measured=o_ratio, paper="depth independent (finite as D → ∞)",
+                  rule="saturates: ≤ 1.5 from D = 8 on (eq. 17: t_∞ − t_D = O(1/D) at the optimal rate ∝ 1/D)"),
+        Row.check(f"Gaussian: steps at D={depths[-1]} / steps at D={depths[0]}", g_ratio >= 1.5 and g_ratio > o_ratio,
+                  measured=g_ratio, paper="grows with depth",
+                  rule=f"grows: ≥ 1.5 and above the orthogonal ratio; never learning within {budget} steps "
+                       "counts as the budget (so the ratio is a lower bound)"),
+        Row.check(f"orthogonal faster than Gaussian at D={depths[-1]}", o[-1] < g[-1],
+                  measured=f"{o[-1]:.0f} vs " + (f"{g[-1]:.0f}" if g[-1] <= budget else f"> {budget}") + " steps",
+                  paper="orthogonal ≈ pretraining, faster", rule="fewer steps at the best learning rate of each"),
     ]
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4))
