@@ -26,7 +26,9 @@ def digits(*, standardize: bool = True, dtype: str = "float32") -> Dataset:
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:  # an optional extra: say which one
-        raise ImportError("the digits dataset needs scikit-learn: pip install 'isometry[reproduce]'") from exc
+        raise ImportError(
+            "the digits dataset needs scikit-learn: pip install 'isometry[reproduce]'"
+        ) from exc
     bunch = load_digits()
     x = np.asarray(bunch.data, dtype=np.float64) / 16.0
     y = np.asarray(bunch.target, dtype=np.int64)
@@ -37,5 +39,12 @@ def digits(*, standardize: bool = True, dtype: str = "float32") -> Dataset:
         scale = float((x_train - mean).std())
         x_train, x_test = (x_train - mean) / scale, (x_test - mean) / scale
         info["scale"] = scale
-    return Dataset("digits", x_train.astype(dtype), y[:-N_TEST], x_test.astype(dtype), y[-N_TEST:], classes=10,
-                   info=info)
+    return Dataset(
+        "digits",
+        x_train.astype(dtype),
+        y[:-N_TEST],
+        x_test.astype(dtype),
+        y[-N_TEST:],
+        classes=10,
+        info=info,
+    )

@@ -27,18 +27,18 @@ from isometry import _validation
 from isometry.experiments._support import Context, Outcome
 from isometry.experiments.report import Report, load_report, save_figure, write_report
 
-__all__ = ["PAPERS", "Reproduction", "Report", "list_reproductions", "registry", "reproduce"]
+__all__ = ["PAPERS", "Report", "Reproduction", "list_reproductions", "registry", "reproduce"]
 
 PAPERS = {
     "pennington2017": "Pennington, Schoenholz & Ganguli 2017, Resurrecting the sigmoid in deep learning "
-                      "through dynamical isometry (NeurIPS)",
+    "through dynamical isometry (NeurIPS)",
     "pennington2018": "Pennington, Schoenholz & Ganguli 2018, The emergence of spectral universality in deep "
-                      "networks (AISTATS)",
+    "networks (AISTATS)",
     "saxe2013": "Saxe, McClelland & Ganguli 2013, Exact solutions to the nonlinear dynamics of learning in deep "
-                "linear neural networks (ICLR 2014)",
+    "linear neural networks (ICLR 2014)",
     "burkholz2019": "Burkholz & Dubatovka 2019, Initialization of ReLUs for dynamical isometry (NeurIPS)",
     "tarnowski2019": "Tarnowski, Warchoł, Jastrzębski, Tabor & Nowak 2019, Dynamical isometry is achieved in "
-                     "residual networks in a universal way for any activation function (AISTATS)",
+    "residual networks in a universal way for any activation function (AISTATS)",
 }
 
 SCALES = ("quick", "full")
@@ -63,7 +63,13 @@ class Reproduction:
 
 def registry() -> dict[str, Reproduction]:
     """Every entry, in the order of the papers (imports the paper modules on first use)."""
-    from isometry.experiments import burkholz2019, pennington2017, pennington2018, saxe2013, tarnowski2019
+    from isometry.experiments import (
+        burkholz2019,
+        pennington2017,
+        pennington2018,
+        saxe2013,
+        tarnowski2019,
+    )
 
     entries: dict[str, Reproduction] = {}
     for module in (pennington2017, pennington2018, saxe2013, burkholz2019, tarnowski2019):
@@ -76,16 +82,32 @@ def registry() -> dict[str, Reproduction]:
 
 def list_reproductions() -> list[dict[str, str]]:
     """Name, paper, claim and the cost of each scale, for every entry."""
-    return [{"name": e.name, "paper": PAPERS[e.paper], "claim": e.claim, "quick": e.quick_cost, "full": e.full_cost}
-            for e in registry().values()]
+    return [
+        {
+            "name": e.name,
+            "paper": PAPERS[e.paper],
+            "claim": e.claim,
+            "quick": e.quick_cost,
+            "full": e.full_cost,
+        }
+        for e in registry().values()
+    ]
 
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, device: str = "cpu", *,
-              data_dir: str | None = None, rerun: bool = False, log: Callable[[str], None] | None = None) -> Report:
+def reproduce(
+    name: str,
+    scale: str = "quick",
+    out: str | Path | None = None,
+    device: str = "cpu",
+    *,
+    data_dir: str | None = None,
+    rerun: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> Report:
     """Run (or reuse) one entry and return its :class:`Report`.
 
     ``out`` (default ``./reproductions``) holds ``<name>/figure.png``, ``figure.pdf`` and
@@ -95,7 +117,9 @@ def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, de
     """
     entries = registry()
     if name not in entries:
-        raise ValueError(f"unknown reproduction {name!r}; `isometry reproduce --list` names them all")
+        raise ValueError(
+            f"unknown reproduction {name!r}; `isometry reproduce --list` names them all"
+        )
     scale = _validation.choice("scale", scale, SCALES)
     device = _validation.choice("device", device, ("cpu", "gpu"))
     entry = entries[name]
@@ -103,11 +127,22 @@ def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, de
     say = log or _stderr
     params = json.loads(json.dumps(entry.params(scale)))  # as report.json stores them
     previous = None if rerun else load_report(directory)
-    if previous is not None and (previous.scale, previous.device, previous.params) == (scale, device, params):
+    if previous is not None and (previous.scale, previous.device, previous.params) == (
+        scale,
+        device,
+        params,
+    ):
         say(f"{name}: reusing the finished {scale} report in {directory}")
         return previous
-    ctx = Context(name=name, scale=scale, out=directory, device=device, params=entry.params(scale),
-                  data_dir=data_dir, log=say)
+    ctx = Context(
+        name=name,
+        scale=scale,
+        out=directory,
+        device=device,
+        params=entry.params(scale),
+        data_dir=data_dir,
+        log=say,
+    )
     started = time.perf_counter()
     from isometry.experiments._support import limited_threads
 
@@ -117,8 +152,19 @@ def reproduce(name: str, scale: str = "quick", out: str | Path | None = None, de
     from isometry.experiments._support import pyplot
 
     pyplot().close(outcome.figure)
-    report = Report(name=name, paper=PAPERS[entry.paper], claim=entry.claim, scale=scale, rows=outcome.rows,
-                    figures=figures, notes=ctx.notes, device=device, seconds=time.perf_counter() - started,
-                    full_scale=entry.full_cost, data=outcome.data, params=params)
+    report = Report(
+        name=name,
+        paper=PAPERS[entry.paper],
+        claim=entry.claim,
+        scale=scale,
+        rows=outcome.rows,
+        figures=figures,
+        notes=ctx.notes,
+        device=device,
+        seconds=time.perf_counter() - started,
+        full_scale=entry.full_cost,
+        data=outcome.data,
+        params=params,
+    )
     write_report(report, directory)  # last: its presence marks the entry finished
     return report

@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from isometry import theory
 from isometry.experiments._support import mean_se, normalized_variance
 from isometry.spectrum import JacobianSpectrum
@@ -28,13 +26,16 @@ def critical_scales(activation: str, q_star: float) -> tuple[float, float]:
 def q_star_for_variance(activation: str, depth: int, sigma0_sq: float) -> float:
     """The q* on the critical line at which orthogonal networks of this depth have
     var(JJᵀ) = L(μ₂/μ₁² − 1) = σ₀² (PSG18's double-scaling limit), by bisection in log q*."""
+
     def variance(log_q: float) -> float:
         sw, sb = critical_scales(activation, math.exp(log_q))
         return theory.jacobian_moments(activation, "orthogonal", depth, sw, sb, order=2).variance
 
     lo, hi = math.log(1e-9), math.log(10.0)
     if not variance(lo) < sigma0_sq < variance(hi):
-        raise ValueError(f"no q* in [1e-9, 10] gives var(JJᵀ) = {sigma0_sq} for {activation} at depth {depth}")
+        raise ValueError(
+            f"no q* in [1e-9, 10] gives var(JJᵀ) = {sigma0_sq} for {activation} at depth {depth}"
+        )
     for _ in range(80):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if variance(mid) < sigma0_sq else (lo, mid)

@@ -16,8 +16,18 @@ import numpy as np
 from isometry.plotting_support import resolution_floor
 from isometry.spectrum import JacobianSpectrum, jacobian_spectrum
 
-__all__ = ["Context", "Outcome", "log10_hist", "mean_se", "pyplot", "limited_threads", "spectra",
-           "steps_to_target", "train_grid", "training_data"]
+__all__ = [
+    "Context",
+    "Outcome",
+    "limited_threads",
+    "log10_hist",
+    "mean_se",
+    "pyplot",
+    "spectra",
+    "steps_to_target",
+    "train_grid",
+    "training_data",
+]
 
 # Colours and markers reused across figures so one configuration looks the same everywhere.
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
@@ -48,12 +58,21 @@ def pyplot():
     try:
         import matplotlib
     except ImportError as exc:
-        raise ImportError("isometry reproduce draws figures: pip install 'isometry[reproduce]'") from exc
+        raise ImportError(
+            "isometry reproduce draws figures: pip install 'isometry[reproduce]'"
+        ) from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "legend.fontsize": 7.5,
-                         "legend.framealpha": 0.85, "mathtext.fontset": "cm"})
+    plt.rcParams.update(
+        {
+            "font.size": 9,
+            "axes.titlesize": 9,
+            "legend.fontsize": 7.5,
+            "legend.framealpha": 0.85,
+            "mathtext.fontset": "cm",
+        }
+    )
     return plt
 
 
@@ -65,20 +84,43 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1) / math.sqrt(v.size))
 
 
-def spectra(ctx: Context, activation: str, weights: str, depth: int, sigma_w: float, sigma_b: float,
-            *, width: int | None = None, seeds: int | None = None, base: str | None = None
-            ) -> list[JacobianSpectrum]:
+def spectra(
+    ctx: Context,
+    activation: str,
+    weights: str,
+    depth: int,
+    sigma_w: float,
+    sigma_b: float,
+    *,
+    width: int | None = None,
+    seeds: int | None = None,
+    base: str | None = None,
+) -> list[JacobianSpectrum]:
     """``seeds`` independent networks (seeds 0, 1, ...) at the entry's width, started at q*."""
     width = width or ctx.params["width"]
     count = seeds or ctx.params.get("seeds", 1)
     device = ctx.device if weights != "parameter_sharing" else "cpu"
-    return [jacobian_spectrum(width, depth, activation=activation, weights=weights, sigma_w=sigma_w,
-                              sigma_b=sigma_b, seed=s, base=base, device=device) for s in range(count)]
+    return [
+        jacobian_spectrum(
+            width,
+            depth,
+            activation=activation,
+            weights=weights,
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            seed=s,
+            base=base,
+            device=device,
+        )
+        for s in range(count)
+    ]
 
 
 def pooled(results: Sequence[JacobianSpectrum]) -> tuple[np.ndarray, float]:
     """All eigenvalues of several networks and the largest resolution floor among them."""
-    return np.concatenate([r.eigenvalues for r in results]), max(resolution_floor(r) for r in results)
+    return np.concatenate([r.eigenvalues for r in results]), max(
+        resolution_floor(r) for r in results
+    )
 
 
 def normalized_variance(r: JacobianSpectrum) -> float:
@@ -87,8 +129,17 @@ def normalized_variance(r: JacobianSpectrum) -> float:
     return float(np.mean(ev**2) / np.mean(ev) ** 2 - 1.0)
 
 
-def log10_hist(ax: Any, eigenvalues: np.ndarray, floor: float, *, bins: int = 60, color: str, label: str,
-               lo: float | None = None, hi: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def log10_hist(
+    ax: Any,
+    eigenvalues: np.ndarray,
+    floor: float,
+    *,
+    bins: int = 60,
+    color: str,
+    label: str,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Histogram of log₁₀ λ (eigenvalues at or below ``floor`` counted in the first bin) scaled
     to a density of log₁₀ λ; returns (edges, heights)."""
     ev = np.maximum(eigenvalues, floor)
@@ -129,6 +180,7 @@ def limited_threads(scale: str) -> Iterator[None]:
 
 # -- training on real data ---------------------------------------------------------------------
 
+
 def training_data(ctx: Context) -> tuple[Any, str]:
     """The dataset for the training entries and a sentence for the report.
 
@@ -142,15 +194,21 @@ def training_data(ctx: Context) -> tuple[Any, str]:
 
         try:
             data = datasets.cifar10(ctx.data_dir, progress=False)
-            return data, ("CIFAR-10 (50,000 training / 10,000 test images, per-channel standardised), "
-                          "the papers' dataset")
+            return data, (
+                "CIFAR-10 (50,000 training / 10,000 test images, per-channel standardised), "
+                "the papers' dataset"
+            )
         except (OSError, ValueError) as exc:
             ctx.log(f"{ctx.name}: CIFAR-10 not available ({exc}); using the digits dataset")
-            note = ("CIFAR-10 was not found (give --data-dir with cifar-10-python.tar.gz), so this full-scale "
-                    "run used scikit-learn's 8×8 digits instead")
+            note = (
+                "CIFAR-10 was not found (give --data-dir with cifar-10-python.tar.gz), so this full-scale "
+                "run used scikit-learn's 8×8 digits instead"
+            )
             return digits(), note
-    return digits(), ("scikit-learn's bundled 8×8 handwritten digits (1,437 training / 360 test images, "
-                      "standardised) — real images available offline; the papers used CIFAR-10")
+    return digits(), (
+        "scikit-learn's bundled 8×8 handwritten digits (1,437 training / 360 test images, "
+        "standardised) — real images available offline; the papers used CIFAR-10"
+    )
 
 
 def train_grid(ctx: Context, dataset: Any, name: str, **settings: Any) -> list[dict[str, Any]]:
@@ -160,17 +218,33 @@ def train_grid(ctx: Context, dataset: Any, name: str, **settings: Any) -> list[d
     from isometry.training.records import read_table
 
     n_train, n_test = len(dataset.x_train), len(dataset.x_test)
-    experiment = Experiment(name=name, dataset=dataset.name if dataset.name in ("cifar10", "digits") else "digits",
-                            data_options={"n_train": n_train, "n_test": n_test}, device=ctx.device, **settings)
+    experiment = Experiment(
+        name=name,
+        dataset=dataset.name if dataset.name in ("cifar10", "digits") else "digits",
+        data_options={"n_train": n_train, "n_test": n_test},
+        device=ctx.device,
+        **settings,
+    )
     out = ctx.out / "training"
-    outcomes = run_experiment(experiment, out, dataset=dataset, progress=False,
-                              log=lambda m: ctx.log(f"  {ctx.name}: {m}"))
+    outcomes = run_experiment(
+        experiment,
+        out,
+        dataset=dataset,
+        progress=False,
+        log=lambda m: ctx.log(f"  {ctx.name}: {m}"),
+    )
     rows = []
     for run, outcome in zip(experiment.runs(), outcomes):
         evals = read_table(out / "runs" / run.run_id / "evals.csv")
-        rows.append({"config": run, "state": outcome.state, "seconds": outcome.seconds,
-                     "steps": np.array([e["step"] for e in evals], dtype=float),
-                     "accuracy": np.array([e["test_accuracy"] for e in evals], dtype=float)})
+        rows.append(
+            {
+                "config": run,
+                "state": outcome.state,
+                "seconds": outcome.seconds,
+                "steps": np.array([e["step"] for e in evals], dtype=float),
+                "accuracy": np.array([e["test_accuracy"] for e in evals], dtype=float),
+            }
+        )
     return rows
 
 

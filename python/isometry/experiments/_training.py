@@ -19,29 +19,48 @@ def speed_summary(runs: Sequence[dict[str, Any]], target: float, budget: int) ->
     the final test accuracies and how many seeds reached the target."""
     steps = np.array([steps_to_target(r, target, budget) for r in runs])
     final = np.array([r["accuracy"][-1] for r in runs])
-    return {"steps": steps.tolist(), "median": float(np.median(steps)), "min": float(steps.min()),
-            "max": float(steps.max()), "reached": int(np.sum(steps <= budget)), "seeds": len(runs),
-            "final_median": float(np.median(final)), "final_min": float(final.min()),
-            "final_max": float(final.max())}
+    return {
+        "steps": steps.tolist(),
+        "median": float(np.median(steps)),
+        "min": float(steps.min()),
+        "max": float(steps.max()),
+        "reached": int(np.sum(steps <= budget)),
+        "seeds": len(runs),
+        "final_median": float(np.median(final)),
+        "final_min": float(final.min()),
+        "final_max": float(final.max()),
+    }
 
 
 def _spread(s: dict[str, Any], budget: int) -> str:
     def f(v: float) -> str:
         return f"{v:.0f}" if v <= budget else "not reached"
+
     return f"median {f(s['median'])} (range {f(s['min'])}–{f(s['max'])}, {s['reached']}/{s['seeds']} seeds reached)"
 
 
-def faster_row(label_fast: str, fast: dict[str, Any], label_slow: str, slow: dict[str, Any], target: float,
-               budget: int, *, paper: str) -> Row:
+def faster_row(
+    label_fast: str,
+    fast: dict[str, Any],
+    label_slow: str,
+    slow: dict[str, Any],
+    target: float,
+    budget: int,
+    *,
+    paper: str,
+) -> Row:
     """The ordering claim 'A reaches the target in fewer steps than B', judged over seeds:
     every seed of A (its slowest) must be faster than B's median, so one lucky seed cannot pass."""
     ok = fast["max"] < slow["median"]
     return Row.check(
-        f"steps to {target:.0%} test acc.: {label_fast} vs {label_slow}", ok,
-        measured=f"{_spread(fast, budget)} vs {_spread(slow, budget)}", paper=paper,
+        f"steps to {target:.0%} test acc.: {label_fast} vs {label_slow}",
+        ok,
+        measured=f"{_spread(fast, budget)} vs {_spread(slow, budget)}",
+        paper=paper,
         rule=f"pass if the slowest of the {fast['seeds']} seeds of {label_fast} beats the median of "
-             f"{label_slow} (no lucky run: the whole spread is compared); not reaching the target in "
-             f"{budget} steps counts as slower than any run that did")
+        f"{label_slow} (no lucky run: the whole spread is compared); not reaching the target in "
+        f"{budget} steps counts as slower than any run that did",
+    )
 
 
 def hidden_jacobian_singular_values(model: Any, x: np.ndarray) -> np.ndarray:
@@ -52,7 +71,9 @@ def hidden_jacobian_singular_values(model: Any, x: np.ndarray) -> np.ndarray:
     from isometry.training.backend import to_numpy
 
     weights = [np.asarray(to_numpy(w), dtype=np.float64) for w in model.weights]
-    biases = [None if b is None else np.asarray(to_numpy(b), dtype=np.float64) for b in model.biases]
+    biases = [
+        None if b is None else np.asarray(to_numpy(b), dtype=np.float64) for b in model.biases
+    ]
     phi = activation(model.phi.name, np)
     out = []
     for row in np.asarray(x, dtype=np.float64):
@@ -67,13 +88,17 @@ def hidden_jacobian_singular_values(model: Any, x: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
-def plot_curves(ax: Any, groups: dict[str, Sequence[dict[str, Any]]], colors: Sequence[str], target: float) -> None:
+def plot_curves(
+    ax: Any, groups: dict[str, Sequence[dict[str, Any]]], colors: Sequence[str], target: float
+) -> None:
     """Test accuracy against step: the median over seeds as a line, min–max over seeds shaded."""
     for (label, runs), color in zip(groups.items(), colors):
         steps = runs[0]["steps"]
         n = min(len(r["accuracy"]) for r in runs)
         acc = np.array([r["accuracy"][:n] for r in runs])
-        ax.plot(steps[:n], np.median(acc, axis=0), color=color, label=f"{label} (median of {len(runs)})")
+        ax.plot(
+            steps[:n], np.median(acc, axis=0), color=color, label=f"{label} (median of {len(runs)})"
+        )
         ax.fill_between(steps[:n], acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.18, lw=0)
     ax.axhline(target, color="0.4", ls=":", lw=1, label=f"target {target:.0%}")
     ax.set_xlabel("SGD step")

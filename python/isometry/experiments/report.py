@@ -53,8 +53,18 @@ class Row:
     passed: bool
 
     @classmethod
-    def compare(cls, quantity: str, theory: float | None, measured: float, *, tol: float, reason: str,
-                paper: Any = None, relative: bool = False, reference: float | None = None) -> Row:
+    def compare(
+        cls,
+        quantity: str,
+        theory: float | None,
+        measured: float,
+        *,
+        tol: float,
+        reason: str,
+        paper: Any = None,
+        relative: bool = False,
+        reference: float | None = None,
+    ) -> Row:
         """Pass when |measured − reference| ≤ tol (× |reference| when ``relative``); the reference
         is ``reference``, else ``theory``, else the paper's number."""
         ref = reference if reference is not None else (theory if theory is not None else paper)
@@ -64,8 +74,16 @@ class Row:
         return cls(quantity, _number(theory), _number(measured), _number(paper), rule, ok)
 
     @classmethod
-    def check(cls, quantity: str, passed: bool, *, theory: Any = None, measured: Any = None, paper: Any = None,
-              rule: str) -> Row:
+    def check(
+        cls,
+        quantity: str,
+        passed: bool,
+        *,
+        theory: Any = None,
+        measured: Any = None,
+        paper: Any = None,
+        rule: str,
+    ) -> Row:
         return cls(quantity, _number(theory), _number(measured), _number(paper), rule, bool(passed))
 
 
@@ -107,6 +125,7 @@ class Report:
 
     def table_text(self) -> str:
         """The table as aligned plain text (for the terminal)."""
+
         def cell(x: Any) -> str:
             if isinstance(x, float):
                 return f"{x:.4g}"
@@ -114,8 +133,10 @@ class Report:
 
         lines = [f"{'quantity':44s} {'theory':>11s} {'measured':>11s} {'paper':>11s}  pass"]
         for r in self.rows:
-            lines.append(f"{r.quantity[:44]:44s} {cell(r.theory)[:11]:>11s} {cell(r.measured)[:11]:>11s} "
-                         f"{cell(r.paper)[:11]:>11s}  {'yes' if r.passed else 'NO'}")
+            lines.append(
+                f"{r.quantity[:44]:44s} {cell(r.theory)[:11]:>11s} {cell(r.measured)[:11]:>11s} "
+                f"{cell(r.paper)[:11]:>11s}  {'yes' if r.passed else 'NO'}"
+            )
         return "\n".join(lines)
 
 
@@ -124,8 +145,10 @@ def _json_default(x: Any) -> Any:
 
 
 def write_report(report: Report, directory: Path) -> Path:
-    return write_text_atomically(directory / "report.json",
-                                 json.dumps(report.to_dict(), indent=2, default=_json_default, allow_nan=False) + "\n")
+    return write_text_atomically(
+        directory / "report.json",
+        json.dumps(report.to_dict(), indent=2, default=_json_default, allow_nan=False) + "\n",
+    )
 
 
 def load_report(directory: Path) -> Report | None:
@@ -177,14 +200,20 @@ def _cell(x: Any) -> str:
 def write_index(reports: list[Report], out: Path, *, title: str, header_notes: list[str]) -> Path:
     """``out/index.html``: a summary table, then per entry the figure beside its table."""
     failed = sum(not r.passed for r in reports)
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
-             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>",
+    ]
     parts += [f"<p class='note'>{html.escape(n)}</p>" for n in header_notes]
     parts.append(f"<p><b>{len(reports) - failed} of {len(reports)} verdicts pass.</b></p>")
-    parts.append("<table><tr><th>entry</th><th>paper</th><th>scale</th><th>verdict</th><th>seconds</th></tr>")
+    parts.append(
+        "<table><tr><th>entry</th><th>paper</th><th>scale</th><th>verdict</th><th>seconds</th></tr>"
+    )
     for r in reports:
-        parts.append(f"<tr><td><a href='#{r.name}'>{r.name}</a></td><td>{html.escape(r.paper)}</td>"
-                     f"<td>{r.scale}</td><td class='{r.verdict}'>{r.verdict}</td><td>{r.seconds:.1f}</td></tr>")
+        parts.append(
+            f"<tr><td><a href='#{r.name}'>{r.name}</a></td><td>{html.escape(r.paper)}</td>"
+            f"<td>{r.scale}</td><td class='{r.verdict}'>{r.verdict}</td><td>{r.seconds:.1f}</td></tr>"
+        )
     parts.append("</table>")
     for r in reports:
         png = next((f for f in r.figures if f.endswith(".png")), None)
@@ -192,19 +221,29 @@ def write_index(reports: list[Report], out: Path, *, title: str, header_notes: l
         parts.append(f"<div class='entry' id='{r.name}'><div>")
         if png:
             parts.append(f"<img src='{r.name}/{png}' alt='figure of {r.name}'>")
-        parts.append("<br>" + " ".join(f"<a href='{r.name}/{v}'>{v}</a>" for v in vector) + "</div>")
-        parts.append(f"<div class='side'><h2>{r.name} <span class='{r.verdict}'>{r.verdict}</span></h2>"
-                     f"<p><i>{html.escape(r.paper)}</i> — {html.escape(r.claim)}</p>")
-        parts.append("<table><tr><th>quantity</th><th>our theory</th><th>our Monte Carlo / training</th>"
-                     "<th>paper</th><th>tolerance (why)</th><th>pass</th></tr>")
+        parts.append(
+            "<br>" + " ".join(f"<a href='{r.name}/{v}'>{v}</a>" for v in vector) + "</div>"
+        )
+        parts.append(
+            f"<div class='side'><h2>{r.name} <span class='{r.verdict}'>{r.verdict}</span></h2>"
+            f"<p><i>{html.escape(r.paper)}</i> — {html.escape(r.claim)}</p>"
+        )
+        parts.append(
+            "<table><tr><th>quantity</th><th>our theory</th><th>our Monte Carlo / training</th>"
+            "<th>paper</th><th>tolerance (why)</th><th>pass</th></tr>"
+        )
         for row in r.rows:
-            parts.append(f"<tr><td>{html.escape(row.quantity)}</td><td>{_cell(row.theory)}</td>"
-                         f"<td>{_cell(row.measured)}</td><td>{_cell(row.paper)}</td>"
-                         f"<td class='note'>{html.escape(row.tolerance)}</td>"
-                         f"<td class='{'' if row.passed else 'no'}'>{'yes' if row.passed else 'NO'}</td></tr>")
+            parts.append(
+                f"<tr><td>{html.escape(row.quantity)}</td><td>{_cell(row.theory)}</td>"
+                f"<td>{_cell(row.measured)}</td><td>{_cell(row.paper)}</td>"
+                f"<td class='note'>{html.escape(row.tolerance)}</td>"
+                f"<td class='{'' if row.passed else 'no'}'>{'yes' if row.passed else 'NO'}</td></tr>"
+            )
         parts.append("</table>")
         parts += [f"<p class='note'>{html.escape(n)}</p>" for n in r.notes]
-        parts.append(f"<p class='note'>scale {r.scale} on {r.device}, {r.seconds:.1f} s. Full scale: "
-                     f"{html.escape(r.full_scale)}</p></div></div>")
+        parts.append(
+            f"<p class='note'>scale {r.scale} on {r.device}, {r.seconds:.1f} s. Full scale: "
+            f"{html.escape(r.full_scale)}</p></div></div>"
+        )
     parts.append("</body></html>\n")
     return write_text_atomically(out / "index.html", "\n".join(parts))
