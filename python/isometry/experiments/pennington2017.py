@@ -112,13 +112,14 @@ def density_vs_depth(ctx: Context) -> Outcome:
                 ax.set_ylabel(r"density of $\log_{10}\lambda$")
     for ax in axes[-1]:
         ax.set_xlabel(r"$\log_{10}\lambda$, $\lambda$ an eigenvalue of $JJ^T$")
-    axes[0, 0].legend(ncol=2, loc="upper left")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=6)  # below the panels: it hides no data
     fig.suptitle(
         f"Spectrum of $JJ^T$ at criticality: free-probability theory (lines; dashed: atoms) over "
         f"Monte Carlo (N={p['width']}, {p['seeds']} network(s) per panel)\n"
         f"values below $10^{{{p['log10_min']}}}$ (or the eigensolver's floor) are piled into the first bin"
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.025, 1, 1))
     ctx.notes.append(
         "Linear and ReLU networks have a single critical point (σ_w = 1 and √2, σ_b = 0); "
         f"hard-tanh, erf and tanh sit on their critical line at q* = {p['q_star']}."
