@@ -16,7 +16,7 @@ import argparse
 import numpy as np
 
 import isometry
-from isometry._core_loader import _core
+from isometry._internal.core import _core
 
 PHI = {"tanh": (np.tanh, lambda h: 1 - np.tanh(h) ** 2),
        "hard_tanh": (lambda h: np.clip(h, -1, 1), lambda h: ((h > -1) & (h < 1)).astype(float))}
@@ -48,7 +48,7 @@ def ks(cdf, ev: np.ndarray, floor: float) -> float:
 
 
 def slq_cdf(A: np.ndarray, probes: np.ndarray, steps: int):
-    from isometry import _quadrature
+    from isometry.montecarlo import _quadrature
     nodes, weights = [], []
     for v in probes.T:
         q, q_prev, beta, basis, alphas, betas = v / np.linalg.norm(v), 0.0, 0.0, [], [], []

@@ -27,7 +27,7 @@ def skip_or_fail(reason: str | None, required: bool) -> None:
 
 
 def gpu_unavailable_reason() -> str | None:
-    from isometry import _gpu
+    from isometry._internal import gpu as _gpu
 
     return _gpu.unavailable_reason()
 

@@ -18,7 +18,7 @@ SIGMA_W = 1.05
 
 def _require_gpu():
     """CuPy, or NotImplementedError (asv: skip) when the GPU backend cannot run here."""
-    from isometry import _gpu
+    from isometry._internal import gpu as _gpu
 
     reason = _gpu.unavailable_reason()
     if reason is not None:

@@ -16,7 +16,7 @@ from comparisons.common import SectionResult
 
 def gpu_unavailable() -> str | None:
     """None when isometry's CUDA backend and CuPy both work here, else why not."""
-    from isometry import _gpu
+    from isometry._internal import gpu as _gpu
 
     reason = _gpu.unavailable_reason()
     if reason is not None:

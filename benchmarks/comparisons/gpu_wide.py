@@ -32,7 +32,7 @@ def run(ctx: Context) -> SectionResult:
     reason = gpu_unavailable()
     if reason is not None:
         return skipped(TITLE, reason, [f"g. float32 dense spectrum at {TARGET_SHAPE[0]}x{TARGET_SHAPE[1]} runs"])
-    from isometry import _gpu
+    from isometry._internal import gpu as _gpu
 
     result = SectionResult(f"{TITLE}, {device_name()}")
     cuda = _gpu.cuda_module()

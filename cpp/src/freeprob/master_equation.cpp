@@ -6,6 +6,10 @@
 
 namespace isometry::freeprob {
 
+Weights parse_weights(const std::string& name) {
+    return names::parse(names::kTheoryWeights, "weights", name);
+}
+
 MlpMasterEquation::MlpMasterEquation(D2Law law, Weights weights, long depth, double sigma_w)
     : law_(std::move(law)), weights_(weights), depth_(depth), sigma_w_(sigma_w) {
     if (depth < 1) throw std::invalid_argument("depth must be a positive integer");

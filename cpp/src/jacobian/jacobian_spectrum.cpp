@@ -188,15 +188,11 @@ void residual_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
 }  // namespace
 
 WeightEnsemble parse_weights(const std::string& name) {
-    if (name == "orthogonal") return WeightEnsemble::orthogonal;
-    if (name == "gaussian") return WeightEnsemble::gaussian;
-    throw std::invalid_argument("weights must be one of 'orthogonal', 'gaussian'; got '" + name + "'");
+    return names::parse(names::kDenseWeights, "weights", name);
 }
 
 SpectrumMethod parse_method(const std::string& name) {
-    if (name == "eigh") return SpectrumMethod::eigh;
-    if (name == "svd") return SpectrumMethod::svd;
-    throw std::invalid_argument("method must be one of 'eigh', 'svd'; got '" + name + "'");
+    return names::parse(names::kSpectrumMethods, "method", name);
 }
 
 template <typename T>

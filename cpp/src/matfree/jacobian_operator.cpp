@@ -50,17 +50,11 @@ double forward_activation(const OperatorConfig& c, std::int64_t layer, double* x
 }
 
 Weights parse_weights(const std::string& name) {
-    if (name == "orthogonal") return Weights::orthogonal;
-    if (name == "gaussian") return Weights::gaussian;
-    if (name == "structured_orthogonal") return Weights::structured_orthogonal;
-    throw std::invalid_argument(
-        "weights must be one of 'orthogonal', 'gaussian', 'structured_orthogonal'; got '" + name + "'");
+    return names::parse(names::kMatfreeWeights, "weights", name);
 }
 
 Storage parse_storage(const std::string& name) {
-    if (name == "dense") return Storage::dense;
-    if (name == "onthefly") return Storage::onthefly;
-    throw std::invalid_argument("storage must be one of 'dense', 'onthefly'; got '" + name + "'");
+    return names::parse(names::kMatfreeStorage, "storage", name);
 }
 
 void validate(const OperatorConfig& c) {

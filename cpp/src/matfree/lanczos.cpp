@@ -97,9 +97,7 @@ void probe_quadrature(LanczosResult& out, std::int64_t probe, bool radau) {
 }
 
 ProbeKind parse_probe(const std::string& name) {
-    if (name == "rademacher") return ProbeKind::rademacher;
-    if (name == "gaussian") return ProbeKind::gaussian;
-    throw std::invalid_argument("probe must be one of 'rademacher', 'gaussian'; got '" + name + "'");
+    return names::parse(names::kProbeKinds, "probe", name);
 }
 
 void validate(const LanczosConfig& c) {

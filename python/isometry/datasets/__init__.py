@@ -15,7 +15,7 @@ from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._cifar10 import cifar10 as _load_cifar10
 from isometry.datasets._digits import digits
 from isometry.datasets._mnist import mnist as _load_mnist
-from isometry.training.data import Dataset
+from isometry.datasets.dataset import Dataset
 
 __all__ = ["ChecksumError", "Dataset", "cifar10", "data_directory", "digits", "mnist"]
 

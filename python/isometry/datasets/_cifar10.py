@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from isometry import _memory
+from isometry._internal import memory as _memory
 from isometry.datasets._files import data_directory, download, verify
-from isometry.training.data import Dataset
+from isometry.datasets.dataset import Dataset
 
 __all__ = ["ARCHIVE", "MD5", "URLS", "cifar10"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from isometry.training.data import Dataset
+from isometry.datasets.dataset import Dataset
 
 __all__ = ["N_TEST", "digits"]
 

@@ -9,8 +9,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from isometry._files import default_file_mode
-from isometry._progress import ProgressBar
+from isometry._internal.files import default_file_mode
+from isometry._internal.progress import ProgressBar
 
 __all__ = ["ChecksumError", "data_directory", "download", "md5sum", "verify"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from isometry.datasets._files import data_directory, download, verify
-from isometry.training.data import Dataset
+from isometry.datasets.dataset import Dataset
 
 __all__ = ["FILES", "MIRRORS", "mnist"]
 

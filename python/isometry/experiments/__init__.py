@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from isometry import _validation
+from isometry._internal import validation as _validation
 from isometry.experiments._support import Context, Outcome
 from isometry.experiments.report import Report, load_report, save_figure, write_report
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from isometry import theory
 from isometry.experiments._support import mean_se, normalized_variance
-from isometry.spectrum import JacobianSpectrum
+from isometry.montecarlo.mlp import JacobianSpectrum
 
 __all__ = ["critical_scales", "ks_tolerance", "mc_summary", "q_star_for_variance"]
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from isometry.plotting_support import resolution_floor
-from isometry.spectrum import JacobianSpectrum, jacobian_spectrum
+from isometry.montecarlo.mlp import JacobianSpectrum, jacobian_spectrum
+from isometry.montecarlo.theory_comparison import resolution_floor
 
 __all__ = [
     "Context",
@@ -55,25 +55,10 @@ class Outcome:
 
 
 def pyplot():
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ImportError(
-            "isometry reproduce draws figures: pip install 'isometry[reproduce]'"
-        ) from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """matplotlib.pyplot in the reproductions' style (imported by isometry.plotting only)."""
+    from isometry.plotting.reproductions import reproduction_pyplot
 
-    plt.rcParams.update(
-        {
-            "font.size": 9,
-            "axes.titlesize": 9,
-            "legend.fontsize": 7.5,
-            "legend.framealpha": 0.85,
-            "mathtext.fontset": "cm",
-        }
-    )
-    return plt
+    return reproduction_pyplot()
 
 
 def mean_se(values: Sequence[float]) -> tuple[float, float]:

@@ -24,7 +24,7 @@ from isometry.experiments.report import Row
 
 
 def output_distribution(ctx: Context) -> Outcome:
-    from isometry.relu_network import relu_network_norms
+    from isometry.montecarlo.relu_signal import relu_network_norms
 
     p = ctx.params
     n, depth = p["width"], p["depth"]

@@ -12,13 +12,11 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from isometry._files import default_file_mode, write_text_atomically
+from isometry._internal.files import write_text_atomically
 
 __all__ = ["FORMAT_VERSION", "Report", "Row", "load_report", "write_index", "write_report"]
 
@@ -167,21 +165,9 @@ def load_report(directory: Path) -> Report | None:
 
 def save_figure(fig: Any, directory: Path, stem: str = "figure") -> list[str]:
     """``stem.png`` (raster, 150 dpi) and ``stem.pdf`` (vector), each written atomically."""
-    names = []
-    directory.mkdir(parents=True, exist_ok=True)
-    for suffix, options in ((".png", {"dpi": 150}), (".pdf", {})):
-        path = directory / f"{stem}{suffix}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{stem}-", suffix=suffix, dir=directory)
-        os.close(fd)
-        try:
-            fig.savefig(tmp, bbox_inches="tight", **options)
-            os.chmod(tmp, default_file_mode())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        names.append(path.name)
-    return names
+    from isometry.plotting.reproductions import save_reproduction_figure
+
+    return save_reproduction_figure(fig, directory, stem)
 
 
 _CSS = """body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}

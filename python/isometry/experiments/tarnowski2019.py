@@ -17,7 +17,7 @@ from isometry.experiments._support import (
     pyplot,
 )
 from isometry.experiments.report import Row
-from isometry.resnet_spectrum import resnet_jacobian_spectrum
+from isometry.montecarlo.resnet import resnet_jacobian_spectrum
 
 ACTIVATIONS = ("linear", "tanh", "hard_tanh", "erf", "relu")
 LABELS = {

@@ -4,7 +4,8 @@
 ``σ_w^{-2}/(1 + z)`` (Gaussian) and D² = φ'(h)², h ~ N(0, q*). Moments come from the S-transform
 as power series; the density from the master equation ``z = ((1+M)/M)^{1-L} (y/S_W(M))^L`` with
 ``M_{D²}(y) = M = zG − 1``, solved by Newton on the physical branch (Im G < 0 for Im z > 0) and
-inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (THEORY.md §3; C++ in cpp/src/freeprob).
+inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (docs/theory/freeprob.md; C++ in
+cpp/src/freeprob).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -67,8 +68,54 @@ def jacobian_moments(
 ) -> JacobianMoments:
     """Moments m_1..m_order of the large-width spectrum of J Jᵀ at the fixed point q*.
 
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+        ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
+    depth : int
+        Number of layers L, at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
+        q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
+    order : int, default 4
+        Number of moments, at least 1.
+
+    Returns
+    -------
+    JacobianMoments
+        ``moments`` = [m_1, ..., m_order] with m_k = E[λ^k] = tr (J Jᵀ)^k / N in the limit, the
+        ``q_star`` used, and ``variance`` = m_2 − m_1².
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+
+    See Also
+    --------
+    jacobian_density, isometry.jacobian_spectrum
+
+    Notes
+    -----
     Exact to rounding: μ_k = E[φ'(√q* z)^{2k}] in closed form or adaptive quadrature, then
-    series inversion of ψ, the product of S-transforms, and inversion back.
+    series inversion of ψ, the product of S-transforms S_{JJᵀ} = S_{D²}^L S_{WᵀW}^L, and
+    inversion back. In particular m_1 = χ₁^L and m_2/m_1² − 1 = L(μ₂/μ₁² − 1 − s₁) (PSG18
+    eqs. 21–22). See the documentation's "Free-probability spectra" page.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> m = theory.jacobian_moments("tanh", "orthogonal", 32, 1.05, 0.0, order=2)
+    >>> bool(np.isclose(m.moments[0], theory.chi1("tanh", 1.05, 0.0) ** 32, rtol=1e-12))
+    True
+    >>> m = theory.jacobian_moments("relu", "gaussian", 10, 2**0.5, 0.0, order=2)
+    >>> round(float(m.moments[1] / m.moments[0] ** 2 - 1), 9)  # L(μ₂/μ₁² − 1 − s₁) = 10·2
+    20.0
     """
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     order = _validation.positive_int("order", order)
@@ -193,35 +240,6 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
     )
 
 
-#: Nodes per unit of h for the law of D² of a custom activation (the built-in tanh and erf use a
-#: pole-corrected rule with ~50 nodes instead; see cpp/include/isometry/freeprob/d2_poles.hpp).
-SAMPLED_NODES_PER_UNIT = 96
-
-
-def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], list[float]]:
-    """(flag, values, weights) for ``_core.jacobian_density_for_law``: D² = φ'(√q z)², z ~ N(0, 1),
-    by the trapezoidal rule on z ∈ [−9.5, 9.5] with SAMPLED_NODES_PER_UNIT nodes per unit of h.
-
-    Without the pole correction of the built-ins this is accurate where the solver's y stays
-    farther from the support of D² than the spacing of the nodes' values: the density can show
-    ripples in the far tails (where that fails), but not in the bulk.
-    """
-    if q == 0.0:  # ordered phase: D² = φ'(0)², handled by the caller as a linear network
-        raise AssertionError("_sampled_law needs q > 0")
-    step = 1.0 / (SAMPLED_NODES_PER_UNIT * max(1.0, np.sqrt(q)))
-    count = int(np.ceil(9.5 / step))
-    z = np.arange(-count, count + 1) * step  # the whole line: φ' need not be even
-    weights = np.exp(-0.5 * z * z)
-    values = activation.derivative(np.sqrt(q) * z) ** 2
-    if np.any(values == 0.0):
-        raise ValueError(
-            f"{activation!r} has φ'(h) = 0 on a set of positive probability at q* = {q:g}; the "
-            "density of a custom activation needs φ' ≠ 0 almost everywhere (D² with an atom at 0 is "
-            "supported for the built-in relu and hard_tanh)"
-        )
-    return -1.0, values.tolist(), weights.tolist()
-
-
 def _custom_density(
     activation: Activation, q: float, weights: str, depth: int, sigma_w: float, grid: list[float], points: int
 ) -> dict[str, Any]:
@@ -232,8 +250,10 @@ def _custom_density(
         slope = abs(float(activation.derivative(np.zeros(1))[0]))
         if slope == 0.0:
             raise ValueError(f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
-        return _core.jacobian_density_for_law(1.0, [], [], weights, depth, sigma_w * slope, grid, points)
-    return _core.jacobian_density_for_law(*_sampled_law(activation, q), weights, depth, sigma_w, grid, points)
+        return _core.jacobian_density_bernoulli(1.0, weights, depth, sigma_w * slope, grid, points)
+    # The sampled law of D² is built in C++ from the activation's φ' (d2_law.hpp: 96 nodes per
+    # unit of h, no pole correction).
+    return _core.jacobian_density_custom(activation._core, weights, depth, sigma_w, q, grid, points)
 
 
 def jacobian_density(
@@ -246,15 +266,72 @@ def jacobian_density(
     *,
     points: int = 2000,
 ) -> JacobianDensity:
-    """The large-width spectral density of J Jᵀ for a depth-L network at its fixed point q*.
+    """The large-width spectral law of J Jᵀ for a depth-L network at its fixed point q*.
 
-    With ``x=None`` a grid of ``points`` resolves the support: log-spaced when it spans decades
-    (pile-up of small singular values), clustered at the edges. Raises ``isometry.ConvergenceError``
-    with the point and residual if Newton fails — it never returns NaN.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+        ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
+    depth : int
+        Number of layers L, at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
+        q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
+    x : array_like, optional
+        Points λ at which to evaluate the density (positive, increasing). By default a grid of
+        ``points`` that resolves the support: log-spaced where it spans decades (the pile-up of
+        small eigenvalues), clustered at the edges.
+    points : int, default 2000
+        Size of the default grid.
 
+    Returns
+    -------
+    JacobianDensity
+        ``x``, ``density`` (the continuous part, in λ), ``atoms`` [(location, mass), ...],
+        ``support`` (edges of the continuous part), ``lambda_max``, ``mass_below_grid``,
+        ``q_star``, and the methods ``cdf``, ``continuous_mass`` and ``ks_distance``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+    isometry.ConvergenceError
+        With the point and the residual, if Newton's method fails; NaN is never returned.
+
+    See Also
+    --------
+    jacobian_moments, lambda_max, universal_density, isometry.jacobian_spectrum
+
+    Notes
+    -----
+    Solves the master equation of PSG18 (eqs. 14–16) in the branch-free form
+    z = ((1+M)/M)^{1−L} (y/S_{WᵀW}(M))^L with M_{D²}(y) = M = zG − 1, by Newton's method on the
+    physical branch, and reads ρ(λ) = −Im G(λ + iε)/π. Atoms are in closed form (mass 1 − p at
+    0 for relu and hard-tanh, max(0, 1 − L(1 − p)) at σ_w^{2L} for orthogonal Bernoulli layers).
     For tanh and erf, M_{D²} comes from a pole-corrected trapezoidal rule accurate to ~1e-13
     however close the solver comes to the support of D²; a custom :class:`Activation` uses a
-    fine plain rule instead (see ``_sampled_law``: ripples are possible in the far tails).
+    fine plain rule instead (96 nodes per unit of h: ripples are possible in the far tails). See the documentation's
+    "Free-probability spectra" page.
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> sw, sb = theory.critical_point("hard_tanh", 0.25)
+    >>> d = theory.jacobian_density("hard_tanh", "orthogonal", 16, sw, sb)
+    >>> [(round(at, 4), round(mass, 4)) for at, mass in d.atoms]  # 1 − p at 0, the rest at p^(−L)
+    [(0.0, 0.0455), (2.1066, 0.272)]
+    >>> round(d.support[1], 4)  # the bulk ends below the atom
+    2.0081
     """
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     points = _checked_points(points)
@@ -270,7 +347,50 @@ def jacobian_density(
 def lambda_max(
     activation: ActivationLike, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
 ) -> np.ndarray:
-    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth."""
+    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+    depths : int or sequence of int
+        One depth or several, each at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+
+    Returns
+    -------
+    ndarray
+        λ_max for each depth (float64, the shape of ``np.atleast_1d(depths)``).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+
+    See Also
+    --------
+    jacobian_density
+
+    Notes
+    -----
+    The upper edge is the real critical point of the master equation; with orthogonal
+    Bernoulli layers an atom at σ_w^(2L) can lie above it. Closed forms at criticality, e.g.
+    linear Gaussian (L+1)^(L+1)/L^L → e(L + 1/2), are given on the documentation's
+    "Free-probability spectra" page. Finite-width λ_max converges to it like N^(−2/3).
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> theory.lambda_max("linear", "gaussian", [4], 1.0, 0.0)  # 5**5 / 4**4
+    array([12.20703125])
+    >>> theory.lambda_max("relu", "gaussian", [4, 16], 2**0.5, 0.0).round(2)
+    array([21.86, 87.01])
+    """
     depth_list = np.atleast_1d(np.asarray(depths))
     out = []
     for depth in depth_list.tolist():
@@ -292,13 +412,61 @@ def universal_density(
 ) -> JacobianDensity:
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
-    ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
-    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth
-    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶,
-    where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    Parameters
+    ----------
+    kind : {"bernoulli", "smooth"}
+        The universality class: ``"bernoulli"`` (hard-tanh, shifted relu) or ``"smooth"`` (erf,
+        tanh, SiLU).
+    sigma0_sq : float
+        σ₀², the variance of the spectrum held fixed as L → ∞; positive (at most 700 for the
+        smooth law, whose lower edge ~e^(−σ₀²)/σ₀² would underflow).
+    x : array_like, optional
+        Points λ at which to evaluate the density; by default a grid of ``points``.
+    points : int, default 2000
+        Size of the default grid, at least 2.
+    depth : int, default 1000000
+        Bernoulli class only: the depth of the finite network evaluated in its place.
 
-    ``kind="smooth"`` (erf, SiLU): S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M},
-    with both edges in closed form (``depth`` is not used).
+    Returns
+    -------
+    JacobianDensity
+        The limiting law (``q_star`` is NaN).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    isometry.ConvergenceError
+        If Newton's method fails.
+
+    See Also
+    --------
+    jacobian_density
+
+    Notes
+    -----
+    ``kind="bernoulli"``: S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to σ₀² e plus an atom of mass
+    1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth network that converges to
+    it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶, where the S-transform
+    differs from its limit by O(σ₀⁴/L) (~1e-6).
+
+    ``kind="smooth"``: S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M}, with both
+    edges in closed form (``depth`` is not used).
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018, §5.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.universal_density("bernoulli", 0.25)
+    >>> [(round(at, 4), round(mass, 4)) for at, mass in d.atoms if mass > 1e-3]  # e^(1/4), 3/4
+    [(1.284, 0.75)]
+    >>> s = theory.universal_density("smooth", 0.25)
+    >>> [round(float(np.sqrt(edge)), 4) for edge in s.support]  # singular values (PSG18 eq. 37)
+    [0.5668, 1.5568]
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
@@ -309,7 +477,7 @@ def universal_density(
     grid = _checked_grid(x)
     if kind == "bernoulli":
         p = depth / (depth + sigma0_sq)
-        raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
+        raw = _core.jacobian_density_bernoulli(p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
     else:
         raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
     return _density_from_core(raw, float("nan"))

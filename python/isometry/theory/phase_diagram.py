@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isometry._core_loader import _core
+from isometry._internal.core import _core
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, core_activation
 

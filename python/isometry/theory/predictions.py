@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from isometry import _validation
+from isometry._internal import validation as _validation
 from isometry.theory.activation import ActivationLike
 from isometry.theory.meanfield import derivative_moments, length_map
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _memory, _validation
+from isometry._internal import memory as _memory, validation as _validation
 
 __all__ = ["DEVICES", "array_module", "device_name", "require_device_memory", "synchronize", "to_numpy"]
 
-DEVICES = ("cpu", "gpu")
+from isometry._names import DEVICES  # noqa: E402  (re-exported: training configs check it)
 
 
 def array_module(device: str) -> ModuleType:
@@ -50,18 +50,18 @@ def to_numpy(a: Any) -> np.ndarray:
 def require_device_memory(xp: ModuleType, what: str, needed_bytes: int) -> None:
     """MemoryError stating the estimate when ``needed_bytes`` does not fit on ``xp``'s device.
 
-    numpy: the host's available memory (:func:`isometry._memory.require`). cupy: the device's
+    numpy: the host's available memory (:func:`isometry._internal.memory.require`). cupy: the device's
     free memory plus what CuPy's pool holds unused (it hands that back before allocating anew).
     """
     if xp is np:
         _memory.require(what, needed_bytes)
         return
-    free, _total = xp.cuda.runtime.memGetInfo()
+    from isometry._internal import gpu
+
+    free, total = xp.cuda.runtime.memGetInfo()
     pool = xp.get_default_memory_pool()
     free += pool.total_bytes() - pool.used_bytes()
-    if needed_bytes > 0.9 * free:  # leave room for cuBLAS workspaces and the CUDA context
-        raise MemoryError(f"{what} needs about {needed_bytes / _memory.GIB:.2f} GiB on the GPU but only "
-                          f"{free / _memory.GIB:.2f} GiB is free; reduce the size")
+    gpu.check_fits(what, needed_bytes, free, total, xp.cuda.Device().id)
 
 
 def synchronize(xp: ModuleType) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from isometry._files import default_file_mode
+from isometry._internal.files import default_file_mode
 from isometry.training.backend import to_numpy
 
 __all__ = ["load_checkpoint", "save_checkpoint"]

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from isometry import _validation
+from isometry._internal import validation as _validation
 from isometry.training.activations import ACTIVATIONS
 from isometry.training.backend import DEVICES
 from isometry.training.initialization import INITS

@@ -9,47 +9,17 @@ same batch size (and reuses the same buffers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from isometry._core_loader import _core
+from isometry._internal.core import _core
+from isometry.datasets.dataset import Dataset
 
 __all__ = ["Batcher", "Dataset", "epoch_order"]
 
 Array = Any
-
-
-@dataclass
-class Dataset:
-    """Host arrays: inputs (n, features) float, targets (n,) int labels or (n, outputs) floats."""
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    classes: int  # outputs of the network (classes, or target dimension for regression)
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for split in ("train", "test"):
-            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
-            if x.ndim != 2 or len(x) != len(y):
-                raise ValueError(f"{self.name}: x_{split} must be (n, features) with one target per row; "
-                                 f"got shapes {x.shape} and {y.shape}")
-        if self.x_train.shape[1] != self.x_test.shape[1]:
-            raise ValueError(f"{self.name}: train and test inputs have different widths")
-
-    @property
-    def features(self) -> int:
-        return int(self.x_train.shape[1])
-
-    @property
-    def regression(self) -> bool:
-        return self.y_train.ndim == 2
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:

@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
-from isometry._progress import ProgressBar
-from isometry.init import network_weights
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
+from isometry._internal.progress import ProgressBar
+from isometry.sampling.network import network_weights
 from isometry.theory import deep_linear as theory
-from isometry.training.data import Dataset
+from isometry.datasets.dataset import Dataset
 from isometry.training.losses import SquaredError
 from isometry.training.model import MLP
 from isometry.training.optimizers import make_optimizer
@@ -42,8 +42,6 @@ __all__ = [
     "learning_time_vs_depth",
     "mnist_task",
     "mode_strength_experiment",
-    "plot_learning_time_vs_depth",
-    "plot_mode_strengths",
 ]
 
 
@@ -56,7 +54,7 @@ def end_to_end(weights: Sequence[np.ndarray]) -> np.ndarray:
 
 def decoupled_weights(u: np.ndarray, v: np.ndarray, u0: float, width: int, depth: int, seed: int) -> list[np.ndarray]:
     """W_1 = R_1 a Vᵀ, W_l = R_l a R_{l−1}ᵀ, W_D = U a R_{D−1}ᵀ with a = u₀^{1/D} on the k modes:
-    balanced (every layer equal strength a) and W_D⋯W_1 = u₀ U Vᵀ (THEORY.md §6)."""
+    balanced (every layer equal strength a) and W_D⋯W_1 = u₀ U Vᵀ (docs/theory/deep_linear.md)."""
     k = u.shape[1]
     a = u0 ** (1.0 / depth)
     rs = [np.ascontiguousarray(_core.haar_columns_f64(width, k, seed, _core.STREAMS["synthetic_data"], 20 + l))
@@ -264,59 +262,3 @@ def mnist_task(data: Dataset, components: int = 64, n_train: int = 10000) -> Dat
     z = x @ vt[:components].T / (sv[:components] / np.sqrt(len(x)))
     y = np.eye(10)[data.y_train[:n_train]]
     return Dataset("mnist-whitened", z, y, z, y, 10, {"components": components, "n_train": len(x)})
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def plot_mode_strengths(results: Sequence[ModeResult], path: str | Path) -> Path:
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 3.8), squeeze=False)
-    for ax, r in zip(axes[0], results):
-        for a, s in enumerate(r.singular_values):
-            line, = ax.plot(r.time, r.theory[:, a], lw=1.5, label=f"s={s:g}")
-            ax.plot(r.time[::max(1, len(r.time) // 40)], r.simulated[::max(1, len(r.time) // 40), a], "o",
-                    ms=3, color=line.get_color())
-        ax.set_title(f"D={r.depth} weight matrices, {r.init} init, u₀={r.u0:g}, η={r.learning_rate:g}", fontsize=9)
-        ax.set_xlabel("t/τ = η·steps")
-        ax.set_ylabel("mode strength u")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, title="lines: theory, dots: simulation", title_fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return Path(path)
-
-
-def plot_learning_time_vs_depth(result: DepthResult, path: str | Path) -> Path:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    for init, steps in result.steps_to_learn.items():
-        pts = [(d, s) for d, s in zip(result.depths, steps) if s is not None]
-        missing = [d for d, s in zip(result.depths, steps) if s is None]
-        label = init + (f" (not learned at D={', '.join(map(str, missing))})" if missing else "")
-        ax.plot(*zip(*pts), "o-", label=label) if pts else ax.plot([], [], "x", label=label)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xticks(result.depths, [str(d) for d in result.depths])
-    from matplotlib.ticker import NullLocator
-
-    ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
-    ax.set_xlabel("D (weight matrices)")
-    ax.set_ylabel("GD steps to learn")
-    scales = result.info.get("lr_scales", [result.info["lr_scale"]])
-    which = f"best of {{{', '.join(f'{v:g}' for v in scales)}}}" if len(scales) > 1 else f"{scales[0]:g}"
-    ax.set_title(f"{result.task}: η = scale/(D s_max²), scale {which} per depth; "
-                 f"loss to {result.criterion:g} of the way", fontsize=9)
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return Path(path)

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from isometry._files import open_atomically, write_text_atomically
-from isometry.build_info import build_info
+from isometry._internal.files import open_atomically, write_text_atomically
+from isometry.build import build_info
 from isometry.training.backend import array_module, device_name
 from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
-from isometry.training.data import Dataset
+from isometry.datasets.dataset import Dataset
 from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, table_text, write_table
 from isometry.training.runner import RunOutcome, train_run
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _memory
+from isometry._internal import memory as _memory
 from isometry.training.activations import Activation
 
 __all__ = ["MLP"]

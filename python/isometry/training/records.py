@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from isometry._files import write_text_atomically
+from isometry._internal.files import write_text_atomically
 
 __all__ = ["EVAL_COLUMNS", "STEP_COLUMNS", "read_table", "table_text", "write_table"]
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from isometry import _memory
-from isometry._files import write_text_atomically
-from isometry._progress import ProgressBar
+from isometry._internal import memory as _memory
+from isometry._internal.files import write_text_atomically
+from isometry._internal.progress import ProgressBar
 from isometry.training.backend import array_module, require_device_memory, synchronize, to_numpy
 from isometry.training.checkpoints import load_checkpoint, save_checkpoint
 from isometry.training.config import RunConfig
@@ -47,6 +47,8 @@ SYNC_EVERY = 50  # steps between device→host copies of the per-step losses
 
 @dataclass
 class RunOutcome:
+    """How one run of a grid ended: its id, ``state`` ("finished" or "diverged"), steps, time."""
+
     run_id: str
     state: str  # 'finished', 'diverged'
     steps_done: int

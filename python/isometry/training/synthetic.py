@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from isometry import _validation
-from isometry._core_loader import _core
-from isometry.training.data import Dataset
+from isometry._internal import validation as _validation
+from isometry._internal.core import _core
+from isometry.datasets.dataset import Dataset
 
 __all__ = ["saxe_task", "teacher_task"]
 

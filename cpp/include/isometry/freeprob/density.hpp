@@ -28,7 +28,7 @@ struct Density {
 };
 
 // Atoms in closed form: P(D² = 0) at 0, and for orthogonal Bernoulli layers the vectors every
-// D^l passes unchanged, mass max(0, 1 - L(1-p)) at σ_w^{2L} (THEORY.md §4).
+// D^l passes unchanged, mass max(0, 1 - L(1-p)) at σ_w^{2L} (docs/theory/freeprob.md).
 std::vector<Atom> atoms(const MlpMasterEquation& eq);
 
 // Upper edge of the continuous part: min over real M > 0 of z(M) (0 if there is no bulk).

@@ -8,7 +8,7 @@
 // power series (m₁ = e^a).
 //
 // Two members of the family appear in the seeds:
-//   * residual networks (Tarnowski et al. 2019, THEORY.md §7): a = c, b = 2c;
+//   * residual networks (Tarnowski et al. 2019, docs/theory/resnet.md): a = c, b = 2c;
 //   * the smooth-activation universality class of PSG18 §5 (the L → ∞ limit at fixed
 //     σ₀² = var(JJᵀ), orthogonal weights): a = 0, b = σ₀².
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// The master equation of a deep network's J Jᵀ in the branch-free form of THEORY.md §3:
+// The master equation of a deep network's J Jᵀ in the branch-free form of docs/theory/freeprob.md:
 // with M = zG(z) - 1 and y defined by M_{D²}(y) = M,
 //     z = ((1 + M)/M)^{1-L} · (y / S_{WᵀW}(M))^L,
 // S_{WᵀW}(M) = σ_w^{-2} (orthogonal) or σ_w^{-2}/(1 + M) (Gaussian). It is solved in log form,
@@ -10,11 +10,15 @@
 // spectrum at 0) are resolved in relative precision.
 #include <complex>
 
+#include <string>
+
+#include "isometry/core/names.hpp"
 #include "isometry/freeprob/d2_law.hpp"
 
 namespace isometry::freeprob {
 
-enum class Weights { gaussian, orthogonal };
+// Weights is defined with its names in isometry/core/names.hpp.
+Weights parse_weights(const std::string& name);
 
 struct LogInverse {
     complex value;       // Φ = log z at this y

@@ -20,7 +20,7 @@
 
 namespace isometry::matfree {
 
-enum class ProbeKind { rademacher, gaussian };
+// ProbeKind is defined with its names in isometry/core/names.hpp.
 ProbeKind parse_probe(const std::string& name);
 
 struct LanczosConfig {

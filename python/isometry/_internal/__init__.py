@@ -1,0 +1,1 @@
+"""Private runtime helpers shared by the public modules."""

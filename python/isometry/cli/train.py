@@ -1,0 +1,113 @@
+"""``isometry train``: run a named or JSON-described experiment grid, resumably, with plots."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["NAME", "HELP", "add_arguments", "run"]
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",")]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",")]
+
+
+def _words(text: str) -> list[str]:
+    return text.split(",")
+
+
+NAME = "train"
+HELP = ("train a grid of deep networks (init × activation × depth × optimizer × q* "
+                       "× learning rate × seed); resumable")
+DESCRIPTION = __doc__
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", default=None, help="a named experiment (see --list)")
+    p.add_argument("--config", metavar="JSON", help="an experiment as JSON (the fields of isometry.training.Experiment)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>)")
+    p.add_argument("--list", action="store_true", help="list the named experiments and exit")
+    p.add_argument("--dry-run", action="store_true", help="print the runs of the grid and exit")
+    p.add_argument("--device", choices=("cpu", "gpu"))
+    p.add_argument("--dtype", choices=("float32", "float64"))
+    p.add_argument("--dataset", choices=("cifar10", "mnist", "teacher"))
+    p.add_argument("--data-dir", help="where the datasets are (default $ISOMETRY_DATA or ~/.cache/isometry)")
+    p.add_argument("--download", action="store_true", help="fetch a missing dataset archive (checksummed)")
+    p.add_argument("--inits", type=_words, help="comma-separated: orthogonal,gaussian,parameter_sharing")
+    p.add_argument("--activations", type=_words, help="comma-separated: tanh,hard_tanh,relu,linear,erf")
+    p.add_argument("--depths", type=_ints)
+    p.add_argument("--optimizers", type=_words, help="comma-separated: sgd,momentum,rmsprop,adam")
+    p.add_argument("--q-stars", type=_floats)
+    p.add_argument("--learning-rates", type=_floats, help="used with every optimizer")
+    p.add_argument("--seeds", type=_ints)
+    p.add_argument("--width", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--steps", type=int)
+    p.add_argument("--eval-every", type=int)
+    p.add_argument("--checkpoint-every", type=int)
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-plots", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from isometry.training import Experiment, PRESETS, named_experiment, run_experiment
+
+    if args.list:
+        for name, spec in PRESETS.items():
+            print(f"{name:30s} {spec.get('description', '')}")
+        return 0
+    if (args.name is None) == (args.config is None):
+        raise ValueError("give a named experiment (isometry train --list) or --config FILE, not both")
+    overrides = dict(
+        device=args.device, dtype=args.dtype, dataset=args.dataset, inits=args.inits, activations=args.activations,
+        depths=args.depths, optimizers=args.optimizers, q_stars=args.q_stars, learning_rates=args.learning_rates,
+        seeds=args.seeds, width=args.width, batch_size=args.batch_size, steps=args.steps,
+        eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
+    )
+    if args.dataset is not None and args.dataset != "teacher":
+        overrides["data_options"] = {}
+    if args.name is not None:
+        experiment = named_experiment(args.name, **overrides)
+    else:
+        try:
+            spec = json.loads(Path(args.config).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"--config {args.config}: {exc}") from exc
+        experiment = Experiment.from_dict(spec).replace(**overrides)
+    runs = experiment.runs()
+    out = Path(args.out or Path("runs") / experiment.name)
+    if args.dry_run:
+        for r in runs:
+            print(r.run_id)
+        print(f"{len(runs)} runs; skipped combinations: {experiment.skipped() or 'none'}", file=sys.stderr)
+        return 0
+    print(f"{experiment.name}: {len(runs)} runs on {experiment.device} into {out}", file=sys.stderr)
+    outcomes = run_experiment(experiment, out, data_dir=args.data_dir, download=args.download,
+                              progress=not args.no_progress, log=lambda m: print(m, file=sys.stderr))
+    diverged = sum(o.state == "diverged" for o in outcomes)
+    print(f"wrote {out}/runs.csv, steps.csv, evals.csv, experiment.json ({len(outcomes)} runs, {diverged} diverged)",
+          file=sys.stderr)
+    if not args.no_plots:
+        _plot(out, experiment.accuracy_targets)
+    return 0
+
+
+def _plot(out: Path, targets: list[float]) -> None:
+    """Every picture that can be drawn; one that fails is reported and never fails the command
+    (the runs and tables are already written)."""
+    from isometry.plotting.training import experiment_plots
+
+    for path, draw in experiment_plots(out, targets):
+        try:
+            print(f"wrote {draw()}", file=sys.stderr)
+        except ImportError as exc:  # no matplotlib: no picture can be drawn
+            print(f"no plots: {exc}", file=sys.stderr)
+            return
+        except Exception as exc:  # noqa: BLE001 - reported; the runs are written either way
+            print(f"isometry train: warning: could not draw {path}: {exc}", file=sys.stderr)
