@@ -143,7 +143,7 @@ def reproduce(
         data_dir=data_dir,
         log=say,
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     from isometry.experiments._support import limited_threads
 
     with limited_threads(scale):
@@ -162,6 +162,7 @@ def reproduce(
         notes=ctx.notes,
         device=device,
         seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu_started,
         full_scale=entry.full_cost,
         data=outcome.data,
         params=params,

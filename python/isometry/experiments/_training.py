@@ -107,3 +107,55 @@ def plot_curves(
         0, 1.3
     )  # room above the curves (accuracy ≤ 1) for the legend, which then hides nothing
     ax.legend(loc="upper center", ncol=2)
+
+
+def steps_until_target(
+    config: Any, dataset: Any, target: float, *, eval_every: int, cache: Any = None
+) -> dict[str, Any]:
+    """Train ``config`` (a RunConfig) with the package's Trainer and stop at the first evaluation
+    (every ``eval_every`` steps, on the test split) where the test accuracy reaches ``target``,
+    or after ``config.steps`` updates, or when the loss stops being finite (diverged). Only the
+    time to the target is wanted, so the rest of the budget is not spent.
+
+    Returns ``{"steps": evaluated steps, "accuracy": test accuracies, "state": ...}`` in the shape
+    that :func:`steps_to_target` reads. ``cache``: a folder where the result is kept as
+    ``<run_id>.json`` (written atomically) and read back on a rerun."""
+    import json
+    import math
+    from pathlib import Path
+
+    from isometry._internal.files import write_text_atomically
+    from isometry.training import Trainer
+
+    path = None if cache is None else Path(cache) / f"{config.run_id}.json"
+    if path is not None and path.is_file():
+        saved = json.loads(path.read_text())
+        return {
+            "steps": np.array(saved["steps"], dtype=float),
+            "accuracy": np.array(saved["accuracy"], dtype=float),
+            "state": saved["state"],
+        }
+    trainer = Trainer(config, dataset)
+    steps, accuracy, state = [0], [trainer.evaluate()[1]], "budget"
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k in range(config.steps):
+            loss, _, _ = trainer.step(k)
+            done = k + 1
+            if done % eval_every == 0 or done == config.steps:
+                if not math.isfinite(float(loss)):
+                    state = "diverged"
+                    break
+                steps.append(done)
+                accuracy.append(trainer.evaluate()[1])
+                if accuracy[-1] >= target:
+                    state = "reached"
+                    break
+    if path is not None:
+        write_text_atomically(
+            path, json.dumps({"steps": steps, "accuracy": accuracy, "state": state}) + "\n"
+        )
+    return {
+        "steps": np.array(steps, dtype=float),
+        "accuracy": np.array(accuracy, dtype=float),
+        "state": state,
+    }

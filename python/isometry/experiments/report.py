@@ -96,6 +96,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     device: str = "cpu"
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of this process: the wall time on an idle machine
     full_scale: str = ""
     data: dict[str, Any] = field(default_factory=dict)  # numbers behind the figure
     params: dict[str, Any] = field(default_factory=dict)  # the entry's settings at this scale
@@ -193,12 +194,12 @@ def write_index(reports: list[Report], out: Path, *, title: str, header_notes: l
     parts += [f"<p class='note'>{html.escape(n)}</p>" for n in header_notes]
     parts.append(f"<p><b>{len(reports) - failed} of {len(reports)} verdicts pass.</b></p>")
     parts.append(
-        "<table><tr><th>entry</th><th>paper</th><th>scale</th><th>verdict</th><th>seconds</th></tr>"
+        "<table><tr><th>entry</th><th>paper</th><th>scale</th><th>verdict</th><th>seconds</th><th>CPU s</th></tr>"
     )
     for r in reports:
         parts.append(
             f"<tr><td><a href='#{r.name}'>{r.name}</a></td><td>{html.escape(r.paper)}</td>"
-            f"<td>{r.scale}</td><td class='{r.verdict}'>{r.verdict}</td><td>{r.seconds:.1f}</td></tr>"
+            f"<td>{r.scale}</td><td class='{r.verdict}'>{r.verdict}</td><td>{r.seconds:.1f}</td><td>{r.cpu_seconds:.1f}</td></tr>"
         )
     parts.append("</table>")
     for r in reports:
