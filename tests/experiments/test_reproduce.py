@@ -88,3 +88,60 @@ def test_digits_dataset():
     # standardised on the training split: per-pixel mean 0, overall standard deviation 1
     assert abs(float(data.x_train.mean(axis=0).max())) < 1e-5
     assert abs(float(data.x_train.std()) - 1.0) < 1e-5
+
+
+def test_jobs_must_be_positive(tmp_path, capsys):
+    assert cli.main(["reproduce", "tarnowski_c_table", "--jobs", "0", "--out", str(tmp_path)]) == 2
+    assert "--jobs must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_entries_in_parallel_give_the_numbers_of_one_process(tmp_path):
+    # Reproducible for any worker count: an entry run beside another one in a pool of two
+    # worker processes writes the same table as when run alone in this process.
+    alone, pooled = tmp_path / "alone", tmp_path / "pooled"
+    assert cli.main(["reproduce", "bd19_he_lacks_isometry", "--jobs", "1", "--out", str(alone)]) == 0
+    assert (
+        cli.main(
+            ["reproduce", "bd19_he_lacks_isometry", "tarnowski_c_table", "--jobs", "2"]
+            + ["--out", str(pooled)]
+        )
+        == 0
+    )
+    rows = [
+        json.loads((d / "bd19_he_lacks_isometry" / "report.json").read_text())["rows"]
+        for d in (alone, pooled)
+    ]
+    assert rows[0] == rows[1]
+    assert (pooled / "tarnowski_c_table" / "report.json").is_file()
+
+
+def test_training_stopped_at_the_target_follows_the_full_run(tmp_path):
+    # steps_until_target (its own loop over Trainer.step) against the grid runner's full run of
+    # the same configuration: the same test accuracies at the same evaluated steps up to the
+    # first one at or above the target, and nothing trained after it.
+    pytest.importorskip("sklearn")
+    from isometry.datasets import digits
+    from isometry.experiments._training import steps_until_target
+    from isometry.training import RunConfig, train_run
+    from isometry.training.records import read_table
+
+    data = digits()
+    config = RunConfig(
+        dataset="digits", width=32, depth=4, activation="tanh", init="orthogonal",
+        optimizer="sgd", learning_rate=0.1, seed=3, q_star=1 / 64, batch_size=32, steps=120,
+        eval_every=5, checkpoint_every=1000,
+    )
+    train_run(config, data, tmp_path / "full", progress=False)
+    evals = read_table(tmp_path / "full" / "runs" / config.run_id / "evals.csv")
+    full_steps = [e["step"] for e in evals]
+    full_acc = [e["test_accuracy"] for e in evals]
+    target = 0.6
+    first = next(i for i, a in enumerate(full_acc) if a >= target)  # the run must get there
+    run = steps_until_target(config, data, target, eval_every=5, cache=tmp_path / "cache")
+    assert run["state"] == "reached"
+    assert run["steps"].tolist() == full_steps[: first + 1]
+    assert run["accuracy"].tolist() == pytest.approx(full_acc[: first + 1], abs=1e-12)
+    # the cached result is read back, not recomputed
+    again = steps_until_target(config, data, target, eval_every=5, cache=tmp_path / "cache")
+    assert again["steps"].tolist() == run["steps"].tolist()

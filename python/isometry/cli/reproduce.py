@@ -3,6 +3,7 @@
 isometry reproduce --list
 isometry reproduce psg17_relu_no_isometry saxe_mode_trajectories --out reproductions
 isometry reproduce --all --scale quick            # every entry; exit status 1 if a verdict fails
+isometry reproduce --all --jobs 1                 # one entry at a time (default: one per CPU, ≤ 4)
 isometry reproduce psg17_learning_speed --scale full --data-dir ~/data --device gpu
 """
 
@@ -40,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rerun", action="store_true", help="recompute entries that already have a report"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="entries run at once, each in its own process (default: the usable CPUs, at most 4, "
+        "at the quick scale, whose entries use one thread each; 1 at the full scale)",
+    )
 
 
 def _load() -> str:
@@ -49,8 +57,26 @@ def _load() -> str:
         return "load average unknown"
 
 
+def _default_jobs(scale: str) -> int:
+    if scale != "quick":
+        return 1  # full-scale entries use every thread (or the GPU) themselves
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
+def _one(name: str, options: dict) -> tuple[str, object, float]:
+    """Run one entry (in a worker process when --jobs > 1); its report and wall seconds."""
+    from isometry.experiments import reproduce
+
+    t0 = time.perf_counter()
+    return name, reproduce(name, **options), time.perf_counter() - t0
+
+
 def run(args: argparse.Namespace) -> int:
-    from isometry.experiments import list_reproductions, registry, reproduce
+    from isometry.experiments import list_reproductions, registry
     from isometry.experiments.report import load_report, write_index
 
     if args.list:
@@ -72,27 +98,46 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     started = time.perf_counter()
     load_before = _load()
+    jobs = _default_jobs(args.scale) if args.jobs is None else args.jobs
+    if jobs < 1:
+        raise ValueError(f"--jobs must be >= 1, got {jobs}")
+    jobs = min(jobs, len(names))
+    options = {
+        "scale": args.scale,
+        "out": out,
+        "device": args.device,
+        "data_dir": args.data_dir,
+        "rerun": args.rerun,
+    }
     failed = []
-    for i, name in enumerate(names, 1):
-        t0 = time.perf_counter()
-        print(f"[{i}/{len(names)}] {name} ({args.scale}) ...", file=sys.stderr, flush=True)
-        report = reproduce(
-            name,
-            scale=args.scale,
-            out=out,
-            device=args.device,
-            data_dir=args.data_dir,
-            rerun=args.rerun,
-        )
+
+    def finished(i: int, name: str, report, seconds: float) -> None:
         print(
-            f"[{i}/{len(names)}] {name}: {report.verdict} ({time.perf_counter() - t0:.1f} s)",
+            f"[{i}/{len(names)}] {name}: {report.verdict} ({seconds:.1f} s)",
             file=sys.stderr,
             flush=True,
         )
         print(f"{report.verdict}  {name}")
-        print("    " + report.table_text().replace("\n", "\n    "))
+        print("    " + report.table_text().replace("\n", "\n    "), flush=True)
         if not report.passed:
             failed.append(name)
+
+    if jobs == 1:
+        for i, name in enumerate(names, 1):
+            print(f"[{i}/{len(names)}] {name} ({args.scale}) ...", file=sys.stderr, flush=True)
+            finished(i, *_one(name, options))
+    else:
+        # Entries are independent (own seeds, own folder), so their numbers do not depend on
+        # how many run at once. "spawn": fresh interpreters, no forked OpenMP/BLAS thread state.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        print(f"running {len(names)} entries, {jobs} at a time", file=sys.stderr, flush=True)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_one, name, options) for name in names]
+            for i, future in enumerate(as_completed(futures), 1):
+                finished(i, *future.result())
     reports = [r for r in (load_report(out / n) for n in entries) if r is not None]
     wall = time.perf_counter() - started
     index = write_index(
@@ -102,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         header_notes=[
             (
                 f"This run: {len(names)} entries at scale {args.scale} on {args.device}, "
+                f"{jobs} at a time, "
                 f"{wall:.0f} s wall time ({load_before} at the start, {_load()} at the end)."
             )
         ],
@@ -111,6 +157,6 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if failed:
-        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+        print(f"FAILED: {', '.join(n for n in names if n in failed)}", file=sys.stderr)
         return 1
     return 0
