@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -84,12 +84,14 @@ def hidden_jacobian_singular_values(model: Any, x: np.ndarray) -> np.ndarray:
             if layer >= 1:
                 step = phi.derivative(h, a, np.empty_like(h))[:, None] * weights[layer]
                 jac = step if jac is None else step @ jac
+        if jac is None:
+            raise ValueError("the hidden Jacobian needs a model with depth >= 2")
         out.append(np.linalg.svd(jac, compute_uv=False))
     return np.array(out)
 
 
 def plot_curves(
-    ax: Any, groups: dict[str, Sequence[dict[str, Any]]], colors: Sequence[str], target: float
+    ax: Any, groups: Mapping[str, Sequence[dict[str, Any]]], colors: Sequence[str], target: float
 ) -> None:
     """Test accuracy against step: the median over seeds as a line, min–max over seeds shaded."""
     for (label, runs), color in zip(groups.items(), colors):

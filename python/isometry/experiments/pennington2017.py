@@ -4,6 +4,7 @@ which networks can be dynamically isometric, and what isometry does to learning 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -223,7 +224,8 @@ def sigmoid_isometry(ctx: Context) -> Outcome:
     depths, act, s0 = p["depths"], p["activation"], p["sigma0_sq"]
     plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.5, 3.9))
-    rows, data = [], {"q_star": {}}
+    rows: list = []
+    data: dict[str, Any] = {"q_star": {}}
     lam = {}
     for d in depths:
         data["q_star"][d] = q_star_for_variance(act, d, s0)
@@ -706,7 +708,7 @@ def isometry_during_training(ctx: Context) -> Outcome:
         "every recorded step of the whole run, not only up to the target."
     )
     record = sorted(set(p["record_steps"]))
-    curves: dict[str, dict[str, list]] = {}
+    curves: dict[str, dict[str, Any]] = {}
     for init in ("orthogonal", "gaussian"):
         nv, acc, svs, hits = [], [], None, []
         for seed in range(p["seeds"]):

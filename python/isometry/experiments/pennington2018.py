@@ -5,6 +5,7 @@ depends on the activation only through its class: Bernoulli (hard-tanh) or smoot
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,8 @@ def _universality(ctx: Context, kind: str) -> Outcome:
     fig, axes = plt.subplots(
         1, len(p["activations"]) + 1, figsize=(4.3 * (len(p["activations"]) + 1), 3.9)
     )
-    rows, data = [], {}
+    rows: list = []
+    data: dict[str, Any] = {}
     # (1) the limit's landmarks against the paper's numbers
     if kind == "bernoulli":
         edge = math.sqrt(limit.support[1])

@@ -3,6 +3,8 @@ learning times with orthogonal initialisation, and the edge of chaos of deep tan
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import isometry
@@ -82,7 +84,7 @@ def depth_independence(ctx: Context) -> Outcome:
     from isometry.training.synthetic import saxe_task
 
     p = ctx.params
-    data, *_ = saxe_task(np.linspace(1.0, 2.0, p["width"]), p["width"], p["width"], seed=0)
+    data, *_ = saxe_task(np.linspace(1.0, 2.0, p["width"]).tolist(), p["width"], p["width"], seed=0)
     res = dl.learning_time_vs_depth(
         data, p["depths"], lr_scale=p["lr_scales"], max_steps=p["max_steps"], seed=0
     )
@@ -151,7 +153,8 @@ def depth_independence(ctx: Context) -> Outcome:
 def tanh_gain(ctx: Context) -> Outcome:
     p = ctx.params
     gains, depth = p["gains"], p["depth"]
-    rows, data = [], {"fraction": {}, "q_last": {}}
+    rows: list = []
+    data: dict[str, Any] = {"fraction": {}, "q_last": {}}
     plt = pyplot()
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(13, 3.9))
     fractions = []
@@ -238,7 +241,7 @@ def tanh_gain(ctx: Context) -> Outcome:
         groups[f"$g={g:g}$"] = runs
         summaries[g] = speed_summary(runs, p["target"], p["steps"])
     med = {g: s["median"] for g, s in summaries.items()}
-    best = min(med, key=med.get)
+    best = min(med, key=lambda g: med[g])
     rows.append(
         Row.check(
             "gain with the fewest median steps to target",
