@@ -24,6 +24,7 @@ PYBIND11_MODULE(_core, m) {
     isometry::bindings::register_jacobian(m);
     isometry::bindings::register_freeprob(m);
     isometry::bindings::register_matfree(m);
+    isometry::bindings::register_threads(m);
     isometry::bindings::register_names(m);
     py::module_ testing = m.def_submodule("testing", "test hooks (private; not an API)");
     for (const char* name : kTestHooks) {

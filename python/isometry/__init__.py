@@ -17,6 +17,7 @@ __version__ = "0.2.0"
 from isometry._internal import moved_modules as _moved_modules
 from isometry._internal.core import _core
 from isometry.build import build_info
+from isometry._internal.threads import get_num_threads, set_num_threads, threads
 from isometry.montecarlo.matfree import SpectralDensity, jacobian_spectral_density
 from isometry.montecarlo.mlp import JacobianSpectrum, default_q0, jacobian_spectrum
 from isometry.montecarlo.forward import length_trajectory_mc
@@ -67,6 +68,7 @@ __all__ = [
     "datasets",
     "default_q0",
     "gaussian",
+    "get_num_threads",
     "haar_orthogonal",
     "init",
     "jacobian_spectral_density",
@@ -74,6 +76,8 @@ __all__ = [
     "length_trajectory_mc",
     "plotting",
     "resnet_jacobian_spectrum",
+    "set_num_threads",
     "theory",
+    "threads",
     "training",
 ]

@@ -1,4 +1,5 @@
 #include "isometry/freeprob/stieltjes_solver.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <omp.h>
 
@@ -112,11 +113,16 @@ GridSolution StieltjesSolver::solve_grid(const std::vector<double>& x, double re
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
-    const int chunks = std::max(1, std::min<int>(static_cast<int>(n), 4 * omp_get_max_threads()));
+    // Each chunk restarts the continuation from a fresh walk, so the chunk boundaries shape the
+    // path to each root (to rounding): their number is fixed, not the thread count's multiple,
+    // so the density is bitwise the same for any number of threads. 32 chunks keep up to 8
+    // threads busy (dynamic schedule) for the price of 32 walks per grid.
+    constexpr int kChunks = 32;
+    const int chunks = std::max(1, std::min<int>(static_cast<int>(n), kChunks));
     long iterations = 0, restarts = 0;
     double max_residual = 0.0;
     std::string error;
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : iterations, restarts) reduction(max : max_residual)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(dynamic, 1) reduction(+ : iterations, restarts) reduction(max : max_residual)
     for (int c = 0; c < chunks; ++c) {
         const std::size_t begin = n * c / chunks, end = n * (c + 1) / chunks;
         try {

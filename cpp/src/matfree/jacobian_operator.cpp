@@ -1,4 +1,5 @@
 #include "isometry/matfree/jacobian_operator.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -145,7 +146,7 @@ void JacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t
 void JacobianOperator::multiply_derivatives(std::int64_t layer, double* x, std::int64_t k) const {
     const std::int64_t n = config_.width;
     const double* d = derivatives(layer);
-#pragma omp parallel for schedule(static) collapse(2) if (n * k > 32768)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) collapse(2) if (n * k > 32768)
     for (std::int64_t p = 0; p < k; ++p)
         for (std::int64_t i = 0; i < n; ++i) x[i + p * n] *= d[i];
 }

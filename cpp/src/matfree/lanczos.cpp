@@ -1,4 +1,5 @@
 #include "isometry/matfree/lanczos.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +20,7 @@ constexpr double kBreakdown = 1e-13;
 
 // y <- y - Σ_i c_i q_i over `count` basis vectors (stride n); each element sums in order i = 0..
 void subtract_combination(const double* basis, std::int64_t count, const double* c, std::int64_t n, double* y) {
-#pragma omp parallel for schedule(static) if (n > kChunk)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) if (n > kChunk)
     for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
         const std::int64_t end = std::min(n, i0 + kChunk);
         for (std::int64_t v = 0; v < count; ++v) {
@@ -117,7 +118,7 @@ std::size_t lanczos_bytes(std::int64_t width, const LanczosConfig& c) {
 double blocked_dot(const double* a, const double* b, std::int64_t n) {
     const std::int64_t chunks = (n + kChunk - 1) / kChunk;
     std::vector<double> partial(static_cast<std::size_t>(chunks));
-#pragma omp parallel for schedule(static) if (chunks > 4)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) if (chunks > 4)
     for (std::int64_t c = 0; c < chunks; ++c) {
         const std::int64_t end = std::min(n, (c + 1) * kChunk);
         double s = 0.0;
