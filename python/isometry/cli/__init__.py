@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "train",
     "deep_linear",
     "sweep",
+    "reproduce",
     "info",
 )
 

@@ -64,6 +64,10 @@ def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = N
         settings = {**TEACHER_DEFAULTS, **options}
         data = teacher_task(n_train or settings["n_train"], n_test or settings["n_test"], settings["features"],
                             settings["classes"], seed=settings["data_seed"])
+    elif name == "digits":  # bundled with scikit-learn: nothing to find or download
+        from isometry.datasets import digits
+
+        data = digits()
     else:
         from isometry import datasets
 
