@@ -153,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
         ],
     )
     print(
-        f"wrote {index}; {len(names) - len(failed)}/{len(names)} verdicts pass; {wall:.0f} s",
+        f"wrote {index}; {len(names) - len(failed)}/{len(names)} verdicts pass or are inconclusive "
+        f"at this scale; {wall:.0f} s",
         file=sys.stderr,
     )
     if failed:

@@ -166,6 +166,7 @@ def reproduce(
         full_scale=entry.full_cost,
         data=outcome.data,
         params=params,
+        inconclusive=ctx.inconclusive,
     )
     write_report(report, directory)  # last: its presence marks the entry finished
     return report

@@ -45,6 +45,10 @@ class Context:
     data_dir: str | None = None
     log: Callable[[str], None] = print
     notes: list[str] = field(default_factory=list)
+    # Set when the run is outside the regime the claim is about (a validity condition stated in
+    # the entry before it runs, checked on the run): the verdict is then INCONCLUSIVE, with this
+    # reason, and the table is still shown. Never set from whether the rows passed.
+    inconclusive: str = ""
 
 
 @dataclass

@@ -101,14 +101,19 @@ class Report:
     data: dict[str, Any] = field(default_factory=dict)  # numbers behind the figure
     params: dict[str, Any] = field(default_factory=dict)  # the entry's settings at this scale
     version: int = FORMAT_VERSION
+    inconclusive: str = ""  # why this run cannot test the claim (outside its regime), if so
 
     @property
     def verdict(self) -> str:
+        if self.inconclusive:
+            return "INCONCLUSIVE"
         return "PASS" if self.rows and all(r.passed for r in self.rows) else "FAIL"
 
     @property
     def passed(self) -> bool:
-        return self.verdict == "PASS"
+        """Not failed: PASS, or INCONCLUSIVE (the run is outside the claim's regime; the report
+        says why and the other scale decides)."""
+        return self.verdict != "FAIL"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -173,7 +178,7 @@ def save_figure(fig: Any, directory: Path, stem: str = "figure") -> list[str]:
 
 _CSS = """body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:3px 7px;font-size:90%}
-th{background:#eee}.PASS{color:#060;font-weight:bold}.FAIL{color:#b00;font-weight:bold}
+th{background:#eee}.PASS{color:#060;font-weight:bold}.FAIL{color:#b00;font-weight:bold}.INCONCLUSIVE{color:#a60;font-weight:bold}
 .entry{display:flex;gap:1.5em;border-top:2px solid #888;padding:1em 0}.entry img{max-width:560px}
 .side{flex:1;min-width:0}.note{font-size:90%;color:#444}td.no{background:#fdd}"""
 
@@ -192,7 +197,12 @@ def write_index(reports: list[Report], out: Path, *, title: str, header_notes: l
         f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>",
     ]
     parts += [f"<p class='note'>{html.escape(n)}</p>" for n in header_notes]
-    parts.append(f"<p><b>{len(reports) - failed} of {len(reports)} verdicts pass.</b></p>")
+    inconclusive = sum(r.verdict == "INCONCLUSIVE" for r in reports)
+    parts.append(
+        f"<p><b>{len(reports) - failed - inconclusive} of {len(reports)} verdicts pass, "
+        f"{inconclusive} inconclusive at this scale (outside the claim's regime; see each entry), "
+        f"{failed} fail.</b></p>"
+    )
     parts.append(
         "<table><tr><th>entry</th><th>paper</th><th>scale</th><th>verdict</th><th>seconds</th><th>CPU s</th></tr>"
     )
