@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
-from isometry._internal.progress import ProgressBar
-from isometry.theory.meanfield import q_star
+from isometry.montecarlo import _pipeline as _p
+from isometry.montecarlo._pipeline import ProgressCallback, ProgressLike, SeedLike, default_q0
+from isometry.montecarlo._pipeline import spectrum_statistics as spectrum_summary
 
 __all__ = ["JacobianSpectrum", "default_q0", "jacobian_spectrum"]
+# Importable from here for callers of earlier versions.
+_REEXPORTED = (ProgressCallback, spectrum_summary)
 
-ProgressCallback = Callable[[int, int], None]
 
+@dataclass(frozen=True, repr=False)
+class JacobianSpectrum(_p.SpectrumResult):
+    """The spectrum of J Jᵀ for one sampled network, with the parameters that produced it.
 
-@dataclass(frozen=True)
-class JacobianSpectrum:
-    """The spectrum of J Jᵀ for one sampled network, with the parameters that produced it."""
+    ``sigma_w``/``sigma_b`` are the values used (resolved when not given: ``critical_q_star`` is
+    then the q* of the critical point they were chosen at); ``seed`` is the Philox key used
+    (pass it back to repeat the run). ``summary()`` has the parameters and the statistics,
+    ``to_frame()`` the eigenvalues and singular values, ``save``/``load`` an ``.npz`` file.
+    """
 
     eigenvalues: np.ndarray  # all `width` eigenvalues of J Jᵀ, ascending, float64
     singular_values: np.ndarray  # of J, ascending
@@ -40,31 +44,7 @@ class JacobianSpectrum:
     seconds: float = field(compare=False)
     base: str | None = None  # weights="parameter_sharing": the law of the W0 blocks
     device: str = "cpu"  # where it was computed: "cpu" or "gpu"
-
-    def summary(self) -> dict[str, float]:
-        """Mean, variance, min, max of the eigenvalues and the condition number σ_max/σ_min of J."""
-        return spectrum_summary(self.eigenvalues, self.singular_values)
-
-
-def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
-    """The first-layer variance ``jacobian_spectrum`` uses when ``q0`` is not given.
-
-    The mean-field fixed point q*, so every layer starts at the fixed point as in PSG17/18. For
-    linear networks and relu without bias the spectrum does not depend on q0 (D is scale
-    invariant), so q0 = 1. Anywhere else without a unique positive q* this raises ``ValueError``.
-    """
-    if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
-        return 1.0
-    try:
-        q = q_star(activation, sigma_w, sigma_b)
-    except ValueError as exc:
-        raise ValueError(f"{exc}; pass q0 explicitly") from None
-    if q <= 0.0:
-        raise ValueError(
-            f"the stable mean-field fixed point is q* = 0 for activation={activation!r}, "
-            f"sigma_w={sigma_w}, sigma_b={sigma_b} (ordered phase); pass q0 > 0 explicitly"
-        )
-    return q
+    critical_q_star: float | None = None
 
 
 def _memory_estimate(width: int, weights: str, method: str, dtype: str) -> int:
@@ -75,33 +55,24 @@ def _memory_estimate(width: int, weights: str, method: str, dtype: str) -> int:
     return int(buffers + lapack + results)
 
 
-def spectrum_summary(eigenvalues: np.ndarray, singular_values: np.ndarray) -> dict[str, float]:
-    """Mean, variance, min, max of ascending eigenvalues of J Jᵀ and the condition number of J."""
-    smallest = singular_values[0]
-    return {
-        "mean": float(eigenvalues.mean()),
-        "variance": float(eigenvalues.var()),
-        "min": float(eigenvalues[0]),
-        "max": float(eigenvalues[-1]),
-        "condition_number": float(singular_values[-1] / smallest) if smallest > 0 else float("inf"),
-    }
-
-
 def jacobian_spectrum(
     width: int,
     depth: int,
     *,
     activation: str = "tanh",
     weights: str = "orthogonal",
-    sigma_w: float = 1.0,
-    sigma_b: float = 0.0,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
     q0: float | None = None,
-    seed: int = 0,
+    seed: SeedLike = 0,
     dtype: str = "float64",
     method: str = "eigh",
-    progress: bool | ProgressCallback = False,
+    progress: ProgressLike = None,
     base: str | None = None,
     device: str = "cpu",
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -111,121 +82,73 @@ def jacobian_spectrum(
     pre-activations have variance ``q0`` (σ_w²|x_0|²/N + σ_b² = q0); by default q0 is the
     mean-field fixed point q* (see :func:`default_q0`).
 
+    **The network.** ``sigma_w``/``sigma_b`` are standard deviations; the papers' tables give
+    variances, which ``sigma_w2``/``sigma_b2`` take instead (one form per parameter). Left out,
+    the network is critical (χ₁ = 1): both out — the critical point with fixed point ``q_star``
+    (default 0.5, ``isometry.montecarlo.DEFAULT_Q_STAR``); only σ_b given — the edge of chaos at
+    that σ_b; only σ_w given — σ_b = 0. The result reports the values used.
+
+    **Randomness.** ``seed``: an int in [0, 2**64) (the Philox key), a ``numpy.random.SeedSequence``
+    or ``Generator`` (one 64-bit key taken from it), or ``None`` (fresh entropy). The key used is
+    ``result.seed``: the same key gives the same bits.
+
     ``method="eigh"`` forms J Jᵀ and calls a symmetric eigensolver: fastest, and accurate for
     eigenvalues above about ε·λ_max (ε the dtype's machine epsilon); smaller ones are rounding
     noise and may come out slightly negative. ``method="svd"`` takes the singular values of J
     directly: about twice the time of the eigensolver stage, but accurate down to about ε·σ_max,
     i.e. eigenvalues down to ε²·λ_max — use it to resolve tiny singular values (ordered phase,
     deep relu nets). A product that overflows the dtype raises ``OverflowError`` naming the
-    layer. ``progress=True`` draws a bar on stderr; a callable gets (done, total).
+    layer. ``progress``: ``None`` (default) draws a bar on stderr when it is a terminal,
+    ``True`` always, ``False`` never; a callable gets (done, total).
 
     ``weights="parameter_sharing"`` (ReLU, σ_b = 0, even width; Burkholz & Dubatovka 2019): the
     mirrored layers of :func:`isometry.init.parameter_sharing` with W0 blocks drawn as ``base``
     (``"orthogonal"``, the default, or ``"gaussian"``), on an input of width/2 units — see
     ``isometry.montecarlo.parameter_sharing``. J is width × width/2; the result holds its
     width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they
-    all equal σ_w^{2L}; with Gaussian W0 they follow the Fuss–Catalan law of L Gaussian factors.
+    all equal σ_w^{2L} (σ_w defaults to 1 here); with Gaussian W0 they follow the Fuss–Catalan
+    law of L Gaussian factors.
 
     ``device="gpu"`` runs the products and the eigensolver on the current CUDA device (cuBLAS,
     cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
     eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
     Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
     """
-    width = _validation.positive_int("width", width)
-    depth = _validation.positive_int("depth", depth)
-    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
-    weights = _validation.choice("weights", weights, _validation.DENSE_WEIGHTS)
-    device = _validation.device(device)
-    if weights == "parameter_sharing" and device == "gpu":
-        raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
-    if weights == "parameter_sharing":
-        return _parameter_sharing(width, depth, activation, sigma_w, sigma_b, q0, seed, dtype, method,
-                                  progress, base)
+    sharing = weights == "parameter_sharing"
+    if sharing and activation != "relu":
+        raise ValueError(f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
+                         f"must be 'relu', got {activation!r}")
+    common = _p.common_arguments(
+        width, depth, activation, weights, allowed_weights=_validation.DENSE_WEIGHTS, sigma_w=sigma_w,
+        sigma_b=sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=q_star, seed=seed, device=device,
+        critical=(1.0, 0.0) if sharing else None,
+    )
+    dtype = _validation.dtype(dtype)
+    method = _validation.choice("method", method, _validation.METHODS)
+    if sharing:
+        from isometry.montecarlo.parameter_sharing import parameter_sharing_spectrum
+
+        return parameter_sharing_spectrum(common, q0, dtype, method, progress, base)
     if base is not None:
         raise ValueError(f"base is only used with weights='parameter_sharing', got base={base!r} "
                          f"with weights={weights!r}")
-    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
-    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    seed = _validation.seed(seed)
-    dtype = _validation.dtype(dtype)
-    method = _validation.choice("method", method, _validation.METHODS)
-    if q0 is None:
-        q0 = default_q0(activation, sigma_w, sigma_b)
+    q0 = _p.first_layer_variance(common, q0)
+    if common.device == "cpu":
+        _p.require_memory(f"jacobian_spectrum(width={common.width}, weights={common.weights!r}, dtype={dtype!r})",
+                          _memory_estimate(common.width, common.weights, method, dtype))
+        run = _core.jacobian_spectrum
     else:
-        q0 = _validation.real("q0", q0, positive=True)
-        if q0 < sigma_b**2:
-            raise ValueError(f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}")
-    if device == "cpu":
-        _memory.require(
-            f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
-            _memory_estimate(width, weights, method, dtype),
-        )
-    callback: Any = None
-    if progress is True:
-        callback = ProgressBar(f"J of {depth} layers, width {width}")
-    elif callable(progress):
-        callback = progress
-    start = time.perf_counter()
-    if device == "gpu":
         from isometry._internal import gpu as _gpu
 
-        raw = _gpu.jacobian_spectrum(
-            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-        )
-    else:
-        raw = _core.jacobian_spectrum(
-            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-        )
-    seconds = time.perf_counter() - start
-    if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
-        raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
+        run = _gpu.jacobian_spectrum
+    callback = _p.progress_callback(progress, f"J of {common.depth} layers, width {common.width}")
+    raw, seconds = _p.timed(run, common.width, common.depth, common.activation, common.weights, common.sigma_w,
+                            common.sigma_b, q0, common.seed, dtype, method, callback)
+    _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
     return JacobianSpectrum(
-        eigenvalues=raw["eigenvalues"],
-        singular_values=raw["singular_values"],
-        q=raw["q"],
-        width=width,
-        depth=depth,
-        activation=activation,
-        weights=weights,
-        sigma_w=sigma_w,
-        sigma_b=sigma_b,
-        q0=float(q0),
-        seed=seed,
-        dtype=dtype,
-        method=method,
-        zero_derivatives=int(raw["zero_derivatives"]),
-        seconds=seconds,
-        device=device,
-    )
-
-
-def _parameter_sharing(
-    width: int, depth: int, activation: str, sigma_w: float, sigma_b: float, q0: float | None,
-    seed: int, dtype: str, method: str, progress: bool | ProgressCallback, base: str | None,
-) -> JacobianSpectrum:
-    from isometry.montecarlo.parameter_sharing import parameter_sharing_spectrum
-
-    if activation != "relu":
-        raise ValueError(f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
-                         f"must be 'relu', got {activation!r}")
-    if width % 2:
-        raise ValueError(f"weights='parameter_sharing' mirrors every layer, so width must be even, got {width}")
-    base = _validation.choice("base", "orthogonal" if base is None else base, _validation.WEIGHTS)
-    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
-    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    if sigma_b != 0.0:
-        raise ValueError(f"weights='parameter_sharing' has zero biases: sigma_b must be 0, got {sigma_b}")
-    q0 = 1.0 if q0 is None else _validation.real("q0", q0, positive=True)
-    seed = _validation.seed(seed)
-    dtype = _validation.dtype(dtype)
-    method = _validation.choice("method", method, _validation.METHODS)
-    callback: Any = None
-    if progress is True:
-        callback = ProgressBar(f"parameter-sharing J of {depth} layers, width {width}")
-    elif callable(progress):
-        callback = progress
-    raw = parameter_sharing_spectrum(width, depth, base, sigma_w, q0, seed, dtype, method, callback)
-    return JacobianSpectrum(
-        width=width, depth=depth, activation=activation, weights="parameter_sharing", sigma_w=sigma_w,
-        sigma_b=sigma_b, q0=q0, seed=seed, dtype=dtype, method=method, base=base, **raw,
+        eigenvalues=raw["eigenvalues"], singular_values=raw["singular_values"], q=raw["q"], width=common.width,
+        depth=common.depth, activation=common.activation, weights=common.weights, sigma_w=common.sigma_w,
+        sigma_b=common.sigma_b, q0=float(q0), seed=common.seed, dtype=dtype, method=method,
+        zero_derivatives=int(raw["zero_derivatives"]), seconds=seconds, device=common.device,
+        critical_q_star=common.critical_q_star,
     )
