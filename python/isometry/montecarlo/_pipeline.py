@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
@@ -19,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from isometry._internal import memory as _memory, validation as _validation
-from isometry._internal.progress import ProgressBar
+from isometry._internal.progress import ProgressLike, progress_callback
 from isometry._internal.results import Result
 from isometry._internal.seeds import SeedLike, resolve_seed
 from isometry.theory import _arguments
@@ -30,6 +29,7 @@ __all__ = [
     "DEFAULT_Q_STAR",
     "Common",
     "ProgressCallback",
+    "ProgressLike",
     "SeedLike",
     "SpectrumResult",
     "common_arguments",
@@ -43,8 +43,6 @@ __all__ = [
 ]
 
 ProgressCallback = Callable[[int, int], None]
-#: What ``progress=`` accepts: None (a bar when stderr is a terminal), True, False, or a callable.
-ProgressLike = bool | ProgressCallback | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,24 +118,6 @@ def first_layer_variance(common: Common, q0: object) -> float:
 def require_memory(what: str, needed_bytes: float) -> None:
     """Refuse (MemoryError with the estimate) before allocating anything."""
     _memory.require(what, int(needed_bytes))
-
-
-def progress_callback(progress: ProgressLike, label: str) -> ProgressCallback | None:
-    """``None``: a bar on stderr when stderr is a terminal, nothing otherwise (logs stay clean);
-    ``True``: a bar (plain lines every 10 s into a file); ``False``: nothing; a callable gets
-    (done, total) and may raise to abort the run."""
-    if progress is None:
-        try:
-            progress = sys.stderr.isatty()
-        except (AttributeError, ValueError):
-            progress = False
-    if progress is True:
-        return ProgressBar(label)
-    if progress is False:
-        return None
-    if callable(progress):
-        return progress
-    raise TypeError(f"progress must be None, True, False or a callable (done, total), got {progress!r}")
 
 
 def timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:

@@ -139,13 +139,14 @@ def vectorize(*names: str) -> Callable[[F], F]:
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for plain in squared:
-                if f"{plain}2" in kwargs:
-                    square = kwargs.pop(f"{plain}2")
-                    bound_plain = signature.bind_partial(*args, **kwargs).arguments.get(plain)
-                    if bound_plain is not None:
-                        raise TypeError(f"give {plain} or {plain}2 (= {plain}**2), not both")
-                    kwargs[plain] = _square_root(f"{plain}2", square, positive=plain == "sigma_w")
+            squares = {p: kwargs.pop(f"{p}2") for p in squared if f"{p}2" in kwargs}
+            given = signature.bind_partial(*args, **kwargs).arguments if squares else {}
+            for plain, square in squares.items():
+                if square is None:
+                    continue
+                if given.get(plain) is not None:
+                    raise TypeError(f"give {plain} or {plain}2 (= {plain}**2), not both")
+                kwargs[plain] = _square_root(f"{plain}2", square, positive=plain == "sigma_w")
             bound = signature.bind(*args, **kwargs)
             arrays = {n: bound.arguments[n] for n in names
                       if n in bound.arguments and _is_array(bound.arguments[n])}

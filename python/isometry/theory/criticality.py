@@ -14,6 +14,7 @@ from isometry.theory.activation import ActivationLike, core_activation
 __all__ = ["critical_point", "edge_of_chaos"]
 
 
+@_arguments.vectorize("q_star")
 def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, float]:
     """``(sigma_w, sigma_b)`` of the critical point (χ₁ = 1) whose length-map fixed point is ``q_star``.
 
@@ -21,7 +22,7 @@ def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, fl
     would be negative: that q* lies on no critical point (impossible for erf, tanh and hard_tanh
     with q* > 0, possible for a custom activation). A σ_b² in [−1e-10 q*, 0) is within the
     quadrature's error of 0 and gives σ_b = 0. linear and relu give (1, 0) and (√2, 0) for
-    every q* (at criticality every q is a fixed point).
+    every q* (at criticality every q is a fixed point). An array of q* gives a pair of arrays.
     """
     core = core_activation(activation)
     q_star = _validation.real("q_star", q_star, positive=True)
@@ -30,6 +31,7 @@ def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, fl
     return float(sigma_w), float(sigma_b)
 
 
+@_arguments.vectorize("sigma_b")
 def edge_of_chaos(activation: ActivationLike, sigma_b: float) -> float:
     """The ``sigma_w`` with χ₁ = 1 at bias ``sigma_b``.
 

@@ -9,13 +9,16 @@ inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (THEORY.md §3; C
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry._internal.results import Result
+from isometry.theory import _arguments
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -50,26 +53,66 @@ def _check(
     return activation, weights, depth, sigma_w, sigma_b
 
 
-@dataclass(frozen=True)
-class JacobianMoments:
-    """m_k = E[λ^k] of the limiting spectrum of J Jᵀ, k = 1..order."""
+@dataclass(frozen=True, repr=False)
+class JacobianMoments(Result):
+    """m_k = E[λ^k] of the limiting spectrum of J Jᵀ, k = 1..order, with the network they
+    belong to (σ_w, σ_b as resolved; ``q_star`` the fixed point the law of D² is drawn at)."""
 
     moments: np.ndarray
     q_star: float
+    activation: str | None = None
+    weights: str | None = None
+    depth: int | None = None
+    sigma_w: float | None = None
+    sigma_b: float | None = None
 
     @property
     def variance(self) -> float:
         return float(self.moments[1] - self.moments[0] ** 2) if self.moments.size > 1 else float("nan")
 
+    def statistics(self) -> dict[str, float]:
+        return {**{f"m{k}": float(m) for k, m in enumerate(self.moments, start=1)}, "variance": self.variance}
+
+    def to_frame(self) -> Any:
+        """Columns ``k`` and ``moment`` (pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("to_frame needs pandas: pip install pandas") from exc
+        return pd.DataFrame({"k": np.arange(1, self.moments.size + 1), "moment": self.moments})
+
+
+def _resolved(
+    activation: ActivationLike, sigma_w: object, sigma_b: object, sigma_w2: object, sigma_b2: object,
+    q_star: object,
+) -> tuple[object, object]:
+    """(σ_w, σ_b) from either form, or the critical point (at ``q_star``, default 0.5) when both
+    are left out — the same rule as the Monte Carlo functions."""
+    network = _arguments.resolve_network(activation, sigma_w, sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
+                                         q_star=q_star)
+    return network.sigma_w, network.sigma_b
+
 
 def jacobian_moments(
-    activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float, order: int = 4
+    activation: ActivationLike = "tanh",
+    weights: str = "orthogonal",
+    depth: int = 32,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
+    order: int = 4,
+    *,
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
 ) -> JacobianMoments:
     """Moments m_1..m_order of the large-width spectrum of J Jᵀ at the fixed point q*.
 
     Exact to rounding: μ_k = E[φ'(√q* z)^{2k}] in closed form or adaptive quadrature, then
-    series inversion of ψ, the product of S-transforms, and inversion back.
+    series inversion of ψ, the product of S-transforms, and inversion back. The network as in
+    the Monte Carlo: σ_w, σ_b or their squares ``sigma_w2``/``sigma_b2``; both left out, the
+    critical point with fixed point ``q_star`` (default 0.5).
     """
+    sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     order = _validation.positive_int("order", order)
     q = _fixed_point(activation, sigma_w, sigma_b)
@@ -78,18 +121,22 @@ def jacobian_moments(
         moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
     else:
         moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
-    return JacobianMoments(moments=moments, q_star=q)
+    return JacobianMoments(moments=moments, q_star=q, activation=describe(activation).strip("'"), weights=weights,
+                           depth=depth, sigma_w=sigma_w, sigma_b=sigma_b)
 
 
-@dataclass(frozen=True)
-class JacobianDensity:
+@dataclass(frozen=True, repr=False)
+class JacobianDensity(Result):
     """The limiting spectral law of J Jᵀ: a density on ``x`` plus atoms.
 
-    ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
-    ``support`` the edges of the continuous part (the lower one is the grid start where the
-    density piles up towards 0; ``mass_below_grid`` estimates the mass below it from the local
-    power law); ``lambda_max`` the largest point of the spectrum.
+    ``density`` is the absolutely continuous part, per unit λ; ``atoms`` are (location, mass)
+    pairs; ``support`` the edges of the continuous part (the lower one is the grid start where
+    the density piles up towards 0; ``mass_below_grid`` estimates the mass below it from the
+    local power law); ``lambda_max`` the largest point of the spectrum. ``activation`` ...
+    ``sigma_b`` describe the network (σ_w, σ_b as resolved; None for the universal laws).
     """
+
+    _frame_columns: ClassVar[tuple[str, ...]] = ("x", "density")
 
     x: np.ndarray
     density: np.ndarray
@@ -99,6 +146,22 @@ class JacobianDensity:
     mass_below_grid: float
     q_star: float
     diagnostics: dict[str, Any] = field(compare=False)
+    activation: str | None = None
+    weights: str | None = None
+    depth: int | None = None
+    sigma_w: float | None = None
+    sigma_b: float | None = None
+
+    def quantile_range(self, tail: float = 1e-4) -> tuple[float, float]:
+        """(t_lo, t_hi): where the CDF of the continuous part passes ``tail`` and 1 − ``tail``
+        (of its own mass) — the range a plot of the density needs."""
+        cumulative = self._cumulative() + self.mass_below_grid
+        total = cumulative[-1]
+        if total <= 0:
+            return float(self.x[0]), float(self.x[-1])
+        lo = float(np.interp(tail * total, cumulative, self.x)) if cumulative[0] < tail * total else float(self.x[0])
+        hi = float(np.interp((1 - tail) * total, cumulative, self.x))
+        return lo, max(hi, lo)
 
     def continuous_mass(self) -> float:
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
@@ -120,9 +183,13 @@ class JacobianDensity:
             return 0.0
         return float(-np.log(rho[1] / rho[0]) / np.log(x[1] / x[0]))
 
-    def cdf(self, t: np.ndarray | float) -> np.ndarray:
-        """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid)."""
-        t = np.asarray(t, dtype=float)
+    def cdf(self, t: np.ndarray | float) -> np.ndarray | float:
+        """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid); a
+        float for a scalar t."""
+        values = self._cdf(np.asarray(t, dtype=float))
+        return float(values) if np.ndim(t) == 0 else values
+
+    def _cdf(self, t: np.ndarray) -> np.ndarray:
         cumulative = self._cumulative() + self.mass_below_grid
         inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
         # Below the grid the density follows the power law ρ ~ x^{-a} of its first two points,
@@ -135,13 +202,17 @@ class JacobianDensity:
             out = out + mass * (t >= location)
         return out
 
-    def ks_distance(self, eigenvalues: np.ndarray, resolution: float = 0.0) -> float:
-        """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues.
+    def ks_distance(self, eigenvalues: Any, resolution: float = 0.0) -> float:
+        """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues (or another
+        law with a ``cdf``, e.g. a Monte Carlo ``SpectralDensity``, compared from
+        ``resolution`` up on both grids and both sides of the atoms).
 
         Values below ``resolution`` (the eigensolver's floor, e.g. ~ε·λ_max for eigh) are only
         known to lie below it and are compared there; ties are handled, and a value within 1e-9
         (relative) of an atom counts as on it.
         """
+        if hasattr(eigenvalues, "cdf") and not isinstance(eigenvalues, np.ndarray):
+            return self._ks_to_law(eigenvalues, resolution)
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
         unresolved = ev <= resolution
         ev = np.where(unresolved, resolution, ev)
@@ -152,6 +223,17 @@ class JacobianDensity:
         # An unresolved value lies anywhere in [0, resolution]: below it the bound is cdf(0⁻) = 0.
         theory_before = np.where(unresolved, 0.0, self.cdf(ev * (1 - 1e-9) - 1e-300))
         return float(max(np.max(after - theory_after), np.max(theory_before - before)))
+
+    def _ks_to_law(self, law: Any, resolution: float) -> float:
+        points = [self.x, np.geomspace(max(self.x[0], 1e-300), self.x[-1], 4000)]
+        other = getattr(law, "x", None)
+        if other is not None:
+            points.append(np.asarray(other, dtype=float))
+        for location, _ in [*self.atoms, *getattr(law, "atoms", [])]:
+            points.append(np.array([location * (1 - 1e-9), location * (1 + 1e-9)]))
+        t = np.unique(np.concatenate(points))
+        t = t[t >= max(resolution, float(getattr(law, "resolved_from", 0.0)))]
+        return float(np.max(np.abs(self._cdf(t) - np.asarray(law.cdf(t)))))
 
     def moment(self, k: int) -> float:
         """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
@@ -237,14 +319,17 @@ def _custom_density(
 
 
 def jacobian_density(
-    activation: ActivationLike,
-    weights: str,
-    depth: int,
-    sigma_w: float,
-    sigma_b: float,
+    activation: ActivationLike = "tanh",
+    weights: str = "orthogonal",
+    depth: int = 32,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
     x: np.ndarray | None = None,
     *,
     points: int = 2000,
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
 ) -> JacobianDensity:
     """The large-width spectral density of J Jᵀ for a depth-L network at its fixed point q*.
 
@@ -255,7 +340,11 @@ def jacobian_density(
     For tanh and erf, M_{D²} comes from a pole-corrected trapezoidal rule accurate to ~1e-13
     however close the solver comes to the support of D²; a custom :class:`Activation` uses a
     fine plain rule instead (see ``_sampled_law``: ripples are possible in the far tails).
+
+    The network as in :func:`jacobian_moments` (critical at ``q_star``, default 0.5, when σ_w
+    and σ_b are left out); the result reports it.
     """
+    sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     points = _checked_points(points)
     grid = _checked_grid(x)
@@ -264,24 +353,42 @@ def jacobian_density(
         raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
     else:
         raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
-    return _density_from_core(raw, q)
+    return replace(_density_from_core(raw, q), activation=describe(activation).strip("'"), weights=weights,
+                   depth=depth, sigma_w=sigma_w, sigma_b=sigma_b)
 
 
 def lambda_max(
-    activation: ActivationLike, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
-) -> np.ndarray:
-    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth."""
-    depth_list = np.atleast_1d(np.asarray(depths))
-    out = []
-    for depth in depth_list.tolist():
-        activation_, weights_, depth_, sigma_w_, sigma_b_ = _check(activation, weights, depth, sigma_w, sigma_b)
-        q = _fixed_point(activation_, sigma_w_, sigma_b_)
-        if isinstance(activation_, Activation):
-            raw = _custom_density(activation_, q, weights_, depth_, sigma_w_, [], 2)
-            out.append(float(raw["lambda_max"]))
-        else:
-            out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
-    return np.array(out)
+    activation: ActivationLike,
+    weights: str,
+    depth: Any = None,
+    sigma_w: Any = None,
+    sigma_b: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom).
+
+    A float for scalar arguments; ``depth``, ``sigma_w`` and ``sigma_b`` may be arrays and
+    broadcast (``sigma_w2=``/``sigma_b2=`` give the variances instead). ``depths=`` is the
+    deprecated name of ``depth``.
+    """
+    if "depths" in kwargs:
+        warnings.warn("lambda_max(depths=...) is deprecated: use depth= (an int or an array)",
+                      DeprecationWarning, stacklevel=2)
+        if depth is not None:
+            raise TypeError("give depth or depths, not both")
+        depth = kwargs.pop("depths")
+    if depth is None:
+        raise TypeError("lambda_max() missing the argument 'depth'")
+    return _lambda_max(activation, weights, depth, sigma_w, sigma_b, **kwargs)
+
+
+@_arguments.vectorize("depth", "sigma_w", "sigma_b")
+def _lambda_max(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float) -> float:
+    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+    q = _fixed_point(activation, sigma_w, sigma_b)
+    if isinstance(activation, Activation):
+        return float(_custom_density(activation, q, weights, depth, sigma_w, [], 2)["lambda_max"])
+    return float(_core.lambda_max(activation, weights, depth, sigma_w, q))
 
 
 UNIVERSAL_KINDS = ("bernoulli", "smooth")

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry._internal.results import Result
+from isometry.theory import _arguments
 from isometry.theory.freeprob import JacobianDensity, _checked_grid, _checked_points, _density_from_core
 
 __all__ = [
@@ -60,6 +63,7 @@ def checked_residual_scale(residual_scale: object, depth: int) -> float:
     return value
 
 
+@_arguments.vectorize("c")
 def resnet_edges(c: float) -> tuple[float, float]:
     """Edges of the support, ``((1+M)/M) e^{c(1+2M)}`` at ``M± = (−1 ± √(1 + 2/c))/2``."""
     lower, upper = _core.resnet_edges(_checked_c(c))
@@ -85,8 +89,8 @@ def resnet_density(c: float, x: np.ndarray | None = None, *, points: int = 2000)
     return _density_from_core(_core.resnet_density(c, grid, points), float("nan"))
 
 
-@dataclass(frozen=True)
-class ResnetParameter:
+@dataclass(frozen=True, repr=False)
+class ResnetParameter(Result):
     """c and the mean-field trajectory it came from (arrays over layers l = 1..L)."""
 
     c: float
@@ -95,6 +99,8 @@ class ResnetParameter:
     mean: np.ndarray  # m_l, per-unit mean of x_l
     second_moment: np.ndarray  # v_l = E x_l² per unit
     residual_scale: float
+
+    _frame_columns: ClassVar[tuple[str, ...]] = ("c2", "q", "mean", "second_moment")
 
 
 def _mean_phi(activation: str, q: float) -> float:
@@ -139,6 +145,7 @@ def resnet_parameter(
                            residual_scale=a)
 
 
+@_arguments.vectorize("c", "sigma_b", "depth")
 def resnet_sigma_w(
     activation: str,
     c: float,
