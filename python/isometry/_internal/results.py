@@ -13,7 +13,7 @@ of Python:
 * ``save(path)`` / ``load(path)``: one ``.npz`` file holding every array plus the other fields
   as a JSON document (``__metadata__``), written atomically and read without pickle;
 * ``to_frame()``: a ``pandas.DataFrame`` of the tabular arrays (pandas is optional);
-* ``summary()``: the parameters and the statistics in one flat dict.
+* ``summary()``: the parameters and the statistics in one flat dict (plain Python values).
 """
 
 from __future__ import annotations
@@ -90,16 +90,19 @@ class Result:
                 if not f.name.startswith("_")}
 
     def parameters(self) -> dict[str, Any]:
-        """The fields that are not arrays: what was asked for and what was resolved (JSON-safe)."""
-        return {k: jsonable(v) for k, v in self._public_fields().items() if not isinstance(v, np.ndarray)}
+        """The fields that are not arrays: what was asked for and what was resolved (plain
+        Python values; non-finite floats stay floats)."""
+        return {k: jsonable(v, strict=False) for k, v in self._public_fields().items()
+                if not isinstance(v, np.ndarray)}
 
     def statistics(self) -> dict[str, Any]:
         """Derived numbers for :meth:`summary` (none by default)."""
         return {}
 
     def summary(self) -> dict[str, Any]:
-        """The parameters followed by the statistics, in one flat JSON-safe dict."""
-        return {**self.parameters(), **{k: jsonable(v) for k, v in self.statistics().items()}}
+        """The parameters followed by the statistics, in one flat dict of plain Python values
+        (``to_dict`` is the strict-JSON form)."""
+        return {**self.parameters(), **{k: jsonable(v, strict=False) for k, v in self.statistics().items()}}
 
     # -- text --------------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ __all__ = ["COMMANDS", "main"]
 #: Command modules in the order ``isometry --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "spectrum",
+    "density",
     "theory",
     "phase_diagram",
     "resnet",
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _command_modules():
         p = sub.add_parser(module.NAME, help=module.HELP,
-                           description=getattr(module, "DESCRIPTION", None) or module.HELP)
+                           description=getattr(module, "DESCRIPTION", None) or module.HELP,
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
