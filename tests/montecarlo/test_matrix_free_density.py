@@ -305,7 +305,7 @@ def test_onthefly_gaussian_follows_gaussian_theory():
     ],
 )
 def test_bad_arguments_raise_value_error(kwargs, match):
-    args = dict(width=1024, depth=2, sigma_w=1.05, probes=2, steps=2) | kwargs
+    args = dict(width=1024, depth=2, weights="structured_orthogonal", sigma_w=1.05, probes=2, steps=2) | kwargs
     with pytest.raises(ValueError, match=match):
         isometry.jacobian_spectral_density(args.pop("width"), args.pop("depth"), **args)
 

@@ -370,6 +370,9 @@ def _cpu_runner(common: _p.Common, o: dict[str, Any], reorthogonalize: bool) -> 
     # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
     block = 1 if weights == "structured_orthogonal" else o["probes"]
     needed = _core.matfree_bytes(width, depth, weights, storage, o["probes"], o["steps"], reorthogonalize, block)
+    # The same leading terms in Python integers, which cannot wrap around at absurd sizes.
+    exact = 8 * width * (depth + o["probes"] * (o["steps"] + 1) + (depth * width if storage == "dense" else 0))
+    needed = max(int(needed), exact)
     try:
         _p.require_memory(f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, "
                           f"storage={storage!r}, probes={o['probes']}, steps={o['steps']})", needed)
