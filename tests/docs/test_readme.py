@@ -25,13 +25,22 @@ SHRINK: list[tuple[str, str]] = [
     ("isometry.jacobian_spectrum(128, 8", "isometry.jacobian_spectrum(32, 4"),
     ("haar_orthogonal(512, ", "haar_orthogonal(64, "),
     ("gaussian(512, 256, ", "gaussian(64, 32, "),
-    ("np.linspace(0.5, 3, 32), np.linspace(0, 1.5, 32)", "np.linspace(0.5, 3, 6), np.linspace(0, 1.5, 6)"),
-    ('jacobian_density(swish, "orthogonal", 16, 1.5, 0.3)', 'jacobian_density(swish, "orthogonal", 2, 1.5, 0.3, points=40)'),
+    (
+        "np.linspace(0.5, 3, 32), np.linspace(0, 1.5, 32)",
+        "np.linspace(0.5, 3, 6), np.linspace(0, 1.5, 6)",
+    ),
+    (
+        'jacobian_density(swish, "orthogonal", 16, 1.5, 0.3)',
+        'jacobian_density(swish, "orthogonal", 2, 1.5, 0.3, points=40)',
+    ),
     ("jacobian_spectral_density(2**16, 32, ", "jacobian_spectral_density(2**8, 4, "),
     ("probes=6, steps=48", "probes=2, steps=8"),
     ("np.linspace(0.5, 3, 24)", "np.linspace(0.5, 3, 5)"),
     ("np.linspace(0, 1, 24)", "np.linspace(0, 1, 5)"),
-    ("jacobian_spectral_density(256, 8, probes=3, steps=20)", "jacobian_spectral_density(64, 4, probes=2, steps=6)"),
+    (
+        "jacobian_spectral_density(256, 8, probes=3, steps=20)",
+        "jacobian_spectral_density(64, 4, probes=2, steps=6)",
+    ),
     ('resnet_sigma_w("tanh", 1.0, depth=32)', 'resnet_sigma_w("tanh", 1.0, depth=4)'),
     ("resnet_jacobian_spectrum(400, 32, ", "resnet_jacobian_spectrum(48, 4, "),
     ("resnet_parameter_table(1.0, depth=64)", "resnet_parameter_table(1.0, depth=4)"),
@@ -45,7 +54,7 @@ SHRINK: list[tuple[str, str]] = [
 def python_blocks(text: str) -> list[tuple[int, str]]:
     """(line number, code) of every ```python block."""
     blocks = []
-    for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.S | re.M):
+    for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE):
         blocks.append((text.count("\n", 0, match.start()) + 2, match.group(1)))
     return blocks
 
@@ -67,7 +76,7 @@ def _run(code: str, where: Path, monkeypatch: pytest.MonkeyPatch) -> float:
     matplotlib.use("Agg")
     monkeypatch.chdir(where)
     start = time.perf_counter()
-    exec(compile(code, str(README), "exec"), {"__name__": "__readme__"})
+    exec(compile(code, str(README), "exec"), {"__name__": "__readme__"})  # noqa: S102 - the README's own code
     return time.perf_counter() - start
 
 

@@ -7,10 +7,9 @@ import json
 import math
 import warnings
 
+import isometry
 import numpy as np
 import pytest
-
-import isometry
 from isometry import theory
 from isometry.montecarlo._pipeline import DEFAULT_Q_STAR
 
@@ -23,7 +22,10 @@ def test_defaults_give_a_critical_network_and_report_it():
     assert theory.q_star("tanh", r.sigma_w, r.sigma_b) == pytest.approx(DEFAULT_Q_STAR, rel=1e-9)
     assert r.critical_q_star == DEFAULT_Q_STAR and r.q0 == pytest.approx(DEFAULT_Q_STAR, rel=1e-9)
     d = isometry.jacobian_spectral_density(32, 2, probes=2, steps=4)
-    assert (d.sigma_w, d.sigma_b) == (r.sigma_w, r.sigma_b) and d.weights == r.weights == "orthogonal"
+    assert (d.sigma_w, d.sigma_b) == (
+        r.sigma_w,
+        r.sigma_b,
+    ) and d.weights == r.weights == "orthogonal"
     res = isometry.resnet_jacobian_spectrum(16, 2)
     assert (res.sigma_w, res.sigma_b, res.weights) == (1.0, 0.0, "orthogonal")
 
@@ -47,7 +49,9 @@ def test_squared_forms_are_the_same_network_and_exclusive():
     a = isometry.jacobian_spectrum(16, 3, sigma_w=1.3, sigma_b=0.2)
     b = isometry.jacobian_spectrum(16, 3, sigma_w2=1.3**2, sigma_b2=0.2**2)
     assert b.sigma_w == pytest.approx(1.3, rel=1e-15)
-    np.testing.assert_allclose(a.eigenvalues, b.eigenvalues, rtol=1e-12)  # σ from √(σ²): 1 ulp apart
+    np.testing.assert_allclose(
+        a.eigenvalues, b.eigenvalues, rtol=1e-12
+    )  # σ from √(σ²): 1 ulp apart
     with pytest.raises(TypeError, match="sigma_w or sigma_w2"):
         isometry.jacobian_spectrum(16, 3, sigma_w=1.3, sigma_w2=1.69)
     with pytest.raises(ValueError, match="sigma_b2 must be >= 0"):
@@ -57,7 +61,9 @@ def test_squared_forms_are_the_same_network_and_exclusive():
 def test_every_seed_form_maps_to_a_recorded_repeatable_key():
     ss = np.random.SeedSequence(7)
     r = isometry.jacobian_spectrum(16, 2, seed=ss)
-    assert r.seed == int(np.random.SeedSequence(7).generate_state(1, np.uint64)[0])  # the documented rule
+    assert r.seed == int(
+        np.random.SeedSequence(7).generate_state(1, np.uint64)[0]
+    )  # the documented rule
     rng = np.random.default_rng(3)
     first, second = (isometry.jacobian_spectrum(16, 2, seed=rng) for _ in range(2))
     assert first.seed != second.seed and not np.array_equal(first.eigenvalues, second.eigenvalues)

@@ -3,10 +3,9 @@ labelled; files are written when a path is given."""
 
 from __future__ import annotations
 
+import isometry
 import numpy as np
 import pytest
-
-import isometry
 from isometry import plotting, theory
 
 pytest.importorskip("matplotlib")
@@ -25,7 +24,9 @@ def _fresh_axes(count=1):
 
 
 def test_plots_draw_into_the_callers_axes(spectrum, tmp_path):
-    law = theory.jacobian_density("hard_tanh", "orthogonal", 4, spectrum.sigma_w, spectrum.sigma_b, points=200)
+    law = theory.jacobian_density(
+        "hard_tanh", "orthogonal", 4, spectrum.sigma_w, spectrum.sigma_b, points=200
+    )
     fig, axes = _fresh_axes(2)
     assert plotting.plot_spectrum(spectrum, theory=law, ax=axes) is fig
     assert "$" in axes[0].get_xlabel() and "$" in axes[1].get_ylabel()
@@ -42,7 +43,9 @@ def test_plots_draw_into_the_callers_axes(spectrum, tmp_path):
 
 
 def test_phase_diagram_colorbars_are_labelled_with_several_ticks(tmp_path):
-    diagram = theory.phase_diagram("tanh", np.linspace(0.5, 3, 8), np.linspace(0, 1.5, 8), progress=False)
+    diagram = theory.phase_diagram(
+        "tanh", np.linspace(0.5, 3, 8), np.linspace(0, 1.5, 8), progress=False
+    )
     fig = plotting.plot_phase_diagram(diagram, tmp_path / "pd.png")
     bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert len(bars) == 3 and all(bar.get_ylabel() for bar in bars)
@@ -59,7 +62,10 @@ def test_outliers_far_below_the_bulk_are_marked():
 
     values = np.concatenate([[1e-6], np.geomspace(0.1, 10, 200)])
     assert isolated(values) == (1, 0)
-    assert isolated(np.geomspace(1e-12, 1, 200)) == (0, 0)  # a spectrum spanning decades is no outlier
+    assert isolated(np.geomspace(1e-12, 1, 200)) == (
+        0,
+        0,
+    )  # a spectrum spanning decades is no outlier
 
 
 def test_resnet_and_relu_figures(tmp_path):
@@ -67,8 +73,10 @@ def test_resnet_and_relu_figures(tmp_path):
     fig = plotting.plot_resnet_spectrum(r, theory.resnet_density(r.c), tmp_path / "r.png")
     assert len(fig.axes) == 2
     depths = np.arange(6)
-    bands = {name: np.tile([[0.5, 1.0, 2.0]], (6, 1)) * (1 + 0.1 * i) for i, name in
-             enumerate(["chain", "simulation", "exact"])}
+    bands = {
+        name: np.tile([[0.5, 1.0, 2.0]], (6, 1)) * (1 + 0.1 * i)
+        for i, name in enumerate(["chain", "simulation", "exact"])
+    }
     fig, (ax,) = _fresh_axes()
     assert plotting.plot_relu_signal(depths, bands, np.ones(6), ax=ax) is fig
     assert "$" in ax.get_ylabel()

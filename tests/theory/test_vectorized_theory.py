@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-
 from isometry import theory
 
 
@@ -23,7 +22,10 @@ def test_arrays_broadcast_and_equal_the_scalar_calls():
     w, b = theory.critical_point("tanh", [0.1, 0.5])
     assert w.shape == b.shape == (2,) and (w[1], b[1]) == theory.critical_point("tanh", 0.5)
     scales = theory.depth_scales("tanh", [1.5, 2.0], 0.3)
-    assert isinstance(scales, theory.DepthScales) and scales.xi_c[1] == theory.depth_scales("tanh", 2.0, 0.3).xi_c
+    assert (
+        isinstance(scales, theory.DepthScales)
+        and scales.xi_c[1] == theory.depth_scales("tanh", 2.0, 0.3).xi_c
+    )
     lam = theory.lambda_max("tanh", "orthogonal", [4, 8], 1.05, 0.0)
     assert lam[1] == theory.lambda_max("tanh", "orthogonal", 8, 1.05, 0.0)
     with pytest.raises(ValueError, match="do not broadcast"):
@@ -48,7 +50,10 @@ def test_density_and_moments_run_with_defaults_at_a_critical_point():
     assert theory.chi1("tanh", d.sigma_w, d.sigma_b) == pytest.approx(1.0, abs=1e-9)
     m = theory.jacobian_moments()
     # At criticality m₁ = (σ_w² μ₁)^L = χ₁^L = 1 (PSG18 eq. 21).
-    assert m.moments[0] == pytest.approx(1.0, rel=1e-9) and (m.sigma_w, m.depth) == (d.sigma_w, d.depth)
+    assert m.moments[0] == pytest.approx(1.0, rel=1e-9) and (m.sigma_w, m.depth) == (
+        d.sigma_w,
+        d.depth,
+    )
 
 
 def test_theory_results_are_floats_files_and_tables(tmp_path):
@@ -60,17 +65,27 @@ def test_theory_results_are_floats_files_and_tables(tmp_path):
     law = theory.relu_output_law([5] * 4)
     assert isinstance(law.cdf(3.0), float)
     pytest.importorskip("pandas")
-    diagram = theory.phase_diagram("erf", np.linspace(0.5, 2, 3), np.linspace(0, 1, 4), progress=False)
+    diagram = theory.phase_diagram(
+        "erf", np.linspace(0.5, 2, 3), np.linspace(0, 1, 4), progress=False
+    )
     frame = diagram.to_frame()
-    assert len(frame) == 12 and frame.iloc[5]["chi1"] == theory.chi1("erf", frame.iloc[5]["sigma_w"],
-                                                                     frame.iloc[5]["sigma_b"])
-    assert list(theory.jacobian_moments("tanh", "orthogonal", 3, 1.0, 0.1).to_frame()["k"]) == [1, 2, 3, 4]
+    assert len(frame) == 12 and frame.iloc[5]["chi1"] == theory.chi1(
+        "erf", frame.iloc[5]["sigma_w"], frame.iloc[5]["sigma_b"]
+    )
+    assert list(theory.jacobian_moments("tanh", "orthogonal", 3, 1.0, 0.1).to_frame()["k"]) == [
+        1,
+        2,
+        3,
+        4,
+    ]
 
 
 def test_phase_diagram_reports_progress_by_rows_and_matches_one_call():
     calls = []
     grid_w, grid_b = np.linspace(0.5, 3, 5), np.linspace(0, 1, 120)
-    diagram = theory.phase_diagram("tanh", grid_w, grid_b, progress=lambda d, t: calls.append((d, t)))
+    diagram = theory.phase_diagram(
+        "tanh", grid_w, grid_b, progress=lambda d, t: calls.append((d, t))
+    )
     assert calls[-1] == (120, 120) and len(calls) > 2
     assert diagram.chi1.shape == (120, 5)
     assert diagram.q_star[77, 3] == theory.q_star("tanh", grid_w[3], grid_b[77])

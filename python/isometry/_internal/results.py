@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+from typing_extensions import Self
 
 from isometry._internal.files import default_file_mode
 
@@ -44,7 +45,11 @@ def jsonable(value: Any, *, strict: bool = True) -> Any:
     has no NaN); otherwise they stay floats (Python's json module writes and reads them back).
     """
     if isinstance(value, np.ndarray):
-        return [jsonable(v, strict=strict) for v in value.tolist()] if value.ndim else jsonable(value.item(), strict=strict)
+        return (
+            [jsonable(v, strict=strict) for v in value.tolist()]
+            if value.ndim
+            else jsonable(value.item(), strict=strict)
+        )
     if isinstance(value, np.generic):
         return jsonable(value.item(), strict=strict)
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
@@ -86,14 +91,20 @@ class Result:
 
     # -- fields ------------------------------------------------------------------------------
     def _public_fields(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)  # type: ignore[arg-type]
-                if not f.name.startswith("_")}
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if not f.name.startswith("_")
+        }
 
     def parameters(self) -> dict[str, Any]:
         """The fields that are not arrays: what was asked for and what was resolved (plain
         Python values; non-finite floats stay floats)."""
-        return {k: jsonable(v, strict=False) for k, v in self._public_fields().items()
-                if not isinstance(v, np.ndarray)}
+        return {
+            k: jsonable(v, strict=False)
+            for k, v in self._public_fields().items()
+            if not isinstance(v, np.ndarray)
+        }
 
     def statistics(self) -> dict[str, Any]:
         """Derived numbers for :meth:`summary` (none by default)."""
@@ -102,7 +113,10 @@ class Result:
     def summary(self) -> dict[str, Any]:
         """The parameters followed by the statistics, in one flat dict of plain Python values
         (``to_dict`` is the strict-JSON form)."""
-        return {**self.parameters(), **{k: jsonable(v, strict=False) for k, v in self.statistics().items()}}
+        return {
+            **self.parameters(),
+            **{k: jsonable(v, strict=False) for k, v in self.statistics().items()},
+        }
 
     # -- text --------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -143,11 +157,13 @@ class Result:
         return path
 
     @classmethod
-    def load(cls: type[R], path: str | os.PathLike[str]) -> R:
+    def load(cls, path: str | os.PathLike[str]) -> Self:
         """The result saved by :meth:`save` (``ValueError`` if the file holds another type)."""
         with np.load(Path(path), allow_pickle=False) as data:
             if "__metadata__" not in data.files:
-                raise ValueError(f"{path} was not written by isometry's Result.save (no __metadata__)")
+                raise ValueError(
+                    f"{path} was not written by isometry's Result.save (no __metadata__)"
+                )
             metadata = json.loads(str(data["__metadata__"]))
             arrays = {k: data[k] for k in data.files if k != "__metadata__"}
         if metadata.get("format") != _FORMAT:
@@ -169,7 +185,7 @@ class Result:
             return [tuple(v) for v in value]
         return value
 
-    def _restored(self: R) -> R:
+    def _restored(self) -> Self:
         """Rebuild private caches after ``load`` (nothing by default)."""
         return self
 

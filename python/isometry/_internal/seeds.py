@@ -16,15 +16,13 @@ Results record the key they used as ``seed``: pass it back to repeat the run bit
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
 from isometry._internal import validation as _validation
 
 __all__ = ["SeedLike", "resolve_seed"]
 
-SeedLike = Union[int, np.integer, np.random.SeedSequence, np.random.Generator, None]
+SeedLike = int | np.integer | np.random.SeedSequence | np.random.Generator | None
 
 
 def resolve_seed(seed: object) -> int:
@@ -36,9 +34,13 @@ def resolve_seed(seed: object) -> int:
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**64, dtype=np.uint64))
     if isinstance(seed, np.random.RandomState):
-        raise TypeError("seed must be an integer in [0, 2**64), a numpy SeedSequence or Generator, or None; "
-                        "got a legacy numpy RandomState (use numpy.random.default_rng)")
+        raise TypeError(
+            "seed must be an integer in [0, 2**64), a numpy SeedSequence or Generator, or None; "
+            "got a legacy numpy RandomState (use numpy.random.default_rng)"
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError("seed must be an integer in [0, 2**64), a numpy SeedSequence or Generator, or None; "
-                        f"got {seed!r} of type {type(seed).__name__}")
+        raise TypeError(
+            "seed must be an integer in [0, 2**64), a numpy SeedSequence or Generator, or None; "
+            f"got {seed!r} of type {type(seed).__name__}"
+        )
     return _validation.seed(int(seed))

@@ -27,22 +27,46 @@ __all__ = [
 ]
 
 
-def add_network(p: argparse.ArgumentParser, *, q_star: bool = True, default_note: str | None = None) -> None:
+def add_network(
+    p: argparse.ArgumentParser, *, q_star: bool = True, default_note: str | None = None
+) -> None:
     """--sigma-w | --sigma-w2, --sigma-b | --sigma-b2 and (optionally) --q-star."""
     note = default_note or "left out with --sigma-b: the critical network at --q-star"
     w = p.add_mutually_exclusive_group()
-    w.add_argument("--sigma-w", type=float, default=None, metavar="SW",
-                   help=f"weight scale σ_w (standard deviation × √width); {note}")
-    w.add_argument("--sigma-w2", type=float, default=None, metavar="SW2",
-                   help="σ_w² instead of σ_w (the papers tabulate variances)")
+    w.add_argument(
+        "--sigma-w",
+        type=float,
+        default=None,
+        metavar="SW",
+        help=f"weight scale σ_w (standard deviation × √width); {note}",
+    )
+    w.add_argument(
+        "--sigma-w2",
+        type=float,
+        default=None,
+        metavar="SW2",
+        help="σ_w² instead of σ_w (the papers tabulate variances)",
+    )
     b = p.add_mutually_exclusive_group()
-    b.add_argument("--sigma-b", type=float, default=None, metavar="SB",
-                   help="bias standard deviation σ_b; left out: 0 when --sigma-w is given, else critical")
-    b.add_argument("--sigma-b2", type=float, default=None, metavar="SB2", help="σ_b² instead of σ_b")
+    b.add_argument(
+        "--sigma-b",
+        type=float,
+        default=None,
+        metavar="SB",
+        help="bias standard deviation σ_b; left out: 0 when --sigma-w is given, else critical",
+    )
+    b.add_argument(
+        "--sigma-b2", type=float, default=None, metavar="SB2", help="σ_b² instead of σ_b"
+    )
     if q_star:
-        p.add_argument("--q-star", type=float, default=None, metavar="Q",
-                       help="with no σ given: the critical point (χ₁ = 1) whose fixed point is Q "
-                            "(package default 0.5)")
+        p.add_argument(
+            "--q-star",
+            type=float,
+            default=None,
+            metavar="Q",
+            help="with no σ given: the critical point (χ₁ = 1) whose fixed point is Q "
+            "(package default 0.5)",
+        )
 
 
 def network_keywords(args: argparse.Namespace) -> dict[str, Any]:
@@ -56,9 +80,13 @@ def network_keywords(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def add_seed(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=seed_value, default=0,
-                   help="Philox key, an integer in [0, 2**64); 'random' draws fresh entropy (the key "
-                        "used is printed, pass it back to repeat the run)")
+    p.add_argument(
+        "--seed",
+        type=seed_value,
+        default=0,
+        help="Philox key, an integer in [0, 2**64); 'random' draws fresh entropy (the key "
+        "used is printed, pass it back to repeat the run)",
+    )
 
 
 def seed_value(text: str) -> int | None:
@@ -71,11 +99,17 @@ def seed_value(text: str) -> int | None:
 
 
 def add_progress(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="progress bar on stderr (default: on when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: on when stderr is a terminal)",
+    )
 
 
-def save_arrays(path: str | Path, columns: Mapping[str, np.ndarray], header: Mapping[str, Any]) -> Path:
+def save_arrays(
+    path: str | Path, columns: Mapping[str, np.ndarray], header: Mapping[str, Any]
+) -> Path:
     """Write ``columns`` as ``.npy`` (the first column only), ``.csv`` (all, with ``# key: value``
     header lines) or ``.npz`` (all, plus the header as JSON in ``__metadata__``), atomically."""
     from isometry._internal.files import open_atomically
@@ -90,7 +124,7 @@ def save_arrays(path: str | Path, columns: Mapping[str, np.ndarray], header: Map
             for key, value in header.items():
                 fh.write(f"# {key}: {value}\n")
             fh.write(",".join(names) + "\n")
-            for row in zip(*(np.asarray(columns[n]) for n in names)):
+            for row in zip(*(np.asarray(columns[n]) for n in names), strict=True):
                 fh.write(",".join(f"{v:.17g}" for v in row) + "\n")
         return path
     import os

@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry._internal.progress import ProgressLike, progress_callback
 from isometry._internal.results import Result
 from isometry._internal.seeds import SeedLike, resolve_seed
@@ -61,9 +62,20 @@ class Common:
 
 
 def common_arguments(
-    width: object, depth: object, activation: object, weights: object, *, allowed_weights: Iterable[str],
-    sigma_w: object, sigma_b: object, sigma_w2: object, sigma_b2: object, q_star: object, seed: SeedLike,
-    device: object = "cpu", critical: tuple[float, float] | None = None,
+    width: object,
+    depth: object,
+    activation: object,
+    weights: object,
+    *,
+    allowed_weights: Iterable[str],
+    sigma_w: object,
+    sigma_b: object,
+    sigma_w2: object,
+    sigma_b2: object,
+    q_star: object,
+    seed: SeedLike,
+    device: object = "cpu",
+    critical: tuple[float, float] | None = None,
 ) -> Common:
     """Check the shared arguments (each error names its argument) and resolve the network.
 
@@ -76,10 +88,26 @@ def common_arguments(
     activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
     weights = _validation.choice("weights", weights, tuple(allowed_weights))
     device = _validation.device(device)
-    network = _arguments.resolve_network(activation, sigma_w, sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
-                                         q_star=q_star, critical=critical)
-    return Common(width, depth, activation, weights, network.sigma_w, network.sigma_b, network.critical_q_star,
-                  resolve_seed(seed), device)
+    network = _arguments.resolve_network(
+        activation,
+        sigma_w,
+        sigma_b,
+        sigma_w2=sigma_w2,
+        sigma_b2=sigma_b2,
+        q_star=q_star,
+        critical=critical,
+    )
+    return Common(
+        width,
+        depth,
+        activation,
+        weights,
+        network.sigma_w,
+        network.sigma_b,
+        network.critical_q_star,
+        resolve_seed(seed),
+        device,
+    )
 
 
 def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
@@ -110,8 +138,10 @@ def first_layer_variance(common: Common, q0: object) -> float:
         return default_q0(common.activation, common.sigma_w, common.sigma_b)
     value = _validation.real("q0", q0, positive=True)
     if value < common.sigma_b**2:
-        raise ValueError(f"q0 must be at least sigma_b**2 = {common.sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), "
-                         f"got {value}")
+        raise ValueError(
+            f"q0 must be at least sigma_b**2 = {common.sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), "
+            f"got {value}"
+        )
     return value
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from isometry.montecarlo.resnet import ResnetSpectrum
 from isometry.plotting._figure import COLORS, axes, finish, log_ticks, style
-from isometry.plotting.spectrum import LAMBDA, PER_LN, _mark_outliers, _q_panel
+from isometry.plotting.spectrum import LAMBDA, PER_LN, _mark_outliers
 from isometry.theory.freeprob import JacobianDensity
 
 __all__ = ["plot_relu_signal", "plot_resnet_spectrum"]

@@ -138,26 +138,31 @@ def _join_tables(out: Path, runs: list[RunConfig]) -> None:
 
 
 class _GridClock:
-    """Whole-grid ETA: seconds per trained step so far × the steps still to train."""
+    """Whole-grid ETA: seconds per unit of work so far × the work still to do, where a run's
+    work is steps × depth × width² (a training step costs ~ depth matrix products of width²)."""
 
     def __init__(self, runs: list[RunConfig]) -> None:
-        self.left = {r.run_id: r.steps for r in runs}
-        self.steps_done = 0
+        self.left = {r.run_id: self._work(r, r.steps) for r in runs}
+        self.work_done = 0.0
         self.seconds = 0.0
+
+    @staticmethod
+    def _work(run: RunConfig, steps: int) -> float:
+        return float(steps) * run.depth * run.width**2
 
     def finished(self, run: RunConfig, outcome: RunOutcome) -> None:
         self.left.pop(run.run_id, None)
         if not outcome.skipped:
-            self.steps_done += max(outcome.steps_done - (outcome.resumed_from or 0), 0)
+            self.work_done += self._work(run, max(outcome.steps_done - (outcome.resumed_from or 0), 0))
             self.seconds += outcome.seconds
 
     def describe(self, i: int) -> str:
         total = i + len(self.left)
         if not self.left:
             return f" [grid {i}/{total} done]"
-        if self.steps_done == 0:
+        if self.work_done == 0:
             return f" [grid {i}/{total}]"
-        remaining = sum(self.left.values()) * self.seconds / self.steps_done
+        remaining = sum(self.left.values()) * self.seconds / self.work_done
         return f" [grid {i}/{total}, about {_duration(remaining)} left]"
 
 
