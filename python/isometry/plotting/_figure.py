@@ -9,7 +9,9 @@ from typing import Any
 
 from isometry._internal.files import default_file_mode
 
-__all__ = ["COLORS", "STYLE", "axes", "finish", "log_ticks", "pyplot", "save_figure", "style"]
+__all__ = [
+    "COLORS", "STYLE", "axes", "finish", "log_ticks", "plain_log_ticks", "pyplot", "save_figure", "style",
+]
 
 
 def pyplot() -> Any:
@@ -115,3 +117,17 @@ def log_ticks(axis: Any) -> None:
 
     axis.set_major_formatter(LogFormatterSciNotation())
     axis.set_minor_formatter(NullFormatter())
+
+
+def plain_log_ticks(axis: Any) -> None:
+    """Plain numbers (20, 50, 100) on a log axis spanning few decades, instead of "2×10¹"; only
+    the decades are labelled when it spans more than two."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    lo, hi = sorted(axis.get_view_interval())
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
+    axis.set_major_formatter(plain)
+    if lo > 0 and hi / lo > 100:
+        axis.set_minor_formatter(NullFormatter())
+    else:
+        axis.set_minor_formatter(plain)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from isometry.plotting._figure import axes, finish, style
+from isometry.plotting._figure import axes, finish, plain_log_ticks, style
 from isometry.training.deep_linear import DepthResult, ModeResult
 
 __all__ = ["plot_learning_time_vs_depth", "plot_mode_strengths"]
@@ -54,4 +54,5 @@ def plot_learning_time_vs_depth(result: DepthResult, path: str | os.PathLike[str
         axis.set_title(f"{result.task}: $\\eta$ = scale$/(D\\,s_{{max}}^2)$, scale {which} per depth;\n"
                        f"loss to {result.criterion:g} of the way")
         axis.legend(loc="best")
+        plain_log_ticks(axis.yaxis)
         return finish(fig, path)

@@ -39,8 +39,10 @@ def isolated(values: np.ndarray, gap_decades: float = 1.0, most: int | None = No
     return below, above
 
 
-def _mark_outliers(ax: Any, values: np.ndarray, *, note: str, color: str, where: str) -> None:
-    """Markers at the outlying eigenvalues and one annotation saying what they are."""
+def _mark_outliers(ax: Any, values: np.ndarray, *, note: str, color: str, where: str,
+                   text_left: bool | None = None) -> None:
+    """Markers at the outlying eigenvalues and one annotation saying what they are (the text
+    on the left or right of the panel: by default on the side of the outliers)."""
     if values.size == 0:
         return
     y = ax.get_ylim()[1] * 0.06
@@ -48,10 +50,10 @@ def _mark_outliers(ax: Any, values: np.ndarray, *, note: str, color: str, where:
     count = values.size
     at = f"{values[0]:.2g}" if count == 1 else f"{values[0]:.2g}–{values[-1]:.2g}"
     text = f"{count} eigenvalue{'s' if count > 1 else ''} at {at}:\n{note}"
-    xytext = (0.03, 0.62) if where == "below" else (0.97, 0.62)
+    left = (where == "below") if text_left is None else text_left
     ax.annotate(text, xy=(values[0] if where == "below" else values[-1], y), xycoords="data",
-                xytext=xytext, textcoords="axes fraction", fontsize=7, color=color,
-                ha="left" if where == "below" else "right", va="center",
+                xytext=(0.03, 0.62) if left else (0.97, 0.62), textcoords="axes fraction", fontsize=7,
+                color=color, ha="left" if left else "right", va="center",
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": color, "alpha": 0.9},
                 arrowprops={"arrowstyle": "->", "color": color, "lw": 0.8})
 
@@ -142,12 +144,16 @@ def _spectrum_panel(ax: Any, result: JacobianSpectrum, theory: JacobianDensity |
     if unresolved and (theory is None or all(loc > 0 for loc, _ in theory.atoms)):
         ax.plot([], [], " ", label=f"{unresolved} eigenvalue{'s' if unresolved > 1 else ''} $\\leq$ {floor:.1e} "
                 "(rounding; not shown)")
-    _mark_outliers(ax, resolved[:below], color=COLORS[3], where="below",
+    # On a log axis the bulk sits right (text left); on a linear one it leans left (text right).
+    _mark_outliers(ax, resolved[:below], color=COLORS[3], where="below", text_left=spans_decades,
                    note="the smallest singular values² of this\nfinite network (none in the $N\\to\\infty$ law)")
     _mark_outliers(ax, resolved[resolved.size - above:], color=COLORS[3], where="above",
                    note="outliers above the bulk")
-    if below or above:
+    if (below or above) and spans_decades:
         ax.set_xlim(min(ax.get_xlim()[0], resolved[0] / 2), max(ax.get_xlim()[1], resolved[-1] * 2))
+    elif below or above:
+        pad = 0.03 * (resolved[-1] - resolved[0])
+        ax.set_xlim(min(ax.get_xlim()[0], resolved[0] - pad), max(ax.get_xlim()[1], resolved[-1] + pad))
     if theory is not None:
         _atoms(ax, theory.atoms, spans_decades, measured_at_zero=float(np.mean(ev <= floor)))
     ax.set_xlabel(LAMBDA)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from isometry.plotting._figure import axes, finish, style
+from isometry.plotting._figure import axes, finish, plain_log_ticks, style
 from isometry.training.records import read_table, write_table
 
 __all__ = ["experiment_plots", "plot_accuracy_curves", "plot_experiment", "plot_steps_to_accuracy", "steps_to_accuracy"]
@@ -127,6 +127,8 @@ def _draw_steps(ax: Any, best: dict[str, dict[int, int | None]], table: list[dic
     ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
     ax.grid(alpha=0.25, which="both")
     ax.legend(fontsize=6.5)
+    if ax.get_yscale() == "log":
+        plain_log_ticks(ax.yaxis)
 
 
 def experiment_plots(out_dir: str | Path, targets: list[float]) -> list[tuple[Path, Callable[[], Path]]]:
