@@ -25,7 +25,7 @@ def test_every_flag_of_every_command_has_help_and_shows_its_default():
     assert "density" in commands and len(commands) == len(COMMANDS)
     for name, sub in commands.items():
         assert "``" not in (sub.description or ""), name  # no raw reST
-        assert sub.formatter_class is argparse.ArgumentDefaultsHelpFormatter, name
+        assert issubclass(sub.formatter_class, argparse.ArgumentDefaultsHelpFormatter), name
         for action in sub._actions:
             if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
                 continue

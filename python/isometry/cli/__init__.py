@@ -35,6 +35,7 @@ def _command_modules() -> list[ModuleType]:
 
 def build_parser() -> argparse.ArgumentParser:
     from isometry import __version__
+    from isometry.cli._options import HelpFormatter
 
     parser = argparse.ArgumentParser(prog="isometry", description="Dynamical isometry of deep networks")
     parser.add_argument("--version", action="version", version=f"isometry {__version__}")
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         p = sub.add_parser(module.NAME, help=module.HELP,
                            description=getattr(module, "DESCRIPTION", None) or module.HELP,
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                           formatter_class=HelpFormatter)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "HelpFormatter",
     "add_network",
     "add_progress",
     "add_seed",
@@ -27,18 +28,27 @@ __all__ = [
 ]
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every flag's default after its help, except where there is none to show (None, False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def add_network(
     p: argparse.ArgumentParser, *, q_star: bool = True, default_note: str | None = None
 ) -> None:
     """--sigma-w | --sigma-w2, --sigma-b | --sigma-b2 and (optionally) --q-star."""
-    note = default_note or "left out with --sigma-b: the critical network at --q-star"
+    note = default_note or "left out: the critical network (χ₁ = 1), see --q-star"
     w = p.add_mutually_exclusive_group()
     w.add_argument(
         "--sigma-w",
         type=float,
         default=None,
         metavar="SW",
-        help=f"weight scale σ_w (standard deviation × √width); {note}",
+        help=f"weight scale σ_w (weights have standard deviation σ_w/√width); {note}",
     )
     w.add_argument(
         "--sigma-w2",

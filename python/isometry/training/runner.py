@@ -29,6 +29,7 @@ import numpy as np
 from isometry._internal import memory as _memory
 from isometry._internal.files import write_text_atomically
 from isometry._internal.progress import ProgressLike, progress_callback
+from isometry._internal.results import Result
 from isometry.training.backend import array_module, require_device_memory, synchronize, to_numpy
 from isometry.training.checkpoints import load_checkpoint, save_checkpoint
 from isometry.training.config import RunConfig
@@ -45,8 +46,8 @@ __all__ = ["RunOutcome", "Trainer", "train_run"]
 SYNC_EVERY = 50  # steps between device→host copies of the per-step losses
 
 
-@dataclass
-class RunOutcome:
+@dataclass(repr=False)
+class RunOutcome(Result):
     run_id: str
     state: str  # 'finished', 'diverged'
     steps_done: int
