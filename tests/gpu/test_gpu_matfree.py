@@ -184,9 +184,10 @@ def test_bad_arguments_are_refused_before_the_device_is_touched(monkeypatch):
     with pytest.raises(ValueError, match="activation must be one of"):
         isometry.jacobian_spectral_density(64, 2, activation="gelu", device="gpu")
     with pytest.raises(ValueError, match="power-of-two width"):
-        isometry.jacobian_spectral_density(100, 2, q0=1.0, device="gpu")
+        isometry.jacobian_spectral_density(100, 2, q0=1.0, weights="structured_orthogonal", device="gpu")
     with pytest.raises(ValueError, match="storage='dense' is not available for weights='structured_orthogonal'"):
-        isometry.jacobian_spectral_density(64, 2, q0=1.0, storage="dense", device="gpu")
+        isometry.jacobian_spectral_density(64, 2, q0=1.0, weights="structured_orthogonal", storage="dense",
+                                           device="gpu")
     with pytest.raises(ValueError, match="storage='onthefly' is not available for weights='orthogonal'"):
         isometry.jacobian_spectral_density(64, 2, q0=1.0, weights="orthogonal", storage="onthefly", device="gpu")
 
