@@ -33,7 +33,7 @@ SHRINK: list[tuple[str, str]] = [
         'jacobian_density(swish, "orthogonal", 16, 1.5, 0.3)',
         'jacobian_density(swish, "orthogonal", 2, 1.5, 0.3, points=40)',
     ),
-    ("jacobian_spectral_density(2**16, 32, ", "jacobian_spectral_density(2**8, 4, "),
+    ("jacobian_spectral_density(2**14, 32, ", "jacobian_spectral_density(2**8, 4, "),
     ("probes=6, steps=48", "probes=2, steps=8"),
     ("np.linspace(0.5, 3, 24)", "np.linspace(0.5, 3, 5)"),
     ("np.linspace(0, 1, 24)", "np.linspace(0, 1, 5)"),
