@@ -69,6 +69,7 @@ __all__ = [
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
+    "montecarlo",
     "plotting",
     "resnet_jacobian_spectrum",
     "theory",
