@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 from comparisons.common import Context, SectionResult, timing_table  # noqa: E402
 
 #: Section modules, run in this order.
-SECTIONS = ["haar", "jacobian", "density", "resnet", "training", "matfree", "gpu_haar", "gpu_jacobian", "gpu_wide", "gpu_matfree"]  # gpu_*: skip without a GPU
+SECTIONS = ["haar", "jacobian", "density", "resnet", "training", "matfree", "contention", "sweep", "gpu_haar", "gpu_jacobian", "gpu_wide", "gpu_matfree"]  # gpu_*: skip without a GPU
 THREAD_ENV_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 

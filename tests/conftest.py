@@ -7,6 +7,27 @@ import isometry
 from gpu_support import cupy_unavailable_reason, gpu_required, gpu_unavailable_reason, skip_or_fail
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="also run the slow statistical tier (large Monte Carlo, KS at width 2048, ...); "
+        "plain `python -m pytest` runs the fast tier only",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # The fast tier is the default (under two minutes on 2 cores); --slow adds the tests marked
+    # slow, which .ci/run always runs. `-m slow --slow` runs the slow tier alone.
+    if config.getoption("--slow"):
+        return
+    slow = [item for item in items if "slow" in item.keywords]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if "slow" not in item.keywords]
+
+
 def pytest_report_header(config):
     info = isometry.build_info()
     cuda = info["cuda"]

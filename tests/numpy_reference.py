@@ -13,7 +13,7 @@ from isometry._internal.core import _core
 
 PHI = {
     "linear": (lambda h: h, lambda h: np.ones_like(h)),
-    "tanh": (np.tanh, lambda h: 1 - np.tanh(h) ** 2),
+    "tanh": (np.tanh, lambda h: 1 / np.cosh(h) ** 2),  # not 1 − tanh²: exact 0 past |h| ≈ 19
     "hard_tanh": (lambda h: np.clip(h, -1, 1), lambda h: ((h > -1) & (h < 1)).astype(float)),
     "relu": (lambda h: np.maximum(h, 0), lambda h: (h > 0).astype(float)),
 }
@@ -28,7 +28,8 @@ def layer_weight(n: int, layer: int, weights: str, sigma_w: float, seed: int) ->
     return sigma_w / np.sqrt(n) * z.reshape(n, n).T
 
 
-def jacobian(n, depth, activation, weights, sigma_w, sigma_b, q0, seed):
+def jacobian(n, depth, activation, weights, sigma_w, sigma_b, q0, seed, zero_counts=None):
+    """J and q^l of the network; per-layer counts of φ'(h) == 0 are appended to ``zero_counts``."""
     s = isometry.STREAMS
     phi, dphi = PHI[activation]
     g = _core.normal_stream(n, seed, s["network_input"], 0, 0)
@@ -39,6 +40,9 @@ def jacobian(n, depth, activation, weights, sigma_w, sigma_b, q0, seed):
         W = layer_weight(n, layer, weights, sigma_w, seed)
         h = W @ x + sigma_b * _core.normal_stream(n, seed, s["layer_bias"], layer, 0)
         qs.append(h @ h / n)
-        J = dphi(h)[:, None] * (W @ J)
+        d = dphi(h)
+        if zero_counts is not None:
+            zero_counts.append(int(np.count_nonzero(d == 0.0)))
+        J = d[:, None] * (W @ J)
         x = phi(h)
     return J, np.array(qs)

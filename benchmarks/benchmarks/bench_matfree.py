@@ -59,7 +59,7 @@ class WalshHadamard:
         self.x = np.random.default_rng(SEED).standard_normal(n)
 
     def time_walsh_hadamard(self, n):
-        _core.walsh_hadamard(self.x)
+        _core.testing.walsh_hadamard(self.x)
 
 
 class OnTheFlyGaussianProduct:
@@ -73,4 +73,4 @@ class OnTheFlyGaussianProduct:
         self.x = np.asfortranarray(np.random.default_rng(SEED).standard_normal((width, 8)))
 
     def time_operator(self, width):
-        _core.matfree_apply(width, 2, ACTIVATION, "gaussian", "onthefly", 1.0, 0.1, 0.5, SEED, 3, self.x, True)
+        _core.testing.matfree_apply(width, 2, ACTIVATION, "gaussian", "onthefly", 1.0, 0.1, 0.5, SEED, 3, self.x, True)

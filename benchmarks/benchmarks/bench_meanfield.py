@@ -9,8 +9,8 @@ from isometry import theory
 
 from .common import pin_threads
 
-# tanh at σ_w² = 3, σ_b² = 0.1: THEORY.md §9d's chaotic point (c* = 0.47754, ξ_c = 8.985), where
-# c* needs a root solve of two-dimensional quadratures.
+# tanh at σ_w² = 3, σ_b² = 0.1: the chaotic point of docs/theory/reference_values.md (c* = 0.47754,
+# ξ_c = 8.985), where c* needs a root solve of two-dimensional quadratures.
 SIGMA_W = math.sqrt(3.0)
 SIGMA_B = math.sqrt(0.1)
 Q_STAR_CRITICAL = 0.8  # a point on tanh's critical curve (σ_w² = 1.985..., σ_b² = 0.0998...)

@@ -1,7 +1,7 @@
 """The anchor for isometry.theory.jacobian_density in compare.py: the same equations written
 the straightforward way in NumPy/SciPy — one scipy.optimize.root solve per grid point.
 
-Master equation in the unknown y (THEORY.md §3, orthogonal weights):
+Master equation in the unknown y (docs/theory/freeprob.md, orthogonal weights):
     Φ(y) = (1-L)[log(1+M) - log M] + L[log y + log σ_w²] = log z,   M = M_{D²}(y),
 with the law of D² = φ'(√q z)² discretised by the plain trapezoidal rule in z, 96 nodes per unit
 (912 nodes at q = 0.1): the straightforward choice, fine enough that the rule is accurate wherever y

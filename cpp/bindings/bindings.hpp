@@ -16,6 +16,8 @@ void register_meanfield(py::module_& m);
 void register_jacobian(py::module_& m);
 void register_freeprob(py::module_& m);
 void register_matfree(py::module_& m);
+void register_names(py::module_& m);
+void register_threads(py::module_& m);
 
 // numpy arrays handed to C++ must be contiguous and of our dtype; returned arrays own new memory.
 template <typename T>

@@ -35,7 +35,8 @@ inline matfree::OperatorConfig operator_config(std::int64_t width, std::int64_t 
 }
 
 inline matfree::LanczosConfig lanczos_config(std::int64_t probes, std::int64_t steps, const std::string& probe,
-                                             bool reorthogonalize, const std::string& rule, std::int64_t block) {
+                                             bool reorthogonalize, const std::string& rule, std::int64_t block,
+                                             std::int64_t first_probe = 0) {
     matfree::LanczosConfig lc;
     lc.probes = probes;
     lc.steps = steps;
@@ -45,6 +46,7 @@ inline matfree::LanczosConfig lanczos_config(std::int64_t probes, std::int64_t s
         throw std::invalid_argument("rule must be one of 'radau', 'gauss'; got '" + rule + "'");
     lc.radau = rule == "radau";
     lc.block = block;
+    lc.first_probe = first_probe;
     matfree::validate(lc);
     return lc;
 }

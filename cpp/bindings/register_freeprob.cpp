@@ -1,18 +1,14 @@
 #include "bindings.hpp"
 
+#include "isometry/freeprob/bernoulli_limit.hpp"
 #include "isometry/freeprob/density.hpp"
 #include "isometry/freeprob/moments.hpp"
 #include "isometry/freeprob/exponential_s.hpp"
 #include "isometry/meanfield/length_map.hpp"
+#include "isometry/meanfield/nonlinearity.hpp"
 
 namespace isometry::bindings {
 namespace {
-
-freeprob::Weights parse_weights(const std::string& name) {
-    if (name == "orthogonal") return freeprob::Weights::orthogonal;
-    if (name == "gaussian") return freeprob::Weights::gaussian;
-    throw std::invalid_argument("weights must be one of 'orthogonal', 'gaussian'; got '" + name + "'");
-}
 
 // The law of D² at variance q; q = 0 means the q -> 0 limit D² = φ'(0)² = 1 (not for relu).
 freeprob::D2Law law_at(const std::string& activation, double q) {
@@ -26,7 +22,7 @@ freeprob::D2Law law_at(const std::string& activation, double q) {
 
 freeprob::MlpMasterEquation equation(const std::string& activation, const std::string& weights,
                                      long depth, double sigma_w, double q) {
-    return freeprob::MlpMasterEquation(law_at(activation, q), parse_weights(weights), depth, sigma_w);
+    return freeprob::MlpMasterEquation(law_at(activation, q), freeprob::parse_weights(weights), depth, sigma_w);
 }
 
 py::dict density_dict(const freeprob::Density& d) {
@@ -40,6 +36,10 @@ py::dict density_dict(const freeprob::Density& d) {
     out["lower_edge_is_hard"] = d.lower_edge_is_hard;
     out["lambda_max"] = d.lambda_max;
     out["mass_below_grid"] = d.mass_below_grid;
+    out["tail_log_x"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_log_x.size()), d.tail_log_x.data());
+    out["tail_mass"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_mass.size()), d.tail_mass.data());
+    if (d.logarithmic_grid >= 0) out["logarithmic_grid"] = d.logarithmic_grid == 1;
+    out["cumulative"] = py::array_t<double>(static_cast<py::ssize_t>(d.cumulative.size()), d.cumulative.data());
     out["iterations"] = d.iterations;
     out["restarts"] = d.restarts;
     out["max_residual"] = d.max_residual;
@@ -61,7 +61,7 @@ void register_freeprob(py::module_& m) {
                 mu[static_cast<std::size_t>(k - 1)] =
                     q == 0.0 ? 1.0 : meanfield::derivative_moment(a, q, k);  // exact μ_k, not the discretised law
             }
-            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+            return freeprob::jacobian_moments(mu, freeprob::parse_weights(weights), depth, sigma_w);
         },
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
         py::arg("order"));
@@ -70,7 +70,7 @@ void register_freeprob(py::module_& m) {
         [](std::vector<double> mu, const std::string& weights, long depth, double sigma_w) {
             // From the moments μ_k = E[(D²)^k] of any law (a custom activation's).
             if (mu.empty()) throw std::invalid_argument("order must be a positive integer");
-            return freeprob::jacobian_moments(mu, parse_weights(weights), depth, sigma_w);
+            return freeprob::jacobian_moments(mu, freeprob::parse_weights(weights), depth, sigma_w);
         },
         py::arg("mu"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"));
     m.def(
@@ -87,32 +87,49 @@ void register_freeprob(py::module_& m) {
         },
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
         py::arg("x"), py::arg("points"));
+    // The density for a law of D² given explicitly, one binding per kind of law.
+    auto density_for = [](freeprob::D2Law law, const std::string& weights, long depth, double sigma_w,
+                          std::vector<double> x, int points) {
+        const freeprob::MlpMasterEquation eq(std::move(law), freeprob::parse_weights(weights), depth, sigma_w);
+        freeprob::Density d;
+        {
+            py::gil_scoped_release release;
+            d = freeprob::jacobian_density(eq, std::move(x), points);
+        }
+        return density_dict(d);
+    };
     m.def(
-        "jacobian_density_for_law",
-        [](double bernoulli_p, std::vector<double> values, std::vector<double> law_weights,
-           const std::string& weights, long depth, double sigma_w, std::vector<double> x, int points) {
-            // bernoulli_p in (0, 1]: D² ~ Bernoulli(p).
-            // bernoulli_p = 0: the discrete law (values, weights); bernoulli_p < 0: those values are
-            // the trapezoidal rule's nodes of a smooth law (a custom activation's φ'²).
+        "jacobian_density_bernoulli",
+        [density_for](double p, const std::string& weights, long depth, double sigma_w, std::vector<double> x,
+                      int points) {
+            // D² ~ Bernoulli(p): the double-scaling limits, and a linear network (p = 1).
+            if (!(p > 0.0 && p <= 1.0)) throw std::invalid_argument("p must be in (0, 1], got " + std::to_string(p));
             freeprob::D2Law law;
-            if (bernoulli_p > 0.0) {
-                if (bernoulli_p > 1.0) throw std::invalid_argument("bernoulli_p must be in (0, 1]");
-                law.p = bernoulli_p;
-            } else if (bernoulli_p < 0.0) {
-                law = freeprob::sampled_law(std::move(values), std::move(law_weights));
-            } else {
-                law = freeprob::discrete_law(std::move(values), std::move(law_weights));
-            }
-            const freeprob::MlpMasterEquation eq(std::move(law), parse_weights(weights), depth, sigma_w);
-            freeprob::Density d;
-            {
-                py::gil_scoped_release release;
-                d = freeprob::jacobian_density(eq, std::move(x), points);
-            }
-            return density_dict(d);
+            law.p = p;
+            return density_for(std::move(law), weights, depth, sigma_w, std::move(x), points);
         },
-        py::arg("bernoulli_p"), py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"),
-        py::arg("sigma_w"), py::arg("x"), py::arg("points"));
+        py::arg("p"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("x"), py::arg("points"));
+    m.def(
+        "jacobian_density_discrete",
+        [density_for](std::vector<double> values, std::vector<double> law_weights, const std::string& weights,
+                      long depth, double sigma_w, std::vector<double> x, int points) {
+            // D² = Σ_i w_i δ(d − d_i), a genuinely discrete law (normalised here).
+            return density_for(freeprob::discrete_law(std::move(values), std::move(law_weights)), weights, depth,
+                               sigma_w, std::move(x), points);
+        },
+        py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"),
+        py::arg("x"), py::arg("points"));
+    m.def(
+        "jacobian_density_custom",
+        [density_for](std::shared_ptr<meanfield::CustomActivation> activation, const std::string& weights,
+                      long depth, double sigma_w, double q, std::vector<double> x, int points) {
+            // A user-defined activation at its fixed point q > 0: the sampled law of D² is built
+            // here from its φ' (with the GIL: φ' is a Python callable), then solved without it.
+            const meanfield::Nonlinearity a(std::shared_ptr<const meanfield::CustomActivation>(std::move(activation)));
+            return density_for(freeprob::d2_law(a, q), weights, depth, sigma_w, std::move(x), points);
+        },
+        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"), py::arg("x"),
+        py::arg("points"));
     m.def(
         "d2_stieltjes",
         [](const std::string& activation, double q, std::complex<double> y) {
@@ -148,6 +165,24 @@ void register_freeprob(py::module_& m) {
             return density_dict(d);
         },
         py::arg("a"), py::arg("b"), py::arg("x"), py::arg("points"));
+    m.def(
+        "bernoulli_limit_density",
+        [](double sigma0_sq, std::vector<double> x, int points) {
+            // PSG18's Bernoulli universality class in closed form (bernoulli_limit.hpp).
+            const freeprob::BernoulliLimit law(sigma0_sq);
+            freeprob::Density d;
+            {
+                py::gil_scoped_release release;
+                d = freeprob::bernoulli_limit_density(law, std::move(x), points);
+            }
+            return density_dict(d);
+        },
+        py::arg("sigma0_sq"), py::arg("x"), py::arg("points"));
+    m.def(
+        "bernoulli_limit_cdf",
+        [](double sigma0_sq, double log_x) { return freeprob::BernoulliLimit(sigma0_sq).cdf(log_x); },
+        py::arg("sigma0_sq"), py::arg("log_x"));
+    m.def("bernoulli_limit_moments", &freeprob::bernoulli_limit_moments, py::arg("sigma0_sq"), py::arg("order"));
     m.def("exponential_s_moments", &freeprob::exponential_s_moments, py::arg("a"), py::arg("b"), py::arg("order"));
     m.def(
         "resnet_edges",

@@ -22,10 +22,11 @@ void register_matfree(py::module_& m) {
         [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
            const std::string& storage, double sigma_w, double sigma_b, double q0, std::uint64_t seed,
            int structured_blocks, std::int64_t probes, std::int64_t steps, const std::string& probe,
-           bool reorthogonalize, const std::string& rule, std::int64_t block, const py::object& callback) {
+           bool reorthogonalize, const std::string& rule, std::int64_t block, const py::object& callback,
+           std::int64_t first_probe) {
             const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
                                                                sigma_b, q0, seed, structured_blocks);
-            const matfree::LanczosConfig lc = lanczos_config(probes, steps, probe, reorthogonalize, rule, block);
+            const matfree::LanczosConfig lc = lanczos_config(probes, steps, probe, reorthogonalize, rule, block, first_probe);
             std::unique_ptr<matfree::JacobianOperator> op;
             matfree::LanczosResult result;
             run_with_progress(callback, [&](const ProgressFunction& progress) {
@@ -42,7 +43,7 @@ void register_matfree(py::module_& m) {
         py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("storage"),
         py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("structured_blocks"),
         py::arg("probes"), py::arg("steps"), py::arg("probe"), py::arg("reorthogonalize"), py::arg("rule"),
-        py::arg("block"), py::arg("progress") = py::none());
+        py::arg("block"), py::arg("progress") = py::none(), py::arg("first_probe") = 0);
 
     m.def(
         "matfree_apply",

@@ -1,4 +1,5 @@
 #include "bindings.hpp"
+#include "progress_bridge.hpp"
 
 #include <algorithm>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "isometry/meanfield/gauss_hermite.hpp"
 #include "isometry/meanfield/nonlinearity.hpp"
 #include "isometry/meanfield/phase_diagram.hpp"
+#include "isometry/meanfield/resnet.hpp"
 
 namespace isometry::bindings {
 namespace {
@@ -65,6 +67,27 @@ const char* kind_name(FixedPointKind kind) {
         case FixedPointKind::divergent: return "divergent";
     }
     return "?";
+}
+
+// Runs work(progress) for a loop over layers: built-in activations without the GIL, with a
+// Ctrl-C check (and `callback(done, total)`) every few layers through the progress bridge; a custom
+// one on this thread with the GIL, where its Python callbacks see Ctrl-C themselves.
+template <typename Work>
+auto with_layer_progress(const Nonlinearity& a, const py::object& callback, Work&& work) {
+    if (!a.is_builtin()) {
+        return work(LayerProgress([&](std::int64_t done, std::int64_t total) {
+            if (!callback.is_none() && (done % 64 == 0 || done == total)) callback(done, total);
+        }));
+    }
+    return run_with_progress(callback, [&](const ProgressFunction& progress) {
+        return work(LayerProgress([&](std::int64_t done, std::int64_t total) {
+            if (done % 64 == 0 || done == total) progress(done, total);
+        }));
+    });
+}
+
+py::array_t<double> to_array(const std::vector<double>& values) {
+    return py::array_t<double>(static_cast<py::ssize_t>(values.size()), values.data());
 }
 
 py::array_t<double> grid(const std::vector<double>& values, std::size_t rows, std::size_t cols) {
@@ -159,6 +182,37 @@ void register_meanfield(py::module_& m) {
         const Nonlinearity a = to_nonlinearity(arg);
         return with_gil_policy(a, [&] { return edge_of_chaos(a, sb); });
     }, py::arg("activation"), py::arg("sigma_b"));
+
+    m.def("critical_sigma_b", [](const ActivationArg& arg, double sw) {
+        const Nonlinearity a = to_nonlinearity(arg);
+        const CriticalLinePoint p = with_gil_policy(a, [&] { return critical_sigma_b(a, sw); });
+        return py::make_tuple(p.sigma_b, p.q_star);
+    }, py::arg("activation"), py::arg("sigma_w"));
+
+    m.def("resnet_trajectory", [](const ActivationArg& arg, double sw, double sb, std::int64_t depth,
+                                  double residual_scale, double input_variance, const py::object& progress) {
+        const Nonlinearity a = to_nonlinearity(arg);
+        const ResnetTrajectory t = with_layer_progress(a, progress, [&](const LayerProgress& p) {
+            return resnet_trajectory(a, sw, sb, depth, residual_scale, input_variance, true, p);
+        });
+        py::dict out;
+        out["c"] = t.c;
+        out["c2"] = to_array(t.c2);
+        out["q"] = to_array(t.q);
+        out["mean"] = to_array(t.mean);
+        out["second_moment"] = to_array(t.second_moment);
+        return out;
+    }, py::arg("activation"), py::arg("sigma_w"), py::arg("sigma_b"), py::arg("depth"), py::arg("residual_scale"),
+       py::arg("input_variance"), py::arg("progress") = py::none());
+    m.def("resnet_sigma_w", [](const ActivationArg& arg, double c, double sb, std::int64_t depth,
+                               double residual_scale, double input_variance, const py::object& progress) {
+        const Nonlinearity a = to_nonlinearity(arg);
+        const ResnetSigmaW r = with_layer_progress(a, progress, [&](const LayerProgress& p) {
+            return resnet_sigma_w(a, c, sb, depth, residual_scale, input_variance, p);
+        });
+        return py::make_tuple(r.sigma_w, r.c, r.evaluations);
+    }, py::arg("activation"), py::arg("c"), py::arg("sigma_b"), py::arg("depth"), py::arg("residual_scale"),
+       py::arg("input_variance"), py::arg("progress") = py::none());
 
     // Everything at one (σ_w, σ_b), computed as phase_diagram computes each grid point.
     m.def("mean_field_point", [](const ActivationArg& arg, double sw, double sb) {

@@ -61,7 +61,7 @@ matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op, cons
             return basis.as<double>() + static_cast<std::size_t>(p * basis_size + j % basis_size) * un;
         };
         for (std::int64_t p = 0; p < size; ++p) {
-            matfree::probe_vector(op.config().seed, config.probe, first + p, n, host.data());
+            matfree::probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n, host.data());
             copy_to_device(vector_of(p, 0), host.data(), un * sizeof(double), stream);
         }
         for (std::int64_t j = 0; j < m; ++j) {

@@ -17,14 +17,17 @@ __version__ = "0.2.0"
 from isometry._internal import moved_modules as _moved_modules
 from isometry._internal.core import _core
 from isometry.build import build_info
+from isometry._internal.threads import get_num_threads, set_num_threads, threads
 from isometry.montecarlo.matfree import SpectralDensity, jacobian_spectral_density
 from isometry.montecarlo.mlp import JacobianSpectrum, default_q0, jacobian_spectrum
+from isometry.montecarlo.forward import length_trajectory_mc
 from isometry.montecarlo.resnet import ResnetSpectrum, resnet_jacobian_spectrum
 from isometry.sampling.matrices import gaussian, haar_orthogonal
 
 _moved_modules.install()
 
 ConvergenceError = _core.ConvergenceError
+ConvergenceError.__doc__ = "An iterative solver did not converge; the message gives the point and residual."
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 
@@ -37,6 +40,7 @@ _LAZY_SUBMODULES = {
     "montecarlo": "isometry.montecarlo",
     "plotting": "isometry.plotting",
     "sampling": "isometry.sampling",
+    "sweep": "isometry.sweep",  # may bring in Dask and pandas: only on first use
     "theory": "isometry.theory",
     "training": "isometry.training",
 }
@@ -65,13 +69,17 @@ __all__ = [
     "datasets",
     "default_q0",
     "gaussian",
+    "get_num_threads",
     "haar_orthogonal",
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
     "montecarlo",
+    "length_trajectory_mc",
     "plotting",
     "resnet_jacobian_spectrum",
+    "set_num_threads",
     "theory",
+    "threads",
     "training",
 ]

@@ -107,5 +107,5 @@ def test_phase_diagram_command(tmp_path, capsys):
     assert main(["phase-diagram", "--activation", "erf", "--grid", "12", "--plot", str(png)]) == 0
     text = capsys.readouterr().out
     assert "σ_b = 0:  σ_w = 1" in text  # the critical line ends at (1, 0) (PSG18 §4.3.3)
-    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["phase-diagram", "--grid", "1"]) == 2

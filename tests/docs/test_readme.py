@@ -51,15 +51,25 @@ SHRINK: list[tuple[str, str]] = [
 ]
 
 
-def python_blocks(text: str) -> list[tuple[int, str]]:
-    """(line number, code) of every ```python block."""
-    blocks = []
+#: A block preceded by this HTML comment (which must say why) is not run.
+NOT_RUN = "<!-- not run by tests/docs/test_readme.py:"
+
+
+def python_blocks(text: str) -> tuple[list[tuple[int, str]], list[int]]:
+    """(line number, code) of every ```python block that runs, and the lines of those marked
+    NOT_RUN."""
+    blocks, skipped = [], []
     for match in re.finditer(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE):
-        blocks.append((text.count("\n", 0, match.start()) + 2, match.group(1)))
-    return blocks
+        line = text.count("\n", 0, match.start()) + 2
+        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        if before.startswith(NOT_RUN):
+            skipped.append(line)
+        else:
+            blocks.append((line, match.group(1)))
+    return blocks, skipped
 
 
-BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+BLOCKS, NOT_RUN_LINES = python_blocks(README.read_text(encoding="utf-8"))
 
 
 def _shrunk(code: str) -> str:
@@ -82,6 +92,7 @@ def _run(code: str, where: Path, monkeypatch: pytest.MonkeyPatch) -> float:
 
 def test_the_readme_has_python_blocks_and_every_shrink_applies():
     assert len(BLOCKS) >= 6
+    assert len(NOT_RUN_LINES) <= 1, f"README blocks not run: lines {NOT_RUN_LINES}"
     text = "".join(code for _, code in BLOCKS)
     missing = [old for old, _ in SHRINK if old not in text]
     assert not missing, f"SHRINK entries no longer in README.md: {missing}"

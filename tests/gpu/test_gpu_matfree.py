@@ -41,7 +41,7 @@ def _operator_args(n, depth, weights, storage, activation="tanh", sigma_w=1.3, s
 @pytest.mark.parametrize("first", [0, 77, 128 * 5 + 3])
 def test_signs_are_bitwise_the_cpu_signs(first):
     got = _cuda().matfree_signs(1000, 11, S["structured_signs"], 3, first, 1.0)[:, 0]
-    want = _core.sign_stream(1000, 11, S["structured_signs"], 3, first)
+    want = _core.testing.sign_stream(1000, 11, S["structured_signs"], 3, first)
     np.testing.assert_array_equal(got, want)  # the same Philox bits: exactly equal
 
 
@@ -52,7 +52,7 @@ def test_walsh_hadamard_matches_cpu(log_n):
     n = 1 << log_n
     x = np.asfortranarray(np.random.default_rng(log_n).standard_normal((n, 3)))
     got = _cuda().matfree_walsh_hadamard(x)
-    want = np.stack([_core.walsh_hadamard(np.ascontiguousarray(x[:, c])) for c in range(3)], axis=1)
+    want = np.stack([_core.testing.walsh_hadamard(np.ascontiguousarray(x[:, c])) for c in range(3)], axis=1)
     # Same butterflies in the same stage order: expected bitwise; allow log2(n) roundings of
     # entries of size ~√n·|x| in case the compiler reorders.
     np.testing.assert_allclose(got, want, rtol=0, atol=(log_n + 1) * EPS * np.sqrt(n) * np.abs(x).max() * 4)
@@ -86,7 +86,7 @@ def test_dense_layer_product_matches_cpu_operator(weights, storage):
     x = np.asfortranarray(np.random.default_rng(1).standard_normal((n, 4)))
     for transpose in (False, True):
         got = _cuda().matfree_layer_product(*args, x, 0, transpose)
-        want = _core.matfree_apply(*args, x, transpose)
+        want = _core.testing.matfree_apply(*args, x, transpose)
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)  # n-term sums, O(1) entries
 
 
@@ -99,7 +99,7 @@ def test_structured_layer_product_matches_numpy_construction(blocks):
     h = scipy.linalg.hadamard(n).astype(float) / np.sqrt(n)
     w = np.eye(n)
     for d in range(blocks):
-        s = _core.sign_stream(n, 7, S["structured_signs"], 1, d * n)
+        s = _core.testing.sign_stream(n, 7, S["structured_signs"], 1, d * n)
         w = h @ (s[:, None] * w)
     w *= sigma_w
     for transpose in (False, True):
@@ -117,7 +117,7 @@ def test_jacobian_operator_matches_cpu(weights, storage, n):
     x = np.asfortranarray(np.random.default_rng(3).standard_normal((n, 5)))
     for transpose in (False, True):
         got = _cuda().matfree_apply(*args, x, transpose)
-        want = _core.matfree_apply(*args, x, transpose)
+        want = _core.testing.matfree_apply(*args, x, transpose)
         # Six layers of n-term sums: relative rounding ~1e-14 of the largest entry.
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * np.abs(want).max())
 

@@ -36,7 +36,7 @@ def structured_weight(n: int, layer: int, blocks: int, sigma_w: float, seed: int
     hadamard = np.array([[(-1) ** bin(i & j).count("1") for j in range(n)] for i in range(n)], float) / np.sqrt(n)
     w = np.eye(n)
     for d in range(blocks):
-        w = hadamard @ (_core.sign_stream(n, seed, S["structured_signs"], layer, d * n)[:, None] * w)
+        w = hadamard @ (_core.testing.sign_stream(n, seed, S["structured_signs"], layer, d * n)[:, None] * w)
     return sigma_w * w
 
 
@@ -54,7 +54,7 @@ def structured_jacobian(n, depth, blocks, sigma_w, sigma_b, q0, seed):
 
 def apply(n, depth, weights, storage, x, transpose, *, activation="tanh", sigma_w=1.3, sigma_b=0.2, q0=0.5,
           seed=7, blocks=3):
-    return _core.matfree_apply(n, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, blocks,
+    return _core.testing.matfree_apply(n, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, blocks,
                                np.asfortranarray(x), transpose)
 
 
@@ -65,7 +65,7 @@ def apply(n, depth, weights, storage, x, transpose, *, activation="tanh", sigma_
 def test_walsh_hadamard_matches_stagewise_numpy(log_n):
     # 2^12 is one cache block, 2^20 one block pass + one group of 8 stages, 2^21 two groups.
     x = np.random.default_rng(log_n).standard_normal(1 << log_n)
-    y = _core.walsh_hadamard(x)
+    y = _core.testing.walsh_hadamard(x)
     # Same additions in the same stage order: equal to rounding (sums of up to n terms).
     np.testing.assert_allclose(y, fwht_numpy(x), rtol=0, atol=1e-12 * np.sqrt(x.size) * np.abs(x).max() * log_n + 1e-15)
     if log_n <= 10:
@@ -77,13 +77,13 @@ def test_walsh_hadamard_matches_stagewise_numpy(log_n):
 @pytest.mark.parametrize("n", [0, 3, 6, 1000, 3 * 1024])
 def test_walsh_hadamard_rejects_non_powers_of_two(n):
     with pytest.raises(ValueError, match="power-of-two"):
-        _core.walsh_hadamard(np.ones(n))
+        _core.testing.walsh_hadamard(np.ones(n))
 
 
 def test_signs_are_bits_of_the_philox_words():
     seed, stream, substream = 12345, S["structured_signs"], 3
     first, count = 100, 300  # crosses block boundaries at 128 and 256, odd start
-    signs = _core.sign_stream(count, seed, stream, substream, first)
+    signs = _core.testing.sign_stream(count, seed, stream, substream, first)
     for i, s in enumerate(signs):
         k = first + i
         block = k // 128
@@ -91,13 +91,13 @@ def test_signs_are_bits_of_the_philox_words():
         bit = (words[(k % 128) // 32] >> (k % 32)) & 1
         assert s == (-1.0 if bit else 1.0)
     # Balanced: the sum of 10^5 fair signs is within 5 sd = 5·√n of 0.
-    assert abs(_core.sign_stream(100_000, 1, stream, 0, 0).sum()) < 5 * np.sqrt(100_000)
+    assert abs(_core.testing.sign_stream(100_000, 1, stream, 0, 0).sum()) < 5 * np.sqrt(100_000)
 
 
 def test_rademacher_probe_is_a_unit_sign_vector():
-    v = _core.lanczos_probe(3, "rademacher", 5, 1000)
-    np.testing.assert_array_equal(v, _core.sign_stream(1000, 3, S["lanczos_probe"], 5, 0) / np.sqrt(1000))
-    g = _core.lanczos_probe(3, "gaussian", 5, 1000)
+    v = _core.testing.lanczos_probe(3, "rademacher", 5, 1000)
+    np.testing.assert_array_equal(v, _core.testing.sign_stream(1000, 3, S["lanczos_probe"], 5, 0) / np.sqrt(1000))
+    g = _core.testing.lanczos_probe(3, "gaussian", 5, 1000)
     assert abs(np.linalg.norm(g) - 1) < 1e-14
     np.testing.assert_allclose(g, _core.normal_stream(1000, 3, S["lanczos_probe"], 5, 0) / np.linalg.norm(
         _core.normal_stream(1000, 3, S["lanczos_probe"], 5, 0)), rtol=1e-14)
@@ -157,7 +157,7 @@ for weights in ("gaussian", "structured_orthogonal"):
     r = _core.matfree_quadrature(4096 if weights != "gaussian" else 600, 3, "tanh", weights, "onthefly", 1.1, 0.1,
                                  0.4, 5, 2, 3, 10, "rademacher", True, "radau", 3)
     out[weights + "_nodes"], out[weights + "_weights"] = r["nodes"], r["weights"]
-out["fwht"] = _core.walsh_hadamard(np.arange(1 << 21, dtype=float) % 7)
+out["fwht"] = _core.testing.walsh_hadamard(np.arange(1 << 21, dtype=float) % 7)
 np.savez(sys.argv[1], **out)
 """
 
@@ -187,7 +187,7 @@ def test_quadrature_reproduces_the_probe_moments(rule):
                                  "rademacher", True, rule, 3)
     top = 2 * steps if rule == "radau" else 2 * steps - 1
     for p in range(3):
-        v = _core.lanczos_probe(7, "rademacher", p, n)
+        v = _core.testing.lanczos_probe(7, "rademacher", p, n)
         w = v.copy()
         for k in range(1, top + 1):
             w = A @ w if k % 2 else w
@@ -209,7 +209,7 @@ def test_exhausted_krylov_space_gives_the_exact_spectrum():
     used = r["weights"][0] > 0
     assert used.sum() == n  # plain Gauss rule then: no Radau node
     np.testing.assert_allclose(np.sort(r["nodes"][0][used]), ev, rtol=1e-9, atol=1e-12 * ev[-1])
-    v = _core.lanczos_probe(3, "rademacher", 0, n)
+    v = _core.testing.lanczos_probe(3, "rademacher", 0, n)
     _, U = np.linalg.eigh(J @ J.T)
     np.testing.assert_allclose(np.sort(r["weights"][0][used])[::-1].sum(), 1.0, rtol=1e-12)
     np.testing.assert_allclose(np.sort(r["weights"][0][used]), np.sort((U.T @ v) ** 2), atol=1e-10)

@@ -62,7 +62,7 @@ def test_float32_agrees_with_float64():
 
 def test_edges_closed_form_reference_values():
     lo, hi = theory.resnet_edges(1.0)
-    assert lo == pytest.approx(0.047406, abs=5e-7)  # THEORY.md §7
+    assert lo == pytest.approx(0.047406, abs=5e-7)  # docs/theory/resnet.md
     assert hi == pytest.approx(21.0944, abs=5e-5)
 
 
@@ -95,7 +95,8 @@ def test_resnet_parameter_closed_forms():
         assert theory.resnet_parameter("linear", 1.7, depth=depth).c == pytest.approx(1.7**2, rel=1e-14)
         # a² L σ_w²/2 for any residual scale.
         assert theory.resnet_parameter("relu", 1.0, depth=depth, residual_scale=0.5).c == pytest.approx(depth / 8)
-    # Smooth φ without bias: q_l = O(1/L), so c -> σ_w² φ'(0)² = σ_w² as L grows (THEORY.md §7).
+    # Smooth φ without bias: q_l = O(1/L), so c -> σ_w² φ'(0)² = σ_w² as L grows
+    # (docs/theory/resnet.md).
     c = [theory.resnet_parameter("tanh", 1.0, depth=L).c for L in (16, 256, 4096)]
     assert abs(c[2] - 1) < abs(c[1] - 1) < abs(c[0] - 1) and abs(c[2] - 1) < 2e-3
 
@@ -152,7 +153,8 @@ def test_theory_matches_monte_carlo_at_width_1000_depth_64(activation, weights):
     sw = theory.resnet_sigma_w(activation, 1.0, depth=depth)
     r = isometry.resnet_jacobian_spectrum(1000, depth, activation=activation, weights=weights, sigma_w=sw, seed=11)
     d = theory.resnet_density(r.c)
-    # THEORY.md §9(h) measured 0.0042-0.0048 at this size; 0.012 leaves room for other seeds.
+    # docs/theory/reference_values.md ("ResNets") measured 0.0042-0.0048 at this size; 0.012 leaves
+    # room for other seeds.
     assert d.ks_distance(r.eigenvalues) < 0.012
     # Single network, N = 1000: m₁ within ~1 %, the normalised variance 2c within ~5 %.
     ev = r.eigenvalues
@@ -164,7 +166,8 @@ def test_theory_matches_monte_carlo_at_width_1000_depth_64(activation, weights):
 @pytest.mark.slow
 def test_relu_bulk_follows_the_law_but_outliers_spoil_the_moments():
     # ReLU (E φ ≠ 0): the forward signal acquires a mean and J a few huge singular values
-    # (THEORY.md §7 caveat). The bulk follows the law; the full-spectrum m₁ does not.
+    # (docs/theory/resnet.md, "Caveat: ReLU outliers"). The bulk follows the law; the full-spectrum
+    # m₁ does not.
     depth = 64
     r = isometry.resnet_jacobian_spectrum(1000, depth, activation="relu", sigma_w=math.sqrt(2), seed=11)
     d = theory.resnet_density(r.c)

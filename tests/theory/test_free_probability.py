@@ -1,5 +1,5 @@
-"""Free-probability spectra of J Jᵀ: closed forms (THEORY.md §3–4), internal consistency, and
-Monte Carlo of the foundation's exact spectra."""
+"""Free-probability spectra of J Jᵀ: closed forms (docs/theory/freeprob.md), internal consistency,
+and Monte Carlo of the foundation's exact spectra."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def test_second_moment_formula_any_sigma(activation, weights, s1):
 
 
 def test_erf_variance_at_criticality():
-    # THEORY.md §4 Table 1: erf(√π h/2) at σ_w² = √(1+πq*): σ² = L((1+πq)/√(1+2πq) - 1 - s₁).
+    # PSG18 Table 1 (docs/theory/freeprob.md): erf(√π h/2) at σ_w² = √(1+πq*): σ² =
+    # L((1+πq)/√(1+2πq) - 1 - s₁).
     q, depth = 0.4, 10
     sigma_w = (1 + math.pi * q) ** 0.25
     sigma_b = math.sqrt(q - sigma_w**2 * isometry._core.second_moment("erf", q))
@@ -71,7 +72,8 @@ def test_marchenko_pastur_pointwise():
 
 
 def _fuss_catalan_density(depth: int, x: float) -> float:
-    # Parametric form (THEORY.md §4): λ(φ) = sin^{L+1}((L+1)φ)/(sin φ sin^L(Lφ)),
+    # Parametric form (docs/theory/freeprob.md, "Moments"):
+    # λ(φ) = sin^{L+1}((L+1)φ)/(sin φ sin^L(Lφ)),
     # ρ = sin²φ sin^{L-1}(Lφ)/(π sin^L((L+1)φ)), 0 < φ < π/(L+1); λ decreases in φ.
     L = depth
     lam = lambda f: math.sin((L + 1) * f) ** (L + 1) / (math.sin(f) * math.sin(L * f) ** L)
@@ -129,7 +131,8 @@ def test_edges_and_atoms_match_closed_forms():
     # Linear Gaussian: (L+1)^{L+1}/L^L.
     assert lambda_max("linear", "gaussian", [2, 8], 1.0, 0.0) == pytest.approx([27 / 4, 9**9 / 8**8], rel=1e-9)
     # Orthogonal hard-tanh at q* = 0.25, p = erf(√2): atom of mass 1 - L(1-p) at p^{-L} above
-    # the bulk (L(1-p) < 1), atom 1 - p at 0 (THEORY.md §4 and §9e).
+    # the bulk (L(1-p) < 1), atom 1 - p at 0 (docs/theory/freeprob.md and
+    # docs/theory/reference_values.md, "Orthogonal hard-tanh at L = 16").
     p = math.erf(math.sqrt(2))
     sigma_w = 1 / math.sqrt(p)
     d = jacobian_density("hard_tanh", "orthogonal", L, sigma_w, _sigma_b("hard_tanh", sigma_w, 0.25), points=400)
@@ -137,7 +140,8 @@ def test_edges_and_atoms_match_closed_forms():
     assert atoms[0.0] == pytest.approx(1 - p, rel=1e-9)
     assert atoms[round(p**-L, 9)] == pytest.approx(1 - L * (1 - p), rel=1e-9)
     assert d.support[1] < p**-L and d.lambda_max == pytest.approx(p**-L, rel=1e-12)
-    assert d.support[1] == pytest.approx(2.0081, abs=1e-4)  # THEORY.md §9e: bulk edge 2.0081
+    # docs/theory/reference_values.md: bulk edge 2.0081
+    assert d.support[1] == pytest.approx(2.0081, abs=1e-4)
 
 
 def test_orthogonal_linear_is_a_single_atom():
@@ -166,7 +170,8 @@ def test_bad_input(call, exc, match):
         call()
 
 
-# Monte Carlo at width 2048, depth 16 on the critical line: σ_b² = 0.01 row of THEORY.md's table
+# Monte Carlo at width 2048, depth 16 on the critical line: σ_b² = 0.01 row of the critical-line
+# table in docs/theory/reference_values.md
 # for the saturating activations; (1, 0) linear; (√2, 0) relu.
 CRITICAL = {
     "linear": (1.0, 0.0),
@@ -203,7 +208,8 @@ def test_theory_cdf_matches_monte_carlo(activation, weights):
     theory_before = np.where(unresolved, 0.0, d.cdf(ev * (1 - 1e-9) - 1e-300))  # in [0, resolution]
     ks = max(np.max(after - theory_after), np.max(theory_before - before))
     # The issue's target 0.03: one network's fluctuations are O(1/√N) ≈ 0.02 times a constant
-    # below one (THEORY.md §9e measured 0.007–0.019 at N = 1000).
+    # below one (docs/theory/reference_values.md, "Orthogonal hard-tanh at L = 16", measured
+    # 0.007–0.019 at N = 1000).
     assert ks < 0.03, ks
 
 
@@ -232,7 +238,8 @@ def test_universal_smooth_limit_edges_and_moments():
     d = universal_density("smooth", s2, points=2000)
     s0 = math.sqrt(s2)
     eps_plus, eps_minus = s0 * (s0 + math.sqrt(s2 + 4)), s0 * (s0 - math.sqrt(s2 + 4))
-    s_plus = math.exp(-eps_minus / 4) * math.sqrt(1 + eps_plus / 2)  # PSG18 eq. 37 (THEORY.md §5)
+    # PSG18 eq. 37 (docs/theory/universality.md)
+    s_plus = math.exp(-eps_minus / 4) * math.sqrt(1 + eps_plus / 2)
     s_minus = math.exp(-eps_plus / 4) * math.sqrt(1 + eps_minus / 2)
     assert math.sqrt(d.support[1]) == pytest.approx(s_plus, rel=1e-12)
     assert math.sqrt(d.support[0]) == pytest.approx(s_minus, rel=1e-12)  # a hard lower edge
@@ -243,8 +250,8 @@ def test_universal_smooth_limit_edges_and_moments():
     assert d.continuous_mass() == pytest.approx(1.0, abs=1e-5) and d.atoms == []
     # The depth-L network with the symmetric two-point law 1 ± σ₀/√L converges to it: its edges
     # move by O(1/L), so next to them the densities differ by O(1/√L) = 1e-3 of the peak.
-    deep = isometry._core.jacobian_density_for_law(
-        0.0, [1 - s0 / 1000, 1 + s0 / 1000], [0.5, 0.5], "orthogonal", 10**6, 1.0, list(d.x[::50]), 2
+    deep = isometry._core.jacobian_density_discrete(
+        [1 - s0 / 1000, 1 + s0 / 1000], [0.5, 0.5], "orthogonal", 10**6, 1.0, list(d.x[::50]), 2
     )
     np.testing.assert_allclose(deep["density"], d.density[::50], rtol=0, atol=2e-3 * d.density.max())
 

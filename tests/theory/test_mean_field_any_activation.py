@@ -1,8 +1,9 @@
 """Mean field for any activation: the correlation map, c*, depth scales, the critical curve, the
-phase diagram, and user-defined activations (issue 3, item 1).
+phase diagram, and user-defined activations.
 
 References are computed here independently of the C++ core: closed forms, scipy quadrature,
-mpmath at high precision, THEORY.md's tables, and direct iteration of the maps.
+mpmath at high precision, the tables of docs/theory/reference_values.md, and direct iteration of
+the maps.
 """
 
 from __future__ import annotations
@@ -136,12 +137,12 @@ def test_cross_moment_gap_keeps_its_accuracy_as_c_tends_to_one(q, c):
         "erf": 2 / mpmath.pi * (mpmath.asin(t / (1 + t)) - mpmath.asin(t * C / (1 + t))),
     }
     for name, ref in references.items():
-        assert rel(_core.cross_moment_gap(name, q, c), float(ref)) <= 1e-13
+        assert rel(_core.testing.cross_moment_gap(name, q, c), float(ref)) <= 1e-13
     # Quadratures (tanh: trapezoids, hard_tanh: closed-form inner; both against the custom path's
     # nested Gauss–Kronrod of ½(φ(u1) − φ(u2))²): 1e-10 relative, with rounding of the
     # difference (~ε/√(1 − c) = 2e-11 at 1 − c = 1e-10) inside it.
     for name, custom in (("tanh", TANH), ("hard_tanh", HARD_TANH)):
-        assert rel(_core.cross_moment_gap(name, q, c), _core.cross_moment_gap(core_activation(custom), q, c)) <= 1e-10
+        assert rel(_core.testing.cross_moment_gap(name, q, c), _core.testing.cross_moment_gap(core_activation(custom), q, c)) <= 1e-10
 
 
 def mpmath_tanh_cross(q, c, derivative):
@@ -179,7 +180,8 @@ def test_cross_moments_obey_cauchy_schwarz_and_the_map_fixes_one(q, c):
 
 
 # ----------------------------------------------------------------------------------------------
-# The critical curve against THEORY.md §2 ("Values on the critical line") and PSG18 Table 1
+# The critical curve against docs/theory/reference_values.md ("Values on the critical line") and
+# PSG18 Table 1
 
 # σ_b², then (σ_w², q*) for tanh, hard-tanh, erf (√π/2 form), printed to 6 decimals.
 CRITICAL_LINE = [
@@ -252,10 +254,11 @@ def test_edge_of_chaos_at_zero_bias_and_homogeneous():
 
 
 # ----------------------------------------------------------------------------------------------
-# Depth scales and c*: THEORY.md §9d, and direct iteration of the maps
+# Depth scales and c*: docs/theory/reference_values.md ("Mean field and depth scales"), and direct
+# iteration of the maps
 
-# THEORY.md §9d reports ξ_q and ξ_c of tanh at three points without their parameters; these are
-# the (σ_w², σ_b²) that reproduce them (found by scanning round values; the same scan gives the
+# docs/theory/reference_values.md reports ξ_q and ξ_c of tanh at three points without their
+# parameters; these are the (σ_w², σ_b²) that reproduce them (found by scanning round values; the same scan gives the
 # q* values listed there, e.g. (1.5, 0.05) -> 0.418037 and (3, 0.1) -> 1.507632).
 THEORY_9D = [
     # (σ_w², σ_b², ξ_q, ξ_c, c*)

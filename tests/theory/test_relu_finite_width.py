@@ -40,11 +40,12 @@ def test_exact_moments_against_the_chain_and_the_network(widths, sigma_w, sigma_
         assert abs(s.var() - var[-1]) < 5 * math.sqrt(max(m4 - s.var() ** 2, 0.0) / count)
 
 
-def test_he_initialisation_keeps_the_mean_and_matches_theory_md_log_numbers():
+def test_he_initialisation_keeps_the_mean_and_matches_the_reference_log_numbers():
     mean, _ = theory.relu_norm_moments([50] * 51)
     np.testing.assert_allclose(mean, 50.0, rtol=1e-13)  # σ_w² = 2: E|x^l|² = |x^0|² exactly
     m, v = theory.relu_log_norm_moments([50] * 51)
-    # THEORY.md §9(i): E log-ratio −2.587 (vs the large-N estimate −5L/(2N) = −2.5), Var 5.41.
+    # docs/theory/reference_values.md ("Finite-width ReLU"): E log-ratio −2.587 (vs the large-N
+    # estimate −5L/(2N) = −2.5), Var 5.41.
     assert m[-1] - m[0] == pytest.approx(-2.587, abs=1e-3)
     assert v[-1] == pytest.approx(5.41, abs=5e-3)
     chain = theory.sample_relu_chain([50] * 51, samples=40000, seed=3)
@@ -115,7 +116,7 @@ def test_exact_output_law_against_direct_simulation_at_width_and_depth_50():
 def test_mean_field_fails_at_small_width_and_large_depth():
     # Mean field gives every network the mean |x^L|² (= |x^0|² with He init); the typical
     # network has exp(E log) of it, and at N = L = 50 the median is 7-8 % of it
-    # (THEORY.md §8: median ratio 0.074-0.079).
+    # (docs/theory/relu_finite_width.md: median ratio 0.074-0.079).
     narrow = theory.relu_output_law([50] * 51)
     assert theory.relu_mean_field_norm([50] * 51)[-1] == pytest.approx(50.0)
     assert narrow.quantile(0.5) / 50 == pytest.approx(0.0775, abs=0.004)

@@ -1,4 +1,5 @@
 #include "isometry/ensembles/haar.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -36,7 +37,7 @@ template <typename T>
 void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv,
                      T* tau) {
     if (m > n) throw std::invalid_argument("haar_reflectors: need n >= m");
-#pragma omp parallel
+#pragma omp parallel num_threads(openmp_team_size())
     {
         std::vector<double> x(static_cast<std::size_t>(n));  // draws in float64 for every T
 #pragma omp for schedule(dynamic, 16)

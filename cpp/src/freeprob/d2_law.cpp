@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 #include "isometry/freeprob/d2_poles.hpp"
@@ -200,6 +201,43 @@ D2Law d2_law(meanfield::Activation activation, double q) {
     law.support_lower = 0.0;
     law.support_upper = 1.0;
     return law;
+}
+
+D2Law d2_law(const meanfield::Nonlinearity& activation, double q) {
+    if (activation.is_builtin()) return d2_law(activation.builtin(), q);
+    if (!(q > 0.0) || !std::isfinite(q)) throw std::invalid_argument("q must be positive and finite");
+    const double step = 1.0 / (kSampledNodesPerUnit * std::max(1.0, std::sqrt(q)));
+    constexpr double kHalfWidth = 9.5;  // the normal weight is below 1e-19 beyond
+    if (!(2.0 * kHalfWidth / step <= kSampledMaxNodes)) {
+        std::ostringstream msg;
+        msg << "the sampled law of D^2 for " << activation.name() << " at q* = " << q << " would need "
+            << 2.0 * kHalfWidth / step << " nodes (at most " << kSampledMaxNodes
+            << "): q* must be below " << std::pow(kSampledMaxNodes / (2.0 * kHalfWidth * kSampledNodesPerUnit), 2);
+        throw std::domain_error(msg.str());
+    }
+    const long count = static_cast<long>(std::ceil(kHalfWidth / step));
+    const double sqrt_q = std::sqrt(q);
+    std::vector<double> h, weights;
+    h.reserve(static_cast<std::size_t>(2 * count + 1));
+    weights.reserve(static_cast<std::size_t>(2 * count + 1));
+    for (long j = -count; j <= count; ++j) {
+        const double z = static_cast<double>(j) * step;
+        h.push_back(sqrt_q * z);
+        weights.push_back(std::exp(-0.5 * z * z));
+    }
+    std::vector<double> values(h.size());
+    activation.dphi(h.data(), values.data(), h.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i] *= values[i];
+        if (values[i] == 0.0) {
+            std::ostringstream msg;
+            msg << activation.name() << " has phi'(h)^2 = 0 at h = " << h[i] << " (q* = " << q
+                << "): the density of a custom activation needs φ' ≠ 0 almost everywhere (D^2 with an atom "
+                   "at 0 is supported for the built-in relu and hard_tanh)";
+            throw std::domain_error(msg.str());
+        }
+    }
+    return sampled_law(std::move(values), std::move(weights));
 }
 
 }  // namespace isometry::freeprob

@@ -68,13 +68,20 @@ LogInverse ExponentialSEquation::log_inverse(complex y) const {
     return out;
 }
 
-double ExponentialSEquation::first_moment() const { return std::exp(a_); }
+double ExponentialSEquation::log_first_moment() const { return a_; }
 
-double ExponentialSEquation::far_height(double x) const {
-    return 100.0 * std::max({std::fabs(x), upper_edge(), 1.0});
+double ExponentialSEquation::log_far_height(double t) const {
+    return std::log(100.0) + std::max({t, std::log(upper_edge()), 0.0});
 }
 
-complex ExponentialSEquation::far_field_y(complex z) const { return first_moment() / z; }
+complex ExponentialSEquation::far_field_y(complex log_z) const { return std::exp(a_ - log_z); }
+
+std::string ExponentialSEquation::describe() const {
+    if (a_ == 0.0) return "universal_density (smooth class, sigma0_sq " + format_number(b_) + ")";
+    return "exponential-S law (a " + format_number(a_) + ", b " + format_number(b_) + ")";
+}
+
+std::string ResnetMasterEquation::describe() const { return "resnet_density (c " + format_number(c()) + ")"; }
 
 double ExponentialSEquation::step_limit(complex y) const {
     return 0.5 * std::min(std::abs(y), std::abs(1.0 + y));  // Φ is singular at M = 0 and M = −1
@@ -93,6 +100,7 @@ Density exponential_s_density(const ExponentialSEquation& eq, std::vector<double
         // support spans decades (c ≳ 0.5).
         const double lo = out.support_lower, hi = out.support_upper;
         const bool logarithmic = hi / lo > 100.0;
+        out.logarithmic_grid = logarithmic ? 1 : 0;
         x.resize(static_cast<std::size_t>(points));
         for (int i = 0; i < points; ++i) {
             const double u = 0.5 * (1.0 - std::cos(kPi * (i + 0.5) / points));
@@ -101,13 +109,15 @@ Density exponential_s_density(const ExponentialSEquation& eq, std::vector<double
         }
     }
     const StieltjesSolver solver(eq);
-    const GridSolution grid = solver.solve_grid(x, kRelativeEpsilon);
+    std::vector<double> t(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) t[i] = std::log(x[i]);
+    const GridSolution grid = solver.solve_grid(t, kRelativeEpsilon);
     out.x = x;
     out.density.resize(x.size());
+    const complex offset = std::log(complex(1.0, kRelativeEpsilon));
     for (std::size_t i = 0; i < x.size(); ++i) {
-        const complex g = grid.g[i];
         // Outside the support only the Poisson tail of height ε and rounding remain.
-        out.density[i] = -g.imag() > 1e-9 * std::abs(g) ? -g.imag() / kPi : 0.0;
+        out.density[i] = scaled_continuous_density(t[i] + offset, grid.one_plus_m[i], {}) / x[i];
     }
     out.iterations = grid.iterations;
     out.restarts = grid.restarts;

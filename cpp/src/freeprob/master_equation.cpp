@@ -2,9 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace isometry::freeprob {
+
+std::string format_number(double value) {
+    std::ostringstream out;
+    out.precision(6);
+    out << value;
+    return out.str();
+}
+
+Weights parse_weights(const std::string& name) {
+    return names::parse(names::kTheoryWeights, "weights", name);
+}
 
 MlpMasterEquation::MlpMasterEquation(D2Law law, Weights weights, long depth, double sigma_w)
     : law_(std::move(law)), weights_(weights), depth_(depth), sigma_w_(sigma_w) {
@@ -12,19 +24,35 @@ MlpMasterEquation::MlpMasterEquation(D2Law law, Weights weights, long depth, dou
     if (!(sigma_w > 0.0) || !std::isfinite(sigma_w)) throw std::invalid_argument("sigma_w must be positive and finite");
 }
 
-double MlpMasterEquation::first_moment() const {
-    return std::pow(sigma_w_ * sigma_w_ * law_.moment(1), static_cast<double>(depth_));
+double MlpMasterEquation::log_first_moment() const {
+    return static_cast<double>(depth_) * std::log(sigma_w_ * sigma_w_ * law_.moment(1));
 }
 
-double MlpMasterEquation::far_height(double x) const {
-    // Far above the whole spectrum, whose top can exceed m₁ by a factor ~ e·L/p (Bernoulli
-    // laws), not just above x.
-    return 100.0 * static_cast<double>(depth_) * std::max({std::fabs(x), first_moment(), 1.0});
+double MlpMasterEquation::log_far_height(double t) const {
+    // Far above the whole spectrum, whose top exceeds m₁ by about e·L·μ₂/μ₁² (e·L/p for
+    // Bernoulli laws; THEORY.md-style λ_max ≈ e σ²), not just above x = e^t.
+    const double mu1 = law_.moment(1), spread = std::max(1.0, law_.moment(2) / (mu1 * mu1));
+    return std::log(100.0 * static_cast<double>(depth_) * spread) + std::max(t, log_first_moment());
 }
 
-complex MlpMasterEquation::far_field_y(complex z) const {
-    // Far above the spectrum M(z) ≈ m₁/z and M_{D²}(y) ≈ μ₁/y, so y ≈ μ₁ z/m₁.
-    return law_.moment(1) * z / first_moment();
+complex MlpMasterEquation::far_field_y(complex log_z) const {
+    // Far above the spectrum M(z) ≈ m₁/z and M_{D²}(y) ≈ μ₁/y, so y ≈ μ₁ z/m₁ (formed from
+    // logarithms: z and m₁ may each be outside the range of a double, their ratio is not).
+    return law_.moment(1) * std::exp(log_z - log_first_moment());
+}
+
+std::string MlpMasterEquation::describe() const {
+    std::string law;
+    if (law_.bernoulli) {
+        law = "D^2 ~ Bernoulli(" + format_number(law_.p) + ")";
+    } else if (law_.pole_corrected) {
+        law = std::string("D^2 = ") + meanfield::activation_name(law_.activation) + "'^2 at q = " +
+              format_number(law_.sqrt_q * law_.sqrt_q);
+    } else {
+        law = "D^2 from " + std::to_string(law_.values.size()) + " sampled values";
+    }
+    return std::string("jacobian_density (") + (weights_ == Weights::gaussian ? "gaussian" : "orthogonal") +
+           " weights, depth " + std::to_string(depth_) + ", sigma_w " + format_number(sigma_w_) + ", " + law + ")";
 }
 
 double MlpMasterEquation::step_limit(complex y) const {

@@ -1,9 +1,9 @@
 #include "isometry/freeprob/stieltjes_solver.hpp"
-
-#include <omp.h>
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <numeric>
 #include <sstream>
 
@@ -17,22 +17,29 @@ constexpr double kPi = 3.14159265358979323846;
 // Log-residual with the imaginary part wrapped to (-π, π]: z(M) = z holds modulo 2πi.
 complex wrapped(complex r) { return {r.real(), std::remainder(r.imag(), 2.0 * kPi)}; }
 
+// (1 + M) e^{-iθ} = |z| G: the sign of its imaginary part is that of Im G.
+complex rotated(double angle, complex one_plus_m) { return one_plus_m * std::polar(1.0, -angle); }
+
 }  // namespace
 
-bool StieltjesSolver::physical(complex z, complex one_plus_m) {
-    const complex g = one_plus_m / z;
-    return g.imag() <= 1e-9 * std::abs(g);
+complex log_point(double t, double log_h) {
+    // log(e^t + i e^{log h}): factor out the larger of the two so nothing over- or underflows.
+    const double s = t - log_h;
+    if (s > 0.0) return t + std::log(complex(1.0, std::exp(-s)));
+    return log_h + std::log(complex(std::exp(s), 1.0));
 }
 
-bool StieltjesSolver::inside_support(complex z, complex one_plus_m) {
-    const complex g = one_plus_m / z;
-    // Outside the support G is real up to the Poisson tail at height ε = Im z.
-    return -g.imag() > 1e3 * z.imag() * std::abs(g) / std::max(std::abs(z), 1e-300);
+bool StieltjesSolver::physical(double angle, complex one_plus_m) {
+    return rotated(angle, one_plus_m).imag() <= 1e-9 * std::abs(one_plus_m);
 }
 
-PointSolution StieltjesSolver::newton(complex z, complex y, int max_iter) const {
+bool StieltjesSolver::inside_support(double angle, complex one_plus_m) {
+    // Outside the support G is real up to the Poisson tail at height ε = |z| sin θ.
+    return -rotated(angle, one_plus_m).imag() > 1e3 * std::sin(angle) * std::abs(one_plus_m);
+}
+
+PointSolution StieltjesSolver::newton(complex log_z, complex y, int max_iter) const {
     PointSolution s;
-    const complex log_z = std::log(z);
     for (int iter = 0; iter <= max_iter; ++iter) {
         const LogInverse f = eq_.log_inverse(y);
         const complex r = wrapped(f.value - log_z);
@@ -60,102 +67,117 @@ PointSolution StieltjesSolver::newton(complex z, complex y, int max_iter) const 
     return s;
 }
 
-PointSolution StieltjesSolver::solve_physical(complex z, complex y) const {
-    PointSolution s = newton(z, y);
-    if (s.converged && !physical(z, s.one_plus_m)) {
+PointSolution StieltjesSolver::solve_physical(complex log_z, complex y) const {
+    PointSolution s = newton(log_z, y);
+    if (s.converged && !physical(log_z.imag(), s.one_plus_m)) {
         // Near the real axis the other root is close to the conjugate of this one (exactly so
         // for real z): polish from there.
-        PointSolution mirrored = newton(z, std::conj(s.y));
+        PointSolution mirrored = newton(log_z, std::conj(s.y));
         mirrored.iterations += s.iterations;
-        if (mirrored.converged && physical(z, mirrored.one_plus_m)) return mirrored;
+        if (mirrored.converged && physical(log_z.imag(), mirrored.one_plus_m)) return mirrored;
     }
     return s;
 }
 
-PointSolution StieltjesSolver::walk_down(double x, double eps) const {
-    // Start where M ≈ m₁/z really holds (see MasterEquation::far_height).
-    const double top = eq_.far_height(x);
+PointSolution StieltjesSolver::walk_down(double t, double relative_eps) const {
+    // Start where M ≈ m₁/z really holds (see MasterEquation::log_far_height); heights h are
+    // handled as log h, the points as log(e^t + i h).
+    const double log_top = eq_.log_far_height(t);
+    const double log_eps = t + std::log(relative_eps);
+    if (!std::isfinite(log_top) || !std::isfinite(log_eps)) {
+        throw ConvergenceError(eq_.describe() + ": no starting point above x = e^" + format_number(t));
+    }
     constexpr int kSteps = 80;  // nominal geometric steps from top down to eps
-    const double ratio = std::pow(eps / top, 1.0 / kSteps);
-    complex y = eq_.far_field_y(complex(x, top));
-    PointSolution s = solve_physical(complex(x, top), y);
+    const double log_ratio = (log_eps - log_top) / kSteps;
+    const complex far = log_point(t, log_top);
+    PointSolution s = solve_physical(far, eq_.far_field_y(far));
     int total = s.iterations;
-    double height = top;
+    double log_h = log_top;
+    complex log_z = far;
     while (true) {
-        if (!s.converged || !physical(complex(x, height), s.one_plus_m)) {
+        if (!s.converged || !physical(log_z.imag(), s.one_plus_m)) {
             std::ostringstream msg;
-            msg << "jacobian_density: Newton did not converge at x = " << x << ", Im z = " << height
-                << " (residual " << s.residual << ")";
+            msg << eq_.describe() << ": Newton did not converge at x = e^" << t << " (" << std::exp(t)
+                << "), Im z = e^" << log_h << " (residual " << s.residual << ")";
             throw ConvergenceError(msg.str());
         }
-        y = s.y;
-        if (height <= eps) break;
+        const complex y = s.y;
+        if (log_h <= log_eps) break;
         // Next height; on failure retry closer to the last good one.
-        double target = std::max(eps, height * ratio);
+        double target = std::max(log_eps, log_h + log_ratio);
         for (int retry = 0; retry < 30; ++retry) {
-            s = solve_physical(complex(x, target), y);
+            log_z = target <= log_eps ? t + std::log(complex(1.0, relative_eps)) : log_point(t, target);
+            s = solve_physical(log_z, y);
             total += s.iterations;
-            if (s.converged && physical(complex(x, target), s.one_plus_m)) break;
-            target = std::sqrt(target * height);
+            if (s.converged && physical(log_z.imag(), s.one_plus_m)) break;
+            target = 0.5 * (target + log_h);
         }
-        height = target;
+        log_h = target;
     }
     s.iterations = total;
     return s;
 }
 
-GridSolution StieltjesSolver::solve_grid(const std::vector<double>& x, double relative_eps) const {
-    const std::size_t n = x.size();
+GridSolution StieltjesSolver::solve_grid(const std::vector<double>& t, double relative_eps) const {
+    const std::size_t n = t.size();
     GridSolution out;
-    out.g.resize(n);
-    out.epsilon.resize(n);
+    out.one_plus_m.resize(n);
+    out.y.resize(n);
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
-    const int chunks = std::max(1, std::min<int>(static_cast<int>(n), 4 * omp_get_max_threads()));
-    long iterations = 0, restarts = 0;
-    double max_residual = 0.0;
-    std::string error;
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : iterations, restarts) reduction(max : max_residual)
-    for (int c = 0; c < chunks; ++c) {
-        const std::size_t begin = n * c / chunks, end = n * (c + 1) / chunks;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t[a] < t[b]; });
+    const long chunks = static_cast<long>((n + kChunk - 1) / kChunk);
+    const complex offset = std::log(complex(1.0, relative_eps));  // z = x(1 + i·relative_eps)
+    std::vector<long> chunk_iterations(static_cast<std::size_t>(chunks), 0), chunk_restarts(chunks, 0);
+    std::vector<double> chunk_residual(static_cast<std::size_t>(chunks), 0.0);
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(chunks));
+    // Each chunk's result depends only on its own points, and the per-chunk tallies are summed
+    // in chunk order afterwards: bitwise the same for any thread count.
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(dynamic, 1)
+    for (long c = 0; c < chunks; ++c) {
+        const std::size_t cu = static_cast<std::size_t>(c);
+        const std::size_t begin = cu * kChunk, end = std::min(n, begin + kChunk);
         try {
             complex y = 0.0;
             bool previous_inside = false;  // was the previous point inside the support?
             for (std::size_t k = begin; k < end; ++k) {
                 const std::size_t i = order[k];
-                const double eps = std::max(relative_eps * std::fabs(x[i]), 1e-300);
-                const complex z(x[i], eps);
+                const complex log_z = t[i] + offset;
+                const double angle = log_z.imag();
                 PointSolution s;
                 if (k > begin) {
-                    s = solve_physical(z, y);
-                    iterations += s.iterations;
+                    s = solve_physical(log_z, y);
+                    chunk_iterations[cu] += s.iterations;
                 }
                 // Continuation can slide onto a real root inside the bulk (density 0) or off it
                 // outside: whenever the point enters or leaves the support, confirm by a walk.
-                const bool crossed = k > begin && s.converged && inside_support(z, s.one_plus_m) != previous_inside;
-                if (k == begin || crossed || !s.converged || !physical(z, s.one_plus_m)) {
-                    if (k > begin) ++restarts;
-                    s = walk_down(x[i], eps);
-                    iterations += s.iterations;
-                    const PointSolution polish = solve_physical(z, s.y);
-                    if (polish.converged && physical(z, polish.one_plus_m)) s = polish;
+                const bool crossed =
+                    k > begin && s.converged && inside_support(angle, s.one_plus_m) != previous_inside;
+                if (k == begin || crossed || !s.converged || !physical(angle, s.one_plus_m)) {
+                    if (k > begin) ++chunk_restarts[cu];
+                    s = walk_down(t[i], relative_eps);
+                    chunk_iterations[cu] += s.iterations;
+                    const PointSolution polish = solve_physical(log_z, s.y);
+                    if (polish.converged && physical(angle, polish.one_plus_m)) s = polish;
                 }
-                max_residual = std::max(max_residual, s.residual);
+                chunk_residual[cu] = std::max(chunk_residual[cu], s.residual);
                 y = s.y;
-                previous_inside = inside_support(z, s.one_plus_m);
-                out.g[i] = s.one_plus_m / z;
-                out.epsilon[i] = eps;
+                previous_inside = inside_support(angle, s.one_plus_m);
+                out.one_plus_m[i] = s.one_plus_m;
+                out.y[i] = s.y;
             }
-        } catch (const std::exception& e) {
-#pragma omp critical
-            error = e.what();
+        } catch (...) {
+            errors[cu] = std::current_exception();  // rethrown below with its own type
         }
     }
-    if (!error.empty()) throw ConvergenceError(error);
-    out.iterations = iterations;
-    out.restarts = restarts;
-    out.max_residual = max_residual;
+    for (const std::exception_ptr& e : errors) {
+        if (e) std::rethrow_exception(e);  // the first failing chunk, whatever the thread count
+    }
+    for (long c = 0; c < chunks; ++c) {
+        out.iterations += chunk_iterations[c];
+        out.restarts += chunk_restarts[c];
+        out.max_residual = std::max(out.max_residual, chunk_residual[c]);
+    }
     return out;
 }
 

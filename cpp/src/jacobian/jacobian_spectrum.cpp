@@ -1,4 +1,5 @@
 #include "isometry/jacobian/jacobian_spectrum.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,7 +29,7 @@ T* sized(std::vector<T>& buffer, std::size_t size) {
 // A[:, 0:cols] <- diag(scale) A[:, 0:cols], column-major with leading dimension n.
 template <typename T>
 void scale_rows(std::int64_t n, std::int64_t cols, T* a, const std::vector<double>& scale) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static)
     for (std::int64_t j = 0; j < cols; ++j) {
         T* column = a + j * n;
         for (std::int64_t i = 0; i < n; ++i) column[i] = static_cast<T>(column[i] * scale[static_cast<std::size_t>(i)]);
@@ -40,7 +41,7 @@ void scale_rows(std::int64_t n, std::int64_t cols, T* a, const std::vector<doubl
 template <typename T>
 void require_finite(const T* a, std::size_t count, std::int64_t layer, const char* dtype) {
     bool bad = false;
-#pragma omp parallel for schedule(static) reduction(|| : bad)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) reduction(|| : bad)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(count); ++i) bad = bad || !std::isfinite(a[i]);
     if (bad) throw_product_overflow(layer, dtype);
 }
@@ -138,7 +139,7 @@ void residual_step(const NetworkConfig& c, std::int64_t layer, T* product, const
     }
     out.q.push_back(sum_sq / static_cast<double>(n));
     out.c2.push_back(c.sigma_w * c.sigma_w * sum_d2 / static_cast<double>(n));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static)
     for (std::int64_t j = 0; j < n; ++j) {
         T* column = product + j * n;
         const T* update = next + j * n;
@@ -171,7 +172,7 @@ void residual_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
             ensembles::haar_reflectors(n, n, {c.seed, rng::kLayerOrthogonal, sub}, weights, n, tau);
             std::copy(product, product + cols, next);
             linalg::ormqr_left<T>(bn, bn + 1, bn, weights, bn, tau, next, bn, ws.lapack);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static)
             for (std::int64_t k = 0; k < static_cast<std::int64_t>(cols); ++k)
                 next[k] = static_cast<T>(weight_scale * next[k]);
         } else {
@@ -188,15 +189,11 @@ void residual_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
 }  // namespace
 
 WeightEnsemble parse_weights(const std::string& name) {
-    if (name == "orthogonal") return WeightEnsemble::orthogonal;
-    if (name == "gaussian") return WeightEnsemble::gaussian;
-    throw std::invalid_argument("weights must be one of 'orthogonal', 'gaussian'; got '" + name + "'");
+    return names::parse(names::kDenseWeights, "weights", name);
 }
 
 SpectrumMethod parse_method(const std::string& name) {
-    if (name == "eigh") return SpectrumMethod::eigh;
-    if (name == "svd") return SpectrumMethod::svd;
-    throw std::invalid_argument("method must be one of 'eigh', 'svd'; got '" + name + "'");
+    return names::parse(names::kSpectrumMethods, "method", name);
 }
 
 template <typename T>

@@ -1,4 +1,5 @@
 #include "isometry/matfree/jacobian_operator.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -50,17 +51,11 @@ double forward_activation(const OperatorConfig& c, std::int64_t layer, double* x
 }
 
 Weights parse_weights(const std::string& name) {
-    if (name == "orthogonal") return Weights::orthogonal;
-    if (name == "gaussian") return Weights::gaussian;
-    if (name == "structured_orthogonal") return Weights::structured_orthogonal;
-    throw std::invalid_argument(
-        "weights must be one of 'orthogonal', 'gaussian', 'structured_orthogonal'; got '" + name + "'");
+    return names::parse(names::kMatfreeWeights, "weights", name);
 }
 
 Storage parse_storage(const std::string& name) {
-    if (name == "dense") return Storage::dense;
-    if (name == "onthefly") return Storage::onthefly;
-    throw std::invalid_argument("storage must be one of 'dense', 'onthefly'; got '" + name + "'");
+    return names::parse(names::kMatfreeStorage, "storage", name);
 }
 
 void validate(const OperatorConfig& c) {
@@ -151,7 +146,7 @@ void JacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t
 void JacobianOperator::multiply_derivatives(std::int64_t layer, double* x, std::int64_t k) const {
     const std::int64_t n = config_.width;
     const double* d = derivatives(layer);
-#pragma omp parallel for schedule(static) collapse(2) if (n * k > 32768)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) collapse(2) if (n * k > 32768)
     for (std::int64_t p = 0; p < k; ++p)
         for (std::int64_t i = 0; i < n; ++i) x[i + p * n] *= d[i];
 }

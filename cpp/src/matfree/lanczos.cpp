@@ -1,4 +1,5 @@
 #include "isometry/matfree/lanczos.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +20,7 @@ constexpr double kBreakdown = 1e-13;
 
 // y <- y - Σ_i c_i q_i over `count` basis vectors (stride n); each element sums in order i = 0..
 void subtract_combination(const double* basis, std::int64_t count, const double* c, std::int64_t n, double* y) {
-#pragma omp parallel for schedule(static) if (n > kChunk)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) if (n > kChunk)
     for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
         const std::int64_t end = std::min(n, i0 + kChunk);
         for (std::int64_t v = 0; v < count; ++v) {
@@ -97,9 +98,7 @@ void probe_quadrature(LanczosResult& out, std::int64_t probe, bool radau) {
 }
 
 ProbeKind parse_probe(const std::string& name) {
-    if (name == "rademacher") return ProbeKind::rademacher;
-    if (name == "gaussian") return ProbeKind::gaussian;
-    throw std::invalid_argument("probe must be one of 'rademacher', 'gaussian'; got '" + name + "'");
+    return names::parse(names::kProbeKinds, "probe", name);
 }
 
 void validate(const LanczosConfig& c) {
@@ -107,6 +106,8 @@ void validate(const LanczosConfig& c) {
     if (c.steps < 1) throw std::invalid_argument("steps must be a positive integer, got " + std::to_string(c.steps));
     if (c.probes > 0xFFFFFFFFll) throw std::invalid_argument("probes must be below 2**32");
     if (c.block < 1) throw std::invalid_argument("block must be a positive integer, got " + std::to_string(c.block));
+    if (c.first_probe < 0 || c.first_probe + c.probes > 0x100000000ll)
+        throw std::invalid_argument("first_probe must be in [0, 2**32 - probes], got " + std::to_string(c.first_probe));
 }
 
 std::size_t lanczos_bytes(std::int64_t width, const LanczosConfig& c) {
@@ -119,7 +120,7 @@ std::size_t lanczos_bytes(std::int64_t width, const LanczosConfig& c) {
 double blocked_dot(const double* a, const double* b, std::int64_t n) {
     const std::int64_t chunks = (n + kChunk - 1) / kChunk;
     std::vector<double> partial(static_cast<std::size_t>(chunks));
-#pragma omp parallel for schedule(static) if (chunks > 4)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) if (chunks > 4)
     for (std::int64_t c = 0; c < chunks; ++c) {
         const std::int64_t end = std::min(n, (c + 1) * kChunk);
         double s = 0.0;
@@ -178,7 +179,8 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
         const auto vector_of = [&](std::int64_t p, std::int64_t j) {
             return basis.data() + static_cast<std::size_t>(p * basis_size + j % basis_size) * un;
         };
-        for (std::int64_t p = 0; p < size; ++p) probe_vector(op.config().seed, config.probe, first + p, n, vector_of(p, 0));
+        for (std::int64_t p = 0; p < size; ++p) probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n,
+                                                          vector_of(p, 0));
 
         for (std::int64_t j = 0; j < m; ++j) {
             active.clear();

@@ -1,4 +1,5 @@
 #include "isometry/matfree/layer_products.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,7 +22,7 @@ constexpr std::int64_t kRows = 512;
 template <typename Column>
 void product_rows(const Column& column, std::int64_t n, const double* x, double* y, std::int64_t k) {
     const std::int64_t row_blocks = (n + kRows - 1) / kRows;
-#pragma omp parallel
+#pragma omp parallel num_threads(openmp_team_size())
     {
         std::vector<double> buffer(static_cast<std::size_t>(kRows));
         std::vector<double> acc(static_cast<std::size_t>(kRows * k));
@@ -49,7 +50,7 @@ void product_rows(const Column& column, std::int64_t n, const double* x, double*
 // chunk, in the fixed order of the simd reduction, which does not depend on the thread count).
 template <typename Column>
 void product_columns(const Column& column, std::int64_t n, const double* x, double* y, std::int64_t k) {
-#pragma omp parallel
+#pragma omp parallel num_threads(openmp_team_size())
     {
         std::vector<double> buffer(static_cast<std::size_t>(kRows));
         std::vector<double> sums(static_cast<std::size_t>(k));
@@ -85,7 +86,7 @@ void product(const Column& column, std::int64_t n, const double* x, double* y, s
 void multiply_signs(rng::StreamId signs, std::uint64_t first, double scale, std::int64_t n, double* x) {
     constexpr std::int64_t kChunk = 1 << 12;  // a multiple of 128: chunks share no Philox block
     const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel if (chunks > 1)
+#pragma omp parallel num_threads(openmp_team_size()) if (chunks > 1)
     {
         std::vector<double> s(static_cast<std::size_t>(kChunk));
 #pragma omp for schedule(static)

@@ -1,4 +1,5 @@
 #include "isometry/matfree/walsh_hadamard.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -100,7 +101,7 @@ void transform_stage_group(double* x, std::int64_t n, int first, int count) {
     const std::int64_t tiles_per_high = stride / width;
     const std::int64_t highs = n / (stride * rows);
     const std::int64_t tiles = highs * tiles_per_high;
-#pragma omp parallel
+#pragma omp parallel num_threads(openmp_team_size())
     {
         std::vector<double> tile(static_cast<std::size_t>(rows * width));
 #pragma omp for schedule(static)
@@ -129,7 +130,7 @@ void walsh_hadamard(double* x, std::int64_t n, const Prescale& prescale) {
     const std::int64_t block = std::int64_t{1} << block_log;
     const std::int64_t blocks = n >> block_log;
     const bool scaled = prescale.diagonal != nullptr || prescale.signs || prescale.scale != 1.0;
-#pragma omp parallel if (blocks > 1)
+#pragma omp parallel num_threads(openmp_team_size()) if (blocks > 1)
     {
         std::vector<double> factor(scaled ? static_cast<std::size_t>(block) : 0);
 #pragma omp for schedule(static)

@@ -5,13 +5,7 @@
 namespace isometry::meanfield {
 
 Activation parse_activation(const std::string& name) {
-    if (name == "linear") return Activation::linear;
-    if (name == "tanh") return Activation::tanh;
-    if (name == "hard_tanh") return Activation::hard_tanh;
-    if (name == "relu") return Activation::relu;
-    if (name == "erf") return Activation::erf;
-    throw std::invalid_argument("activation must be one of 'linear', 'tanh', 'hard_tanh', "
-                                "'relu', 'erf'; got '" + name + "'");
+    return names::parse(names::kActivations, "activation", name);
 }
 
 std::string activation_name(Activation activation) {

@@ -1,6 +1,7 @@
 #include "isometry/meanfield/activation_moments.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -83,6 +84,7 @@ double length_map(const Nonlinearity& a, double q, double sigma_w, double sigma_
 
 FixedPoint q_star(const Nonlinearity& a, double sigma_w, double sigma_b) {
     if (a.is_builtin()) return q_star(a.builtin(), sigma_w, sigma_b);
+    check_variances_finite(sigma_w, sigma_b, "q_star");
     const double vw = sigma_w * sigma_w, vb = sigma_b * sigma_b;
     const double phi0 = a.phi(0.0);
     const double excess_at_zero = vw * phi0 * phi0 + vb;  // L(0) - 0
@@ -93,13 +95,26 @@ FixedPoint q_star(const Nonlinearity& a, double sigma_w, double sigma_b) {
     };
     double lo = 0.0;  // excess(lo) > 0 throughout
     if (!(excess_at_zero > 0.0)) {
-        if (vw * derivative_moment_small_q(a, 1) <= 1.0) return FixedPoint{0.0, FixedPointKind::zero, 0};
-        // q = 0 is unstable, so L(q) > q just above it; find such a q below the first positive
-        // fixed point.
-        lo = 1.0;
-        while (!(excess(lo) > 0.0)) {
-            lo /= 16.0;
-            if (lo < 1e-300) return FixedPoint{0.0, FixedPointKind::zero, evaluations};
+        const double slope_at_zero = vw * derivative_moment_small_q(a, 1);
+        constexpr double kUlps = 8.0 * std::numeric_limits<double>::epsilon();
+        if (slope_at_zero < 1.0 - kUlps) return FixedPoint{0.0, FixedPointKind::zero, 0};
+        if (slope_at_zero <= 1.0 + kUlps) {
+            // Marginal (e.g. σ_w = 1/|φ'(0)|): L(q) − q = κ q² + O(q³) and the sign of κ decides.
+            // tanh-like φ have κ < 0 (q = 0 attracts); swish has κ > 0: q^l runs away from 0. At
+            // q = kMarginalProbe, κ q² of order 1e-8 stands far above the quadrature's noise
+            // (~kCustomRtol q); a |κ| too small to see there counts as q* = 0.
+            if (!(excess(kMarginalProbe) > kMarginalNoise * kMarginalProbe)) {
+                return FixedPoint{0.0, FixedPointKind::zero, evaluations};
+            }
+            lo = kMarginalProbe;
+        } else {
+            // q = 0 is unstable, so L(q) > q just above it; find such a q below the first
+            // positive fixed point.
+            lo = 1.0;
+            while (!(excess(lo) > 0.0)) {
+                lo /= 16.0;
+                if (lo < 1e-300) return FixedPoint{0.0, FixedPointKind::zero, evaluations};
+            }
         }
     }
     double hi = lo > 0.0 ? 2.0 * lo : excess_at_zero;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,6 +20,27 @@ double smooth_expectation(F&& f, double q) {
     return normal_expectation(std::forward<F>(f), q).value;
 }
 
+// |h| beyond which tanh' = sech² h <= 4e^{-2|h|} (here < 1e-34) is negligible in every tanh
+// integrand below: each has a factor sech² (times at most |h|), so it is integrated over
+// |h| <= kTanhReach only, whatever q. That bounds the trapezoidal rule's work (~4 kTanhReach
+// points at step 1/2 in h, then a couple of halvings) where the plain rule over |z| <= 9.5
+// needs ~19√q points: seconds at q = 1e8 and an overflowing point count past q ~ 1e35.
+constexpr double kTanhReach = 40.0;
+
+// E_z[f(√q z)] for an f that decays at least like sech² h.
+template <typename F>
+double decaying_tanh_expectation(F&& f, double q) {
+    return normal_expectation(std::forward<F>(f), q, 1e-14, kTanhReach).value;
+}
+
+// E[tanh²(√q z)]. For q <= 1 directly (the integrand is smooth at the scale of the Gaussian, a
+// bounded number of points). Above, as 1 − E[sech²(√q z)]: the part that does not decay is
+// exact, and E[tanh²] >= 0.39 there, so the subtraction keeps ~1e-14 relative accuracy.
+double tanh_second_moment(double q) {
+    if (q <= 1.0) return smooth_expectation([](double h) { const double t = std::tanh(h); return t * t; }, q);
+    return 1.0 - decaying_tanh_expectation([](double h) { return tanh_derivative(h); }, q);
+}
+
 void require_positive_q(double q, const char* what) {
     if (!(q > 0.0) || !std::isfinite(q)) {
         throw std::invalid_argument(std::string(what) + ": q must be positive and finite, got " +
@@ -34,7 +56,7 @@ double second_moment(Activation a, double q) {
         case Activation::linear: return q;
         case Activation::relu: return 0.5 * q;
         case Activation::hard_tanh: {
-            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (THEORY.md §2)
+            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (docs/theory/meanfield.md)
             const double s = 1.0 / std::sqrt(2.0 * q);
             return q * std::erf(s) - std::sqrt(2.0 * q / kPi) * std::exp(-s * s) + std::erfc(s);
         }
@@ -43,8 +65,7 @@ double second_moment(Activation a, double q) {
             const double t = 0.5 * kPi * q;
             return (2.0 / kPi) * std::asin(t / (1.0 + t));
         }
-        case Activation::tanh:
-            return smooth_expectation([](double h) { const double t = std::tanh(h); return t * t; }, q);
+        case Activation::tanh: return tanh_second_moment(q);
     }
     throw std::logic_error("second_moment: unknown activation");
 }
@@ -58,8 +79,7 @@ double derivative_moment(Activation a, double q, int k) {
         case Activation::hard_tanh: return std::erf(1.0 / std::sqrt(2.0 * q));
         case Activation::erf: return 1.0 / std::sqrt(1.0 + kPi * k * q);
         case Activation::tanh:
-            return smooth_expectation(
-                [k](double h) { const double t = std::tanh(h); return std::pow(1.0 - t * t, 2 * k); }, q);
+            return decaying_tanh_expectation([k](double h) { return std::pow(tanh_derivative(h), 2 * k); }, q);
     }
     throw std::logic_error("derivative_moment: unknown activation");
 }
@@ -95,8 +115,7 @@ double second_moment_slope(Activation a, double q) {
         }
         case Activation::tanh:
             // E[φ(h) φ'(h) h] / q with h = √q z: the integrand is smooth and non-negative.
-            return smooth_expectation(
-                       [](double h) { const double t = std::tanh(h); return t * (1.0 - t * t) * h; }, q) / q;
+            return decaying_tanh_expectation([](double h) { return std::tanh(h) * tanh_derivative(h) * h; }, q) / q;
     }
     throw std::logic_error("second_moment_slope: unknown activation");
 }
@@ -105,7 +124,17 @@ double length_map(Activation a, double q, double sigma_w, double sigma_b) {
     return sigma_w * sigma_w * second_moment(a, q) + sigma_b * sigma_b;
 }
 
+void check_variances_finite(double sigma_w, double sigma_b, const char* what) {
+    if (!std::isfinite(sigma_w * sigma_w + sigma_b * sigma_b)) {
+        std::ostringstream msg;
+        msg << what << ": sigma_w**2 + sigma_b**2 overflows a double (sigma_w = " << sigma_w
+            << ", sigma_b = " << sigma_b << "); each must be below 1e154";
+        throw std::overflow_error(msg.str());
+    }
+}
+
 FixedPoint q_star(Activation a, double sigma_w, double sigma_b) {
+    check_variances_finite(sigma_w, sigma_b, "q_star");
     const double vw = sigma_w * sigma_w, vb = sigma_b * sigma_b;
     if (a == Activation::linear || a == Activation::relu) {
         // Homogeneous: q -> slope·q + σ_b².

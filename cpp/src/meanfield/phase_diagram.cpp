@@ -1,4 +1,5 @@
 #include "isometry/meanfield/phase_diagram.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <atomic>
 #include <exception>
@@ -56,7 +57,7 @@ PhaseDiagram phase_diagram(const Nonlinearity& a, const std::vector<double>& sig
     const auto total = static_cast<long long>(n);
     if (a.is_builtin()) {
         // Points near the critical line cost far more (c* solves) than ordered ones: dynamic schedule.
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(dynamic, 4)
         for (long long i = 0; i < total; ++i) compute(static_cast<std::size_t>(i));
     } else {
         for (long long i = 0; i < total; ++i) compute(static_cast<std::size_t>(i));

@@ -1,4 +1,5 @@
 #include "isometry/rng/fill.hpp"
+#include "isometry/core/threads.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -37,7 +38,7 @@ template <typename T>
 void fill_normal(T* out, std::size_t count, StreamId id, std::uint64_t first, double scale) {
     constexpr std::int64_t kChunk = 1 << 14;  // elements per task; even, so chunks share no block
     const std::int64_t chunks = (static_cast<std::int64_t>(count) + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (chunks > 1)
+#pragma omp parallel for num_threads(openmp_team_size()) schedule(static) if (chunks > 1)
     for (std::int64_t c = 0; c < chunks; ++c) {
         const std::size_t begin = static_cast<std::size_t>(c * kChunk);
         const std::size_t size = std::min<std::size_t>(kChunk, count - begin);

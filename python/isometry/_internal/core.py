@@ -6,8 +6,15 @@ loads it into the process, so ``_core`` resolves its BLAS symbols whatever the R
 
 from __future__ import annotations
 
-import scipy_openblas32  # noqa: F401  (loads libscipy_openblas.so)
+from isometry._internal import threads as _threads
 
-from isometry import _core
+# Wait settings of libgomp and OpenBLAS: read once, when the libraries load just below.
+_added = _threads.apply_runtime_defaults()
+try:
+    import scipy_openblas32  # noqa: F401  (loads libscipy_openblas.so)
+
+    from isometry import _core
+finally:
+    _threads.restore_environment(_added)
 
 __all__ = ["_core"]

@@ -161,6 +161,13 @@ def device_memory(cuda: ModuleType, device: int) -> tuple[int, int]:
 def require_device_memory(cuda: ModuleType, device: int, what: str, needed_bytes: int) -> None:
     """MemoryError stating the estimate when `needed_bytes` does not fit on `device`."""
     free, total = device_memory(cuda, device)
+    check_fits(what, needed_bytes, free, total, device)
+
+
+def check_fits(what: str, needed_bytes: int, free: int, total: int, device: int | str) -> None:
+    """The package's one rule for device memory (the isometry._cuda kernels and the CuPy
+    training alike): at most _USABLE_FRACTION of what is free, counting CuPy's spare pool blocks
+    as free, or a MemoryError stating the estimate."""
     if needed_bytes > _USABLE_FRACTION * free:
         raise MemoryError(
             f"{what} needs about {needed_bytes / GIB:.2f} GiB of GPU memory but only "

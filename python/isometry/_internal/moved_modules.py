@@ -30,6 +30,7 @@ MOVED: dict[str, str] = {
     "isometry.cli_resnet": "isometry.cli.resnet",
     "isometry.cli_relu_finite_width": "isometry.cli.relu_finite_width",
     "isometry.cli_deep_linear": "isometry.cli.deep_linear",
+    "isometry.montecarlo_forward": "isometry.montecarlo.forward",
 }
 #: ``isometry.init`` is a documented public name, not only an old path: no warning for it.
 SILENT = {"isometry.init"}

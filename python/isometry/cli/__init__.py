@@ -25,6 +25,8 @@ COMMANDS: tuple[str, ...] = (
     "relu_finite_width",
     "train",
     "deep_linear",
+    "sweep",
+    "reproduce",
     "info",
 )
 
@@ -39,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="isometry", description="Dynamical isometry of deep networks")
     parser.add_argument("--version", action="version", version=f"isometry {__version__}")
+    parser.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="threads for OpenMP and OpenBLAS (default: all usable cores; fewer on a busy machine)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _command_modules():
         p = sub.add_parser(module.NAME, help=module.HELP,
@@ -50,8 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.threads is not None and not 1 <= args.threads <= 1024:  # isometry.set_num_threads' range
+        parser.error(f"--threads must be an integer in [1, 1024], got {args.threads}")
     try:
+        if args.threads is not None:
+            from isometry import set_num_threads
+
+            set_num_threads(args.threads)
         return int(args._run(args))
     except (ValueError, TypeError, MemoryError, RuntimeError, OSError, ImportError) as exc:
         print(f"isometry {args.command}: error: {exc}", file=sys.stderr)

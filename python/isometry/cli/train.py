@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -58,6 +59,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="per-run bar and whole-grid ETA on stderr (default: on when stderr is a terminal)")
     p.add_argument("--no-plots", action="store_true", help="do not draw the plots")
+    engine = p.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=int, metavar="N", help="run the grid's runs on N local Dask worker "
+                        "processes (needs isometry[sweep]; 1 = sequentially in this process)")
+    engine.add_argument("--scheduler", metavar="ADDRESS", help="run them on this Dask cluster (tcp://host:8786); "
+                        "--out must be on a filesystem the workers share")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,8 +99,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(runs)} runs; skipped combinations: {experiment.skipped() or 'none'}", file=sys.stderr)
         return 0
     print(f"{experiment.name}: {len(runs)} runs on {experiment.device} into {out}", file=sys.stderr)
-    outcomes = run_experiment(experiment, out, data_dir=args.data_dir, download=args.download,
-                              progress=args.progress, log=lambda m: print(m, file=sys.stderr))
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be a positive integer, got {args.workers}")
+    with contextlib.ExitStack() as stack:
+        client = None
+        if args.scheduler is not None or (args.workers or 1) > 1:
+            from isometry.sweep.engine import dask_client
+
+            client = stack.enter_context(dask_client(args.scheduler, args.workers, 1))
+        # Bars are drawn in this process only: with Dask workers the per-run lines carry the ETA.
+        outcomes = run_experiment(experiment, out, data_dir=args.data_dir, download=args.download,
+                                  progress=args.progress if client is None else False,
+                                  log=lambda m: print(m, file=sys.stderr), client=client)
     diverged = sum(o.state == "diverged" for o in outcomes)
     print(f"wrote {out}/runs.csv, steps.csv, evals.csv, experiment.json ({len(outcomes)} runs, {diverged} diverged)",
           file=sys.stderr)

@@ -1,4 +1,5 @@
-"""Datasets for the training experiments: CIFAR-10 and MNIST from their official archives.
+"""Datasets for the training experiments: CIFAR-10 and MNIST from their official archives, and
+scikit-learn's bundled 8×8 digits (``digits``, offline; needs the ``reproduce`` extra).
 
 Files are looked up in ``data_dir``, else ``$ISOMETRY_DATA``, else ``~/.cache/isometry``
 (``$XDG_CACHE_HOME/isometry``); archives are checked against their published md5;
@@ -12,10 +13,11 @@ import os
 
 from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._cifar10 import cifar10 as _load_cifar10
+from isometry.datasets._digits import digits
 from isometry.datasets._mnist import mnist as _load_mnist
 from isometry.datasets.dataset import Dataset
 
-__all__ = ["ChecksumError", "Dataset", "cifar10", "data_directory", "mnist"]
+__all__ = ["ChecksumError", "Dataset", "cifar10", "data_directory", "digits", "mnist"]
 
 
 def cifar10(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,

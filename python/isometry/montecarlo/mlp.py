@@ -76,43 +76,112 @@ def jacobian_spectrum(
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
-    Conventions (PSG17/18): ``h_l = W_l x_{l-1} + b_l``, ``x_l = φ(h_l)``, ``J = D_L W_L ⋯ D_1 W_1``
-    with ``D_l = diag φ'(h_l)``; ``W_l = σ_w Q_l``, Q_l Haar (``weights="orthogonal"``) or
-    entries N(0, σ_w²/width) (``"gaussian"``); biases N(0, σ_b²). The input is scaled so the first
-    pre-activations have variance ``q0`` (σ_w²|x_0|²/N + σ_b² = q0); by default q0 is the
-    mean-field fixed point q* (see :func:`default_q0`).
+    Parameters
+    ----------
+    width : int
+        Number of units N of every layer, at least 1 (at most 46340 on the GPU).
+    depth : int
+        Number of layers L, at least 1.
+    activation : {"tanh", "linear", "hard_tanh", "relu", "erf"}, default "tanh"
+        φ; ``"erf"`` is φ(h) = erf(√π h/2).
+    weights : {"orthogonal", "gaussian", "parameter_sharing"}, default "orthogonal"
+        ``W_l = σ_w Q_l`` with Q_l Haar, or entries N(0, σ_w²/width), or the mirrored layers of
+        :func:`isometry.init.parameter_sharing` (relu, σ_b = 0, even width).
+    sigma_w : float, optional
+        σ_w, a standard deviation (the papers tabulate σ_w²: see ``sigma_w2``); positive. Left
+        out together with ``sigma_b``: the critical network (χ₁ = 1) whose fixed point is
+        ``q_star``; left out alone: the edge of chaos at ``sigma_b``. The result reports the
+        values used (``parameter_sharing``: σ_w = 1, every singular value 1).
+    sigma_b : float, optional
+        σ_b, the standard deviation of the biases; at least 0. Left out with ``sigma_w`` given: 0.
+    q0 : float, optional
+        Variance of the first pre-activations: the input is scaled so that
+        σ_w²‖x_0‖²/N + σ_b² = q0 (so q0 ≥ σ_b²). Defaults to the mean-field fixed point q*
+        (:func:`default_q0`), which the large-width theory assumes.
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, default 0
+        The Philox key of the weights, biases and input: an int in [0, 2⁶⁴); a SeedSequence
+        gives its first 64-bit word, a Generator one 64-bit draw (so a loop passing one
+        generator gets a new network each time, reproducibly), None fresh entropy. The key used
+        is ``result.seed``: pass it back to repeat the run bit for bit.
+    dtype : {"float64", "float32"}, default "float64"
+    method : {"eigh", "svd"}, default "eigh"
+        ``"eigh"`` forms J Jᵀ and calls a symmetric eigensolver; ``"svd"`` takes the singular
+        values of J directly (see Notes).
+    progress : bool, callable or None, default None
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
+    base : {"orthogonal", "gaussian"}, optional
+        With ``weights="parameter_sharing"`` only: the law of the W0 blocks (default
+        ``"orthogonal"``).
+    device : {"cpu", "gpu"}, default "cpu"
+        ``"gpu"`` runs the products and the eigensolver on the current CUDA device.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w² and σ_b² instead of σ_w and σ_b (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5,
+        ``isometry.montecarlo.DEFAULT_Q_STAR``).
 
-    **The network.** ``sigma_w``/``sigma_b`` are standard deviations; the papers' tables give
-    variances, which ``sigma_w2``/``sigma_b2`` take instead (one form per parameter). Left out,
-    the network is critical (χ₁ = 1): both out — the critical point with fixed point ``q_star``
-    (default 0.5, ``isometry.montecarlo.DEFAULT_Q_STAR``); only σ_b given — the edge of chaos at
-    that σ_b; only σ_w given — σ_b = 0. The result reports the values used.
+    Returns
+    -------
+    JacobianSpectrum
+        ``eigenvalues`` (all N, ascending, float64), ``singular_values`` of J, the empirical
+        ``q`` = ‖h^l‖²/N per layer, ``zero_derivatives`` (Σ_l #{i: φ'(h^l_i) = 0}), the
+        parameters, and ``summary()``.
 
-    **Randomness.** ``seed``: an int in [0, 2**64) (the Philox key), a ``numpy.random.SeedSequence``
-    or ``Generator`` (one 64-bit key taken from it), or ``None`` (fresh entropy). The key used is
-    ``result.seed``: the same key gives the same bits.
+    Raises
+    ------
+    ValueError
+        If an argument is out of range (the message names it and the allowed range), or q0 is
+        not given where q* is not a unique positive number.
+    OverflowError
+        If a product of layers overflows the dtype (the message names the layer).
+    MemoryError
+        If the estimated memory does not fit (checked before anything is allocated).
 
-    ``method="eigh"`` forms J Jᵀ and calls a symmetric eigensolver: fastest, and accurate for
-    eigenvalues above about ε·λ_max (ε the dtype's machine epsilon); smaller ones are rounding
-    noise and may come out slightly negative. ``method="svd"`` takes the singular values of J
-    directly: about twice the time of the eigensolver stage, but accurate down to about ε·σ_max,
-    i.e. eigenvalues down to ε²·λ_max — use it to resolve tiny singular values (ordered phase,
-    deep relu nets). A product that overflows the dtype raises ``OverflowError`` naming the
-    layer. ``progress``: ``None`` (default) draws a bar on stderr when it is a terminal,
-    ``True`` always, ``False`` never; a callable gets (done, total).
+    See Also
+    --------
+    jacobian_spectral_density : matrix-free estimate at widths beyond dense reach.
+    isometry.theory.jacobian_density : the large-width law to compare with.
 
-    ``weights="parameter_sharing"`` (ReLU, σ_b = 0, even width; Burkholz & Dubatovka 2019): the
-    mirrored layers of :func:`isometry.init.parameter_sharing` with W0 blocks drawn as ``base``
-    (``"orthogonal"``, the default, or ``"gaussian"``), on an input of width/2 units — see
-    ``isometry.montecarlo.parameter_sharing``. J is width × width/2; the result holds its
-    width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they
-    all equal σ_w^{2L} (σ_w defaults to 1 here); with Gaussian W0 they follow the Fuss–Catalan
-    law of L Gaussian factors.
+    Notes
+    -----
+    Conventions (PSG17/18): ``h_l = W_l x_{l-1} + b_l``, ``x_l = φ(h_l)``,
+    ``J = D_L W_L ⋯ D_1 W_1`` with ``D_l = diag φ'(h_l)``; biases N(0, σ_b²). Orthogonal layers
+    are applied through their Householder reflectors (LAPACK ``ormqr``), never formed.
 
-    ``device="gpu"`` runs the products and the eigensolver on the current CUDA device (cuBLAS,
-    cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
-    eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
-    Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
+    Accuracy: ``method="eigh"`` is the fastest and resolves eigenvalues above about ε·λ_max
+    (ε the dtype's machine epsilon); smaller ones are rounding noise and may come out slightly
+    negative. ``method="svd"`` costs about twice the eigensolver stage but resolves singular
+    values down to about ε·σ_max, i.e. eigenvalues down to ε²·λ_max — use it in the ordered
+    phase, for deep relu networks and for condition numbers.
+
+    ``weights="parameter_sharing"`` (Burkholz & Dubatovka 2019) uses an input of width/2 units
+    (see ``isometry.montecarlo.parameter_sharing``): J is width × width/2 and the result holds its
+    width/2 squared singular values (J Jᵀ has width/2 further zeros). With orthogonal W0 they all
+    equal σ_w^{2L}; with Gaussian W0 they follow the Fuss–Catalan law of L Gaussian factors.
+
+    ``device="gpu"`` (cuBLAS, cuSOLVER) draws the same weights, biases and input from the same
+    Philox streams, so the eigenvalues equal the CPU's to rounding; they come back as NumPy
+    arrays. The GPU memory needed is checked before anything is allocated.
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "Resurrecting the sigmoid in deep
+       learning through dynamical isometry: theory and practice", NeurIPS 2017.
+    .. [2] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> r = isometry.jacobian_spectrum(64, 8, activation="tanh", weights="orthogonal",
+    ...                                sigma_w=1.05, seed=0)
+    >>> r.eigenvalues.shape, r.q0 == isometry.default_q0("tanh", 1.05, 0.0)
+    ((64,), True)
+    >>> {"mean", "variance", "condition_number", "sigma_w", "seed"} <= set(r.summary())
+    True
+    >>> d = isometry.jacobian_spectrum(64, 8)  # defaults: critical tanh network at q* = 0.5
+    >>> d.critical_q_star, round(isometry.theory.chi1("tanh", d.sigma_w, d.sigma_b), 9)
+    (0.5, 1.0)
     """
     sharing = weights == "parameter_sharing"
     if sharing and activation != "relu":

@@ -7,8 +7,8 @@ Jacobian start from the same draw. Layers need not be square: orthogonal layers 
 points of the Stiefel manifold (orthonormal rows or columns, whichever is shorter).
 
 ``parameter_sharing`` is the mirrored initialisation of Burkholz & Dubatovka (2019), see
-THEORY.md §8: with W0 blocks and zero biases a ReLU network computes exactly the linear network
-of its W0 blocks, so with orthogonal W0 every singular value of its Jacobian is σ_w^L.
+docs/theory/relu_finite_width.md: with W0 blocks and zero biases a ReLU network computes exactly
+the linear network of its W0 blocks, so with orthogonal W0 every singular value of its Jacobian is σ_w^L.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ jacobian_density and lambda_max); the universal limits take no activation."""
 from isometry.theory import deep_linear
 from isometry.theory.activation import Activation
 from isometry.theory.correlation import DepthScales, c_star, correlation_map, depth_scales
-from isometry.theory.criticality import critical_point, edge_of_chaos
+from isometry.theory.criticality import critical_point, critical_sigma_b, edge_of_chaos
 from isometry.theory.freeprob import (
     JacobianDensity,
     JacobianMoments,
@@ -25,6 +25,7 @@ from isometry.theory.relu_finite_width import (
     relu_log_norm_moments,
     relu_mean_field_norm,
     relu_norm_moments,
+    relu_norm_ratio_moments,
     relu_output_law,
     sample_relu_chain,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "chi1",
     "correlation_map",
     "critical_point",
+    "critical_sigma_b",
     "deep_linear",
     "depth_scales",
     "derivative_moments",
@@ -66,6 +68,7 @@ __all__ = [
     "relu_log_norm_moments",
     "relu_mean_field_norm",
     "relu_norm_moments",
+    "relu_norm_ratio_moments",
     "relu_output_law",
     "resnet_density",
     "resnet_edges",

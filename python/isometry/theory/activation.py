@@ -71,19 +71,21 @@ class Activation:
 
     Parameters
     ----------
-    phi, dphi:
+    phi, dphi : callable
         φ and its derivative φ'. Either vectorised (a float64 array in, an array of the same
         shape out, e.g. ``numpy.tanh``) or scalar (a float in, a float out, e.g. ``math.tanh``);
         which one is detected on the first call. Values must be finite.
-    kinks:
+    kinks : sequence of float, default ()
         The points h where φ' jumps (φ itself must be continuous), e.g. ``(0.0,)`` for relu.
         Quadrature splits there (at z = k/√q for variance q); an undeclared jump costs accuracy
         or ends in ``ConvergenceError``. Also declare other places where φ changes on a scale
         much finer than √q.
-    name:
+    name : str, default "custom"
         Used in messages.
 
-    φ(√q z)² must be negligible against the Gaussian weight at |z| = 10 (any polynomial growth
+    Notes
+    -----
+    φ(√q z)² must be negligible against the Gaussian weight at ``|z| = 10`` (any polynomial growth
     is; exponential growth may not be, and is reported). Integrals are computed to a requested
     relative accuracy of 1e-12 (the estimate is conservative).
     """

@@ -1,7 +1,7 @@
 """Propagation of the correlation of two inputs, its fixed point c* and the depth scales.
 
-The correlation map (Poole et al. 2016; Schoenholz et al. 2017; THEORY.md §2) of two inputs
-propagated at the same length q:
+The correlation map (Poole et al. 2016; Schoenholz et al. 2017; docs/theory/meanfield.md) of two
+inputs propagated at the same length q:
 
     c ↦ (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / q^{l+1},  u₁ = √q z₁,  u₂ = √q (c z₁ + √(1−c²) z₂),
 
@@ -61,25 +61,101 @@ def correlation_map(
 def c_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """The stable fixed point c* of the correlation map at q*.
 
-    c* = 1 in the ordered phase and at criticality (χ₁ ≤ 1), including q* = 0. In the chaotic
-    phase (χ₁ > 1) c* is the other fixed point, which lies in [0, 1): E[φ(u₁)φ(u₂)] is a power
-    series in c with non-negative coefficients, so on [0, 1] the map is increasing and convex
-    with f(1) = 1 and f(0) ≥ 0, and crosses the diagonal exactly once below 1 (found by Brent's
-    method). ``ValueError`` where the length map diverges.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+
+    Returns
+    -------
+    float
+        c* in [0, 1]: 1 in the ordered phase and at criticality (χ₁ ≤ 1), including q* = 0; in
+        the chaotic phase (χ₁ > 1) the other fixed point, which lies in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        Where the length map diverges, or if an argument is out of range.
+
+    See Also
+    --------
+    correlation_map, depth_scales
+
+    Notes
+    -----
+    E[φ(u₁)φ(u₂)] is a power series in c with non-negative coefficients, so on [0, 1] the map is
+    increasing and convex with f(1) = 1 and f(0) ≥ 0, and crosses the diagonal exactly once below
+    1 (found by Brent's method). See the documentation's "Mean-field signal propagation" page.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> round(theory.c_star("tanh", 1.8, 0.3), 6)  # chaotic: χ₁ > 1
+    0.387747
+    >>> theory.c_star("tanh", 1.0, 0.1)  # ordered
+    1.0
     """
     return _mean_field_point(activation, sigma_w, sigma_b)["c_star"]
 
 
 @_arguments.vectorize("sigma_w", "sigma_b")
 def depth_scales(activation: ActivationLike, sigma_w: float, sigma_b: float) -> DepthScales:
-    """``DepthScales(xi_q, xi_c)`` at the fixed point (q*, c*).
+    """The depth scales ξ_q and ξ_c of signal propagation at the fixed point (q*, c*).
 
-    ξ = ``math.inf`` where the slope of the map is 1 to within 8 ulps: at criticality (χ₁ = 1,
-    where c* = 1 and ξ_c = −1/log χ₁ diverges) and at the scale-invariant linear and relu points;
-    perturbations there decay slower than any exponential. Near criticality the finite values
-    are as large as 1/(error of the slope), i.e. ~1e12 and beyond for custom activations.
-    Where q* = 0 (ordered, no bias) both slopes are χ₁ = σ_w² μ₁(0⁺) (the length map is ≈ χ₁ q
-    near 0, and c* = 1). ``ValueError`` where the length map diverges.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+
+    Returns
+    -------
+    DepthScales
+        ``(xi_q, xi_c)``: perturbations of the length and of the correlation decay like
+        e^(−l/ξ). ``math.inf`` where the slope of the map is 1 to within 8 ulps: at criticality
+        (χ₁ = 1, where c* = 1 and ξ_c = −1/log χ₁ diverges) and at the scale-invariant linear and
+        relu points.
+
+    Raises
+    ------
+    ValueError
+        Where the length map diverges, or if an argument is out of range.
+
+    See Also
+    --------
+    c_star, phase_diagram
+
+    Notes
+    -----
+    ξ_q⁻¹ = −log[χ₁ + σ_w² E φ''(√q* z) φ(√q* z)] and ξ_c⁻¹ = −log[σ_w² E φ'(u₁)φ'(u₂)] at
+    c = c* (Schoenholz et al. 2017), i.e. minus the logarithms of the slopes of the length and
+    correlation maps at their fixed points. Near criticality the finite values are as large as
+    1/(error of the slope), i.e. ~1e12 and beyond for custom activations. Where q* = 0
+    (ordered, no bias) both slopes are χ₁ = σ_w² μ₁(0⁺) (the length map is ≈ χ₁ q near 0, and
+    c* = 1).
+
+    References
+    ----------
+    .. [1] S. S. Schoenholz, J. Gilmer, S. Ganguli, J. Sohl-Dickstein, "Deep information
+       propagation", ICLR 2017.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.depth_scales("tanh", 1.8, 0.3)
+    >>> round(d.xi_q, 4), round(d.xi_c, 4)
+    (0.9523, 8.0954)
+    >>> theory.depth_scales("tanh", *theory.critical_point("tanh", 0.5)).xi_c
+    inf
     """
     point = _mean_field_point(activation, sigma_w, sigma_b)
     return DepthScales(point["xi_q"], point["xi_c"])

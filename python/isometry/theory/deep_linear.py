@@ -1,4 +1,5 @@
-"""Learning dynamics of deep linear networks (Saxe, McClelland & Ganguli, ICLR 2014; THEORY.md §6).
+"""Learning dynamics of deep linear networks (Saxe, McClelland & Ganguli, ICLR 2014;
+docs/theory/deep_linear.md).
 
 A network of D weight matrices (N_l = D + 1 layers) trained by continuous-time gradient descent
 on whitened inputs (Σ¹¹ = I), started on the decoupled balanced manifold, learns each mode α of
@@ -34,6 +35,7 @@ from isometry._internal import validation as _validation
 __all__ = [
     "learning_time",
     "learning_time_infinite_depth",
+    "learning_time_large_depth",
     "mode_strength",
     "mode_strength_deep",
     "mode_strength_infinite_depth",
@@ -95,6 +97,23 @@ def learning_time_infinite_depth(s: float, u0: float, uf: float) -> float:
     """Eq. 17 times D/τ: the rescaled time T = D t/τ of the D → ∞ dynamics du/dT = u²(s − u)."""
     s, u0, uf = _check(s, u0, uf)
     return math.log(uf * (s - u0) / (u0 * (s - uf))) / s**2 + 1.0 / (s * u0) - 1.0 / (s * uf)
+
+
+def learning_time_large_depth(s: float, u0: float, uf: float, layers: int, tau: float = 1.0) -> float:
+    """Eq. 17 in physical time: t = (τ/N_l) T for a network of ``layers`` = N_l layers.
+
+    T is :func:`learning_time_infinite_depth`; τ = 1/λ for learning rate λ (continuous-time
+    gradient descent ``τ dW/dt = −∂E/∂W``). This is the large-depth form of eq. 15, whose
+    rate (N_l − 1) u^{2 − 2/(N_l − 1)} it replaces by N_l u² (eq. 16): relative error
+    O(log(s/u₀)/N_l) against :func:`learning_time` with ``depth = N_l − 1``. ``layers`` counts
+    the layers of units, input and output included (N_l − 1 weight matrices), as in the paper.
+    """
+    s, u0, uf = _check(s, u0, uf)
+    layers = _validation.positive_int("layers", layers)
+    if layers < 2:
+        raise ValueError(f"layers (N_l, input and output included) must be >= 2, got {layers}")
+    tau = _validation.real("tau", tau, positive=True)
+    return tau / layers * learning_time_infinite_depth(s, u0, uf)
 
 
 def _rk4(rhs, u0: float, times: np.ndarray, max_step: float) -> np.ndarray:

@@ -4,7 +4,8 @@
 ``σ_w^{-2}/(1 + z)`` (Gaussian) and D² = φ'(h)², h ~ N(0, q*). Moments come from the S-transform
 as power series; the density from the master equation ``z = ((1+M)/M)^{1-L} (y/S_W(M))^L`` with
 ``M_{D²}(y) = M = zG − 1``, solved by Newton on the physical branch (Im G < 0 for Im z > 0) and
-inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (THEORY.md §3; C++ in cpp/src/freeprob).
+inverted as ``ρ(x) = −Im G(x + iε)/π`` with ε = 1e-10·x (docs/theory/freeprob.md; C++ in
+cpp/src/freeprob).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._internal.results import Result
-from isometry.theory import _arguments
+from isometry.theory import _arguments, _law_checks, _resolution
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -107,10 +108,56 @@ def jacobian_moments(
 ) -> JacobianMoments:
     """Moments m_1..m_order of the large-width spectrum of J Jᵀ at the fixed point q*.
 
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+        ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
+    depth : int
+        Number of layers L, at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
+        q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
+    order : int, default 4
+        Number of moments, at least 1.
+
+    Returns
+    -------
+    JacobianMoments
+        ``moments`` = [m_1, ..., m_order] with m_k = E[λ^k] = tr (J Jᵀ)^k / N in the limit, the
+        ``q_star`` used, and ``variance`` = m_2 − m_1².
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+
+    See Also
+    --------
+    jacobian_density, isometry.jacobian_spectrum
+
+    Notes
+    -----
     Exact to rounding: μ_k = E[φ'(√q* z)^{2k}] in closed form or adaptive quadrature, then
-    series inversion of ψ, the product of S-transforms, and inversion back. The network as in
+    series inversion of ψ, the product of S-transforms S_{JJᵀ} = S_{D²}^L S_{WᵀW}^L, and
+    inversion back. In particular m_1 = χ₁^L and m_2/m_1² − 1 = L(μ₂/μ₁² − 1 − s₁) (PSG18
+    eqs. 21–22). See the documentation's "Free-probability spectra" page. The network as in
     the Monte Carlo: σ_w, σ_b or their squares ``sigma_w2``/``sigma_b2``; both left out, the
-    critical point with fixed point ``q_star`` (default 0.5).
+    critical point with fixed point ``q_star`` (default 0.5). The result reports it.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> m = theory.jacobian_moments("tanh", "orthogonal", 32, 1.05, 0.0, order=2)
+    >>> bool(np.isclose(m.moments[0], theory.chi1("tanh", 1.05, 0.0) ** 32, rtol=1e-12))
+    True
+    >>> m = theory.jacobian_moments("relu", "gaussian", 10, 2**0.5, 0.0, order=2)
+    >>> round(float(m.moments[1] / m.moments[0] ** 2 - 1), 9)  # L(μ₂/μ₁² − 1 − s₁) = 10·2
+    20.0
     """
     sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
@@ -129,11 +176,16 @@ def jacobian_moments(
 class JacobianDensity(Result):
     """The limiting spectral law of J Jᵀ: a density on ``x`` plus atoms.
 
-    ``density`` is the absolutely continuous part, per unit λ; ``atoms`` are (location, mass)
-    pairs; ``support`` the edges of the continuous part (the lower one is the grid start where
-    the density piles up towards 0; ``mass_below_grid`` estimates the mass below it from the
-    local power law); ``lambda_max`` the largest point of the spectrum. ``activation`` ...
-    ``sigma_b`` describe the network (σ_w, σ_b as resolved; None for the universal laws).
+    ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
+    ``support`` the edges of the continuous part (the lower one is the grid start where the
+    density piles up towards 0); ``mass_below_grid`` is the continuous mass below ``x[0]``,
+    integrated in log x down to the law's lower edge or through its pile-up towards 0 (which at
+    large depth can hold most of the mass, far below the smallest double);
+    ``tail_log_x``/``tail_mass`` tabulate that mass below ``exp(tail_log_x)`` (ascending, ending
+    at ``log x[0]``); ``lambda_max`` the largest point of the spectrum. Every law is checked to be
+    a probability measure before it is returned (``isometry.theory._law_checks``).
+    ``activation``, ``weights``, ``depth``, ``sigma_w``, ``sigma_b`` describe the network (σ_w, σ_b
+    as resolved; None for the universal laws). ``density`` is per unit λ.
     """
 
     _frame_columns: ClassVar[tuple[str, ...]] = ("x", "density")
@@ -146,6 +198,11 @@ class JacobianDensity(Result):
     mass_below_grid: float
     q_star: float
     diagnostics: dict[str, Any] = field(compare=False)
+    tail_log_x: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    tail_mass: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    #: For laws with a closed-form distribution function: the exact continuous mass between
+    #: x[0] and x[i] (used instead of the trapezoid rule).
+    exact_cumulative: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
     activation: str | None = None
     weights: str | None = None
     depth: int | None = None
@@ -167,11 +224,21 @@ class JacobianDensity(Result):
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
         return float(self._cumulative()[-1] + self.mass_below_grid)
 
+    def _log_grid(self) -> bool:
+        """Integrate in log x? As the core built the grid (log-spaced when the support spans
+        more than two decades); for a caller's grid, when it spans more than two decades."""
+        flag = self.diagnostics.get("logarithmic_grid")
+        if flag is not None:
+            return bool(flag)
+        return bool(self.x[0] > 0 and self.x[-1] / self.x[0] > 100)
+
     def _cumulative(self) -> np.ndarray:
         x, rho = self.x, self.density
+        if self.exact_cumulative.size == x.size and x.size > 0:
+            return self.exact_cumulative
         if x.size < 2:
             return np.zeros_like(x)
-        if x[0] > 0 and x[-1] / x[0] > 100:  # log grid: ∫ρ dx = ∫ xρ d(log x)
+        if self._log_grid():  # log grid: ∫ρ dx = ∫ xρ d(log x)
             f, t = x * rho, np.log(x)
         else:
             f, t = rho, x
@@ -191,28 +258,46 @@ class JacobianDensity(Result):
 
     def _cdf(self, t: np.ndarray) -> np.ndarray:
         cumulative = self._cumulative() + self.mass_below_grid
-        inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
-        # Below the grid the density follows the power law ρ ~ x^{-a} of its first two points,
-        # so the mass below t is mass_below_grid · (t/x₀)^{1-a}.
-        a = self._tail_exponent()
-        ratio = np.clip(t / self.x[0], 0.0, 1.0)
-        below_grid = self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
+        if self._log_grid():  # between points of a log grid the distribution is smooth in log x
+            with np.errstate(divide="ignore"):
+                inside = np.interp(np.log(np.maximum(t, 0.0)), np.log(self.x), cumulative, left=0.0, right=cumulative[-1])
+        else:
+            inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
+        below_grid = self._cdf_below_grid(t)
         out = np.where(t < self.x[0], below_grid, inside)
         for location, mass in self.atoms:
             out = out + mass * (t >= location)
         return out
 
-    def ks_distance(self, eigenvalues: Any, resolution: float = 0.0) -> float:
-        """Kolmogorov–Smirnov distance between this law and a sample of eigenvalues (or another
-        law with a ``cdf``, e.g. a Monte Carlo ``SpectralDensity``, compared from
-        ``resolution`` up on both grids and both sides of the atoms).
+    def _cdf_below_grid(self, t: np.ndarray) -> np.ndarray:
+        """Continuous mass below t < x[0]: from the tabulated tail (piecewise power law between
+        its points, which is exact in a pile-up ρ ~ x^{-a}), else from the power law of the
+        first two grid points."""
+        if self.tail_log_x.size >= 2:
+            with np.errstate(divide="ignore"):
+                log_t = np.log(np.maximum(t, 0.0))
+            log_mass = np.log(np.maximum(self.tail_mass, 1e-300))
+            inside = np.exp(np.interp(log_t, self.tail_log_x, log_mass))
+            return np.where(log_t < self.tail_log_x[0], 0.0, np.minimum(inside, self.mass_below_grid))
+        a = self._tail_exponent()
+        ratio = np.clip(t / self.x[0], 0.0, 1.0)
+        return self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
 
-        Values below ``resolution`` (the eigensolver's floor, e.g. ~ε·λ_max for eigh) are only
-        known to lie below it and are compared there; ties are handled, and a value within 1e-9
-        (relative) of an atom counts as on it.
+    def ks_distance(self, eigenvalues: Any, resolution: float | None = None) -> float:
+        """Kolmogorov–Smirnov distance between this law and a Monte Carlo spectrum.
+
+        ``eigenvalues`` is a ``JacobianSpectrum`` (its width and dtype give the floor) or an
+        array of eigenvalues (float64). Values at or below the floor ``resolution`` are rounding
+        noise to the eigensolver, known only to lie in [0, floor]: they are compared there, so an
+        atom at 0 (relu, hard_tanh), which eigh returns as ±1e-15·λ_max, and the pile-up below
+        the floor count as one. The floor defaults to N·ε·λ_max, eigh's rounding level, for
+        either method (``isometry.theory._resolution``); pass a smaller ``resolution`` to compare
+        an svd spectrum further down, or 0 to compare every value as it is. Ties are handled,
+        and a value within 1e-9 (relative) of an atom counts as on it.
         """
         if hasattr(eigenvalues, "cdf") and not isinstance(eigenvalues, np.ndarray):
-            return self._ks_to_law(eigenvalues, resolution)
+            return self._ks_to_law(eigenvalues, 0.0 if resolution is None else float(resolution))
+        eigenvalues, resolution = _resolution.sample_and_floor(eigenvalues, resolution)
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
         unresolved = ev <= resolution
         ev = np.where(unresolved, resolution, ev)
@@ -238,7 +323,7 @@ class JacobianDensity(Result):
     def moment(self, k: int) -> float:
         """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
         x, rho = self.x, self.density
-        if x[0] > 0 and x[-1] / x[0] > 100:
+        if self._log_grid():
             f, t = x ** (k + 1) * rho, np.log(x)
         else:
             f, t = x**k * rho, x
@@ -271,37 +356,12 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
         lambda_max=float(raw["lambda_max"]),
         mass_below_grid=float(raw["mass_below_grid"]),
         q_star=q_star,
-        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")},
+        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")}
+        | ({"logarithmic_grid": bool(raw["logarithmic_grid"])} if "logarithmic_grid" in raw else {}),
+        tail_log_x=np.asarray(raw.get("tail_log_x", np.zeros(0))),
+        tail_mass=np.asarray(raw.get("tail_mass", np.zeros(0))),
+        exact_cumulative=np.asarray(raw.get("cumulative", np.zeros(0))),
     )
-
-
-#: Nodes per unit of h for the law of D² of a custom activation (the built-in tanh and erf use a
-#: pole-corrected rule with ~50 nodes instead; see cpp/include/isometry/freeprob/d2_poles.hpp).
-SAMPLED_NODES_PER_UNIT = 96
-
-
-def _sampled_law(activation: Activation, q: float) -> tuple[float, list[float], list[float]]:
-    """(flag, values, weights) for ``_core.jacobian_density_for_law``: D² = φ'(√q z)², z ~ N(0, 1),
-    by the trapezoidal rule on z ∈ [−9.5, 9.5] with SAMPLED_NODES_PER_UNIT nodes per unit of h.
-
-    Without the pole correction of the built-ins this is accurate where the solver's y stays
-    farther from the support of D² than the spacing of the nodes' values: the density can show
-    ripples in the far tails (where that fails), but not in the bulk.
-    """
-    if q == 0.0:  # ordered phase: D² = φ'(0)², handled by the caller as a linear network
-        raise AssertionError("_sampled_law needs q > 0")
-    step = 1.0 / (SAMPLED_NODES_PER_UNIT * max(1.0, np.sqrt(q)))
-    count = int(np.ceil(9.5 / step))
-    z = np.arange(-count, count + 1) * step  # the whole line: φ' need not be even
-    weights = np.exp(-0.5 * z * z)
-    values = activation.derivative(np.sqrt(q) * z) ** 2
-    if np.any(values == 0.0):
-        raise ValueError(
-            f"{activation!r} has φ'(h) = 0 on a set of positive probability at q* = {q:g}; the "
-            "density of a custom activation needs φ' ≠ 0 almost everywhere (D² with an atom at 0 is "
-            "supported for the built-in relu and hard_tanh)"
-        )
-    return -1.0, values.tolist(), weights.tolist()
 
 
 def _custom_density(
@@ -314,8 +374,10 @@ def _custom_density(
         slope = abs(float(activation.derivative(np.zeros(1))[0]))
         if slope == 0.0:
             raise ValueError(f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
-        return _core.jacobian_density_for_law(1.0, [], [], weights, depth, sigma_w * slope, grid, points)
-    return _core.jacobian_density_for_law(*_sampled_law(activation, q), weights, depth, sigma_w, grid, points)
+        return _core.jacobian_density_bernoulli(1.0, weights, depth, sigma_w * slope, grid, points)
+    # The sampled law of D² is built in C++ from the activation's φ' (d2_law.hpp: 96 nodes per
+    # unit of h, no pole correction).
+    return _core.jacobian_density_custom(activation._core, weights, depth, sigma_w, q, grid, points)
 
 
 def jacobian_density(
@@ -331,30 +393,100 @@ def jacobian_density(
     sigma_b2: float | None = None,
     q_star: float | None = None,
 ) -> JacobianDensity:
-    """The large-width spectral density of J Jᵀ for a depth-L network at its fixed point q*.
+    """The large-width spectral law of J Jᵀ for a depth-L network at its fixed point q*.
 
-    With ``x=None`` a grid of ``points`` resolves the support: log-spaced when it spans decades
-    (pile-up of small singular values), clustered at the edges. Raises ``isometry.ConvergenceError``
-    with the point and residual if Newton fails — it never returns NaN.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+        ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
+    depth : int
+        Number of layers L, at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
+        q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
+    x : array_like, optional
+        Points λ at which to evaluate the density (positive, increasing). By default a grid of
+        ``points`` that resolves the support: log-spaced where it spans decades (the pile-up of
+        small eigenvalues), clustered at the edges.
+    points : int, default 2000
+        Size of the default grid.
 
+    Returns
+    -------
+    JacobianDensity
+        ``x``, ``density`` (the continuous part, in λ), ``atoms`` [(location, mass), ...],
+        ``support`` (edges of the continuous part), ``lambda_max``, ``mass_below_grid``,
+        ``q_star``, and the methods ``cdf``, ``continuous_mass`` and ``ks_distance``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+    isometry.ConvergenceError
+        With the point and the residual, if Newton's method fails; NaN is never returned.
+
+    See Also
+    --------
+    jacobian_moments, lambda_max, universal_density, isometry.jacobian_spectrum
+
+    Notes
+    -----
+    Solves the master equation of PSG18 (eqs. 14–16) in the branch-free form
+    z = ((1+M)/M)^{1−L} (y/S_{WᵀW}(M))^L with M_{D²}(y) = M = zG − 1, by Newton's method on the
+    physical branch, and reads ρ(λ) = −Im G(λ + iε)/π. Atoms are in closed form (mass 1 − p at
+    0 for relu and hard-tanh, max(0, 1 − L(1 − p)) at σ_w^{2L} for orthogonal Bernoulli layers).
     For tanh and erf, M_{D²} comes from a pole-corrected trapezoidal rule accurate to ~1e-13
     however close the solver comes to the support of D²; a custom :class:`Activation` uses a
-    fine plain rule instead (see ``_sampled_law``: ripples are possible in the far tails).
+    fine plain rule instead (96 nodes per unit of h: ripples are possible in the far tails). See the documentation's
+    "Free-probability spectra" page. The network as in :func:`jacobian_moments` (critical at
+    ``q_star``, default 0.5, when σ_w and σ_b are left out); the result reports it.
 
-    The network as in :func:`jacobian_moments` (critical at ``q_star``, default 0.5, when σ_w
-    and σ_b are left out); the result reports it.
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> sw, sb = theory.critical_point("hard_tanh", 0.25)
+    >>> d = theory.jacobian_density("hard_tanh", "orthogonal", 16, sw, sb)
+    >>> [(round(at, 4), round(mass, 4)) for at, mass in d.atoms]  # 1 − p at 0, the rest at p^(−L)
+    [(0.0, 0.0455), (2.1066, 0.272)]
+    >>> round(d.support[1], 4)  # the bulk ends below the atom
+    2.0081
     """
     sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     points = _checked_points(points)
     grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    if isinstance(activation, Activation):
-        raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
-    else:
-        raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
-    return replace(_density_from_core(raw, q), activation=describe(activation).strip("'"), weights=weights,
-                   depth=depth, sigma_w=sigma_w, sigma_b=sigma_b)
+    where = (f"activation={describe(activation)}, weights={weights!r}, depth={depth}, sigma_w={sigma_w!r}, "
+             f"sigma_b={sigma_b!r} (q*={q!r})")
+    with _law_checks.naming(where):
+        if isinstance(activation, Activation):
+            raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
+        else:
+            raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
+    law = _density_from_core(raw, q)
+    _law_checks.check_law(law, where, _series_moments(activation, weights, depth, sigma_w, sigma_b),
+                          default_grid=not grid)
+    return replace(law, activation=describe(activation).strip("'"), weights=weights, depth=depth,
+                   sigma_w=sigma_w, sigma_b=sigma_b)
+
+
+def _series_moments(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float):
+    """m_1, m_2 from the S-transform series, or None where they overflow or are not defined."""
+    try:
+        moments = jacobian_moments(activation, weights, depth, sigma_w, sigma_b, order=2).moments
+    except (OverflowError, ValueError):
+        return None
+    return moments if np.all(np.isfinite(moments)) else None
 
 
 def lambda_max(
@@ -367,9 +499,53 @@ def lambda_max(
 ) -> Any:
     """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom).
 
-    A float for scalar arguments; ``depth``, ``sigma_w`` and ``sigma_b`` may be arrays and
-    broadcast (``sigma_w2=``/``sigma_b2=`` give the variances instead). ``depths=`` is the
-    deprecated name of ``depth``.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+    depth : int or array_like of int
+        One depth or several, each at least 1 (``depths=`` is its deprecated name).
+    sigma_w : float or array_like
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w²:
+        ``sigma_w2=`` takes it instead.
+    sigma_b : float or array_like
+        σ_b, the bias standard deviation; at least 0 (or ``sigma_b2=``).
+    **kwargs
+        ``sigma_w2``, ``sigma_b2``, or the deprecated ``depths``.
+
+    Returns
+    -------
+    float or ndarray
+        λ_max: a float for scalar arguments, else an array of the broadcast shape of
+        ``depth``, ``sigma_w`` and ``sigma_b``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range, or (σ_w, σ_b) has no finite fixed point.
+
+    See Also
+    --------
+    jacobian_density
+
+    Notes
+    -----
+    The upper edge is the real critical point of the master equation; with orthogonal
+    Bernoulli layers an atom at σ_w^(2L) can lie above it. Closed forms at criticality, e.g.
+    linear Gaussian (L+1)^(L+1)/L^L → e(L + 1/2), are given on the documentation's
+    "Free-probability spectra" page. Finite-width λ_max converges to it like N^(−2/3).
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> theory.lambda_max("linear", "gaussian", [4], 1.0, 0.0)  # 5**5 / 4**4
+    array([12.20703125])
+    >>> theory.lambda_max("relu", "gaussian", [4, 16], 2**0.5, 0.0).round(2)
+    array([21.86, 87.01])
+    >>> theory.lambda_max("linear", "gaussian", 4, 1.0, 0.0)
+    12.20703125
     """
     if "depths" in kwargs:
         warnings.warn("lambda_max(depths=...) is deprecated: use depth= (an int or an array)",
@@ -390,33 +566,100 @@ def _lambda_max(activation: ActivationLike, weights: str, depth: int, sigma_w: f
         return float(_custom_density(activation, q, weights, depth, sigma_w, [], 2)["lambda_max"])
     return float(_core.lambda_max(activation, weights, depth, sigma_w, q))
 
-
 UNIVERSAL_KINDS = ("bernoulli", "smooth")
 
 
 def universal_density(
-    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int = 10**6
+    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int | None = None
 ) -> JacobianDensity:
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
-    ``kind="bernoulli"`` (hard-tanh, shifted ReLU): S_{JJᵀ} → exp(−σ₀² z/(1+z)); a bulk up to
-    σ₀² e plus an atom of mass 1 − σ₀² at e^{σ₀²} when σ₀² < 1. Evaluated as the finite-depth
-    network that converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality, at ``depth`` = 10⁶,
-    where the S-transform differs from its limit by O(σ₀⁴/L) (~1e-6).
+    Parameters
+    ----------
+    kind : {"bernoulli", "smooth"}
+        The universality class: ``"bernoulli"`` (hard-tanh, shifted relu) or ``"smooth"`` (erf,
+        tanh, SiLU).
+    sigma0_sq : float
+        σ₀², the variance of the spectrum held fixed as L → ∞; positive (at most 700 for the
+        smooth law, whose lower edge ~e^(−σ₀²)/σ₀² would underflow).
+    x : array_like, optional
+        Points λ at which to evaluate the density; by default a grid of ``points``.
+    points : int, default 2000
+        Size of the default grid, at least 2.
+    depth : int, optional
+        Bernoulli class only: instead of the limit, the depth-L network that converges to it.
 
-    ``kind="smooth"`` (erf, SiLU): S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M},
-    with both edges in closed form (``depth`` is not used).
+    Returns
+    -------
+    JacobianDensity
+        The limiting law (``q_star`` is NaN).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    isometry.ConvergenceError
+        If Newton's method fails.
+
+    See Also
+    --------
+    jacobian_density
+
+    Notes
+    -----
+    ``kind="bernoulli"``: S_{JJᵀ} = exp(−σ₀² z/(1+z)), solved in closed form through the Lambert
+    function (cpp/include/isometry/freeprob/bernoulli_limit.hpp): a bulk on (0, σ₀² e] piling up
+    towards 0 like σ₀²/log(1/x) (no atom at 0), of mass min(σ₀², 1), plus an atom of mass
+    1 − σ₀² at e^{σ₀²} when σ₀² < 1. With ``depth`` = L instead, the depth-L network that
+    converges to it, D² ~ Bernoulli(L/(L+σ₀²)) at criticality (S-transform off by O(σ₀⁴/L)).
+
+    ``kind="smooth"``: S_{JJᵀ} = exp(−σ₀² z) exactly, i.e. z M = (1 + M) e^{σ₀² M}, with both
+    edges in closed form (``depth`` is not used).
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018, §5.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.universal_density("bernoulli", 0.25)
+    >>> [(round(at, 4), round(mass, 4)) for at, mass in d.atoms if mass > 1e-3]  # e^(1/4), 3/4
+    [(1.284, 0.75)]
+    >>> s = theory.universal_density("smooth", 0.25)
+    >>> [round(float(np.sqrt(edge)), 4) for edge in s.support]  # singular values (PSG18 eq. 37)
+    [0.5668, 1.5568]
     """
     kind = _validation.choice("kind", kind, UNIVERSAL_KINDS)
     sigma0_sq = _validation.real("sigma0_sq", sigma0_sq, positive=True)
-    depth = _validation.positive_int("depth", depth)
+    if depth is not None:
+        depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
     if kind == "smooth" and sigma0_sq > 700:
         raise ValueError(f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}")
     grid = _checked_grid(x)
-    if kind == "bernoulli":
-        p = depth / (depth + sigma0_sq)
-        raw = _core.jacobian_density_for_law(p, [], [], "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
-    else:
-        raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
-    return _density_from_core(raw, float("nan"))
+    where = f"kind={kind!r}, sigma0_sq={sigma0_sq!r}" + (f", depth={depth}" if depth is not None else "")
+    moments = None
+    with _law_checks.naming(where):
+        if kind == "bernoulli" and depth is None:
+            raw = _core.bernoulli_limit_density(sigma0_sq, grid, points)
+            moments = _finite_or_none(lambda: _core.bernoulli_limit_moments(sigma0_sq, 2))
+        elif kind == "bernoulli":
+            p = depth / (depth + sigma0_sq)
+            raw = _core.jacobian_density_bernoulli(p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
+            moments = _finite_or_none(lambda: _core.jacobian_moments_for_law([p, p], "orthogonal", depth, 1.0 / np.sqrt(p)))
+        else:
+            raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
+            moments = _finite_or_none(lambda: _core.exponential_s_moments(0.0, sigma0_sq, 2))
+    law = _density_from_core(raw, float("nan"))
+    _law_checks.check_law(law, where, moments, default_grid=not grid)
+    return law
+
+
+def _finite_or_none(moments: Any) -> np.ndarray | None:
+    try:
+        values = np.asarray(moments(), dtype=float)
+    except (OverflowError, ValueError):
+        return None
+    return values if np.all(np.isfinite(values)) else None

@@ -27,7 +27,44 @@ __all__ = ["chi1", "derivative_moments", "length_map", "q_star"]
 
 @_arguments.vectorize("q", "sigma_w", "sigma_b")
 def length_map(activation: ActivationLike, q: float, sigma_w: float, sigma_b: float) -> float:
-    """One step of the length map, ``σ_w² E[φ(√q z)²] + σ_b²``."""
+    """One step of the length map, ``σ_w² E[φ(√q z)²] + σ_b²`` with z ~ N(0, 1).
+
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    q : float
+        The variance q^(l-1) of the previous layer's pre-activations; positive.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+
+    Returns
+    -------
+    float
+        q^l, the next layer's pre-activation variance (PSG18 eq. 3).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    Notes
+    -----
+    Closed forms for linear, relu and hard-tanh; Gauss–Hermite quadrature otherwise (adaptive,
+    to a relative accuracy of 1e-12, for a custom activation). See the documentation's
+    "Mean-field signal propagation" page.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> round(theory.length_map("relu", 3.0, 2**0.5, 0.0), 12)  # σ_w² q/2: kept at σ_w² = 2
+    3.0
+    >>> round(theory.length_map("tanh", 1.0, 1.05, 0.0), 6)
+    0.43471
+    """
     core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
     q = _validation.real("q", q, positive=True)
     with _arguments.at_point(activation, q=q):
@@ -38,16 +75,54 @@ def length_map(activation: ActivationLike, q: float, sigma_w: float, sigma_b: fl
 def q_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """The stable fixed point q* of the length map.
 
-    Returns 0.0 where the stable fixed point is q* = 0 (no bias and σ_w² φ'(0)² ≤ 1, the ordered
-    phase). Raises ``ValueError`` where there is no finite stable fixed point: linear or relu
-    above criticality (q^l grows without bound) and the scale-invariant points (linear σ_w = 1,
-    relu σ_w² = 2, both with σ_b = 0), where every q is a fixed point.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
 
+    Returns
+    -------
+    float
+        q*, a variance (PSG18 eq. 4); 0.0 where the stable fixed point is q* = 0 (no bias and
+        σ_w² φ'(0)² ≤ 1, the ordered phase).
+
+    Raises
+    ------
+    ValueError
+        Where there is no finite stable fixed point: linear or relu above criticality (q^l
+        grows without bound) and the scale-invariant points (linear σ_w = 1, relu σ_w² = 2, both
+        with σ_b = 0), where every q is a fixed point; or if an argument is out of range.
+
+    See Also
+    --------
+    length_map, chi1, critical_point
+
+    Notes
+    -----
     For a custom :class:`~isometry.theory.Activation` q* is the fixed point the length map reaches
     from below: 0 when φ(0) = 0, σ_b = 0 and σ_w² μ₁(0⁺) ≤ 1; otherwise the first crossing of
     L(q) = q found by doubling q from L(0) (or from the first q = 16⁻ʲ with L(q) > q when q = 0 is
     an unstable fixed point), refined by Brent's method. No crossing below q = 1e15 counts as
     divergent. This search cannot recognise a scale-invariant custom map.
+
+    References
+    ----------
+    .. [1] B. Poole et al., "Exponential expressivity in deep neural networks through transient
+       chaos", NeurIPS 2016; restated in J. Pennington, S. S. Schoenholz, S. Ganguli, "The
+       emergence of spectral universality in deep networks", AISTATS 2018, §2.2.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> round(theory.q_star("tanh", 1.05, 0.0), 6)
+    0.05325
+    >>> theory.q_star("tanh", 0.9, 0.0)  # ordered phase without bias
+    0.0
     """
     core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
     with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):
@@ -73,12 +148,47 @@ def derivative_moments(activation: ActivationLike, q: float, order: int = 2) -> 
 
 @_arguments.vectorize("sigma_w", "sigma_b")
 def chi1(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
-    """χ₁ = σ_w² μ₁(q*), the mean squared singular value of one layer's D W (criticality: χ₁ = 1).
+    """χ₁ = σ_w² μ₁(q*), the mean squared singular value of one layer's D W.
 
-    Where q* = 0 (ordered, no bias) χ₁ = σ_w² μ₁(0⁺) = σ_w² φ'(0)². For the scale-invariant linear
-    and relu networks μ₁ does not depend on q, so χ₁ is defined even where q* is not (σ_w² for
-    linear, σ_w²/2 for relu). Elsewhere, where the length map has no finite fixed point,
-    ``ValueError``.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+
+    Returns
+    -------
+    float
+        χ₁ (PSG18 eq. 5). χ₁ = 1 is criticality (the edge of chaos); χ₁ > 1 chaotic (exploding
+        gradients), χ₁ < 1 ordered (vanishing). The mean of the spectrum of J Jᵀ is χ₁^L.
+
+    Raises
+    ------
+    ValueError
+        Where the length map has no finite fixed point (other than for linear and relu), or if
+        an argument is out of range.
+
+    See Also
+    --------
+    q_star, critical_point, edge_of_chaos
+
+    Notes
+    -----
+    Where q* = 0 (ordered, no bias) χ₁ = σ_w² μ₁(0⁺) = σ_w² φ'(0)². For the scale-invariant
+    linear and relu networks μ₁ does not depend on q, so χ₁ is defined even where q* is not
+    (σ_w² for linear, σ_w²/2 for relu).
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> round(theory.chi1("tanh", 1.05, 0.0), 6)
+    1.002876
+    >>> round(theory.chi1("relu", 2**0.5, 0.0), 12)  # the relu critical point σ_w² = 2
+    1.0
     """
     core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
     with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):

@@ -1,9 +1,9 @@
 """The exact law of the squared signal norm through a Gaussian ReLU network of finite width
-(Burkholz & Dubatovka 2019, as reconstructed in THEORY.md §8).
+(Burkholz & Dubatovka 2019, as reconstructed in docs/theory/relu_finite_width.md).
 
 Network: widths ``[N_0, N_1, ..., N_L]``, ``W^l_ij ~ N(0, σ_w²/N_{l-1})``, ``b^l_i ~ N(0, σ_b²)``,
 ``x^l = relu(W^l x^{l-1} + b^l)``. Given x^{l-1} the pre-activations are i.i.d. N(0, v_l) with
-``v_l = σ_w² s_{l-1}/N_{l-1} + σ_b²`` (s_l = |x^l|²), so exactly
+``v_l = σ_w² s_{l-1}/N_{l-1} + σ_b²`` (s_l = ‖x^l‖²), so exactly
 
     s_l = v_l · χ²_{K_l},   K_l ~ Binomial(N_l, ½),   χ²_0 := 0,
 
@@ -48,6 +48,7 @@ __all__ = [
     "relu_log_norm_moments",
     "relu_mean_field_norm",
     "relu_norm_moments",
+    "relu_norm_ratio_moments",
     "relu_output_law",
     "sample_relu_chain",
 ]
@@ -100,9 +101,9 @@ def _digamma_trigamma_half(n: int) -> tuple[np.ndarray, np.ndarray]:
 def relu_norm_moments(
     widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (mean, variance) of s_l = |x^l|² for l = 0..L (arrays of length L + 1).
+    """Exact (mean, variance) of s_l = ‖x^l‖² for l = 0..L (arrays of length L + 1).
 
-    ``input_norm_sq`` is s_0 = |x^0|² (default N_0). He initialisation (σ_w² = 2, σ_b = 0) keeps
+    ``input_norm_sq`` is s_0 = ‖x^0‖² (default N_0). He initialisation (σ_w² = 2, σ_b = 0) keeps
     the mean; the variance grows like s_0²((1 + 5/N)^L − 1).
     """
     sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
@@ -115,6 +116,21 @@ def relu_norm_moments(
         second.append((n * n / 4 + 5 * n / 4) * ev2)  # E[χ²_K²] = E[K² + 2K]
     m, s = np.array(mean), np.array(second)
     return m, np.maximum(s - m * m, 0.0)
+
+
+def relu_norm_ratio_moments(
+    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (mean, variance) of the ratio r_l = |x^l|²/|x^0|² for l = 0..L (r_0 = 1).
+
+    The relative counterpart of :func:`relu_norm_moments` (divided by s_0 and s_0²). Without
+    biases the ratio's law does not depend on |x^0|² (``input_norm_sq`` only matters with
+    σ_b > 0): with He initialisation E r_L = N_L/N_0 and E r_L² = Π_l (1 + 5/N_l) N_L²/N_0².
+    For the log-ratio use :func:`relu_log_norm_moments` with ``input_norm_sq=1``.
+    """
+    sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
+    mean, variance = relu_norm_moments(sizes, sigma_w, sigma_b, input_norm_sq=s0)
+    return mean / s0, variance / (s0 * s0)
 
 
 def relu_death_probability(widths: Sequence[int], sigma_b: float = 0.0) -> np.ndarray:
@@ -203,7 +219,7 @@ def sample_relu_chain(
 
 @dataclass(frozen=True, repr=False)
 class ReluOutputLaw(Result):
-    """The exact law of s_L = |x^L|² without biases: an atom at 0 plus a continuous part.
+    """The exact law of s_L = ‖x^L‖² without biases: an atom at 0 plus a continuous part.
 
     ``log_s`` is a grid of log s_L, ``density`` the density of log s_L given the signal is
     alive (integrates to 1), ``dead`` = P(s_L = 0)."""
@@ -256,7 +272,7 @@ def relu_output_law(
     input_norm_sq: float | None = None,
     points: int = 2**16,
 ) -> ReluOutputLaw:
-    """The exact law of |x^L|² without biases (module docstring), by FFT convolution.
+    """The exact law of ‖x^L‖² without biases (module docstring), by FFT convolution.
 
     Each layer's log-increment log(σ_w²/N_{l-1}) + log χ²_K (K ~ Bin(N_l, ½) given K ≥ 1) is
     sampled on a periodic grid centred on its mean; the grid spans the total mean ± (14 total

@@ -1,4 +1,5 @@
-"""The universal Jacobian spectrum of deep residual networks (Tarnowski et al. 2019, THEORY.md §7).
+"""The universal Jacobian spectrum of deep residual networks (Tarnowski et al. 2019,
+docs/theory/resnet.md).
 
 Model: ``h_l = W_l x_{l-1} + b_l``, ``x_l = x_{l-1} + φ(h_l)``, ``J = Π_l (1 + D_l W_l)``,
 ``W_l,ij ~ N(0, a² σ_w²/N)`` (or ``a σ_w`` times a Haar matrix), ``b_l,i ~ N(0, σ_b²)``, with the
@@ -28,8 +29,14 @@ import numpy as np
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._internal.results import Result
-from isometry.theory import _arguments
-from isometry.theory.freeprob import JacobianDensity, _checked_grid, _checked_points, _density_from_core
+from isometry.theory import _arguments, _law_checks
+from isometry.theory.activation import ActivationLike, core_activation
+from isometry.theory.freeprob import (
+    JacobianDensity,
+    _checked_grid,
+    _checked_points,
+    _density_from_core,
+)
 
 __all__ = [
     "ResnetParameter",
@@ -78,15 +85,63 @@ def resnet_moments(c: float, order: int = 4) -> np.ndarray:
 
 
 def resnet_density(c: float, x: np.ndarray | None = None, *, points: int = 2000) -> JacobianDensity:
-    """The universal ResNet density of J Jᵀ for parameter c (no atoms; both edges square-root).
+    """The universal ResNet law of J Jᵀ for the parameter c (no atoms; both edges square-root).
 
-    With ``x=None`` a grid of ``points`` clustered at both edges (log-spaced when the support
-    spans decades). Raises ``isometry.ConvergenceError`` if Newton fails — never NaN.
+    Parameters
+    ----------
+    c : float
+        c = Σ_l N Var(W_l,ij) ⟨φ'(h_l)²⟩, e.g. ``ResnetSpectrum.c`` or
+        :func:`resnet_parameter`; positive.
+    x : array_like, optional
+        Points λ at which to evaluate the density (positive). By default a grid of ``points``
+        clustered at both edges (log-spaced when the support spans decades).
+    points : int, default 2000
+        Size of the default grid, at least 2.
+
+    Returns
+    -------
+    JacobianDensity
+        As from :func:`jacobian_density` (``q_star`` is NaN: the law has no fixed point).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    isometry.ConvergenceError
+        If Newton's method fails; NaN is never returned.
+
+    See Also
+    --------
+    resnet_edges, resnet_moments, isometry.resnet_jacobian_spectrum
+
+    Notes
+    -----
+    S_{JJᵀ}(z) = e^(−c(1+2z)), i.e. z = ((1+M)/M) e^(c(1+2M)) with M = zG − 1, solved like the
+    fully connected master equation; m₁ = e^c and m₂/m₁² − 1 = 2c. See the documentation's
+    "Residual networks" theory page for the source and its caveats.
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.resnet_density(1.0)
+    >>> [round(edge, 4) for edge in d.support], d.atoms
+    ([0.0474, 21.0944], [])
     """
     c = _checked_c(c)
     points = _checked_points(points)
     grid = _checked_grid(x)
-    return _density_from_core(_core.resnet_density(c, grid, points), float("nan"))
+    where = f"c={c!r}"
+    with _law_checks.naming(where):
+        law = _density_from_core(_core.resnet_density(c, grid, points), float("nan"))
+        moments = np.asarray(_core.resnet_moments(c, 2)) if c <= 100 else None  # m_k ~ e^{2kc}
+    _law_checks.check_law(law, where, moments, default_grid=not grid)
+    return law
 
 
 @dataclass(frozen=True, repr=False)
@@ -103,14 +158,20 @@ class ResnetParameter(Result):
     _frame_columns: ClassVar[tuple[str, ...]] = ("c2", "q", "mean", "second_moment")
 
 
-def _mean_phi(activation: str, q: float) -> float:
-    if activation == "relu":
-        return math.sqrt(q / (2 * math.pi))
-    return 0.0  # linear, tanh, hard_tanh, erf are odd
+#: Most layers the mean-field recursion accepts: 4 arrays of ``depth`` floats come back (320 MB at
+#: this limit), and each layer costs up to three quadratures.
+MAX_DEPTH = 10**7
+
+
+def _checked_depth(depth: object) -> int:
+    depth = _validation.positive_int("depth", depth)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"depth must be at most {MAX_DEPTH} for the ResNet mean-field recursion, got {depth}")
+    return depth
 
 
 def resnet_parameter(
-    activation: str,
+    activation: ActivationLike,
     sigma_w: float,
     sigma_b: float = 0.0,
     *,
@@ -121,33 +182,32 @@ def resnet_parameter(
     """The universal parameter c of a ResNet from its mean-field forward pass (module docstring).
 
     ``residual_scale=None`` is 1/√depth. ReLU: c = a² L σ_w²/2 exactly (φ'² is Bernoulli(½) at
-    any q); linear: c = a² L σ_w². Built-in activations only.
+    any q); linear: c = a² L σ_w². E φ, E φ² and E φ'² come from the C++ mean-field code (closed
+    forms or quadrature), so any activation works, a custom :class:`~isometry.theory.Activation`
+    included. Raises ``OverflowError`` naming the layer where the signal overflows.
     """
-    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
+    core = core_activation(activation)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    depth = _validation.positive_int("depth", depth)
+    depth = _checked_depth(depth)
     a = checked_residual_scale(residual_scale, depth)
     v = _validation.real("input_variance", input_variance, positive=True)
-    m = 0.0
-    c2, qs, means, seconds = (np.empty(depth) for _ in range(4))
-    for layer in range(depth):
-        q = a * a * sigma_w * sigma_w * v + sigma_b * sigma_b
-        if not math.isfinite(q):
-            raise OverflowError(f"the mean-field signal overflowed at layer {layer + 1}; lower sigma_w, sigma_b or depth")
-        mean_phi = _mean_phi(activation, q)
-        second_phi = float(_core.length_map(activation, q, 1.0, 0.0))  # E φ(h)²
-        c2[layer] = sigma_w * sigma_w * float(_core.derivative_moment(activation, q, 1))
-        v = v + 2.0 * m * mean_phi + second_phi
-        m = m + mean_phi
-        qs[layer], means[layer], seconds[layer] = q, m, v
-    return ResnetParameter(c=float(a * a * c2.sum()), c2=c2, q=qs, mean=means, second_moment=seconds,
-                           residual_scale=a)
+    raw = _core.resnet_trajectory(
+        activation=core, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth, residual_scale=a, input_variance=v
+    )
+    return ResnetParameter(
+        c=float(raw["c"]),
+        c2=np.asarray(raw["c2"]),
+        q=np.asarray(raw["q"]),
+        mean=np.asarray(raw["mean"]),
+        second_moment=np.asarray(raw["second_moment"]),
+        residual_scale=a,
+    )
 
 
 @_arguments.vectorize("c", "sigma_b", "depth")
 def resnet_sigma_w(
-    activation: str,
+    activation: ActivationLike,
     c: float,
     sigma_b: float = 0.0,
     *,
@@ -155,34 +215,21 @@ def resnet_sigma_w(
     residual_scale: float | None = None,
     input_variance: float = 1.0,
 ) -> float:
-    """The σ_w at which :func:`resnet_parameter` gives ``c`` (c grows with σ_w; bisection)."""
+    """The σ_w at which :func:`resnet_parameter` gives ``c`` (c grows with σ_w).
+
+    Brent's method in log σ_w on [1e-3, 1e6] (C++, one call), to ~1e-15 relative in σ_w. Raises
+    ``ValueError`` where c lies outside what that range of σ_w gives.
+    """
+    core = core_activation(activation)
     c = _checked_c(c)
-    depth = _validation.positive_int("depth", depth)
-
-    def param(sigma_w: float) -> float:
-        # A signal that overflows belongs to a c far above any allowed one (c <= 300): bisect down.
-        try:
-            return resnet_parameter(activation, sigma_w, sigma_b, depth=depth, residual_scale=residual_scale,
-                                    input_variance=input_variance).c
-        except OverflowError:
-            return math.inf
-
-    lo, hi = 1e-3, 1.0
-    while param(hi) < c:
-        lo, hi = hi, 2 * hi
-        if hi > 1e6:
-            raise ValueError(f"no sigma_w below 1e6 reaches c = {c} for activation={activation!r}")
-    if param(lo) > c:
-        raise ValueError(f"c = {c} is below what sigma_w = 1e-3 gives for activation={activation!r}")
-    for _ in range(200):  # bisection to rounding
-        mid = 0.5 * (lo + hi)
-        if param(mid) < c:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 4e-16 * hi:
-            break
-    return 0.5 * (lo + hi)
+    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
+    depth = _checked_depth(depth)
+    a = checked_residual_scale(residual_scale, depth)
+    v = _validation.real("input_variance", input_variance, positive=True)
+    sigma_w, _, _ = _core.resnet_sigma_w(
+        activation=core, c=c, sigma_b=sigma_b, depth=depth, residual_scale=a, input_variance=v
+    )
+    return float(sigma_w)
 
 
 def resnet_parameter_table(

@@ -76,9 +76,15 @@ class Activation:
     def derivative(self, h: Array, x: Array, out: Array) -> Array:
         """φ'(h). At the kinks (relu at 0, hard_tanh at ±1) the one-sided value 0 is used."""
         xp, name = self.xp, self.name
-        if name == "tanh":  # 1 − tanh², from the stored output: no second transcendental
-            xp.multiply(x, x, out=out)
-            return xp.subtract(1, out, out=out)
+        if name == "tanh":
+            # sech² h = 4e/(1 + e)², e = exp(−2|h|), as the C++ core computes it: 1 − tanh² h is
+            # exactly 0 for |h| > 19.1, where sech² h ≈ 4e^{−2|h|} is still representable.
+            xp.abs(h, out=out)
+            xp.multiply(out, -2.0, out=out)
+            xp.exp(out, out=out)
+            e_plus_one = out + 1.0
+            xp.multiply(out, 4.0, out=out)
+            return xp.divide(out, e_plus_one * e_plus_one, out=out)
         if name == "relu":
             return xp.greater(h, 0, out=out)
         if name == "hard_tanh":

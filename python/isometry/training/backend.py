@@ -56,12 +56,12 @@ def require_device_memory(xp: ModuleType, what: str, needed_bytes: int) -> None:
     if xp is np:
         _memory.require(what, needed_bytes)
         return
-    free, _total = xp.cuda.runtime.memGetInfo()
+    from isometry._internal import gpu
+
+    free, total = xp.cuda.runtime.memGetInfo()
     pool = xp.get_default_memory_pool()
     free += pool.total_bytes() - pool.used_bytes()
-    if needed_bytes > 0.9 * free:  # leave room for cuBLAS workspaces and the CUDA context
-        raise MemoryError(f"{what} needs about {needed_bytes / _memory.GIB:.2f} GiB on the GPU but only "
-                          f"{free / _memory.GIB:.2f} GiB is free; reduce the size")
+    gpu.check_fits(what, needed_bytes, free, total, xp.cuda.Device().id)
 
 
 def synchronize(xp: ModuleType) -> None:

@@ -27,7 +27,7 @@ from isometry.training.schedules import validate_schedule
 
 __all__ = ["DATASETS", "Experiment", "RunConfig", "validate_data_options"]
 
-DATASETS = ("cifar10", "mnist", "teacher")  # all classification tasks: integer labels
+DATASETS = ("cifar10", "mnist", "teacher", "digits")  # all classification tasks: integer labels
 # data_options of the teacher task when not given (see isometry.training.synthetic.teacher_task).
 TEACHER_DEFAULTS = {"n_train": 4096, "n_test": 1024, "features": 256, "classes": 10, "data_seed": 0}
 

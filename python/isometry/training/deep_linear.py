@@ -55,7 +55,7 @@ def end_to_end(weights: Sequence[np.ndarray]) -> np.ndarray:
 
 def decoupled_weights(u: np.ndarray, v: np.ndarray, u0: float, width: int, depth: int, seed: int) -> list[np.ndarray]:
     """W_1 = R_1 a Vᵀ, W_l = R_l a R_{l−1}ᵀ, W_D = U a R_{D−1}ᵀ with a = u₀^{1/D} on the k modes:
-    balanced (every layer equal strength a) and W_D⋯W_1 = u₀ U Vᵀ (THEORY.md §6)."""
+    balanced (every layer equal strength a) and W_D⋯W_1 = u₀ U Vᵀ (docs/theory/deep_linear.md)."""
     k = u.shape[1]
     a = u0 ** (1.0 / depth)
     rs = [np.ascontiguousarray(_core.haar_columns_f64(width, k, seed, _core.STREAMS["synthetic_data"], 20 + l))

@@ -66,6 +66,10 @@ def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = N
         settings = {**TEACHER_DEFAULTS, **options}
         data = teacher_task(n_train or settings["n_train"], n_test or settings["n_test"], settings["features"],
                             settings["classes"], seed=settings["data_seed"])
+    elif name == "digits":  # bundled with scikit-learn: nothing to find or download
+        from isometry.datasets import digits
+
+        data = digits()
     else:
         from isometry import datasets
 
@@ -184,13 +188,18 @@ def run_experiment(
     dataset: Dataset | None = None,
     callback: Callable[[RunConfig, int], None] | None = None,
     log: Callable[[str], None] | None = None,
+    client: Any = None,
 ) -> list[RunOutcome]:
     """Train every run of ``experiment`` (skipping finished ones); returns their outcomes.
 
     ``progress``: a bar per run (``None``: when stderr is a terminal); ``log(message)`` gets one
     line per run with the whole grid's progress and estimated time left, and a line when a run
     resumes from a checkpoint or restarts.
+    ``client`` (a ``dask.distributed.Client``): run the grid's runs as Dask tasks on its workers
+    (:mod:`isometry.training.distributed`); same numbers, runs logged in the order they finish.
     """
+    if client is not None and callback is not None:
+        raise ValueError("callback is called in the training process: it cannot be used with client=")
     progress = wants_progress(progress)
     out = Path(out_dir)
     runs = experiment.runs()
@@ -210,9 +219,17 @@ def run_experiment(
     outcomes: dict[str, RunOutcome] = {}
     eta = _GridClock(runs)
     try:
-        for i, run in enumerate(runs, start=1):
-            hook = None if callback is None else (lambda done, run=run: callback(run, done))
-            outcome = train_run(run, dataset, out, progress=progress, callback=hook, log=say)
+        if client is not None:
+            from isometry.training.distributed import train_on_dask
+
+            finished = train_on_dask(client, runs, dataset, out)
+        else:
+            def hook(run: RunConfig) -> Callable[[int], None] | None:
+                return None if callback is None else (lambda done: callback(run, done))
+
+            finished = ((run, train_run(run, dataset, out, progress=progress, callback=hook(run), log=say))
+                        for run in runs)
+        for i, (run, outcome) in enumerate(finished, start=1):
             outcomes[run.run_id] = outcome
             eta.finished(run, outcome)
             what = "already " + outcome.state if outcome.skipped else outcome.state

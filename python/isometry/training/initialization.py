@@ -3,8 +3,8 @@
 * ``'orthogonal'`` / ``'gaussian'``: :func:`isometry.init.network_weights` — for square layers the
   very matrices :func:`isometry.jacobian_spectrum` analyses for the same seed.
 * ``'parameter_sharing'``: :func:`isometry.init.parameter_sharing` (Burkholz & Dubatovka's
-  mirrored ReLU init, THEORY.md §8) with orthogonal W0 blocks and zero biases. The ReLU network
-  then computes the linear network of its W0 blocks, so it only makes sense for ``relu`` and
+  mirrored ReLU init, docs/theory/relu_finite_width.md) with orthogonal W0 blocks and zero biases.
+  The ReLU network then computes the linear network of its W0 blocks, so it only makes sense for ``relu`` and
   its isometric scale is σ_w = 1, σ_b = 0, whatever q* is asked for.
 
 The weight scale comes either from q* on the critical line, ``(σ_w, σ_b) =
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isometry import init as _init
+from isometry.sampling import network as _init
 from isometry._names import ensembles
 from isometry import theory
 

@@ -11,7 +11,7 @@
   the same numbers; ``isometry train smoke --dataset cifar10`` runs it on CIFAR-10 when present.
 * ``relu_parameter_sharing`` — ReLU networks: Burkholz–Dubatovka parameter sharing (orthogonal
   W0, perfectly isometric Jacobian) against He initialisation (Gaussian, σ_w = √2 — the ReLU
-  critical point) and orthogonal σ_w = √2, on CIFAR-10 (issue 6).
+  critical point) and orthogonal σ_w = √2, on CIFAR-10.
 * ``relu_parameter_sharing_smoke`` — that comparison on the teacher task, CPU-sized.
 """
 

@@ -48,6 +48,8 @@ SYNC_EVERY = 50  # steps between device→host copies of the per-step losses
 
 @dataclass(repr=False)
 class RunOutcome(Result):
+    """How one run of a grid ended: its id, ``state`` ("finished" or "diverged"), steps, time."""
+
     run_id: str
     state: str  # 'finished', 'diverged'
     steps_done: int

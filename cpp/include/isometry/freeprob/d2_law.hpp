@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "isometry/meanfield/activation.hpp"
+#include "isometry/meanfield/nonlinearity.hpp"
 
 namespace isometry::freeprob {
 
@@ -58,5 +59,20 @@ D2Law d2_law(meanfield::Activation activation, double q);
 // A smooth law given by the trapezoidal rule's nodes d_i = φ'(√q z_i)² and weights (normalised
 // here), for activations known only through samples of φ'; no pole correction.
 D2Law sampled_law(std::vector<double> values, std::vector<double> weights);
+
+// Nodes per unit of h of the sampled law of a user-defined activation (the built-in tanh and erf
+// use the pole-corrected rule with ~50 nodes instead), and the most nodes it may take.
+constexpr double kSampledNodesPerUnit = 96.0;
+constexpr double kSampledMaxNodes = 2e7;
+
+// Any activation at q > 0: the built-ins as d2_law(Activation, q); a user-defined one as the
+// sampled law of D² = φ'(√q z)², z ~ N(0, 1), from the trapezoidal rule on z ∈ [−9.5, 9.5] (the
+// whole line: φ' need not be even) with kSampledNodesPerUnit nodes per unit of h. Without the
+// pole correction it is accurate where the solver's y stays farther from the support of D² than
+// the spacing of the nodes' values: ripples are possible in the far tails, not in the bulk.
+// Evaluates φ' from the calling thread (a Python callback needs the GIL). std::domain_error
+// where φ' = 0 at a node (an atom of D² at 0 is supported only for relu and hard_tanh) or the
+// rule would need more than kSampledMaxNodes nodes (q too large).
+D2Law d2_law(const meanfield::Nonlinearity& activation, double q);
 
 }  // namespace isometry::freeprob

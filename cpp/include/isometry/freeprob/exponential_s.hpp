@@ -8,7 +8,7 @@
 // power series (m₁ = e^a).
 //
 // Two members of the family appear in the seeds:
-//   * residual networks (Tarnowski et al. 2019, THEORY.md §7): a = c, b = 2c;
+//   * residual networks (Tarnowski et al. 2019, docs/theory/resnet.md): a = c, b = 2c;
 //   * the smooth-activation universality class of PSG18 §5 (the L → ∞ limit at fixed
 //     σ₀² = var(JJᵀ), orthogonal weights): a = 0, b = σ₀².
 #include <vector>
@@ -23,10 +23,11 @@ public:
     ExponentialSEquation(double a, double b);
 
     LogInverse log_inverse(complex y) const override;
-    double first_moment() const override;
-    double far_height(double x) const override;
-    complex far_field_y(complex z) const override;
+    double log_first_moment() const override;
+    double log_far_height(double t) const override;
+    complex far_field_y(complex log_z) const override;
     double step_limit(complex y) const override;
+    std::string describe() const override;
 
     double a() const { return a_; }
     double b() const { return b_; }
@@ -43,6 +44,7 @@ class ResnetMasterEquation final : public ExponentialSEquation {
 public:
     explicit ResnetMasterEquation(double c);
     double c() const { return a(); }
+    std::string describe() const override;
 };
 
 // The density on `x` (or, if empty, on `points` grid points clustered at both square-root

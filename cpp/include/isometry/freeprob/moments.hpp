@@ -1,6 +1,6 @@
 #pragma once
 // Moments of J Jᵀ from the composition S_{JJᵀ} = S_{D²}^L S_{WᵀW}^L as power series:
-// ψ(x) = Σ m_k x^k, χ = ψ^{-1}, S(z) = (1+z)χ(z)/z (THEORY.md §3), so
+// ψ(x) = Σ m_k x^k, χ = ψ^{-1}, S(z) = (1+z)χ(z)/z (docs/theory/freeprob.md), so
 //   χ_{JJᵀ}(z)/z = S_{D²}(z)^L S_W(z)^L / (1 + z),   S_{D²}(z) = (1+z) χ_{D²}(z)/z.
 #include <vector>
 

@@ -6,7 +6,7 @@
 //   x_0 Gaussian direction scaled so that σ_w² ||x_0||²/N + σ_b² = q0.
 // Returns all N eigenvalues of J Jᵀ (ascending).
 //
-// Residual networks (architecture = resnet; Tarnowski et al. 2019, THEORY.md §7):
+// Residual networks (architecture = resnet; Tarnowski et al. 2019, docs/theory/resnet.md):
 //   h_l = W_l x_{l-1} + b_l,  x_l = x_{l-1} + φ(h_l),  J = (1 + D_L W_L) ... (1 + D_1 W_1),
 //   W_l = a σ_w Q_l or W_l,ij ~ N(0, a² σ_w²/N) with a = residual_scale (a = 1/√L gives the
 //   large-depth limit), drawn from the same streams as the MLP layers (so W_l is a times the
@@ -29,8 +29,7 @@
 
 namespace isometry::jacobian {
 
-enum class WeightEnsemble { gaussian, orthogonal };
-enum class SpectrumMethod { eigh, svd };
+// WeightEnsemble and SpectrumMethod are defined with their names in isometry/core/names.hpp.
 enum class Architecture { mlp, resnet };
 
 WeightEnsemble parse_weights(const std::string& name);

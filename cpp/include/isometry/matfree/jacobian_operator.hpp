@@ -18,8 +18,7 @@
 
 namespace isometry::matfree {
 
-enum class Weights { orthogonal, gaussian, structured_orthogonal };
-enum class Storage { dense, onthefly };
+// Weights and Storage are defined with their names in isometry/core/names.hpp.
 
 Weights parse_weights(const std::string& name);
 Storage parse_storage(const std::string& name);

@@ -20,7 +20,7 @@
 
 namespace isometry::matfree {
 
-enum class ProbeKind { rademacher, gaussian };
+// ProbeKind is defined with its names in isometry/core/names.hpp.
 ProbeKind parse_probe(const std::string& name);
 
 struct LanczosConfig {
@@ -30,6 +30,9 @@ struct LanczosConfig {
     bool reorthogonalize = true;
     bool radau = true;       // Gauss–Radau rule with a node fixed at 0 (else plain Gauss)
     std::int64_t block = 8;  // probes run in lockstep
+    // Index of the first probe: probes first_probe .. first_probe + probes - 1 are run, so a
+    // set of probes can be split over processes and merged with the same bits.
+    std::int64_t first_probe = 0;
 };
 
 void validate(const LanczosConfig& config);

@@ -1,6 +1,6 @@
 #pragma once
 // The correlation map of two inputs propagated at the same length q (Poole et al. 2016,
-// Schoenholz et al. 2017; THEORY.md §2):
+// Schoenholz et al. 2017; docs/theory/meanfield.md):
 //   c ↦ (σ_w² E[φ(u₁)φ(u₂)] + σ_b²) / (σ_w² E[φ(u₁)²] + σ_b²),
 //   u₁ = √q z₁,  u₂ = √q (c z₁ + √(1−c²) z₂),  z₁, z₂ ~ N(0, 1) independent.
 // The denominator is q^{l+1} = L(q), which is q* at the fixed point, so there the map is

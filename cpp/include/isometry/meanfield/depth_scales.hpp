@@ -1,6 +1,6 @@
 #pragma once
-// Depth scales of signal propagation (Schoenholz et al. 2017; THEORY.md §2): perturbations of the
-// length and of the correlation decay like e^{-l/ξ} near the fixed points,
+// Depth scales of signal propagation (Schoenholz et al. 2017; docs/theory/meanfield.md):
+// perturbations of the length and of the correlation decay like e^{-l/ξ} near the fixed points,
 //   ξ_q = −1/log |dq^{l+1}/dq^l|   at q*,    slope σ_w² d/dq E[φ(√q z)²]
 //   ξ_c = −1/log |dc^{l+1}/dc^l|   at c*,    slope σ_w² E[φ'(u₁)φ'(u₂)]   (= χ₁ when c* = 1).
 #include "isometry/meanfield/activation_moments.hpp"

@@ -37,6 +37,9 @@ struct FixedPoint {
     int iterations;
 };
 
+// std::overflow_error where σ_w² + σ_b² is not a finite double; `what` names the caller.
+void check_variances_finite(double sigma_w, double sigma_b, const char* what);
+
 // The stable fixed point of the length map. For the bounded activations the positive fixed
 // point, when it exists, is unique because E[φ(√q z)²]/q decreases in q.
 FixedPoint q_star(Activation a, double sigma_w, double sigma_b);

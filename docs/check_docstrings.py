@@ -1,0 +1,162 @@
+"""Validate the docstrings of the public API with numpydoc, and run their Examples as doctests.
+
+    python docs/check_docstrings.py            # both checks; exit 1 on any failure
+    python docs/check_docstrings.py --report   # also list what the full check would flag elsewhere
+
+The public API is every function and class in ``__all__`` of the modules in ``PUBLIC_MODULES``
+(modules that do not import, such as optional ones not yet present, are skipped and named).
+
+Two levels of numpydoc checks (codes: https://numpydoc.readthedocs.io/en/latest/validation.html):
+
+* ``BASE_CHECKS`` for every public name: it has a docstring (GL08) with a one-line summary
+  (SS01), section titles are known and in order (GL06, GL07), documented parameters exist and are
+  typed (PR02, PR04, PR10: no typo like ``x:int``), sections are well formed (PR06, RT02, YD01).
+* ``FULL_CHECKS`` for the names in ``FULL``, whose docstrings have been written in numpydoc form:
+  additionally every parameter documented (PR01), a Returns section (RT01) and an Examples
+  section (EX01). A name moves into ``FULL`` when its docstring is converted; the list only grows.
+
+Not checked: SA01 (See Also) and ES01 (extended summary), which many short helpers rightly lack;
+SS02-SS06 and PR08/PR09/RT04/RT05 (capitalisation and final full stops), which are style, not
+content, and would reject summaries that start with a symbol such as ``q*`` or ``χ₁``.
+
+The doctests run every ``>>>`` example in the docstrings of the public names (the Examples
+sections), with NORMALIZE_WHITESPACE and ELLIPSIS, in a namespace holding ``np`` and
+``isometry``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import doctest
+import functools
+import importlib
+import inspect
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+from numpydoc.validate import validate
+
+PUBLIC_MODULES = [
+    "isometry",
+    "isometry.theory",
+    "isometry.theory.deep_linear",
+    "isometry.init",
+    "isometry.training",
+    "isometry.datasets",
+    # In progress elsewhere: add when they land (their names then join the checks below).
+    "isometry.sweep",
+    "isometry.experiments",
+]
+
+BASE_CHECKS = {"GL08", "SS01", "GL06", "GL07", "PR02", "PR04", "PR10", "PR06", "RT02", "YD01"}
+FULL_CHECKS = BASE_CHECKS | {"PR01", "RT01", "EX01"}
+
+#: Public names whose docstrings are in full numpydoc form (Parameters, Returns, Examples, ...).
+FULL = {
+    "isometry.gaussian",
+    "isometry.haar_orthogonal",
+    "isometry.jacobian_spectrum",
+    "isometry.default_q0",
+    "isometry.jacobian_spectral_density",
+    "isometry.resnet_jacobian_spectrum",
+    "isometry.theory.q_star",
+    "isometry.theory.chi1",
+    "isometry.theory.length_map",
+    "isometry.theory.critical_point",
+    "isometry.theory.edge_of_chaos",
+    "isometry.theory.jacobian_moments",
+    "isometry.theory.jacobian_density",
+    "isometry.theory.lambda_max",
+    "isometry.theory.universal_density",
+    "isometry.theory.resnet_density",
+    "isometry.theory.c_star",
+    "isometry.theory.depth_scales",
+}
+
+
+@functools.cache
+def public_names() -> tuple[tuple[str, object], ...]:
+    """(qualified name, object) of every public function and class, each object once."""
+    return tuple(_public_names())
+
+
+def _public_names() -> Iterator[tuple[str, object]]:
+    seen: set[int] = set()
+    for module_name in PUBLIC_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            print(f"check_docstrings: skipping {module_name} ({exc})")
+            continue
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if not (inspect.isfunction(obj) or inspect.isclass(obj)) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            yield f"{module_name}.{name}", obj
+
+
+def validate_names(report: bool) -> int:
+    failures = 0
+    pending = 0
+    names = list(public_names())
+    for qualname, _ in names:
+        checks = FULL_CHECKS if qualname in FULL else BASE_CHECKS
+        errors = validate(qualname)["errors"]
+        bad = [(code, message) for code, message in errors if code in checks]
+        for code, message in bad:
+            print(f"  {qualname}: {code} {message}")
+        failures += bool(bad)
+        if qualname not in FULL:
+            missing = [code for code, _ in errors if code in FULL_CHECKS - BASE_CHECKS]
+            pending += bool(missing)
+            if report and missing:
+                print(f"  (full check would flag {qualname}: {', '.join(sorted(set(missing)))})")
+    unknown = FULL - {q for q, _ in names}
+    for qualname in sorted(unknown):
+        print(f"  FULL lists {qualname}, which is not a public name")
+    failures += len(unknown)
+    print(
+        f"check_docstrings: numpydoc on {len(names)} public names: {len(FULL)} in full form, "
+        f"{len(names) - len(FULL)} at the base level ({pending} of them not yet fully "
+        f"documented); {failures} failing"
+    )
+    return failures
+
+
+def run_doctests() -> int:
+    import isometry
+
+    finder = doctest.DocTestFinder(recurse=False)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    examples = 0
+    for qualname, obj in public_names():
+        for test in finder.find(obj, qualname, globs={"np": np, "isometry": isometry}):
+            examples += len(test.examples)
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    print(
+        f"check_docstrings: doctest: {result.attempted - result.failed} passed, "
+        f"{result.failed} failed ({examples} examples)"
+    )
+    return result.failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="also list what the full check would flag outside FULL",
+    )
+    parser.add_argument("--no-doctest", action="store_true")
+    args = parser.parse_args(argv)
+    failed = validate_names(args.report)
+    if not args.no_doctest:
+        failed += run_doctests()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

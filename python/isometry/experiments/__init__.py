@@ -1,0 +1,171 @@
+"""Reproductions: every claim of the five papers behind this package as a figure and a verdict.
+
+    from isometry.experiments import list_reproductions, reproduce
+    report = reproduce("psg17_relu_no_isometry", scale="quick", out="reproductions")
+    report.verdict, report.rows, report.figures
+
+Each entry states one claim of one paper, computes it with the package (theory, Monte Carlo,
+training), and compares: our theory, our measurement, the paper's stated value where its text
+gives one, with the tolerance and its reason written beside every number. ``scale="quick"``
+runs on 2 CPU cores in seconds to a minute per entry (CI runs all of them); ``scale="full"``
+is the paper's scale, its cost stated per entry (:func:`list_reproductions`). Results are
+written to ``<out>/<name>/`` (figure.png, figure.pdf, report.json) and reused when rerun; the
+command ``isometry reproduce`` also writes ``<out>/index.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from isometry._internal import validation as _validation
+from isometry.experiments._support import Context, Outcome
+from isometry.experiments.report import Report, load_report, save_figure, write_report
+
+__all__ = ["PAPERS", "Report", "Reproduction", "list_reproductions", "registry", "reproduce"]
+
+PAPERS = {
+    "pennington2017": "Pennington, Schoenholz & Ganguli 2017, Resurrecting the sigmoid in deep learning "
+    "through dynamical isometry (NeurIPS)",
+    "pennington2018": "Pennington, Schoenholz & Ganguli 2018, The emergence of spectral universality in deep "
+    "networks (AISTATS)",
+    "saxe2013": "Saxe, McClelland & Ganguli 2013, Exact solutions to the nonlinear dynamics of learning in deep "
+    "linear neural networks (ICLR 2014)",
+    "burkholz2019": "Burkholz & Dubatovka 2019, Initialization of ReLUs for dynamical isometry (NeurIPS)",
+    "tarnowski2019": "Tarnowski, Warchoł, Jastrzębski, Tabor & Nowak 2019, Dynamical isometry is achieved in "
+    "residual networks in a universal way for any activation function (AISTATS)",
+}
+
+SCALES = ("quick", "full")
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """One claim: ``compute(ctx)`` returns the table rows and the figure."""
+
+    name: str
+    paper: str  # a key of PAPERS
+    claim: str
+    compute: Callable[[Context], Outcome]
+    quick: dict[str, Any]
+    full: dict[str, Any]
+    quick_cost: str  # what the quick scale does (and its time on 2 cores)
+    full_cost: str  # the paper's scale and its expected cost
+
+    def params(self, scale: str) -> dict[str, Any]:
+        return dict(self.quick if scale == "quick" else {**self.quick, **self.full})
+
+
+def registry() -> dict[str, Reproduction]:
+    """Every entry, in the order of the papers (imports the paper modules on first use)."""
+    from isometry.experiments import (
+        burkholz2019,
+        pennington2017,
+        pennington2018,
+        saxe2013,
+        tarnowski2019,
+    )
+
+    entries: dict[str, Reproduction] = {}
+    for module in (pennington2017, pennington2018, saxe2013, burkholz2019, tarnowski2019):
+        for entry in module.ENTRIES:
+            if entry.name in entries:
+                raise RuntimeError(f"two reproductions are named {entry.name!r}")
+            entries[entry.name] = entry
+    return entries
+
+
+def list_reproductions() -> list[dict[str, str]]:
+    """Name, paper, claim and the cost of each scale, for every entry."""
+    return [
+        {
+            "name": e.name,
+            "paper": PAPERS[e.paper],
+            "claim": e.claim,
+            "quick": e.quick_cost,
+            "full": e.full_cost,
+        }
+        for e in registry().values()
+    ]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def reproduce(
+    name: str,
+    scale: str = "quick",
+    out: str | Path | None = None,
+    device: str = "cpu",
+    *,
+    data_dir: str | None = None,
+    rerun: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> Report:
+    """Run (or reuse) one entry and return its :class:`Report`.
+
+    ``out`` (default ``./reproductions``) holds ``<name>/figure.png``, ``figure.pdf`` and
+    ``report.json``; a finished report there with the same scale, device and settings is
+    returned as it is unless ``rerun`` (training runs inside an entry resume on their own). ``device="gpu"`` sends the Monte Carlo spectra and the training to the GPU.
+    ``data_dir``: where CIFAR-10 lies for the full-scale training entries.
+    """
+    entries = registry()
+    if name not in entries:
+        raise ValueError(
+            f"unknown reproduction {name!r}; `isometry reproduce --list` names them all"
+        )
+    scale = _validation.choice("scale", scale, SCALES)
+    device = _validation.choice("device", device, ("cpu", "gpu"))
+    entry = entries[name]
+    directory = Path(out if out is not None else "reproductions") / name
+    say = log or _stderr
+    params = json.loads(json.dumps(entry.params(scale)))  # as report.json stores them
+    previous = None if rerun else load_report(directory)
+    if previous is not None and (previous.scale, previous.device, previous.params) == (
+        scale,
+        device,
+        params,
+    ):
+        say(f"{name}: reusing the finished {scale} report in {directory}")
+        return previous
+    ctx = Context(
+        name=name,
+        scale=scale,
+        out=directory,
+        device=device,
+        params=entry.params(scale),
+        data_dir=data_dir,
+        log=say,
+    )
+    started, cpu_started = time.perf_counter(), time.process_time()
+    from isometry.experiments._support import limited_threads
+
+    with limited_threads(scale):
+        outcome = entry.compute(ctx)
+    figures = save_figure(outcome.figure, directory)
+    from isometry.experiments._support import pyplot
+
+    pyplot().close(outcome.figure)
+    report = Report(
+        name=name,
+        paper=PAPERS[entry.paper],
+        claim=entry.claim,
+        scale=scale,
+        rows=outcome.rows,
+        figures=figures,
+        notes=ctx.notes,
+        device=device,
+        seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - cpu_started,
+        full_scale=entry.full_cost,
+        data=outcome.data,
+        params=params,
+    )
+    write_report(report, directory)  # last: its presence marks the entry finished
+    return report

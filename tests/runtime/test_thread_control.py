@@ -1,0 +1,234 @@
+"""The public thread control: isometry.set_num_threads / get_num_threads / threads(n), the CLI's
+--threads, threadpoolctl compatibility, the wait settings applied at load, and bitwise identical
+results for any count set through it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import isometry
+from isometry import _core
+from isometry._internal import threads as thread_module
+from isometry.cli import main
+
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+needs_two_cores = pytest.mark.skipif(
+    CPUS < 2, reason="the default count is 1 on one core: nothing to limit"
+)
+
+
+@pytest.fixture
+def restore_counts():
+    """Put the process's counts back however a test leaves them."""
+    saved = (_core.openmp_limit(), _core.openmp_get_max_threads(), _core.blas_get_num_threads())
+    yield
+    _core.openmp_set_limit(saved[0])
+    _core.openmp_set_num_threads(saved[1])
+    _core.blas_set_num_threads(saved[2])
+
+
+def counts() -> tuple[int, int]:
+    return _core.openmp_team_size(), _core.blas_get_num_threads()
+
+
+def test_set_num_threads_sets_both_pools(restore_counts):
+    isometry.set_num_threads(1)
+    assert counts() == (1, 1) and isometry.get_num_threads() == 1
+    isometry.set_num_threads(
+        3
+    )  # above the core count is allowed (oversubscription is the user's call)
+    assert counts() == (3, 3) and isometry.get_num_threads() == 3
+
+
+@needs_two_cores
+def test_threads_context_restores(restore_counts):
+    before = counts()
+    assert before[0] >= 2  # default: every usable core
+    with isometry.threads(1):
+        assert counts() == (1, 1)
+        with isometry.threads(2):
+            assert counts() == (2, 2)
+        assert counts() == (1, 1)
+    assert counts() == before
+    with pytest.raises(KeyError), isometry.threads(1):  # restored after an exception too
+        raise KeyError("boom")
+    assert counts() == before
+
+
+@needs_two_cores
+def test_limit_reaches_other_python_threads(restore_counts):
+    # OpenMP's own omp_set_num_threads only reaches the calling thread; our cap is process-wide.
+    isometry.set_num_threads(1)
+    seen = []
+    worker = threading.Thread(
+        target=lambda: seen.append((_core.openmp_team_size(), isometry.get_num_threads()))
+    )
+    worker.start()
+    worker.join()
+    assert seen == [(1, 1)]
+
+
+@pytest.mark.parametrize("bad", [0, -2, thread_module.MAX_THREADS + 1])
+def test_bad_counts_are_value_errors(bad, restore_counts):
+    before = counts()
+    with pytest.raises(ValueError, match=r"n must be an integer in \[1, 1024\]"):
+        isometry.set_num_threads(bad)
+    with (
+        pytest.raises(ValueError, match=r"n must be an integer in \[1, 1024\]"),
+        isometry.threads(bad),
+    ):
+        pass
+    assert counts() == before
+
+
+@pytest.mark.parametrize("bad", [2.0, True, "2", None])
+def test_non_integer_counts_are_type_errors(bad, restore_counts):
+    with pytest.raises(TypeError, match="n must be an integer"):
+        isometry.set_num_threads(bad)
+
+
+def test_threadpoolctl_sees_and_limits_our_pools(restore_counts):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    ours = os.path.realpath(os.path.dirname(__import__("scipy_openblas32").__file__))
+    pools = threadpoolctl.threadpool_info()
+    blas = [
+        p
+        for p in pools
+        if p["internal_api"] == "openblas" and os.path.realpath(p["filepath"]).startswith(ours)
+    ]
+    openmp = [p for p in pools if p["user_api"] == "openmp"]
+    assert len(blas) == 1, pools
+    assert openmp, pools
+    isometry.set_num_threads(2)
+    with threadpoolctl.threadpool_limits(1):
+        assert counts() == (1, 1) and isometry.get_num_threads() == 1
+    assert counts() == (2, 2)
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        assert counts() == (2, 1) and isometry.get_num_threads() == 2
+    # And threadpoolctl reads what set_num_threads set.
+    isometry.set_num_threads(1)
+    info = {p["filepath"]: p["num_threads"] for p in threadpoolctl.threadpool_info()}
+    assert info[blas[0]["filepath"]] == 1 and info[openmp[0]["filepath"]] == 1
+
+
+def test_cli_threads_option(capsys, restore_counts):
+    assert main(["--threads", "1", "info"]) == 0
+    info = json.loads(capsys.readouterr().out)["threads"]
+    assert info["num_threads"] == info["openmp"] == info["openblas"] == info["openmp_limit"] == 1
+
+
+@pytest.mark.parametrize("bad", ["0", "2000"])
+def test_cli_threads_out_of_range(bad, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--threads", bad, "info"])
+    assert exit_info.value.code == 2
+    assert "--threads must be an integer in [1, 1024]" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# Load-time wait settings (fresh interpreters: libgomp and OpenBLAS read them once, at load)
+
+ENV_PROBE = r"""
+import json, os, isometry
+print(json.dumps({"info": isometry.build_info()["threads"],
+                  "env": {k: os.environ.get(k) for k in ("GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")}}))
+"""
+
+
+def probe_env(**overrides: str) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")
+    }
+    env.update(overrides)
+    out = subprocess.run(
+        [sys.executable, "-c", ENV_PROBE], env=env, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_wait_defaults_applied_then_removed_from_environment():
+    result = probe_env()
+    assert result["info"]["wait_defaults_set"] == thread_module.RUNTIME_DEFAULTS
+    assert result["info"]["libgomp_loaded_before_isometry"] is False
+    # Gone again once the libraries have read them: child processes see the user's environment.
+    assert result["env"] == {
+        "GOMP_SPINCOUNT": None,
+        "OPENBLAS_THREAD_TIMEOUT": None,
+        "OMP_WAIT_POLICY": None,
+    }
+
+
+def test_user_wait_settings_win():
+    result = probe_env(OMP_WAIT_POLICY="active", OPENBLAS_THREAD_TIMEOUT="20")
+    assert result["info"]["wait_defaults_set"] == {}
+    assert result["info"]["wait_settings_from_user"] == {
+        "OMP_WAIT_POLICY": "active",
+        "OPENBLAS_THREAD_TIMEOUT": "20",
+    }
+    assert (
+        result["env"]["OMP_WAIT_POLICY"] == "active"
+        and result["env"]["OPENBLAS_THREAD_TIMEOUT"] == "20"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Same numbers for any count set through set_num_threads (fresh interpreters)
+
+SCRIPT = r"""
+import sys, numpy as np, isometry
+isometry.set_num_threads(int(sys.argv[2]))
+assert isometry.get_num_threads() == int(sys.argv[2])
+a = {}
+a["gaussian"] = isometry.gaussian(901, 333, seed=3)
+a["haar"] = isometry.haar_orthogonal(257, seed=5)
+for weights in ("orthogonal", "gaussian"):
+    r = isometry.jacobian_spectrum(192, 4, activation="tanh", weights=weights, sigma_w=1.2, sigma_b=0.1, seed=7)
+    a[weights], a[weights + "_q"] = r.eigenvalues, r.q
+d = isometry.jacobian_spectral_density(2**13, 6, activation="tanh", weights="structured_orthogonal",
+                                       sigma_w=1.1, sigma_b=0.1, seed=2, probes=3, steps=12)
+a["matfree_moments"], a["matfree_density"] = d.moments, d.density
+g = isometry.jacobian_spectral_density(1200, 3, activation="tanh", weights="gaussian", storage="onthefly",
+                                       sigma_w=1.1, sigma_b=0.1, seed=2, probes=2, steps=8)
+a["onthefly_moments"] = g.moments
+a["law"] = isometry.theory.jacobian_density("tanh", "orthogonal", 8, 1.1, 0.1).density
+p = isometry.theory.phase_diagram("tanh", np.linspace(0.8, 2.5, 5), np.linspace(0.0, 1.0, 4))
+a["phase_xi_c"] = p.xi_c
+np.savez(sys.argv[1], **a)
+"""
+#: Computed entirely in isometry's own loops (and tiny serial LAPACK): bitwise for any count.
+OWN_LOOPS = (
+    "gaussian",
+    "matfree_moments",
+    "matfree_density",
+    "onthefly_moments",
+    "law",
+    "phase_xi_c",
+)
+
+
+def run_with(tmp_path, n: int) -> dict[str, np.ndarray]:
+    path = tmp_path / f"n{n}.npz"
+    subprocess.run([sys.executable, "-c", SCRIPT, str(path), str(n)], check=True)
+    with np.load(path) as data:
+        return dict(data)
+
+
+def test_results_identical_for_any_count(tmp_path):
+    one, two, three = (run_with(tmp_path, n) for n in (1, 2, 3))
+    for name in OWN_LOOPS:
+        assert one[name].tobytes() == two[name].tobytes() == three[name].tobytes(), name
+    # Through BLAS/LAPACK, whose blocking follows its own thread count: rounding only. Bound: a
+    # few hundred ulps of the largest value (the depth-4 products and eigensolvers each add a few).
+    for name in set(one) - set(OWN_LOOPS):
+        for other in (two, three):
+            a, b = one[name], other[name]
+            assert np.abs(a - b).max() <= 200 * np.finfo(a.dtype).eps * np.abs(a).max(), name
