@@ -111,11 +111,38 @@ def common_arguments(
 
 
 def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
-    """The first-layer variance the Monte Carlo uses when ``q0`` is not given.
+    """The first-layer variance ``jacobian_spectrum`` uses when ``q0`` is not given.
 
-    The mean-field fixed point q*, so every layer starts at the fixed point as in PSG17/18. For
-    linear networks and relu without bias the spectrum does not depend on q0 (D is scale
-    invariant), so q0 = 1. Anywhere else without a unique positive q* this raises ``ValueError``.
+    Parameters
+    ----------
+    activation : str
+        One of ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
+    sigma_w, sigma_b : float
+        Standard deviations of the weights (times √width) and of the biases.
+
+    Returns
+    -------
+    float
+        The mean-field fixed point q* (a variance), so that every layer starts at the fixed
+        point as in PSG17/18; 1.0 for linear networks and for relu without bias, whose spectrum
+        does not depend on q0 (D is scale invariant).
+
+    Raises
+    ------
+    ValueError
+        Where there is no unique positive q* (e.g. the ordered phase without bias, where the
+        stable fixed point is 0): pass ``q0`` explicitly then.
+
+    See Also
+    --------
+    isometry.theory.q_star
+
+    Examples
+    --------
+    >>> round(isometry.default_q0("tanh", 1.05, 0.0), 6)
+    0.05325
+    >>> isometry.default_q0("relu", 2**0.5, 0.0)
+    1.0
     """
     if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
         return 1.0

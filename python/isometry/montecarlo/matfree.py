@@ -335,6 +335,10 @@ def jacobian_spectral_density(
         σ_w², σ_b² instead of σ_w, σ_b (one form per parameter).
     q_star : float, optional
         With σ_w and σ_b left out: the fixed point of the critical network (default 0.5).
+    client : dask.distributed.Client, optional
+        Split the probes over its workers (CPU only); the result is the single-process one.
+    probe_chunks : int, optional
+        How many Dask tasks the probes are split over (default: one per worker).
 
     Returns
     -------
@@ -382,7 +386,7 @@ def jacobian_spectral_density(
     >>> r.moments.shape, r.x.shape
     ((4,), (400,))
     >>> law = isometry.theory.jacobian_density("tanh", "orthogonal", 8, 1.05, 0.0)
-    >>> bool(r.ks_distance_to(law) < 0.1)  # 4 probes at width 256: a rough estimate
+    >>> bool(r.ks_distance(law) < 0.1)  # 4 probes at width 256: a rough estimate
     True
     """
     common = _p.common_arguments(

@@ -272,7 +272,7 @@ def _matfree(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarr
             law, predicted = _mlp_law(r.activation, theory_weights, r.depth, r.sigma_w, r.sigma_b)
             row.update(
                 theory_lambda_max=float(law.lambda_max),
-                ks=r.ks_distance_to(law),
+                ks=r.ks_distance(law),
                 w1_log10=r.wasserstein_log10(law),
                 lambda_max_rel_error=relative_error(top, float(law.lambda_max)),
             )

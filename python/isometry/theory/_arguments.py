@@ -170,6 +170,8 @@ def vectorize(*names: str) -> Callable[[F], F]:
                     raise type(exc)(f"at {at} (index {index}): {exc}") from None
             return _stack(outputs, shape)
 
+        if extra_names := [f"{p}2" for p in squared if f"{p}2" not in signature.parameters]:
+            wrapper.__doc__ = _document_squares(wrapper.__doc__, extra_names)
         params = list(signature.parameters.values())
         extra = [inspect.Parameter(f"{p}2", inspect.Parameter.KEYWORD_ONLY, default=None) for p in squared
                  if f"{p}2" not in signature.parameters]
@@ -180,6 +182,17 @@ def vectorize(*names: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _document_squares(doc: str | None, names: list[str]) -> str | None:
+    """Add the σ² keywords to a numpydoc Parameters section (before Returns)."""
+    if not doc or "\n    Returns\n" not in doc:
+        return doc
+    entry = (f"    {', '.join(names)} : float or array_like, optional\n"
+             "        The variance in place of the standard deviation (σ_w², σ_b²: the papers tabulate\n"
+             "        variances); one form per parameter.\n\n")
+    head, tail = doc.split("\n    Returns\n", 1)
+    return head.rstrip("\n") + "\n" + entry + "    Returns\n" + tail
 
 
 def _is_array(value: object) -> bool:

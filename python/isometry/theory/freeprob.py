@@ -117,13 +117,18 @@ def jacobian_moments(
         ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
     depth : int
         Number of layers L, at least 1.
-    sigma_w : float
-        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
-    sigma_b : float
+    sigma_w : float, optional
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w²
+        (``sigma_w2``). Both σ left out: the critical network (χ₁ = 1) at ``q_star``.
+    sigma_b : float, optional
         σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
         q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
     order : int, default 4
         Number of moments, at least 1.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w², σ_b² in place of ``sigma_w``, ``sigma_b`` (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5).
 
     Returns
     -------
@@ -404,9 +409,10 @@ def jacobian_density(
         ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
     depth : int
         Number of layers L, at least 1.
-    sigma_w : float
-        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
-    sigma_b : float
+    sigma_w : float, optional
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w²
+        (``sigma_w2``). Both σ left out: the critical network (χ₁ = 1) at ``q_star``.
+    sigma_b : float, optional
         σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
         q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
     x : array_like, optional
@@ -415,6 +421,10 @@ def jacobian_density(
         small eigenvalues), clustered at the edges.
     points : int, default 2000
         Size of the default grid.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w², σ_b² in place of ``sigma_w``, ``sigma_b`` (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5).
 
     Returns
     -------
@@ -544,7 +554,7 @@ def lambda_max(
     array([12.20703125])
     >>> theory.lambda_max("relu", "gaussian", [4, 16], 2**0.5, 0.0).round(2)
     array([21.86, 87.01])
-    >>> theory.lambda_max("linear", "gaussian", 4, 1.0, 0.0)
+    >>> round(theory.lambda_max("linear", "gaussian", 4, 1.0, 0.0), 9)  # a float for a scalar depth
     12.20703125
     """
     if "depths" in kwargs:
