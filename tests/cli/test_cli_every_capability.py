@@ -8,9 +8,10 @@ import json
 import subprocess
 import sys
 
-import isometry
 import numpy as np
 import pytest
+
+import isometry
 from isometry.cli import COMMANDS, build_parser, main
 
 

@@ -7,9 +7,10 @@ import json
 import math
 import warnings
 
-import isometry
 import numpy as np
 import pytest
+
+import isometry
 from isometry import theory
 from isometry.montecarlo._pipeline import DEFAULT_Q_STAR
 

@@ -3,9 +3,10 @@ labelled; files are written when a path is given."""
 
 from __future__ import annotations
 
-import isometry
 import numpy as np
 import pytest
+
+import isometry
 from isometry import plotting, theory
 
 pytest.importorskip("matplotlib")

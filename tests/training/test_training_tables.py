@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+
 from isometry import theory
 from isometry.training import Experiment, run_experiment
 from isometry.training.synthetic import teacher_task
