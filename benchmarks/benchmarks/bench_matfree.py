@@ -45,7 +45,7 @@ class StructuredOrthogonalDensity:
 
     def track_ks_vs_haar_theory(self, probes, steps):
         law = isometry.theory.jacobian_density(ACTIVATION, "orthogonal", 32, self.sigma_w, self.sigma_b)
-        return self._run(probes, steps).ks_distance_to(law)
+        return self._run(probes, steps).ks_distance(law)
 
     track_ks_vs_haar_theory.unit = "KS distance"
 

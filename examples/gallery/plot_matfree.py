@@ -24,7 +24,7 @@ exact = isometry.jacobian_spectrum(width, depth, weights="orthogonal", **kwargs)
 law = theory.jacobian_density("tanh", "orthogonal", depth, sw, sb)
 print(
     f"KS(estimate, exact eigenvalues) = {est.ks_distance(exact):.3f}, "
-    f"KS(estimate, theory) = {est.ks_distance_to(law):.3f}; resolved from {est.resolved_from:.2e}"
+    f"KS(estimate, theory) = {est.ks_distance(law):.3f}; resolved from {est.resolved_from:.2e}"
 )
 
 fig, ax = plt.subplots(figsize=(6.4, 4))

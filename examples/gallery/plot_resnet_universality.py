@@ -20,7 +20,8 @@ fig, ax = plt.subplots(figsize=(6.4, 4))
 bins = np.geomspace(1e-2, 60, 30)
 for activation in ("linear", "tanh", "hard_tanh"):
     sw = theory.resnet_sigma_w(activation, c, depth=depth)
-    r = isometry.resnet_jacobian_spectrum(width, depth, activation=activation, sigma_w=sw, seed=1)
+    r = isometry.resnet_jacobian_spectrum(width, depth, activation=activation, weights="gaussian", sigma_w=sw,
+                                          seed=1)
     counts, edges = np.histogram(r.eigenvalues, bins=bins)
     ks = theory.resnet_density(r.c).ks_distance(r.eigenvalues)
     ax.stairs(

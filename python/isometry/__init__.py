@@ -74,6 +74,7 @@ __all__ = [
     "init",
     "jacobian_spectral_density",
     "jacobian_spectrum",
+    "montecarlo",
     "length_trajectory_mc",
     "plotting",
     "resnet_jacobian_spectrum",

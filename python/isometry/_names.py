@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ACTIVATIONS",
+    "CUPY_INSTALL_HINT",
     "DEVICES",
     "DTYPES",
     "ENSEMBLES",
@@ -35,6 +36,10 @@ MATFREE_METHODS: tuple[str, ...] = ("lanczos",)
 
 #: Where the Monte Carlo and training run.
 DEVICES: tuple[str, ...] = ("cpu", "gpu")
+
+#: The one install hint for CuPy (the ``gpu`` extra of pyproject.toml: CuPy and the CUDA 13
+#: libraries the GPU build links against), used by every message that needs CuPy.
+CUPY_INSTALL_HINT = 'pip install "isometry[gpu]" (CuPy for CUDA 13; with another CUDA, its cupy-cudaNNx)'
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,10 @@ def test_theory_command_prints_and_saves(tmp_path, capsys):
     text = capsys.readouterr().out
     sigma_w, sigma_b = theory.critical_point("hard_tanh", 0.5)
     assert f"{sigma_w:.10g}" in text and "chi1      1" in text and "lambda_max 7.86" in text  # THEORY §9e edge 7.8633
-    data = np.loadtxt(out, delimiter=",", skiprows=1)
+    lines = out.read_text().splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    assert lines[len(header)] == "lambda,density" and any("per unit λ" in line for line in header)
+    data = np.loadtxt(lines[len(header) + 1:], delimiter=",")
     assert data.shape == (300, 2) and np.all(data[:, 1] >= 0)
     assert (tmp_path / "d.png").read_bytes()[:4] == b"\x89PNG"
 

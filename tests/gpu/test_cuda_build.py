@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_unloadable_extension_is_a_clear_error(monkeypatch):
 
 def test_missing_cupy_is_a_clear_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy now raises ImportError
-    with pytest.raises(ImportError, match="pip install cupy-cuda13x"):
+    with pytest.raises(ImportError, match=re.escape('pip install "isometry[gpu]"')):
         _gpu.import_cupy()
 
 

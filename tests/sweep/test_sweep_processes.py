@@ -173,7 +173,7 @@ def test_probes_split_over_workers_equal_single_process(client2, tmp_path):
     split = isometry.jacobian_spectral_density(128, 5, client=client2, probe_chunks=3, **kwargs)
     for name in (
         "nodes",
-        "weights",
+        "quadrature_weights",
         "steps_taken",
         "q",
         "x",
@@ -189,7 +189,7 @@ def test_probes_split_over_workers_equal_single_process(client2, tmp_path):
         128, 5, client=client2, **structured
     )  # one chunk per worker
     np.testing.assert_array_equal(a.nodes, b.nodes)
-    np.testing.assert_array_equal(a.weights, b.weights)
+    np.testing.assert_array_equal(a.quadrature_weights, b.quadrature_weights)
     # The sweep task of that kind: probe_chunks changes no bit either (chunks run via worker_client).
     sweep.run(MATFREE, tmp_path / "mf", client=client2, progress=False)
     table = sweep.load(tmp_path / "mf").sort_values("probe_chunks")

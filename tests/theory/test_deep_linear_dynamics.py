@@ -115,7 +115,8 @@ def test_learning_time_vs_depth_runs_and_orthogonal_learns_at_depth(tmp_path):
     assert res.steps_to_learn["orthogonal"][1] is not None  # learned at D = 8
     np.testing.assert_allclose(res.learning_rates["orthogonal"], [0.5 / (2 * 4.0), 0.5 / (8 * 4.0)], rtol=1e-12)
     pytest.importorskip("matplotlib")
-    assert plot_learning_time_vs_depth(res, tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plot_learning_time_vs_depth(res, tmp_path / "b.png")  # returns the Figure
+    assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_orthogonal_learning_time_saturates_with_depth():

@@ -127,7 +127,7 @@ def test_edges_and_atoms_match_closed_forms():
     # Gaussian ReLU: M* = [-(L-1) + √((L-1)² + 4Lp)]/(2L), λ_max = p^{-L}(1+M*)(M*+p)^L/M*.
     p = 0.5
     ms = (-(L - 1) + math.sqrt((L - 1) ** 2 + 4 * L * p)) / (2 * L)
-    assert lambda_max("relu", "gaussian", L, SQRT2, 0.0)[0] == pytest.approx(p**-L * (1 + ms) * (ms + p) ** L / ms, rel=1e-9)
+    assert lambda_max("relu", "gaussian", L, SQRT2, 0.0) == pytest.approx(p**-L * (1 + ms) * (ms + p) ** L / ms, rel=1e-9)
     # Linear Gaussian: (L+1)^{L+1}/L^L.
     assert lambda_max("linear", "gaussian", [2, 8], 1.0, 0.0) == pytest.approx([27 / 4, 9**9 / 8**8], rel=1e-9)
     # Orthogonal hard-tanh at q* = 0.25, p = erf(√2): atom of mass 1 - L(1-p) at p^{-L} above

@@ -381,6 +381,9 @@ def _per_run_concatenation(out, runs, name):
     for run in runs:
         d = run.to_dict()
         cfg = {"run_id": run.run_id, **{k: d[k] for k in CONFIG_COLUMNS if k != "run_id"}}
+        # σ_w, σ_b as the run resolved them (written by the run itself, e.g. from q*).
+        resolved = json.loads((out / "runs" / run.run_id / "config.json").read_text())
+        cfg["sigma_w"], cfg["sigma_b"] = resolved["resolved_sigma_w"], resolved["resolved_sigma_b"]
         rows += [{**cfg, **r} for r in read_table(out / "runs" / run.run_id / name)]
     return rows
 
@@ -450,7 +453,8 @@ def test_plots_when_no_run_or_every_run_reaches_the_target(tmp_path, teacher, ca
     assert all(r["steps"] is None for r in steps_to_accuracy(tmp_path, 0.999))  # 10 steps: never
     assert all(r["steps"] == 0 for r in steps_to_accuracy(tmp_path, 0.01))  # the initial network
     for target in (0.999, 0.01):  # no value at all / only zeros: neither can go on a log axis
-        path = plot_steps_to_accuracy(tmp_path, tmp_path / f"t{target}.png", target)
+        path = tmp_path / f"t{target}.png"
+        plot_steps_to_accuracy(tmp_path, path, target)  # returns the Figure
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The command never fails once the runs are written (here: a target that is never reached).
     config = tmp_path / "exp.json"

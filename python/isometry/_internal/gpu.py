@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from isometry._internal.core import _core
+from isometry._names import CUPY_INSTALL_HINT
 
 __all__ = [
     "cuda_module",
@@ -94,7 +95,7 @@ def import_cupy() -> ModuleType:
     except ImportError as exc:
         raise ImportError(
             "device='gpu' returns CuPy arrays, but cupy could not be imported "
-            f"({exc}); install it, e.g. pip install cupy-cuda13x, or pass out= a GPU array"
+            f"({exc}); install it: {CUPY_INSTALL_HINT}, or pass out= a GPU array"
         ) from exc
     return cupy
 

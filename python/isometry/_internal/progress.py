@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from collections.abc import Callable
+from typing import TextIO, Union
+
+#: What ``progress=`` accepts across the package.
+ProgressLike = Union[bool, Callable[[int, int], None], None]
 
 
 class ProgressBar:
@@ -45,3 +49,32 @@ class ProgressBar:
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
+
+
+def progress_callback(progress: ProgressLike, label: str) -> Callable[[int, int], None] | None:
+    """The one rule for ``progress=``: ``None`` (the default everywhere) draws a bar on stderr
+    when stderr is a terminal and stays quiet otherwise (logs and pipes stay clean); ``True``
+    always reports (plain lines every 10 s into a file); ``False`` never; a callable gets
+    (done, total) and may raise to abort the run."""
+    if progress is None:
+        try:
+            progress = sys.stderr.isatty()
+        except (AttributeError, ValueError):
+            progress = False
+    if progress is True:
+        return ProgressBar(label)
+    if progress is False:
+        return None
+    if callable(progress):
+        return progress
+    raise TypeError(f"progress must be None, True, False or a callable (done, total), got {progress!r}")
+
+
+def wants_progress(progress: ProgressLike) -> bool:
+    """Whether ``progress`` asks for a report (``None``: stderr is a terminal)."""
+    if progress is None:
+        try:
+            return sys.stderr.isatty()
+        except (AttributeError, ValueError):
+            return False
+    return bool(progress)

@@ -18,6 +18,7 @@ __all__ = ["COMMANDS", "main"]
 #: Command modules in the order ``isometry --help`` lists them.
 COMMANDS: tuple[str, ...] = (
     "spectrum",
+    "density",
     "theory",
     "phase_diagram",
     "resnet",
@@ -36,6 +37,7 @@ def _command_modules() -> list[ModuleType]:
 
 def build_parser() -> argparse.ArgumentParser:
     from isometry import __version__
+    from isometry.cli._options import HelpFormatter
 
     parser = argparse.ArgumentParser(prog="isometry", description="Dynamical isometry of deep networks")
     parser.add_argument("--version", action="version", version=f"isometry {__version__}")
@@ -46,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _command_modules():
         p = sub.add_parser(module.NAME, help=module.HELP,
-                           description=getattr(module, "DESCRIPTION", None) or module.HELP)
+                           description=getattr(module, "DESCRIPTION", None) or module.HELP,
+                           formatter_class=HelpFormatter)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser

@@ -17,14 +17,18 @@ HELP = ("|x^l|² of finite-width ReLU nets: exact chain vs mean field vs simulat
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, default=10, help="N of every layer (and of the input)")
-    p.add_argument("--depth", type=int, default=50)
-    p.add_argument("--sigma-w", type=float, default=math.sqrt(2.0), help="default √2 (He)")
-    p.add_argument("--sigma-b", type=float, default=0.0)
+    p.add_argument("--depth", type=int, default=50, help="number of layers L")
+    w = p.add_mutually_exclusive_group()
+    w.add_argument("--sigma-w", type=float, default=None, help="weight scale σ_w (default √2, He)")
+    w.add_argument("--sigma-w2", type=float, default=None, help="σ_w² instead of σ_w")
+    b = p.add_mutually_exclusive_group()
+    b.add_argument("--sigma-b", type=float, default=None, help="bias standard deviation σ_b (default 0)")
+    b.add_argument("--sigma-b2", type=float, default=None, help="σ_b² instead of σ_b")
     p.add_argument("--samples", type=int, default=20000, help="runs of the exact chain")
     p.add_argument("--networks", type=int, default=2000, help="directly simulated networks")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the chain and of the simulated networks")
     p.add_argument("--plot", metavar="PNG", default=None, help="quantile bands of |x^l|²/|x^0|² against l")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
 
 
 def _two_sample_ks(a, b) -> float:
@@ -42,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
     from isometry import theory
     from isometry.montecarlo.relu_signal import relu_network_norms
 
+    from isometry.theory._arguments import standard_deviations
+
+    sigma_w, sigma_b = standard_deviations(args.sigma_w, args.sigma_b, args.sigma_w2, args.sigma_b2)
+    args.sigma_w = math.sqrt(2.0) if sigma_w is None else float(sigma_w)
+    args.sigma_b = 0.0 if sigma_b is None else float(sigma_b)
     if args.depth < 1 or args.width < 1:
         raise ValueError(f"width and depth must be positive integers, got {args.width}, {args.depth}")
     widths = [args.width] * (args.depth + 1)
@@ -91,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 law = theory.relu_output_law(widths[: d + 1], args.sigma_w)
                 exact.append([law.quantile(p) / s0 for p in levels])
             bands["exact"] = np.stack([np.interp(layers, ds, np.array(exact)[:, i]) for i in range(3)], axis=1)
-        path = plot_relu_signal(layers, bands, mean_field, args.plot,
-                                title=f"ReLU, width {args.width}, σ_w={args.sigma_w:.4g}, σ_b={args.sigma_b:g}")
-        print(f"wrote {path}", file=sys.stderr)
+        plot_relu_signal(layers, bands, mean_field, args.plot,
+                         title=f"ReLU, width {args.width}, $\\sigma_w={args.sigma_w:.4g}$, $\\sigma_b={args.sigma_b:g}$")
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ import math
 import sys
 
 from isometry._internal.validation import ACTIVATIONS, DTYPES, METHODS, WEIGHTS
+from isometry.cli import _options
 
 __all__ = ["NAME", "HELP", "add_arguments", "run"]
 
@@ -18,20 +19,27 @@ HELP = ("ResNet Jacobian spectrum: universal law vs Monte Carlo, c per activatio
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--width", type=int, default=1000)
-    p.add_argument("--depth", type=int, default=64)
-    p.add_argument("--activation", choices=ACTIVATIONS, default="tanh")
-    p.add_argument("--weights", choices=WEIGHTS, default="gaussian")
+    p.add_argument("--width", type=int, default=1000, help="units per layer N")
+    p.add_argument("--depth", type=int, default=64, help="number of residual blocks L")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="nonlinearity φ")
+    p.add_argument("--weights", choices=WEIGHTS, default="orthogonal", help="weight ensemble")
     p.add_argument("--c", type=float, default=None, help="tune σ_w so the mean-field parameter is c (default 1)")
-    p.add_argument("--sigma-w", type=float, default=None, help="use this σ_w instead of tuning to --c")
-    p.add_argument("--sigma-b", type=float, default=0.0)
+    w = p.add_mutually_exclusive_group()
+    w.add_argument("--sigma-w", type=float, default=None, help="use this σ_w instead of tuning to --c")
+    w.add_argument("--sigma-w2", type=float, default=None, help="σ_w² instead of σ_w")
+    b = p.add_mutually_exclusive_group()
+    b.add_argument("--sigma-b", type=float, default=None, help="bias standard deviation σ_b (default 0)")
+    b.add_argument("--sigma-b2", type=float, default=None, help="σ_b² instead of σ_b")
     p.add_argument("--residual-scale", type=float, default=None, help="a in W = a·σ_w·(...); default 1/√depth")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--dtype", choices=DTYPES, default="float64")
-    p.add_argument("--method", choices=METHODS, default="eigh")
+    _options.add_seed(p)
+    p.add_argument("--dtype", choices=DTYPES, default="float64", help="floating-point type of the products")
+    p.add_argument("--method", choices=METHODS, default="eigh",
+                   help="eigh: eigenvalues of J Jᵀ; svd: singular values of J")
+    p.add_argument("--save", metavar="FILE", default=None,
+                   help="save the eigenvalues: .npy, .csv (with a header) or .npz (the whole result)")
     p.add_argument("--plot", metavar="PNG", default=None, help="histogram with the law, and c₂ per layer")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _options.add_progress(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,11 +48,15 @@ def run(args: argparse.Namespace) -> int:
     from isometry import theory
     from isometry.montecarlo.resnet import resnet_jacobian_spectrum
 
-    if args.sigma_w is not None and args.c is not None:
-        raise ValueError("give either --c or --sigma-w, not both")
+    from isometry.theory._arguments import standard_deviations
+
+    given_w, given_b = standard_deviations(args.sigma_w, args.sigma_b, args.sigma_w2, args.sigma_b2)
+    if given_w is not None and args.c is not None:
+        raise ValueError("give either --c or --sigma-w/--sigma-w2, not both")
+    args.sigma_b = 0.0 if given_b is None else float(given_b)
     target = 1.0 if args.c is None else args.c
     common = dict(depth=args.depth, residual_scale=args.residual_scale)
-    sigma_w = args.sigma_w if args.sigma_w is not None else theory.resnet_sigma_w(
+    sigma_w = float(given_w) if given_w is not None else theory.resnet_sigma_w(
         args.activation, target, args.sigma_b, **common)
     mean_field = theory.resnet_parameter(args.activation, sigma_w, args.sigma_b, **common)
     table = {}
@@ -54,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     result = resnet_jacobian_spectrum(
         args.width, args.depth, activation=args.activation, weights=args.weights, sigma_w=sigma_w,
         sigma_b=args.sigma_b, residual_scale=args.residual_scale, seed=args.seed, dtype=args.dtype,
-        method=args.method, progress=not args.no_progress,
+        method=args.method, progress=args.progress,
     )
     density = theory.resnet_density(result.c)
     ev = result.eigenvalues
@@ -88,9 +100,18 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {name:10s} c = {row['c_at_sigma_w']:.6g}   (σ_w for c = {mean_field.c:.4g}: "
                   f"{row['sigma_w_for_c']:.6g})")
         print(f"  time      {result.seconds:.3f} s")
+    if args.save:
+        if args.save.lower().endswith(".npz"):
+            written = result.save(args.save)
+        else:
+            header = {"isometry resnet": "eigenvalues of J Jᵀ (ascending) and singular values of J",
+                      **{k: v for k, v in result.parameters().items() if k != "seconds"}}
+            written = _options.save_arrays(args.save, {"eigenvalue": result.eigenvalues,
+                                                       "singular_value": result.singular_values}, header)
+        print(f"wrote {written}", file=sys.stderr)
     if args.plot:
         from isometry.plotting.resnet import plot_resnet_spectrum
 
-        path = plot_resnet_spectrum(result, density, args.plot, c2_mean_field=mean_field.c2)
-        print(f"wrote {path}", file=sys.stderr)
+        plot_resnet_spectrum(result, density, args.plot, c2_mean_field=mean_field.c2)
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0

@@ -26,7 +26,10 @@ def _words(text: str) -> list[str]:
 NAME = "train"
 HELP = ("train a grid of deep networks (init × activation × depth × optimizer × q* "
                        "× learning rate × seed); resumable")
-DESCRIPTION = __doc__
+DESCRIPTION = ("Run a named experiment (isometry train --list) or one described in JSON (--config): a grid "
+               "of runs written as runs.csv, steps.csv, evals.csv and experiment.json, with plots. "
+               "Rerunning skips finished runs and resumes an interrupted one from its checkpoint. Any "
+               "grid axis can be overridden (comma-separated lists).")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,25 +38,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>)")
     p.add_argument("--list", action="store_true", help="list the named experiments and exit")
     p.add_argument("--dry-run", action="store_true", help="print the runs of the grid and exit")
-    p.add_argument("--device", choices=("cpu", "gpu"))
-    p.add_argument("--dtype", choices=("float32", "float64"))
-    p.add_argument("--dataset", choices=("cifar10", "mnist", "teacher"))
+    p.add_argument("--device", choices=("cpu", "gpu"), help="where to train (default: the experiment's)")
+    p.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default: the experiment's)")
+    p.add_argument("--dataset", choices=("cifar10", "mnist", "teacher"),
+                   help="data set (default: the experiment's; teacher is synthetic)")
     p.add_argument("--data-dir", help="where the datasets are (default $ISOMETRY_DATA or ~/.cache/isometry)")
     p.add_argument("--download", action="store_true", help="fetch a missing dataset archive (checksummed)")
     p.add_argument("--inits", type=_words, help="comma-separated: orthogonal,gaussian,parameter_sharing")
     p.add_argument("--activations", type=_words, help="comma-separated: tanh,hard_tanh,relu,linear,erf")
-    p.add_argument("--depths", type=_ints)
+    p.add_argument("--depths", type=_ints, help="comma-separated depths L")
     p.add_argument("--optimizers", type=_words, help="comma-separated: sgd,momentum,rmsprop,adam")
-    p.add_argument("--q-stars", type=_floats)
+    p.add_argument("--q-stars", type=_floats, help="comma-separated q* (critical initialisations)")
     p.add_argument("--learning-rates", type=_floats, help="used with every optimizer")
-    p.add_argument("--seeds", type=_ints)
-    p.add_argument("--width", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--steps", type=int)
-    p.add_argument("--eval-every", type=int)
-    p.add_argument("--checkpoint-every", type=int)
-    p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--seeds", type=_ints, help="comma-separated seeds")
+    p.add_argument("--width", type=int, help="units per hidden layer")
+    p.add_argument("--batch-size", type=int, help="minibatch size")
+    p.add_argument("--steps", type=int, help="updates per run")
+    p.add_argument("--eval-every", type=int, help="evaluate the test set every this many steps")
+    p.add_argument("--checkpoint-every", type=int, help="save a resumable checkpoint every this many steps")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="per-run bar and whole-grid ETA on stderr (default: on when stderr is a terminal)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw the plots")
     engine = p.add_mutually_exclusive_group()
     engine.add_argument("--workers", type=int, metavar="N", help="run the grid's runs on N local Dask worker "
                         "processes (needs isometry[sweep]; 1 = sequentially in this process)")
@@ -102,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
             from isometry.sweep.engine import dask_client
 
             client = stack.enter_context(dask_client(args.scheduler, args.workers, 1))
+        # Bars are drawn in this process only: with Dask workers the per-run lines carry the ETA.
         outcomes = run_experiment(experiment, out, data_dir=args.data_dir, download=args.download,
-                                  progress=not args.no_progress and client is None,
+                                  progress=args.progress if client is None else False,
                                   log=lambda m: print(m, file=sys.stderr), client=client)
     diverged = sum(o.state == "diverged" for o in outcomes)
     print(f"wrote {out}/runs.csv, steps.csv, evals.csv, experiment.json ({len(outcomes)} runs, {diverged} diverged)",

@@ -15,19 +15,21 @@ hard-tanh at q* = 0.5 (atom at 0): SLQ 0.039 / 0.025 / 0.029 vs KPM 0.40 / 0.37 
 
 from __future__ import annotations
 
-import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
-from isometry.montecarlo import _quadrature
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry._internal.results import Result
 from isometry._names import MATFREE_METHODS, ensembles
-from isometry._internal.progress import ProgressBar
-from isometry.montecarlo.mlp import default_q0
+from isometry.montecarlo import _pipeline as _p
+from isometry.montecarlo import _quadrature
+from isometry.montecarlo._pipeline import ProgressLike, SeedLike
 
 __all__ = ["SpectralDensity", "jacobian_spectral_density"]
 
@@ -46,29 +48,39 @@ class _Law(Protocol):
     def cdf(self, t: np.ndarray | float) -> np.ndarray: ...
 
 
-@dataclass(frozen=True)
-class SpectralDensity:
+def _as_float(t: object, values: np.ndarray) -> np.ndarray | float:
+    """A float for a scalar ``t``, the array otherwise."""
+    return float(values) if np.ndim(t) == 0 else values
+
+
+@dataclass(frozen=True, repr=False)
+class SpectralDensity(Result):
     """The spectral law of J Jᵀ estimated by stochastic Lanczos quadrature.
 
-    ``nodes``/``weights`` (probes × (steps + 1)) are each probe's quadrature: Gauss–Radau with
-    the fixed node 0 first (``rule="radau"``), or Gauss; unused slots have weight 0. ``x``, ``density`` and ``density_error``
-    are the continuous part on a grid (log-spaced by default) with the standard error of the
-    mean over probes. ``mass_at_zero_bound`` is the quadrature weight at 0 (the Radau node, and
-    nodes at or below ``resolution``): an upper bound on the mass at 0 that tightens with the
-    steps; ``mass_at_zero`` = half of it is what ``cdf`` puts at 0 (the midpoint of the
-    Chebyshev–Markov–Stieltjes bracket), the other half is spread from ``resolution`` up to the
-    first positive node. ``resolved_from`` is where the estimate is resolved: Lanczos (any
-    polynomial method) resolves the edge at 0 only on a linear scale ~λ_max/steps², so below the
-    first positive node only the total mass is known (to within the bracket); distances are
-    computed from there up and the default grid starts there. ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact
-    per probe for k ≤ 2·steps − 1; the error is the spread over probes).
+    ``nodes``/``quadrature_weights`` (probes × (steps + 1)) are each probe's quadrature:
+    Gauss–Radau with the fixed node 0 first (``rule="radau"``), or Gauss; unused slots have
+    weight 0. ``weights`` is the weight ensemble, as in every other result. ``x``, ``density``
+    and ``density_error`` are the continuous part on a grid (log-spaced by default) with the
+    standard error of the mean over probes. ``mass_at_zero_bound`` is the quadrature weight at 0
+    (the Radau node, and nodes at or below ``resolution``): an upper bound on the mass at 0 that
+    tightens with the steps; ``mass_at_zero`` = half of it is what ``cdf`` puts at 0 (the
+    midpoint of the Chebyshev–Markov–Stieltjes bracket), the other half is spread from
+    ``resolution`` up to the first positive node. ``resolved_from`` is where the estimate is
+    resolved: Lanczos (any polynomial method) resolves the edge at 0 only on a linear scale
+    ~λ_max/steps², so below the first positive node only the total mass is known (to within the
+    bracket); distances are computed from there up and the default grid starts there.
+    ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact per probe for k ≤ 2·steps − 1; the
+    error is the spread over probes). ``seed`` is the Philox key used; ``critical_q_star`` the
+    q* of the critical point (σ_w, σ_b) were chosen at when they were not given.
     """
+
+    _frame_columns: ClassVar[tuple[str, ...]] = ("x", "density", "density_error")
 
     x: np.ndarray
     density: np.ndarray
     density_error: np.ndarray
     nodes: np.ndarray
-    weights: np.ndarray
+    quadrature_weights: np.ndarray
     steps_taken: np.ndarray
     moments: np.ndarray
     moment_errors: np.ndarray
@@ -81,7 +93,7 @@ class SpectralDensity:
     width: int
     depth: int
     activation: str
-    weights_kind: str
+    weights: str
     storage: str
     sigma_w: float
     sigma_b: float
@@ -91,32 +103,62 @@ class SpectralDensity:
     steps: int
     seconds: float = field(compare=False)
     device: str = "cpu"
-    _probe_cdfs: list[Any] = field(default_factory=list, repr=False, compare=False)
+    critical_q_star: float | None = None
+    _probe_cdfs: list[Any] = field(default_factory=list, compare=False)
 
-    def cdf(self, t: np.ndarray | float) -> np.ndarray:
-        """P(λ ≤ t): the mean over probes of each probe's interpolated quadrature CDF."""
-        t = np.asarray(t, dtype=float)
-        return np.mean([p.cdf(t) for p in self._probe_cdfs], axis=0)
+    @property
+    def weights_kind(self) -> str:
+        """Deprecated name of :attr:`weights` (the ensemble)."""
+        warnings.warn("SpectralDensity.weights_kind is deprecated: use .weights (the ensemble); the "
+                      "quadrature weights are .quadrature_weights", DeprecationWarning, stacklevel=2)
+        return self.weights
 
-    def cdf_error(self, t: np.ndarray | float) -> np.ndarray:
+    def _restored(self) -> SpectralDensity:
+        object.__setattr__(self, "_probe_cdfs",
+                           _quadrature.probe_cdfs(self.nodes, self.quadrature_weights, self.resolution))
+        return self
+
+    def statistics(self) -> dict[str, Any]:
+        """The moments m₁..m₄ with their standard errors, the mass at 0 and the resolved range."""
+        out: dict[str, Any] = {}
+        for k, (m, e) in enumerate(zip(self.moments, self.moment_errors), start=1):
+            out[f"m{k}"], out[f"m{k}_error"] = float(m), float(e)
+        return {**out, "mass_at_zero": self.mass_at_zero, "resolved_from": self.resolved_from}
+
+    def cdf(self, t: np.ndarray | float) -> np.ndarray | float:
+        """P(λ ≤ t): the mean over probes of each probe's interpolated quadrature CDF (a float
+        for a scalar t)."""
+        values = np.mean([p.cdf(np.asarray(t, dtype=float)) for p in self._probe_cdfs], axis=0)
+        return _as_float(t, values)
+
+    def cdf_error(self, t: np.ndarray | float) -> np.ndarray | float:
         """Standard error of :meth:`cdf` from the probe-to-probe spread (NaN for one probe)."""
-        t = np.asarray(t, dtype=float)
-        values = np.array([p.cdf(t) for p in self._probe_cdfs])
+        arr = np.asarray(t, dtype=float)
+        values = np.array([p.cdf(arr) for p in self._probe_cdfs])
         if values.shape[0] < 2:
-            return np.full(t.shape, np.nan)
-        return values.std(axis=0, ddof=1) / np.sqrt(values.shape[0])
+            return _as_float(t, np.full(arr.shape, np.nan))
+        return _as_float(t, values.std(axis=0, ddof=1) / np.sqrt(values.shape[0]))
 
-    def ks_distance(self, eigenvalues: np.ndarray, resolution: float | None = None) -> float:
-        """``sup_t |F(t) − F_n(t)|`` against the empirical CDF of exact eigenvalues.
+    def ks_distance(self, other: _Law | np.ndarray, resolution: float | None = None) -> float:
+        """``sup_t |F(t) − G(t)|`` against exact eigenvalues (an array: G their empirical CDF) or a
+        law with a ``cdf`` (e.g. ``isometry.theory.jacobian_density``).
 
         Only t ≥ ``resolution`` (default and minimum: ``resolved_from``) is compared: below the
         first positive quadrature node the estimate only brackets the mass, and below ~ε·λ_max
         eigensolvers return rounding noise; the total mass below the floor is compared at the
-        floor itself. The estimate is continuous above its floor, so the supremum sits at the
-        floor or at the jumps of F_n.
+        floor itself. Against eigenvalues the estimate is continuous above its floor, so the
+        supremum sits at the floor or at the jumps of G. Against a law: on 20000 log-spaced
+        points plus the nodes, the law's grid and both sides of its atoms; both CDFs are
+        monotone, so this misses the supremum by at most the change of either CDF between
+        neighbouring points.
         """
+        if hasattr(other, "cdf") and not isinstance(other, np.ndarray):
+            if resolution is not None:
+                raise TypeError("resolution applies to eigenvalues; a law is compared from resolved_from up")
+            t = self._evaluation_points(other)
+            return float(np.max(np.abs(self.cdf(t) - np.asarray(other.cdf(t)))))
         floor = self.resolved_from if resolution is None else max(self.resolved_from, float(resolution))
-        ev = np.sort(np.asarray(eigenvalues, dtype=float))
+        ev = np.sort(np.asarray(other, dtype=float))
         n = ev.size
         # Below the floor only the total mass is comparable: check F at the floor itself.
         at_floor = abs(float(self.cdf(floor)) - np.searchsorted(ev, floor, side="right") / n)
@@ -131,7 +173,7 @@ class SpectralDensity:
     def _evaluation_points(self, law: _Law) -> np.ndarray:
         lo = max(self.resolved_from, 1e-300)
         hi = float(np.max(self.nodes)) * 10
-        pts = [np.geomspace(lo, hi, 20000), self.nodes[self.weights > 0].ravel()]
+        pts = [np.geomspace(lo, hi, 20000), self.nodes[self.quadrature_weights > 0].ravel()]
         grid = getattr(law, "x", None)
         if grid is not None:
             pts.append(np.asarray(grid, dtype=float))
@@ -141,15 +183,10 @@ class SpectralDensity:
         return np.unique(t[t >= lo])
 
     def ks_distance_to(self, law: _Law) -> float:
-        """``sup_t |F(t) − G(t)|`` against a law with a ``cdf`` (e.g. ``isometry.theory.jacobian_density``).
-
-        Compared for t ≥ ``resolved_from`` (the mass below it at that point), on 20000
-        log-spaced points plus the nodes, the law's grid and both sides of its atoms; both CDFs
-        are monotone, so this misses the supremum by at most the change of either CDF between
-        neighbouring points.
-        """
-        t = self._evaluation_points(law)
-        return float(np.max(np.abs(self.cdf(t) - np.asarray(law.cdf(t)))))
+        """Deprecated: ``ks_distance(law)`` takes a law as well as eigenvalues."""
+        warnings.warn("SpectralDensity.ks_distance_to(law) is deprecated: use ks_distance(law)",
+                      DeprecationWarning, stacklevel=2)
+        return self.ks_distance(law)
 
     def wasserstein_log10(self, other: _Law | np.ndarray) -> float:
         """W₁ distance between the laws of log10 λ, with λ below ``resolved_from`` moved there.
@@ -213,22 +250,16 @@ def _choose_storage(storage: str, weights: str, width: int, depth: int, availabl
     return "dense" if dense_bytes <= min(_AUTO_DENSE_BYTES, 0.25 * available) else "onthefly"
 
 
-def _progress_callback(progress: bool | ProgressCallback, width: int, depth: int) -> Any:
-    if progress is True:
-        return ProgressBar(f"Lanczos on J Jᵀ, width {width}, depth {depth}")
-    return progress if callable(progress) else None
-
-
 def jacobian_spectral_density(
     width: int,
     depth: int,
     *,
     activation: str = "tanh",
-    weights: str = "structured_orthogonal",
-    sigma_w: float = 1.0,
-    sigma_b: float = 0.0,
+    weights: str = "orthogonal",
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
     q0: float | None = None,
-    seed: int = 0,
+    seed: SeedLike = 0,
     method: str = "lanczos",
     probes: int = 8,
     steps: int = 60,
@@ -240,8 +271,11 @@ def jacobian_spectral_density(
     resolution: float = 1e-12,
     x: np.ndarray | None = None,
     points: int = 400,
-    progress: bool | ProgressCallback = False,
+    progress: ProgressLike = None,
     device: str = "cpu",
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
     client: Any = None,
     probe_chunks: int | None = None,
 ) -> SpectralDensity:
@@ -254,20 +288,20 @@ def jacobian_spectral_density(
     depth : int
         Number of layers L, at least 1.
     activation : {"tanh", "linear", "hard_tanh", "relu", "erf"}, default "tanh"
-    weights : {"structured_orthogonal", "gaussian", "orthogonal"}, default "structured_orthogonal"
+    weights : {"orthogonal", "structured_orthogonal", "gaussian"}, default "orthogonal"
         ``"structured_orthogonal"``: W_l = σ_w (H S_B)⋯(H S_1), H the normalised Walsh–Hadamard
         matrix and S_d random-sign diagonals, B = ``structured_blocks``; O(N log N) per product.
-        ``"gaussian"``: entries N(0, σ_w²/N). ``"orthogonal"``: Haar, stored densely (moderate
-        widths). For ``"orthogonal"``/``"gaussian"`` the network is the very one that
+        ``"gaussian"``: entries N(0, σ_w²/N). ``"orthogonal"`` (the default, as for every Monte
+        Carlo function): Haar, stored densely (moderate widths; at large power-of-two widths use
+        ``"structured_orthogonal"``, O(N) memory). For ``"orthogonal"``/``"gaussian"`` the network is the very one that
         :func:`jacobian_spectrum` draws for the same seed.
-    sigma_w : float, default 1.0
-        σ_w, a standard deviation; positive.
-    sigma_b : float, default 0.0
-        σ_b, a standard deviation; at least 0.
+    sigma_w, sigma_b : float, optional
+        Standard deviations as in :func:`jacobian_spectrum`; both left out: the critical network
+        at ``q_star``. The result reports the values used.
     q0 : float, optional
         First-layer pre-activation variance; defaults to q* (:func:`default_q0`).
-    seed : int, default 0
-        Seed of the Philox streams (0 ≤ seed < 2⁶⁴).
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, default 0
+        As in :func:`jacobian_spectrum`; the key used is ``result.seed``.
     method : {"lanczos"}, default "lanczos"
     probes : int, default 8
         Number of start vectors; the standard errors come from their spread.
@@ -292,19 +326,28 @@ def jacobian_spectral_density(
         Grid of λ for the density; by default ``points`` log-spaced points.
     points : int, default 400
         Size of the default grid, at least 2.
-    progress : bool or callable, default False
-        ``True`` draws a progress bar on stderr; a callable gets (done, total).
+    progress : bool, callable or None, default None
+        None: a bar on stderr when it is a terminal; ``True`` always, ``False`` never; a
+        callable gets (done, total).
     device : {"cpu", "gpu"}, default "cpu"
         ``"gpu"`` runs the products and the Lanczos vectors on the current CUDA device.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w², σ_b² instead of σ_w, σ_b (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5).
+    client : dask.distributed.Client, optional
+        Split the probes over its workers (CPU only); the result is the single-process one.
+    probe_chunks : int, optional
+        How many Dask tasks the probes are split over (default: one per worker).
 
     Returns
     -------
     SpectralDensity
         ``x``, ``density`` and ``density_error`` (standard error over probes); ``moments``
-        m_1..m_4 with ``moment_errors``; each probe's quadrature (``nodes``, ``weights``);
-        ``mass_at_zero`` and its bound; ``resolved_from``; and the methods ``cdf``,
-        ``ks_distance`` (to exact eigenvalues), ``ks_distance_to`` (to a law) and
-        ``wasserstein_log10``.
+        m_1..m_4 with ``moment_errors``; each probe's quadrature (``nodes``,
+        ``quadrature_weights``); ``mass_at_zero`` and its bound; ``resolved_from``; the
+        parameters used; and the methods ``cdf``, ``ks_distance`` (to exact eigenvalues or a
+        law) and ``wasserstein_log10``.
 
     Raises
     ------
@@ -324,7 +367,7 @@ def jacobian_spectral_density(
     the density is the derivative of a monotone interpolation (in log λ) of the per-probe
     quadrature CDFs, averaged over probes. Lanczos resolves the edge at 0 only on a linear scale
     ~λ_max/steps² (``resolved_from``): below it only the mass is known. The spectrum near
-    criticality spans decades, so compare CDFs (``ks_distance``, ``ks_distance_to``) or W₁ in
+    criticality spans decades, so compare CDFs (``ks_distance``) or W₁ in
     log10 λ (``wasserstein_log10``) rather than densities. Why Lanczos and not the kernel
     polynomial method: see the module docstring.
 
@@ -343,129 +386,158 @@ def jacobian_spectral_density(
     >>> r.moments.shape, r.x.shape
     ((4,), (400,))
     >>> law = isometry.theory.jacobian_density("tanh", "orthogonal", 8, 1.05, 0.0)
-    >>> bool(r.ks_distance_to(law) < 0.1)  # 4 probes at width 256: a rough estimate
+    >>> bool(r.ks_distance(law) < 0.1)  # 4 probes at width 256: a rough estimate
     True
     """
-    width = _validation.positive_int("width", width)
-    depth = _validation.positive_int("depth", depth)
-    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
-    weights = _validation.choice("weights", weights, MATFREE_WEIGHTS)
-    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
-    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    seed = _validation.seed(seed)
-    method = _validation.choice("method", method, METHODS)
-    probes = _validation.positive_int("probes", probes)
-    steps = _validation.positive_int("steps", steps)
-    probe = _validation.choice("probe", probe, PROBES)
-    rule = _validation.choice("rule", rule, RULES)
-    storage = _validation.choice("storage", storage, STORAGES)
-    structured_blocks = _validation.positive_int("structured_blocks", structured_blocks)
-    resolution = _validation.real("resolution", resolution, nonnegative=True)
-    if not resolution < 1:
+    common = _p.common_arguments(
+        width, depth, activation, weights, allowed_weights=MATFREE_WEIGHTS, sigma_w=sigma_w, sigma_b=sigma_b,
+        sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=q_star, seed=seed, device=device,
+    )
+    options = _lanczos_options(common, method, probes, steps, probe, rule, storage, structured_blocks, resolution,
+                               points, x)
+    q0 = _p.first_layer_variance(common, q0)
+    callback = _p.progress_callback(progress, f"Lanczos on J Jᵀ, width {common.width}, depth {common.depth}")
+    if client is not None and common.device == "gpu":
+        raise ValueError("client= splits probes over Dask workers on the CPU; use device='cpu' with a client")
+    if probe_chunks is not None:
+        probe_chunks = _validation.positive_int("probe_chunks", probe_chunks)
+    if common.device == "gpu":
+        storage, run = _gpu_runner(common, options, reorthogonalize)
+    elif client is not None:
+        storage, run = _dask_runner(common, options, reorthogonalize, client, probe_chunks)
+    else:
+        storage, run = _cpu_runner(common, options, reorthogonalize)
+    raw, seconds = _p.timed(run, common.activation, common.sigma_w, common.sigma_b, q0, common.seed, callback)
+    _p.require_finite(raw, ("nodes", "weights"), "the Lanczos quadrature")
+    return _density_result(raw, common, options, storage, float(q0), seconds)
+
+
+def _lanczos_options(
+    common: _p.Common, method: object, probes: object, steps: object, probe: object, rule: object,
+    storage: object, structured_blocks: object, resolution: object, points: object, x: object,
+) -> dict[str, Any]:
+    """The quadrature's own arguments, checked (each error names its argument)."""
+    _validation.choice("method", method, METHODS)
+    options = {
+        "probes": _validation.positive_int("probes", probes),
+        "steps": _validation.positive_int("steps", steps),
+        "probe": _validation.choice("probe", probe, PROBES),
+        "rule": _validation.choice("rule", rule, RULES),
+        "storage": _validation.choice("storage", storage, STORAGES),
+        "structured_blocks": _validation.positive_int("structured_blocks", structured_blocks),
+        "resolution": _validation.real("resolution", resolution, nonnegative=True),
+        "points": _validation.positive_int("points", points),
+        "grid": None,
+    }
+    if not options["resolution"] < 1:
         raise ValueError(f"resolution is relative to the largest node and must be in [0, 1), got {resolution}")
-    device = _validation.device(device)
-    points = _validation.positive_int("points", points)
-    if points < 2:
+    if options["points"] < 2:
         raise ValueError(f"points must be at least 2, got {points}")
-    if weights == "structured_orthogonal" and width & (width - 1):
+    width = common.width
+    if common.weights == "structured_orthogonal" and width & (width - 1):
         below, above = 1 << (width.bit_length() - 1), 1 << width.bit_length()
         raise ValueError(
             f"weights='structured_orthogonal' needs a power-of-two width (Walsh–Hadamard transform), "
             f"got {width}; nearest: {below} or {above}"
         )
-    if q0 is None:
-        q0 = default_q0(activation, sigma_w, sigma_b)
-    else:
-        q0 = _validation.real("q0", q0, positive=True)
-        if q0 < sigma_b**2:
-            raise ValueError(f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}")
-    grid = None
     if x is not None:
         grid = np.asarray(x, dtype=float).ravel()
         if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
             raise ValueError("x must be a non-empty array of finite positive numbers")
-    if client is not None and device == "gpu":
-        raise ValueError("client= splits probes over Dask workers on the CPU; use device='cpu' with a client")
-    if probe_chunks is not None:
-        probe_chunks = _validation.positive_int("probe_chunks", probe_chunks)
-    if device == "gpu":
-        from isometry._internal import gpu as _gpu
+        options["grid"] = grid
+    return options
 
-        if storage != "auto" or weights != "gaussian":  # the pairing is checked before the device
-            storage = _choose_storage(storage, weights, width, depth)
-        # All probes in lockstep on the device: every layer product serves the whole block.
-        storage, run = _gpu.matfree_quadrature_runner(
-            width, depth, weights, storage, probes, steps, reorthogonalize, _choose_storage
+
+def _cpu_runner(common: _p.Common, o: dict[str, Any], reorthogonalize: bool) -> tuple[str, Callable[..., Any]]:
+    """(storage, run(activation, σ_w, σ_b, q0, seed, callback)) after the memory check."""
+    width, depth, weights = common.width, common.depth, common.weights
+    storage = _choose_storage(o["storage"], weights, width, depth)
+    # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
+    block = 1 if weights == "structured_orthogonal" else o["probes"]
+    needed = _core.matfree_bytes(width, depth, weights, storage, o["probes"], o["steps"], reorthogonalize, block)
+    # The same leading terms in Python integers, which cannot wrap around at absurd sizes.
+    exact = 8 * width * (depth + o["probes"] * (o["steps"] + 1) + (depth * width if storage == "dense" else 0))
+    needed = max(int(needed), exact)
+    try:
+        _p.require_memory(f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, "
+                          f"storage={storage!r}, probes={o['probes']}, steps={o['steps']})", needed)
+    except MemoryError as exc:
+        if weights == "orthogonal" and not width & (width - 1):
+            raise MemoryError(f"{exc}, or use weights='structured_orthogonal' (O(N) memory)") from None
+        raise
+
+    def run(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any) -> Any:
+        return _core.matfree_quadrature(
+            width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, o["structured_blocks"],
+            o["probes"], o["steps"], o["probe"], reorthogonalize, o["rule"], block, callback,
         )
-        callback = _progress_callback(progress, width, depth)
-        start = time.perf_counter()
-        raw = run(activation, sigma_w, sigma_b, q0, seed, structured_blocks, probe, rule, callback)
-    else:
-        storage = _choose_storage(storage, weights, width, depth)
-        # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
-        block = 1 if weights == "structured_orthogonal" else probes
-        if client is not None:  # each worker checks its own chunk's memory
-            from isometry.montecarlo._probe_chunks import distributed_quadrature
 
-            arguments = dict(width=width, depth=depth, activation=activation, weights=weights, storage=storage,
-                             sigma_w=sigma_w, sigma_b=sigma_b, q0=q0, seed=seed,
-                             structured_blocks=structured_blocks, steps=steps, probe=probe,
-                             reorthogonalize=reorthogonalize, rule=rule)
-            start = time.perf_counter()
-            raw = distributed_quadrature(client, probe_chunks, arguments, probes,
-                                         _progress_callback(progress, width, depth))
-        else:
-            needed = _core.matfree_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block)
-            _memory.require(
-                f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
-                f"probes={probes}, steps={steps})",
-                int(needed),
-            )
-            callback = _progress_callback(progress, width, depth)
-            start = time.perf_counter()
-            raw = _core.matfree_quadrature(
-                width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
-                probes, steps, probe, reorthogonalize, rule, block, callback,
-            )
-    seconds = time.perf_counter() - start
+    return storage, run
+
+
+def _dask_runner(
+    common: _p.Common, o: dict[str, Any], reorthogonalize: bool, client: Any, probe_chunks: int | None
+) -> tuple[str, Callable[..., Any]]:
+    """Probes split over the Dask workers of ``client`` (each worker checks its own chunk's
+    memory); the merged result is the single-process one."""
+    from isometry.montecarlo._probe_chunks import distributed_quadrature
+
+    storage = _choose_storage(o["storage"], common.weights, common.width, common.depth)
+
+    def run(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any) -> Any:
+        arguments = dict(width=common.width, depth=common.depth, activation=activation, weights=common.weights,
+                         storage=storage, sigma_w=sigma_w, sigma_b=sigma_b, q0=q0, seed=seed,
+                         structured_blocks=o["structured_blocks"], steps=o["steps"], probe=o["probe"],
+                         reorthogonalize=reorthogonalize, rule=o["rule"])
+        return distributed_quadrature(client, probe_chunks, arguments, o["probes"], callback)
+
+    return storage, run
+
+
+def _gpu_runner(common: _p.Common, o: dict[str, Any], reorthogonalize: bool) -> tuple[str, Callable[..., Any]]:
+    """All probes in lockstep on the device: every layer product serves the whole block."""
+    from isometry._internal import gpu as _gpu
+
+    storage = o["storage"]
+    if storage != "auto" or common.weights != "gaussian":  # the pairing is checked before the device
+        storage = _choose_storage(storage, common.weights, common.width, common.depth)
+    storage, run = _gpu.matfree_quadrature_runner(
+        common.width, common.depth, common.weights, storage, o["probes"], o["steps"], reorthogonalize,
+        _choose_storage,
+    )
+
+    def runner(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any) -> Any:
+        return run(activation, sigma_w, sigma_b, q0, seed, o["structured_blocks"], o["probe"], o["rule"], callback)
+
+    return storage, runner
+
+
+def _density_result(
+    raw: dict[str, Any], common: _p.Common, o: dict[str, Any], storage: str, q0: float, seconds: float
+) -> SpectralDensity:
+    """Per-probe CDFs → density on the grid, moments, mass at 0, errors over probes."""
     nodes, quad_weights, taken = raw["nodes"], raw["weights"], raw["steps_taken"]
-    if not (np.all(np.isfinite(nodes)) and np.all(np.isfinite(quad_weights))):
-        raise FloatingPointError("the Lanczos quadrature has non-finite nodes or weights")
-    floor = resolution * float(np.max(nodes)) if np.max(nodes) > 0 else resolution
+    floor = o["resolution"] * float(np.max(nodes)) if np.max(nodes) > 0 else o["resolution"]
     cdfs = _quadrature.probe_cdfs(nodes, quad_weights, floor)
     resolved_from = _resolved_from(nodes, quad_weights, floor)
-    xs = _default_grid(cdfs, points, resolved_from) if grid is None else grid
+    xs = _default_grid(cdfs, o["points"], resolved_from) if o["grid"] is None else o["grid"]
     per_probe = np.array([c.density(xs) for c in cdfs])
     powers = np.stack([np.sum(quad_weights * nodes**k, axis=1) for k in range(1, 5)], axis=1)
-    error = (lambda a: a.std(axis=0, ddof=1) / np.sqrt(a.shape[0])) if probes > 1 else (lambda a: np.full(a.shape[1:], np.nan))
+
+    def error(a: np.ndarray) -> np.ndarray:
+        if o["probes"] < 2:
+            return np.full(a.shape[1:], np.nan)
+        return a.std(axis=0, ddof=1) / np.sqrt(a.shape[0])
+
     atoms = np.array([c.atom for c in cdfs])
     return SpectralDensity(
-        x=xs,
-        density=per_probe.mean(axis=0),
-        density_error=error(per_probe),
-        nodes=nodes,
-        weights=quad_weights,
-        steps_taken=taken,
-        moments=powers.mean(axis=0),
-        moment_errors=error(powers),
-        mass_at_zero=float(atoms.mean()),
-        mass_at_zero_bound=float(np.mean([c.zero_weight for c in cdfs])),
-        resolution=floor,
-        resolved_from=resolved_from,
-        q=raw["q"],
-        zero_derivatives=int(raw["zero_derivatives"]),
-        width=width,
-        depth=depth,
-        activation=activation,
-        weights_kind=weights,
-        storage=storage,
-        sigma_w=sigma_w,
-        sigma_b=sigma_b,
-        q0=float(q0),
-        seed=seed,
-        probes=probes,
-        steps=steps,
-        seconds=seconds,
-        device=device,
-        _probe_cdfs=cdfs,
+        x=xs, density=per_probe.mean(axis=0), density_error=error(per_probe), nodes=nodes,
+        quadrature_weights=quad_weights, steps_taken=taken, moments=powers.mean(axis=0),
+        moment_errors=error(powers), mass_at_zero=float(atoms.mean()),
+        mass_at_zero_bound=float(np.mean([c.zero_weight for c in cdfs])), resolution=floor,
+        resolved_from=resolved_from, q=raw["q"], zero_derivatives=int(raw["zero_derivatives"]),
+        width=common.width, depth=common.depth, activation=common.activation, weights=common.weights,
+        storage=storage, sigma_w=common.sigma_w, sigma_b=common.sigma_b, q0=q0, seed=common.seed,
+        probes=o["probes"], steps=o["steps"], seconds=seconds, device=common.device,
+        critical_q_star=common.critical_q_star, _probe_cdfs=cdfs,
     )

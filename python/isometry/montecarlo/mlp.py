@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
-from isometry._internal.progress import ProgressBar
-from isometry.theory.meanfield import q_star
+from isometry.montecarlo import _pipeline as _p
+from isometry.montecarlo._pipeline import ProgressCallback, ProgressLike, SeedLike, default_q0
+from isometry.montecarlo._pipeline import spectrum_statistics as spectrum_summary
 
 __all__ = ["JacobianSpectrum", "default_q0", "jacobian_spectrum"]
+# Importable from here for callers of earlier versions.
+_REEXPORTED = (ProgressCallback, spectrum_summary)
 
-ProgressCallback = Callable[[int, int], None]
 
+@dataclass(frozen=True, repr=False)
+class JacobianSpectrum(_p.SpectrumResult):
+    """The spectrum of J Jᵀ for one sampled network, with the parameters that produced it.
 
-@dataclass(frozen=True)
-class JacobianSpectrum:
-    """The spectrum of J Jᵀ for one sampled network, with the parameters that produced it."""
+    ``sigma_w``/``sigma_b`` are the values used (resolved when not given: ``critical_q_star`` is
+    then the q* of the critical point they were chosen at); ``seed`` is the Philox key used
+    (pass it back to repeat the run). ``summary()`` has the parameters and the statistics,
+    ``to_frame()`` the eigenvalues and singular values, ``save``/``load`` an ``.npz`` file.
+    """
 
     eigenvalues: np.ndarray  # all `width` eigenvalues of J Jᵀ, ascending, float64
     singular_values: np.ndarray  # of J, ascending
@@ -40,58 +44,7 @@ class JacobianSpectrum:
     seconds: float = field(compare=False)
     base: str | None = None  # weights="parameter_sharing": the law of the W0 blocks
     device: str = "cpu"  # where it was computed: "cpu" or "gpu"
-
-    def summary(self) -> dict[str, float]:
-        """Mean, variance, min, max of the eigenvalues and the condition number σ_max/σ_min of J."""
-        return spectrum_summary(self.eigenvalues, self.singular_values)
-
-
-def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
-    """The first-layer variance ``jacobian_spectrum`` uses when ``q0`` is not given.
-
-    Parameters
-    ----------
-    activation : str
-        One of ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
-    sigma_w, sigma_b : float
-        Standard deviations of the weights (times √width) and of the biases.
-
-    Returns
-    -------
-    float
-        The mean-field fixed point q* (a variance), so that every layer starts at the fixed
-        point as in PSG17/18; 1.0 for linear networks and for relu without bias, whose spectrum
-        does not depend on q0 (D is scale invariant).
-
-    Raises
-    ------
-    ValueError
-        Where there is no unique positive q* (e.g. the ordered phase without bias, where the
-        stable fixed point is 0): pass ``q0`` explicitly then.
-
-    See Also
-    --------
-    isometry.theory.q_star
-
-    Examples
-    --------
-    >>> round(isometry.default_q0("tanh", 1.05, 0.0), 6)
-    0.05325
-    >>> isometry.default_q0("relu", 2**0.5, 0.0)
-    1.0
-    """
-    if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
-        return 1.0
-    try:
-        q = q_star(activation, sigma_w, sigma_b)
-    except ValueError as exc:
-        raise ValueError(f"{exc}; pass q0 explicitly") from None
-    if q <= 0.0:
-        raise ValueError(
-            f"the stable mean-field fixed point is q* = 0 for activation={activation!r}, "
-            f"sigma_w={sigma_w}, sigma_b={sigma_b} (ordered phase); pass q0 > 0 explicitly"
-        )
-    return q
+    critical_q_star: float | None = None
 
 
 def _memory_estimate(width: int, weights: str, method: str, dtype: str) -> int:
@@ -102,33 +55,24 @@ def _memory_estimate(width: int, weights: str, method: str, dtype: str) -> int:
     return int(buffers + lapack + results)
 
 
-def spectrum_summary(eigenvalues: np.ndarray, singular_values: np.ndarray) -> dict[str, float]:
-    """Mean, variance, min, max of ascending eigenvalues of J Jᵀ and the condition number of J."""
-    smallest = singular_values[0]
-    return {
-        "mean": float(eigenvalues.mean()),
-        "variance": float(eigenvalues.var()),
-        "min": float(eigenvalues[0]),
-        "max": float(eigenvalues[-1]),
-        "condition_number": float(singular_values[-1] / smallest) if smallest > 0 else float("inf"),
-    }
-
-
 def jacobian_spectrum(
     width: int,
     depth: int,
     *,
     activation: str = "tanh",
     weights: str = "orthogonal",
-    sigma_w: float = 1.0,
-    sigma_b: float = 0.0,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
     q0: float | None = None,
-    seed: int = 0,
+    seed: SeedLike = 0,
     dtype: str = "float64",
     method: str = "eigh",
-    progress: bool | ProgressCallback = False,
+    progress: ProgressLike = None,
     base: str | None = None,
     device: str = "cpu",
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -143,27 +87,39 @@ def jacobian_spectrum(
     weights : {"orthogonal", "gaussian", "parameter_sharing"}, default "orthogonal"
         ``W_l = σ_w Q_l`` with Q_l Haar, or entries N(0, σ_w²/width), or the mirrored layers of
         :func:`isometry.init.parameter_sharing` (relu, σ_b = 0, even width).
-    sigma_w : float, default 1.0
-        σ_w, a standard deviation (the papers tabulate σ_w²); positive.
-    sigma_b : float, default 0.0
-        σ_b, the standard deviation of the biases; at least 0.
+    sigma_w : float, optional
+        σ_w, a standard deviation (the papers tabulate σ_w²: see ``sigma_w2``); positive. Left
+        out together with ``sigma_b``: the critical network (χ₁ = 1) whose fixed point is
+        ``q_star``; left out alone: the edge of chaos at ``sigma_b``. The result reports the
+        values used (``parameter_sharing``: σ_w = 1, every singular value 1).
+    sigma_b : float, optional
+        σ_b, the standard deviation of the biases; at least 0. Left out with ``sigma_w`` given: 0.
     q0 : float, optional
         Variance of the first pre-activations: the input is scaled so that
         σ_w²‖x_0‖²/N + σ_b² = q0 (so q0 ≥ σ_b²). Defaults to the mean-field fixed point q*
         (:func:`default_q0`), which the large-width theory assumes.
-    seed : int, default 0
-        Seed of the Philox streams of the weights, biases and input (0 ≤ seed < 2⁶⁴).
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, default 0
+        The Philox key of the weights, biases and input: an int in [0, 2⁶⁴); a SeedSequence
+        gives its first 64-bit word, a Generator one 64-bit draw (so a loop passing one
+        generator gets a new network each time, reproducibly), None fresh entropy. The key used
+        is ``result.seed``: pass it back to repeat the run bit for bit.
     dtype : {"float64", "float32"}, default "float64"
     method : {"eigh", "svd"}, default "eigh"
         ``"eigh"`` forms J Jᵀ and calls a symmetric eigensolver; ``"svd"`` takes the singular
         values of J directly (see Notes).
-    progress : bool or callable, default False
-        ``True`` draws a progress bar on stderr; a callable is called with (done, total).
+    progress : bool, callable or None, default None
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
     base : {"orthogonal", "gaussian"}, optional
         With ``weights="parameter_sharing"`` only: the law of the W0 blocks (default
         ``"orthogonal"``).
     device : {"cpu", "gpu"}, default "cpu"
         ``"gpu"`` runs the products and the eigensolver on the current CUDA device.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w² and σ_b² instead of σ_w and σ_b (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5,
+        ``isometry.montecarlo.DEFAULT_Q_STAR``).
 
     Returns
     -------
@@ -221,104 +177,47 @@ def jacobian_spectrum(
     ...                                sigma_w=1.05, seed=0)
     >>> r.eigenvalues.shape, r.q0 == isometry.default_q0("tanh", 1.05, 0.0)
     ((64,), True)
-    >>> sorted(r.summary())
-    ['condition_number', 'max', 'mean', 'min', 'variance']
+    >>> {"mean", "variance", "condition_number", "sigma_w", "seed"} <= set(r.summary())
+    True
+    >>> d = isometry.jacobian_spectrum(64, 8)  # defaults: critical tanh network at q* = 0.5
+    >>> d.critical_q_star, round(isometry.theory.chi1("tanh", d.sigma_w, d.sigma_b), 9)
+    (0.5, 1.0)
     """
-    width = _validation.positive_int("width", width)
-    depth = _validation.positive_int("depth", depth)
-    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
-    weights = _validation.choice("weights", weights, _validation.DENSE_WEIGHTS)
-    device = _validation.device(device)
-    if weights == "parameter_sharing" and device == "gpu":
-        raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
-    if weights == "parameter_sharing":
-        return _parameter_sharing(width, depth, activation, sigma_w, sigma_b, q0, seed, dtype, method,
-                                  progress, base)
+    sharing = weights == "parameter_sharing"
+    if sharing and activation != "relu":
+        raise ValueError(f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
+                         f"must be 'relu', got {activation!r}")
+    common = _p.common_arguments(
+        width, depth, activation, weights, allowed_weights=_validation.DENSE_WEIGHTS, sigma_w=sigma_w,
+        sigma_b=sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=q_star, seed=seed, device=device,
+        critical=(1.0, 0.0) if sharing else None,
+    )
+    dtype = _validation.dtype(dtype)
+    method = _validation.choice("method", method, _validation.METHODS)
+    if sharing:
+        from isometry.montecarlo.parameter_sharing import parameter_sharing_spectrum
+
+        return parameter_sharing_spectrum(common, q0, dtype, method, progress, base)
     if base is not None:
         raise ValueError(f"base is only used with weights='parameter_sharing', got base={base!r} "
                          f"with weights={weights!r}")
-    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
-    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    seed = _validation.seed(seed)
-    dtype = _validation.dtype(dtype)
-    method = _validation.choice("method", method, _validation.METHODS)
-    if q0 is None:
-        q0 = default_q0(activation, sigma_w, sigma_b)
+    q0 = _p.first_layer_variance(common, q0)
+    if common.device == "cpu":
+        _p.require_memory(f"jacobian_spectrum(width={common.width}, weights={common.weights!r}, dtype={dtype!r})",
+                          _memory_estimate(common.width, common.weights, method, dtype))
+        run = _core.jacobian_spectrum
     else:
-        q0 = _validation.real("q0", q0, positive=True)
-        if q0 < sigma_b**2:
-            raise ValueError(f"q0 must be at least sigma_b**2 = {sigma_b**2} (q0 = σ_w²|x_0|²/N + σ_b²), got {q0}")
-    if device == "cpu":
-        _memory.require(
-            f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r})",
-            _memory_estimate(width, weights, method, dtype),
-        )
-    callback: Any = None
-    if progress is True:
-        callback = ProgressBar(f"J of {depth} layers, width {width}")
-    elif callable(progress):
-        callback = progress
-    start = time.perf_counter()
-    if device == "gpu":
         from isometry._internal import gpu as _gpu
 
-        raw = _gpu.jacobian_spectrum(
-            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-        )
-    else:
-        raw = _core.jacobian_spectrum(
-            width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback
-        )
-    seconds = time.perf_counter() - start
-    if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
-        raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
+        run = _gpu.jacobian_spectrum
+    callback = _p.progress_callback(progress, f"J of {common.depth} layers, width {common.width}")
+    raw, seconds = _p.timed(run, common.width, common.depth, common.activation, common.weights, common.sigma_w,
+                            common.sigma_b, q0, common.seed, dtype, method, callback)
+    _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
     return JacobianSpectrum(
-        eigenvalues=raw["eigenvalues"],
-        singular_values=raw["singular_values"],
-        q=raw["q"],
-        width=width,
-        depth=depth,
-        activation=activation,
-        weights=weights,
-        sigma_w=sigma_w,
-        sigma_b=sigma_b,
-        q0=float(q0),
-        seed=seed,
-        dtype=dtype,
-        method=method,
-        zero_derivatives=int(raw["zero_derivatives"]),
-        seconds=seconds,
-        device=device,
-    )
-
-
-def _parameter_sharing(
-    width: int, depth: int, activation: str, sigma_w: float, sigma_b: float, q0: float | None,
-    seed: int, dtype: str, method: str, progress: bool | ProgressCallback, base: str | None,
-) -> JacobianSpectrum:
-    from isometry.montecarlo.parameter_sharing import parameter_sharing_spectrum
-
-    if activation != "relu":
-        raise ValueError(f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
-                         f"must be 'relu', got {activation!r}")
-    if width % 2:
-        raise ValueError(f"weights='parameter_sharing' mirrors every layer, so width must be even, got {width}")
-    base = _validation.choice("base", "orthogonal" if base is None else base, _validation.WEIGHTS)
-    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
-    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    if sigma_b != 0.0:
-        raise ValueError(f"weights='parameter_sharing' has zero biases: sigma_b must be 0, got {sigma_b}")
-    q0 = 1.0 if q0 is None else _validation.real("q0", q0, positive=True)
-    seed = _validation.seed(seed)
-    dtype = _validation.dtype(dtype)
-    method = _validation.choice("method", method, _validation.METHODS)
-    callback: Any = None
-    if progress is True:
-        callback = ProgressBar(f"parameter-sharing J of {depth} layers, width {width}")
-    elif callable(progress):
-        callback = progress
-    raw = parameter_sharing_spectrum(width, depth, base, sigma_w, q0, seed, dtype, method, callback)
-    return JacobianSpectrum(
-        width=width, depth=depth, activation=activation, weights="parameter_sharing", sigma_w=sigma_w,
-        sigma_b=sigma_b, q0=q0, seed=seed, dtype=dtype, method=method, base=base, **raw,
+        eigenvalues=raw["eigenvalues"], singular_values=raw["singular_values"], q=raw["q"], width=common.width,
+        depth=common.depth, activation=common.activation, weights=common.weights, sigma_w=common.sigma_w,
+        sigma_b=common.sigma_b, q0=float(q0), seed=common.seed, dtype=dtype, method=method,
+        zero_derivatives=int(raw["zero_derivatives"]), seconds=seconds, device=common.device,
+        critical_q_star=common.critical_q_star,
     )

@@ -12,13 +12,13 @@ W0_L ⋯ W0_1: all σ_w^{2L} for orthogonal W0, Fuss–Catalan for Gaussian W0.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 
-from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry.montecarlo import _pipeline as _p
 from isometry.sampling.network import _parameter_sharing_layers
 
 
@@ -29,25 +29,56 @@ def _input(half: int, q0: float, sigma_w: float, seed: int) -> np.ndarray:
     return g * np.sqrt(q0 * half / (sigma_w * sigma_w * norm_sq)) if norm_sq > 0 else g
 
 
+def _checked(common: _p.Common, q0: object, base: object) -> tuple[float, str]:
+    if common.device == "gpu":
+        raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
+    if common.width % 2:
+        raise ValueError(f"weights='parameter_sharing' mirrors every layer, so width must be even, "
+                         f"got {common.width}")
+    if common.sigma_b != 0.0:
+        raise ValueError(f"weights='parameter_sharing' has zero biases: sigma_b must be 0, got {common.sigma_b}")
+    base = _validation.choice("base", "orthogonal" if base is None else base, _validation.WEIGHTS)
+    q0 = 1.0 if q0 is None else _validation.real("q0", q0, positive=True)
+    return q0, base
+
+
 def parameter_sharing_spectrum(
-    width: int, depth: int, base: str, sigma_w: float, q0: float, seed: int, dtype: str, method: str,
-    callback: Any,
-) -> dict[str, Any]:
-    """Arguments checked by the caller; returns the fields of a JacobianSpectrum."""
+    common: _p.Common, q0: object, dtype: str, method: str, progress: _p.ProgressLike, base: object
+) -> Any:
+    """``jacobian_spectrum(..., weights="parameter_sharing")`` after its shared checks."""
+    from isometry.montecarlo.mlp import JacobianSpectrum
+
+    q0, base = _checked(common, q0, base)
+    width, depth = common.width, common.depth
     half = width // 2
     itemsize = np.dtype(dtype).itemsize
     # W_l (N x N, plus its float64 draw), J and W_l J (N x N/2 each), the Gram matrix.
-    _memory.require(
+    _p.require_memory(
         f"jacobian_spectrum(width={width}, weights='parameter_sharing', dtype={dtype!r})",
         (width * width + 2 * width * half + half * half) * itemsize + 8 * width * width,
     )
+    callback = _p.progress_callback(progress, f"parameter-sharing J of {depth} layers, width {width}")
+    raw, seconds = _p.timed(_forward, width, depth, base, common.sigma_w, q0, common.seed, dtype, method, callback)
+    _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
+    return JacobianSpectrum(
+        width=width, depth=depth, activation=common.activation, weights="parameter_sharing",
+        sigma_w=common.sigma_w, sigma_b=common.sigma_b, q0=q0, seed=common.seed, dtype=dtype, method=method,
+        base=base, seconds=seconds, critical_q_star=common.critical_q_star, **raw,
+    )
+
+
+def _forward(
+    width: int, depth: int, base: str, sigma_w: float, q0: float, seed: int, dtype: str, method: str,
+    callback: Any,
+) -> dict[str, Any]:
+    """The honest forward pass and J; returns the array fields of a JacobianSpectrum."""
+    half = width // 2
     sizes = [half] + [width] * depth + [1]  # the readout is never drawn: the loop stops first
     layers = _parameter_sharing_layers(sizes, base, sigma_w, seed, dtype)
     x = _input(half, q0, sigma_w, seed).astype(dtype)
     jac = np.eye(half, dtype=dtype)
     q = np.empty(depth)
     zero_derivatives = 0
-    start = time.perf_counter()
     for layer in range(depth):
         w, _ = next(layers)  # biases are zero
         h = w @ x
@@ -74,5 +105,4 @@ def parameter_sharing_spectrum(
         "singular_values": singular_values,
         "q": q,
         "zero_derivatives": zero_derivatives,
-        "seconds": time.perf_counter() - start,
     }

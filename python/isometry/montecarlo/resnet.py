@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
-from isometry._internal.progress import ProgressBar
-from isometry.montecarlo.mlp import ProgressCallback, spectrum_summary
+from isometry.montecarlo import _pipeline as _p
+from isometry.montecarlo._pipeline import ProgressLike, SeedLike
 from isometry.theory.resnet import checked_residual_scale
 
 __all__ = ["ResnetSpectrum", "resnet_jacobian_spectrum"]
 
 
-@dataclass(frozen=True)
-class ResnetSpectrum:
+@dataclass(frozen=True, repr=False)
+class ResnetSpectrum(_p.SpectrumResult):
     """The spectrum of J Jᵀ for one sampled residual network, with its empirical parameter c."""
 
     eigenvalues: np.ndarray  # all `width` eigenvalues of J Jᵀ, ascending, float64
@@ -40,9 +38,9 @@ class ResnetSpectrum:
     zero_derivatives: int
     seconds: float = field(compare=False)
 
-    def summary(self) -> dict[str, float]:
+    def statistics(self) -> dict[str, float]:
         """Mean, variance, min, max of the eigenvalues, the condition number of J, and c."""
-        return {**spectrum_summary(self.eigenvalues, self.singular_values), "c": self.c}
+        return {**super().statistics(), "c": self.c}
 
 
 def resnet_jacobian_spectrum(
@@ -50,15 +48,17 @@ def resnet_jacobian_spectrum(
     depth: int,
     *,
     activation: str = "tanh",
-    weights: str = "gaussian",
-    sigma_w: float = 1.0,
-    sigma_b: float = 0.0,
+    weights: str = "orthogonal",
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
     residual_scale: float | None = None,
     input_variance: float = 1.0,
-    seed: int = 0,
+    seed: SeedLike = 0,
     dtype: str = "float64",
     method: str = "eigh",
-    progress: bool | ProgressCallback = False,
+    progress: ProgressLike = None,
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
 ) -> ResnetSpectrum:
     """All eigenvalues of J Jᵀ for one random residual network of ``depth`` blocks, ``width`` units.
 
@@ -69,24 +69,28 @@ def resnet_jacobian_spectrum(
     depth : int
         Number of residual blocks L, at least 1.
     activation : {"tanh", "linear", "hard_tanh", "relu", "erf"}, default "tanh"
-    weights : {"gaussian", "orthogonal"}, default "gaussian"
-        Entries N(0, a²σ_w²/N), or a·σ_w times a Haar matrix.
-    sigma_w : float, default 1.0
-        σ_w, a standard deviation; positive.
-    sigma_b : float, default 0.0
-        σ_b, the bias standard deviation (biases are not scaled by a); at least 0.
+    weights : {"orthogonal", "gaussian"}, default "orthogonal"
+        a·σ_w times a Haar matrix, or entries N(0, a²σ_w²/N) (the default is the same for
+        every Monte Carlo function).
+    sigma_w : float, optional
+        σ_w, a standard deviation; positive; default 1 (a ResNet needs no tuning to a critical
+        line: every σ_w gives a limit; ``theory.resnet_sigma_w`` picks the σ_w for a given c).
+    sigma_b : float, optional
+        σ_b, the bias standard deviation (biases are not scaled by a); at least 0; default 0.
     residual_scale : float, optional
         a; by default 1/√depth, the scaling under which the spectrum has a limit as depth grows
         (per-layer weight variance σ_w²/(N·L)).
     input_variance : float, default 1.0
         ‖x_0‖²/N of the input, a random direction; positive.
-    seed : int, default 0
-        Seed of the Philox streams (0 ≤ seed < 2⁶⁴).
+    seed : int, numpy SeedSequence or Generator, or None; default 0
+        As in :func:`jacobian_spectrum`; the key used is ``result.seed``.
     dtype : {"float64", "float32"}, default "float64"
     method : {"eigh", "svd"}, default "eigh"
         As in :func:`jacobian_spectrum`.
-    progress : bool or callable, default False
-        As in :func:`jacobian_spectrum`.
+    progress : bool, callable or None, default None
+        As in :func:`jacobian_spectrum` (None: a bar when stderr is a terminal).
+    sigma_w2, sigma_b2 : float, optional
+        σ_w², σ_b² instead of σ_w, σ_b (one form per parameter).
 
     Returns
     -------
@@ -129,54 +133,35 @@ def resnet_jacobian_spectrum(
     >>> bool(np.isclose(r.c, np.sum(r.c2) / 8))  # a² = 1/depth
     True
     """
-    width = _validation.positive_int("width", width)
-    depth = _validation.positive_int("depth", depth)
-    activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
-    weights = _validation.choice("weights", weights, _validation.WEIGHTS)
-    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
-    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    a = checked_residual_scale(residual_scale, depth)
+    if sigma_w is None and sigma_w2 is None:
+        sigma_w = 1.0
+    if sigma_b is None and sigma_b2 is None:
+        sigma_b = 0.0
+    common = _p.common_arguments(
+        width, depth, activation, weights, allowed_weights=_validation.WEIGHTS, sigma_w=sigma_w, sigma_b=sigma_b,
+        sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=None, seed=seed,
+    )
+    a = checked_residual_scale(residual_scale, common.depth)
     input_variance = _validation.real("input_variance", input_variance, positive=True)
-    seed = _validation.seed(seed)
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
     itemsize = np.dtype(dtype).itemsize
-    _memory.require(
-        f"resnet_jacobian_spectrum(width={width}, dtype={dtype!r})",
-        int(_core.jacobian_workspace_bytes(width, 1, weights, method, itemsize, "resnet")
-            + 8 * width * 64 * itemsize + 3 * width * 8),
+    _p.require_memory(
+        f"resnet_jacobian_spectrum(width={common.width}, dtype={dtype!r})",
+        _core.jacobian_workspace_bytes(common.width, 1, common.weights, method, itemsize, "resnet")
+        + 8 * common.width * 64 * itemsize + 3 * common.width * 8,
     )
-    callback: Any = None
-    if progress is True:
-        callback = ProgressBar(f"ResNet J of {depth} blocks, width {width}")
-    elif callable(progress):
-        callback = progress
-    q0 = a * a * sigma_w * sigma_w * input_variance + sigma_b * sigma_b  # variance of h_1
-    start = time.perf_counter()
-    raw = _core.resnet_jacobian_spectrum(
-        width, depth, activation, weights, sigma_w, sigma_b, a, q0, seed, dtype, method, callback
-    )
-    seconds = time.perf_counter() - start
-    if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
-        raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
+    callback = _p.progress_callback(progress, f"ResNet J of {common.depth} blocks, width {common.width}")
+    sw, sb = common.sigma_w, common.sigma_b
+    q0 = a * a * sw * sw * input_variance + sb * sb  # variance of h_1
+    raw, seconds = _p.timed(_core.resnet_jacobian_spectrum, common.width, common.depth, common.activation,
+                            common.weights, sw, sb, a, q0, common.seed, dtype, method, callback)
+    _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
     c2 = np.asarray(raw["c2"])
     return ResnetSpectrum(
-        eigenvalues=raw["eigenvalues"],
-        singular_values=raw["singular_values"],
-        q=raw["q"],
-        c2=c2,
-        c=float(a * a * c2.sum()),
-        width=width,
-        depth=depth,
-        activation=activation,
-        weights=weights,
-        sigma_w=sigma_w,
-        sigma_b=sigma_b,
-        residual_scale=a,
-        input_variance=input_variance,
-        seed=seed,
-        dtype=dtype,
-        method=method,
-        zero_derivatives=int(raw["zero_derivatives"]),
+        eigenvalues=raw["eigenvalues"], singular_values=raw["singular_values"], q=raw["q"], c2=c2,
+        c=float(a * a * c2.sum()), width=common.width, depth=common.depth, activation=common.activation,
+        weights=common.weights, sigma_w=sw, sigma_b=sb, residual_scale=a, input_variance=input_variance,
+        seed=common.seed, dtype=dtype, method=method, zero_derivatives=int(raw["zero_derivatives"]),
         seconds=seconds,
     )

@@ -5,14 +5,12 @@ Needs matplotlib (``pip install "isometry[plot]"``); the tables work without it.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from isometry.plotting._figure import pyplot as _pyplot
-from isometry.plotting._figure import save_figure
+from isometry.plotting._figure import axes, finish, plain_log_ticks, style
 from isometry.training.records import read_table, write_table
 
 __all__ = ["experiment_plots", "plot_accuracy_curves", "plot_experiment", "plot_steps_to_accuracy", "steps_to_accuracy"]
@@ -25,9 +23,9 @@ def _label(row: dict[str, Any], keys: tuple[str, ...]) -> str:
     for k in keys:
         v = row.get(k)
         if k == "q_star":
-            parts.append(f"q*={v:g}" if isinstance(v, float) else f"σw={row.get('sigma_w')}")
+            parts.append(f"$q^*={v:g}$" if isinstance(v, float) else f"$\\sigma_w={row.get('sigma_w')}$")
         elif k == "learning_rate":
-            parts.append(f"lr={v:g}")
+            parts.append(f"$\\eta={v:g}$")
         else:
             parts.append(str(v))
     return " ".join(parts)
@@ -47,9 +45,9 @@ def steps_to_accuracy(out_dir: str | Path, target: float) -> list[dict[str, Any]
     return list(reached.values())
 
 
-def plot_accuracy_curves(out_dir: str | Path, path: str | Path) -> Path:
-    """Test accuracy vs step, one panel per depth, one line per run (configuration and rate)."""
-    plt = _pyplot()
+def plot_accuracy_curves(out_dir: str | Path, path: str | Path | None = None, *, ax: Any = None) -> Any:
+    """Test accuracy vs step, one panel per depth, one line per run (configuration and rate).
+    ``ax``: a sequence of axes, one per depth (or one Axes: the first depth only)."""
     rows = read_table(Path(out_dir) / "evals.csv")
     if not rows:
         raise ValueError(f"{out_dir}/evals.csv has no finished runs to plot")
@@ -59,23 +57,20 @@ def plot_accuracy_curves(out_dir: str | Path, path: str | Path) -> Path:
         by_depth[r["depth"]][r["run_id"]].append((r["step"], r["test_accuracy"]))
         labels[r["run_id"]] = _label(r, (*FAMILY, "learning_rate"))
     depths = sorted(by_depth)
-    fig, axes = plt.subplots(1, len(depths), figsize=(4.2 * len(depths), 3.6), squeeze=False, sharey=True)
-    for ax, depth in zip(axes[0], depths):
-        for run_id, points in sorted(by_depth[depth].items(), key=lambda kv: labels[kv[0]]):
-            steps, acc = zip(*sorted(points))
-            ax.plot(steps, acc, label=labels[run_id], lw=1.3)
-        ax.set_title(f"depth {depth}")
-        ax.set_xlabel("step")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("test accuracy")
-    axes[0][-1].legend(fontsize=6.5, loc="lower right")
-    fig.tight_layout()
-    save_figure(fig, path, dpi=130)
-    plt.close(fig)
-    return Path(path)
+    with style():
+        fig, panels = axes(ax, len(depths), (4.2 * len(depths), 3.6), sharey=True)
+        for axis, depth in zip(panels, depths):
+            for run_id, points in sorted(by_depth[depth].items(), key=lambda kv: labels[kv[0]]):
+                steps, acc = zip(*sorted(points))
+                axis.plot(steps, acc, label=labels[run_id], lw=1.3)
+            axis.set_title(f"depth $L={depth}$")
+            axis.set_xlabel("step")
+        panels[0].set_ylabel("test accuracy")
+        panels[-1].legend(fontsize=6.5, loc="lower right")
+        return finish(fig, path, dpi=130)
 
 
-def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float) -> Path:
+def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path | None, target: float, *, ax: Any = None) -> Any:
     """Steps to reach ``target`` test accuracy vs depth, best learning rate per configuration.
 
     Configurations that never reach the target at some depth are drawn up to the last depth
@@ -83,11 +78,11 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
     reaches it the panel says so. The step axis is logarithmic only when every drawn value is
     positive (a target already met by the initial network takes 0 steps).
     """
-    plt = _pyplot()
     table = steps_to_accuracy(out_dir, target)
     if not table:
         raise ValueError(f"{out_dir}/evals.csv has no finished runs to plot")
-    write_table(Path(path).with_suffix(".csv"), ("run_id", "activation", "init", "depth", "optimizer", "q_star",
+    if path is not None:
+        write_table(Path(path).with_suffix(".csv"), ("run_id", "activation", "init", "depth", "optimizer", "q_star",
                                                   "sigma_w", "learning_rate", "seed", "target", "steps"), table)
     best: dict[str, dict[int, int | None]] = defaultdict(dict)
     for r in table:
@@ -97,7 +92,15 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
             best[fam][r["depth"]] = r["steps"]
         else:
             best[fam].setdefault(r["depth"], prev)
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    with style():
+        fig, (axis,) = axes(ax, 1, (5.5, 4))
+        _draw_steps(axis, best, table, target)
+        return finish(fig, path, dpi=130)
+
+
+def _draw_steps(ax: Any, best: dict[str, dict[int, int | None]], table: list[dict[str, Any]], target: float) -> None:
+    from matplotlib.ticker import NullLocator
+
     drawn: list[int] = []
     for fam, per_depth in sorted(best.items()):
         depths = sorted(per_depth)
@@ -109,7 +112,7 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
             drawn += [steps for _, steps in pts]
         else:
             ax.plot([], [], "x", label=label)
-    ax.set_xlabel("depth L")
+    ax.set_xlabel("depth $L$")
     ax.set_ylabel(f"steps to {target:.0%} test accuracy")
     ax.set_xscale("log")
     if drawn and min(drawn) > 0:
@@ -121,26 +124,29 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
     all_depths = sorted({r["depth"] for r in table})
     ax.set_xlim(all_depths[0] / 1.3, all_depths[-1] * 1.3)  # a log axis needs limits even with no data
     ax.set_xticks(all_depths, [str(d) for d in all_depths])
-    from matplotlib.ticker import NullLocator
-
     ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
-    ax.grid(alpha=0.3, which="both")
+    ax.grid(alpha=0.25, which="both")
     ax.legend(fontsize=6.5)
-    fig.tight_layout()
-    save_figure(fig, path, dpi=130)
-    plt.close(fig)
-    return Path(path)
+    if ax.get_yscale() == "log":
+        plain_log_ticks(ax.yaxis)
 
 
 def experiment_plots(out_dir: str | Path, targets: list[float]) -> list[tuple[Path, Callable[[], Path]]]:
     """(path, draw) for every picture of an experiment folder, in ``<out>/plots/``; ``draw()`` draws it."""
     folder = Path(out_dir) / "plots"
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(folder / "accuracy_vs_steps.png", functools.partial(plot_accuracy_curves, out_dir,
-                                                                 folder / "accuracy_vs_steps.png"))]
+    def drawn(function: Callable[..., Any], *args: Any, path: Path) -> Callable[[], Path]:
+        def draw() -> Path:
+            function(*args)
+            return path
+
+        return draw
+
+    first = folder / "accuracy_vs_steps.png"
+    jobs = [(first, drawn(plot_accuracy_curves, out_dir, first, path=first))]
     for target in targets:
         path = folder / f"steps_to_{round(100 * target)}pct_vs_depth.png"
-        jobs.append((path, functools.partial(plot_steps_to_accuracy, out_dir, path, target)))
+        jobs.append((path, drawn(plot_steps_to_accuracy, out_dir, path, target, path=path)))
     return jobs
 
 

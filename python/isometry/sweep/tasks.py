@@ -261,18 +261,18 @@ def _matfree(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarr
         "resolved_from": r.resolved_from,
         "mass_at_zero": r.mass_at_zero,
     }
-    top = float(np.max(r.nodes[r.weights > 0]))  # the largest Ritz value converges to λ_max first
+    top = float(np.max(r.nodes[r.quadrature_weights > 0]))  # the largest Ritz value converges to λ_max first
     row.update(
         lambda_max=top, theory_lambda_max=NAN, lambda_max_rel_error=NAN, ks=NAN, w1_log10=NAN
     )
     predicted = None
     if params["q0"] is None:
-        theory_weights = "gaussian" if r.weights_kind == "gaussian" else "orthogonal"
+        theory_weights = "gaussian" if r.weights == "gaussian" else "orthogonal"
         try:
             law, predicted = _mlp_law(r.activation, theory_weights, r.depth, r.sigma_w, r.sigma_b)
             row.update(
                 theory_lambda_max=float(law.lambda_max),
-                ks=r.ks_distance_to(law),
+                ks=r.ks_distance(law),
                 w1_log10=r.wasserstein_log10(law),
                 lambda_max_rel_error=relative_error(top, float(law.lambda_max)),
             )
@@ -291,7 +291,7 @@ def _matfree(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarr
         "density": r.density,
         "density_error": r.density_error,
         "nodes": r.nodes,
-        "quadrature_weights": r.weights,
+        "quadrature_weights": r.quadrature_weights,
         "moments": r.moments,
         "moment_errors": r.moment_errors,
         "q": r.q,

@@ -35,6 +35,7 @@ class DepthScales(NamedTuple):
     xi_c: float
 
 
+@_arguments.vectorize("c", "sigma_w", "sigma_b", "q")
 def correlation_map(
     activation: ActivationLike, c: float, sigma_w: float, sigma_b: float, q: float | None = None
 ) -> float:
@@ -56,6 +57,7 @@ def correlation_map(
         return float(_core.correlation_map(core, q, c, sigma_w, sigma_b))
 
 
+@_arguments.vectorize("sigma_w", "sigma_b")
 def c_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """The stable fixed point c* of the correlation map at q*.
 
@@ -101,6 +103,7 @@ def c_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     return _mean_field_point(activation, sigma_w, sigma_b)["c_star"]
 
 
+@_arguments.vectorize("sigma_w", "sigma_b")
 def depth_scales(activation: ActivationLike, sigma_w: float, sigma_b: float) -> DepthScales:
     """The depth scales ξ_q and ξ_c of signal propagation at the fixed point (q*, c*).
 

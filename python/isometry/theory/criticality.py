@@ -14,6 +14,7 @@ from isometry.theory.activation import ActivationLike, core_activation
 __all__ = ["critical_point", "critical_sigma_b", "edge_of_chaos"]
 
 
+@_arguments.vectorize("q_star")
 def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, float]:
     """``(sigma_w, sigma_b)`` of the critical point (χ₁ = 1) whose fixed point is ``q_star``.
 
@@ -31,7 +32,8 @@ def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, fl
         The weight standard deviation, ``σ_w² = 1/μ₁(q*)`` (the papers tabulate σ_w²).
     sigma_b : float
         The bias standard deviation, ``σ_b² = q* − σ_w² E[φ(√q* z)²]``. linear and relu give
-        (1, 0) and (√2, 0) for every q* (at criticality every q is a fixed point).
+        (1, 0) and (√2, 0) for every q* (at criticality every q is a fixed point). An array of
+        q* gives a pair of arrays (broadcast like a NumPy ufunc).
 
     Raises
     ------
@@ -69,6 +71,7 @@ def critical_point(activation: ActivationLike, q_star: float) -> tuple[float, fl
     return float(sigma_w), float(sigma_b)
 
 
+@_arguments.vectorize("sigma_b")
 def edge_of_chaos(activation: ActivationLike, sigma_b: float) -> float:
     """The ``sigma_w`` with χ₁ = 1 at bias ``sigma_b``.
 

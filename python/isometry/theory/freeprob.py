@@ -10,14 +10,16 @@ cpp/src/freeprob).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
-from isometry.theory import _law_checks, _resolution
+from isometry._internal.results import Result
+from isometry.theory import _arguments, _law_checks, _resolution
 from isometry.theory.activation import Activation, ActivationLike, core_activation, describe
 from isometry.theory.meanfield import derivative_moments, q_star
 
@@ -52,20 +54,57 @@ def _check(
     return activation, weights, depth, sigma_w, sigma_b
 
 
-@dataclass(frozen=True)
-class JacobianMoments:
-    """m_k = E[λ^k] of the limiting spectrum of J Jᵀ, k = 1..order."""
+@dataclass(frozen=True, repr=False)
+class JacobianMoments(Result):
+    """m_k = E[λ^k] of the limiting spectrum of J Jᵀ, k = 1..order, with the network they
+    belong to (σ_w, σ_b as resolved; ``q_star`` the fixed point the law of D² is drawn at)."""
 
     moments: np.ndarray
     q_star: float
+    activation: str | None = None
+    weights: str | None = None
+    depth: int | None = None
+    sigma_w: float | None = None
+    sigma_b: float | None = None
 
     @property
     def variance(self) -> float:
         return float(self.moments[1] - self.moments[0] ** 2) if self.moments.size > 1 else float("nan")
 
+    def statistics(self) -> dict[str, float]:
+        return {**{f"m{k}": float(m) for k, m in enumerate(self.moments, start=1)}, "variance": self.variance}
+
+    def to_frame(self) -> Any:
+        """Columns ``k`` and ``moment`` (pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("to_frame needs pandas: pip install pandas") from exc
+        return pd.DataFrame({"k": np.arange(1, self.moments.size + 1), "moment": self.moments})
+
+
+def _resolved(
+    activation: ActivationLike, sigma_w: object, sigma_b: object, sigma_w2: object, sigma_b2: object,
+    q_star: object,
+) -> tuple[object, object]:
+    """(σ_w, σ_b) from either form, or the critical point (at ``q_star``, default 0.5) when both
+    are left out — the same rule as the Monte Carlo functions."""
+    network = _arguments.resolve_network(activation, sigma_w, sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
+                                         q_star=q_star)
+    return network.sigma_w, network.sigma_b
+
 
 def jacobian_moments(
-    activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float, order: int = 4
+    activation: ActivationLike = "tanh",
+    weights: str = "orthogonal",
+    depth: int = 32,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
+    order: int = 4,
+    *,
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
 ) -> JacobianMoments:
     """Moments m_1..m_order of the large-width spectrum of J Jᵀ at the fixed point q*.
 
@@ -78,13 +117,18 @@ def jacobian_moments(
         ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
     depth : int
         Number of layers L, at least 1.
-    sigma_w : float
-        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
-    sigma_b : float
+    sigma_w : float, optional
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w²
+        (``sigma_w2``). Both σ left out: the critical network (χ₁ = 1) at ``q_star``.
+    sigma_b : float, optional
         σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
         q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
     order : int, default 4
         Number of moments, at least 1.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w², σ_b² in place of ``sigma_w``, ``sigma_b`` (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5).
 
     Returns
     -------
@@ -106,7 +150,9 @@ def jacobian_moments(
     Exact to rounding: μ_k = E[φ'(√q* z)^{2k}] in closed form or adaptive quadrature, then
     series inversion of ψ, the product of S-transforms S_{JJᵀ} = S_{D²}^L S_{WᵀW}^L, and
     inversion back. In particular m_1 = χ₁^L and m_2/m_1² − 1 = L(μ₂/μ₁² − 1 − s₁) (PSG18
-    eqs. 21–22). See the documentation's "Free-probability spectra" page.
+    eqs. 21–22). See the documentation's "Free-probability spectra" page. The network as in
+    the Monte Carlo: σ_w, σ_b or their squares ``sigma_w2``/``sigma_b2``; both left out, the
+    critical point with fixed point ``q_star`` (default 0.5). The result reports it.
 
     Examples
     --------
@@ -118,6 +164,7 @@ def jacobian_moments(
     >>> round(float(m.moments[1] / m.moments[0] ** 2 - 1), 9)  # L(μ₂/μ₁² − 1 − s₁) = 10·2
     20.0
     """
+    sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     order = _validation.positive_int("order", order)
     q = _fixed_point(activation, sigma_w, sigma_b)
@@ -126,11 +173,12 @@ def jacobian_moments(
         moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
     else:
         moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
-    return JacobianMoments(moments=moments, q_star=q)
+    return JacobianMoments(moments=moments, q_star=q, activation=describe(activation).strip("'"), weights=weights,
+                           depth=depth, sigma_w=sigma_w, sigma_b=sigma_b)
 
 
-@dataclass(frozen=True)
-class JacobianDensity:
+@dataclass(frozen=True, repr=False)
+class JacobianDensity(Result):
     """The limiting spectral law of J Jᵀ: a density on ``x`` plus atoms.
 
     ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
@@ -141,7 +189,11 @@ class JacobianDensity:
     ``tail_log_x``/``tail_mass`` tabulate that mass below ``exp(tail_log_x)`` (ascending, ending
     at ``log x[0]``); ``lambda_max`` the largest point of the spectrum. Every law is checked to be
     a probability measure before it is returned (``isometry.theory._law_checks``).
+    ``activation``, ``weights``, ``depth``, ``sigma_w``, ``sigma_b`` describe the network (σ_w, σ_b
+    as resolved; None for the universal laws). ``density`` is per unit λ.
     """
+
+    _frame_columns: ClassVar[tuple[str, ...]] = ("x", "density")
 
     x: np.ndarray
     density: np.ndarray
@@ -156,6 +208,22 @@ class JacobianDensity:
     #: For laws with a closed-form distribution function: the exact continuous mass between
     #: x[0] and x[i] (used instead of the trapezoid rule).
     exact_cumulative: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    activation: str | None = None
+    weights: str | None = None
+    depth: int | None = None
+    sigma_w: float | None = None
+    sigma_b: float | None = None
+
+    def quantile_range(self, tail: float = 1e-4) -> tuple[float, float]:
+        """(t_lo, t_hi): where the CDF of the continuous part passes ``tail`` and 1 − ``tail``
+        (of its own mass) — the range a plot of the density needs."""
+        cumulative = self._cumulative() + self.mass_below_grid
+        total = cumulative[-1]
+        if total <= 0:
+            return float(self.x[0]), float(self.x[-1])
+        lo = float(np.interp(tail * total, cumulative, self.x)) if cumulative[0] < tail * total else float(self.x[0])
+        hi = float(np.interp((1 - tail) * total, cumulative, self.x))
+        return lo, max(hi, lo)
 
     def continuous_mass(self) -> float:
         """∫ρ over the grid (trapezoid in log x on log grids) plus the estimated mass below it."""
@@ -187,9 +255,13 @@ class JacobianDensity:
             return 0.0
         return float(-np.log(rho[1] / rho[0]) / np.log(x[1] / x[0]))
 
-    def cdf(self, t: np.ndarray | float) -> np.ndarray:
-        """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid)."""
-        t = np.asarray(t, dtype=float)
+    def cdf(self, t: np.ndarray | float) -> np.ndarray | float:
+        """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid); a
+        float for a scalar t."""
+        values = self._cdf(np.asarray(t, dtype=float))
+        return float(values) if np.ndim(t) == 0 else values
+
+    def _cdf(self, t: np.ndarray) -> np.ndarray:
         cumulative = self._cumulative() + self.mass_below_grid
         if self._log_grid():  # between points of a log grid the distribution is smooth in log x
             with np.errstate(divide="ignore"):
@@ -228,6 +300,8 @@ class JacobianDensity:
         an svd spectrum further down, or 0 to compare every value as it is. Ties are handled,
         and a value within 1e-9 (relative) of an atom counts as on it.
         """
+        if hasattr(eigenvalues, "cdf") and not isinstance(eigenvalues, np.ndarray):
+            return self._ks_to_law(eigenvalues, 0.0 if resolution is None else float(resolution))
         eigenvalues, resolution = _resolution.sample_and_floor(eigenvalues, resolution)
         ev = np.sort(np.asarray(eigenvalues, dtype=float))
         unresolved = ev <= resolution
@@ -239,6 +313,17 @@ class JacobianDensity:
         # An unresolved value lies anywhere in [0, resolution]: below it the bound is cdf(0⁻) = 0.
         theory_before = np.where(unresolved, 0.0, self.cdf(ev * (1 - 1e-9) - 1e-300))
         return float(max(np.max(after - theory_after), np.max(theory_before - before)))
+
+    def _ks_to_law(self, law: Any, resolution: float) -> float:
+        points = [self.x, np.geomspace(max(self.x[0], 1e-300), self.x[-1], 4000)]
+        other = getattr(law, "x", None)
+        if other is not None:
+            points.append(np.asarray(other, dtype=float))
+        for location, _ in [*self.atoms, *getattr(law, "atoms", [])]:
+            points.append(np.array([location * (1 - 1e-9), location * (1 + 1e-9)]))
+        t = np.unique(np.concatenate(points))
+        t = t[t >= max(resolution, float(getattr(law, "resolved_from", 0.0)))]
+        return float(np.max(np.abs(self._cdf(t) - np.asarray(law.cdf(t)))))
 
     def moment(self, k: int) -> float:
         """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
@@ -301,14 +386,17 @@ def _custom_density(
 
 
 def jacobian_density(
-    activation: ActivationLike,
-    weights: str,
-    depth: int,
-    sigma_w: float,
-    sigma_b: float,
+    activation: ActivationLike = "tanh",
+    weights: str = "orthogonal",
+    depth: int = 32,
+    sigma_w: float | None = None,
+    sigma_b: float | None = None,
     x: np.ndarray | None = None,
     *,
     points: int = 2000,
+    sigma_w2: float | None = None,
+    sigma_b2: float | None = None,
+    q_star: float | None = None,
 ) -> JacobianDensity:
     """The large-width spectral law of J Jᵀ for a depth-L network at its fixed point q*.
 
@@ -321,9 +409,10 @@ def jacobian_density(
         ``W = σ_w Q`` with Q Haar (s₁ = 0), or entries N(0, σ_w²/N) (s₁ = −1).
     depth : int
         Number of layers L, at least 1.
-    sigma_w : float
-        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
-    sigma_b : float
+    sigma_w : float, optional
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w²
+        (``sigma_w2``). Both σ left out: the critical network (χ₁ = 1) at ``q_star``.
+    sigma_b : float, optional
         σ_b, the bias standard deviation; at least 0. Every layer is taken at the fixed point
         q* of (σ_w, σ_b), as the theory assumes (``jacobian_spectrum``'s default input).
     x : array_like, optional
@@ -332,6 +421,10 @@ def jacobian_density(
         small eigenvalues), clustered at the edges.
     points : int, default 2000
         Size of the default grid.
+    sigma_w2, sigma_b2 : float, optional
+        σ_w², σ_b² in place of ``sigma_w``, ``sigma_b`` (one form per parameter).
+    q_star : float, optional
+        With σ_w and σ_b left out: the fixed point of the critical network (default 0.5).
 
     Returns
     -------
@@ -360,7 +453,8 @@ def jacobian_density(
     For tanh and erf, M_{D²} comes from a pole-corrected trapezoidal rule accurate to ~1e-13
     however close the solver comes to the support of D²; a custom :class:`Activation` uses a
     fine plain rule instead (96 nodes per unit of h: ripples are possible in the far tails). See the documentation's
-    "Free-probability spectra" page.
+    "Free-probability spectra" page. The network as in :func:`jacobian_moments` (critical at
+    ``q_star``, default 0.5, when σ_w and σ_b are left out); the result reports it.
 
     References
     ----------
@@ -377,6 +471,7 @@ def jacobian_density(
     >>> round(d.support[1], 4)  # the bulk ends below the atom
     2.0081
     """
+    sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
     activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
     points = _checked_points(points)
     grid = _checked_grid(x)
@@ -391,7 +486,8 @@ def jacobian_density(
     law = _density_from_core(raw, q)
     _law_checks.check_law(law, where, _series_moments(activation, weights, depth, sigma_w, sigma_b),
                           default_grid=not grid)
-    return law
+    return replace(law, activation=describe(activation).strip("'"), weights=weights, depth=depth,
+                   sigma_w=sigma_w, sigma_b=sigma_b)
 
 
 def _series_moments(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float):
@@ -404,9 +500,14 @@ def _series_moments(activation: ActivationLike, weights: str, depth: int, sigma_
 
 
 def lambda_max(
-    activation: ActivationLike, weights: str, depths: int | list[int] | np.ndarray, sigma_w: float, sigma_b: float
-) -> np.ndarray:
-    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom) per depth.
+    activation: ActivationLike,
+    weights: str,
+    depth: Any = None,
+    sigma_w: Any = None,
+    sigma_b: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """The top of the limiting spectrum of J Jᵀ (edge of the continuum or an atom).
 
     Parameters
     ----------
@@ -414,17 +515,21 @@ def lambda_max(
         ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
         user-defined :class:`~isometry.theory.Activation`.
     weights : {"orthogonal", "gaussian"}
-    depths : int or sequence of int
-        One depth or several, each at least 1.
-    sigma_w : float
-        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
-    sigma_b : float
-        σ_b, the bias standard deviation; at least 0.
+    depth : int or array_like of int
+        One depth or several, each at least 1 (``depths=`` is its deprecated name).
+    sigma_w : float or array_like
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w²:
+        ``sigma_w2=`` takes it instead.
+    sigma_b : float or array_like
+        σ_b, the bias standard deviation; at least 0 (or ``sigma_b2=``).
+    **kwargs
+        ``sigma_w2``, ``sigma_b2``, or the deprecated ``depths``.
 
     Returns
     -------
-    ndarray
-        λ_max for each depth (float64, the shape of ``np.atleast_1d(depths)``).
+    float or ndarray
+        λ_max: a float for scalar arguments, else an array of the broadcast shape of
+        ``depth``, ``sigma_w`` and ``sigma_b``.
 
     Raises
     ------
@@ -449,19 +554,27 @@ def lambda_max(
     array([12.20703125])
     >>> theory.lambda_max("relu", "gaussian", [4, 16], 2**0.5, 0.0).round(2)
     array([21.86, 87.01])
+    >>> round(theory.lambda_max("linear", "gaussian", 4, 1.0, 0.0), 9)  # a float for a scalar depth
+    12.20703125
     """
-    depth_list = np.atleast_1d(np.asarray(depths))
-    out = []
-    for depth in depth_list.tolist():
-        activation_, weights_, depth_, sigma_w_, sigma_b_ = _check(activation, weights, depth, sigma_w, sigma_b)
-        q = _fixed_point(activation_, sigma_w_, sigma_b_)
-        if isinstance(activation_, Activation):
-            raw = _custom_density(activation_, q, weights_, depth_, sigma_w_, [], 2)
-            out.append(float(raw["lambda_max"]))
-        else:
-            out.append(_core.lambda_max(activation_, weights_, depth_, sigma_w_, q))
-    return np.array(out)
+    if "depths" in kwargs:
+        warnings.warn("lambda_max(depths=...) is deprecated: use depth= (an int or an array)",
+                      DeprecationWarning, stacklevel=2)
+        if depth is not None:
+            raise TypeError("give depth or depths, not both")
+        depth = kwargs.pop("depths")
+    if depth is None:
+        raise TypeError("lambda_max() missing the argument 'depth'")
+    return _lambda_max(activation, weights, depth, sigma_w, sigma_b, **kwargs)
 
+
+@_arguments.vectorize("depth", "sigma_w", "sigma_b")
+def _lambda_max(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float) -> float:
+    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+    q = _fixed_point(activation, sigma_w, sigma_b)
+    if isinstance(activation, Activation):
+        return float(_custom_density(activation, q, weights, depth, sigma_w, [], 2)["lambda_max"])
+    return float(_core.lambda_max(activation, weights, depth, sigma_w, q))
 
 UNIVERSAL_KINDS = ("bernoulli", "smooth")
 

@@ -1,5 +1,9 @@
 """Mean-field signal propagation: the length map, its fixed point q*, and χ₁.
 
+Every function here takes arrays for its numeric arguments and broadcasts them like a NumPy
+ufunc (``q_star("tanh", np.array([1.0, 1.5]), 0.1)`` is an array of two q*), and the variances
+``sigma_w2=``/``sigma_b2=`` in place of ``sigma_w``/``sigma_b`` (the papers tabulate σ²).
+
 Conventions (PSG18 eqs. 3–5): ``q^l = σ_w² E_z[φ(√q^{l-1} z)²] + σ_b²`` with z ~ N(0, 1);
 ``χ₁ = σ_w² μ₁`` with ``μ_k = E_z[φ'(√q* z)^{2k}]``. Closed forms for linear, relu, hard_tanh and
 erf (φ(h) = erf(√π h / 2)); adaptive trapezoidal quadrature (relative error ~1e-14, see
@@ -21,6 +25,7 @@ from isometry.theory.activation import ActivationLike, core_activation
 __all__ = ["chi1", "derivative_moments", "length_map", "q_star"]
 
 
+@_arguments.vectorize("q", "sigma_w", "sigma_b")
 def length_map(activation: ActivationLike, q: float, sigma_w: float, sigma_b: float) -> float:
     """One step of the length map, ``σ_w² E[φ(√q z)²] + σ_b²`` with z ~ N(0, 1).
 
@@ -66,6 +71,7 @@ def length_map(activation: ActivationLike, q: float, sigma_w: float, sigma_b: fl
         return float(_core.length_map(core, q, sigma_w, sigma_b))
 
 
+@_arguments.vectorize("sigma_w", "sigma_b")
 def q_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """The stable fixed point q* of the length map.
 
@@ -140,6 +146,7 @@ def derivative_moments(activation: ActivationLike, q: float, order: int = 2) -> 
         return np.array([_core.derivative_moment(core, q, k) for k in range(1, order + 1)])
 
 
+@_arguments.vectorize("sigma_w", "sigma_b")
 def chi1(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """χ₁ = σ_w² μ₁(q*), the mean squared singular value of one layer's D W.
 

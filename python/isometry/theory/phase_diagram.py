@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from isometry._internal.core import _core
+from isometry._internal.progress import ProgressLike, progress_callback
+from isometry._internal.results import Result
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, core_activation
 
 __all__ = ["PhaseDiagram", "phase_diagram"]
 
 
-@dataclass(frozen=True)
-class PhaseDiagram:
+@dataclass(frozen=True, repr=False)
+class PhaseDiagram(Result):
     """q*, χ₁, c*, ξ_q and ξ_c on a grid; every 2-D array has shape (len(sigma_b), len(sigma_w)).
 
     Entry ``[i, j]`` is the value at ``sigma_w[j], sigma_b[i]`` and equals what the pointwise
@@ -41,19 +44,46 @@ class PhaseDiagram:
     xi_q: np.ndarray
     xi_c: np.ndarray
 
+    def to_frame(self) -> Any:
+        """One row per grid point: sigma_w, sigma_b, q_star, chi1, c_star, xi_q, xi_c (pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("to_frame needs pandas: pip install pandas") from exc
+        sw, sb = np.meshgrid(self.sigma_w, self.sigma_b)
+        names = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
+        return pd.DataFrame({"sigma_w": sw.ravel(), "sigma_b": sb.ravel(),
+                             **{n: getattr(self, n).ravel() for n in names}})
 
-def phase_diagram(activation: ActivationLike, sigma_w_grid: object, sigma_b_grid: object) -> PhaseDiagram:
+
+_FIELDS = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
+
+
+def phase_diagram(
+    activation: ActivationLike, sigma_w_grid: object, sigma_b_grid: object, *,
+    progress: ProgressLike = None,
+) -> PhaseDiagram:
     """q*, χ₁, c*, ξ_q, ξ_c at every (σ_w, σ_b) of the grid (see :class:`PhaseDiagram`).
 
     Computed in C++: in parallel over grid points (OpenMP) for the built-in activations, serially
     on the calling thread for a custom :class:`~isometry.theory.Activation` (every quadrature calls
-    back into Python).
+    back into Python). ``progress``: ``None`` draws a bar on stderr when it is a terminal (rows
+    of σ_b done), ``True`` always, ``False`` never; a callable gets (rows done, rows).
     """
     core = core_activation(activation)
     sigma_w = _grid("sigma_w_grid", sigma_w_grid, positive=True)
     sigma_b = _grid("sigma_b_grid", sigma_b_grid, positive=False)
-    with _arguments.at_point(activation):
-        arrays = _core.phase_diagram(core, sigma_w, sigma_b)
+    callback = progress_callback(progress, f"phase diagram, {sigma_b.size} x {sigma_w.size} points")
+    # Blocks of σ_b rows keep every OpenMP thread busy while the bar moves ~50 times.
+    rows = max(1, -(-sigma_b.size // 50))
+    parts: list[dict[str, np.ndarray]] = []
+    for start in range(0, sigma_b.size, rows):
+        block = np.ascontiguousarray(sigma_b[start:start + rows])
+        with _arguments.at_point(activation):
+            parts.append(_core.phase_diagram(core, sigma_w, block))
+        if callback is not None:
+            callback(min(start + rows, sigma_b.size), sigma_b.size)
+    arrays = {k: np.concatenate([np.asarray(p[k]) for p in parts], axis=0) for k in _FIELDS}
     return PhaseDiagram(sigma_w=sigma_w, sigma_b=sigma_b, **arrays)
 
 

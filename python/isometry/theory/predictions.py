@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from isometry._internal import validation as _validation
+from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike
 from isometry.theory.meanfield import derivative_moments, length_map
 
@@ -26,6 +27,7 @@ def length_trajectory(activation: ActivationLike, sigma_w: float, sigma_b: float
     return np.array(q)
 
 
+@_arguments.vectorize("depth", "sigma_w", "q")
 def spectrum_mean_and_normalized_variance(
     activation: ActivationLike, weights: str, depth: int, sigma_w: float, q: float
 ) -> tuple[float, float]:

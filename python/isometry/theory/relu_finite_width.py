@@ -34,11 +34,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
+from isometry._internal.results import Result
 
 __all__ = [
     "ReluOutputLaw",
@@ -215,8 +217,8 @@ def sample_relu_chain(
     return out
 
 
-@dataclass(frozen=True)
-class ReluOutputLaw:
+@dataclass(frozen=True, repr=False)
+class ReluOutputLaw(Result):
     """The exact law of s_L = ‖x^L‖² without biases: an atom at 0 plus a continuous part.
 
     ``log_s`` is a grid of log s_L, ``density`` the density of log s_L given the signal is
@@ -226,9 +228,14 @@ class ReluOutputLaw:
     density: np.ndarray
     dead: float
 
-    def cdf(self, s: np.ndarray | float) -> np.ndarray:
-        """P(s_L ≤ s) for s ≥ 0 (the atom at 0 included)."""
-        s = np.asarray(s, dtype=float)
+    _frame_columns: ClassVar[tuple[str, ...]] = ("log_s", "density")
+
+    def cdf(self, s: np.ndarray | float) -> np.ndarray | float:
+        """P(s_L ≤ s) for s ≥ 0 (the atom at 0 included); a float for a scalar s."""
+        values = self._cdf(np.asarray(s, dtype=float))
+        return float(values) if np.ndim(s) == 0 else values
+
+    def _cdf(self, s: np.ndarray) -> np.ndarray:
         if np.any(np.isnan(s)):
             raise ValueError("s must not contain NaN")
         step = self.log_s[1] - self.log_s[0]

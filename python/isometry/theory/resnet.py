@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
-from isometry.theory import _law_checks
+from isometry._internal.results import Result
+from isometry.theory import _arguments, _law_checks
 from isometry.theory.activation import ActivationLike, core_activation
 from isometry.theory.freeprob import (
     JacobianDensity,
@@ -68,6 +70,7 @@ def checked_residual_scale(residual_scale: object, depth: int) -> float:
     return value
 
 
+@_arguments.vectorize("c")
 def resnet_edges(c: float) -> tuple[float, float]:
     """Edges of the support, ``((1+M)/M) e^{c(1+2M)}`` at ``M± = (−1 ± √(1 + 2/c))/2``."""
     lower, upper = _core.resnet_edges(_checked_c(c))
@@ -141,8 +144,8 @@ def resnet_density(c: float, x: np.ndarray | None = None, *, points: int = 2000)
     return law
 
 
-@dataclass(frozen=True)
-class ResnetParameter:
+@dataclass(frozen=True, repr=False)
+class ResnetParameter(Result):
     """c and the mean-field trajectory it came from (arrays over layers l = 1..L)."""
 
     c: float
@@ -151,6 +154,8 @@ class ResnetParameter:
     mean: np.ndarray  # m_l, per-unit mean of x_l
     second_moment: np.ndarray  # v_l = E x_l² per unit
     residual_scale: float
+
+    _frame_columns: ClassVar[tuple[str, ...]] = ("c2", "q", "mean", "second_moment")
 
 
 #: Most layers the mean-field recursion accepts: 4 arrays of ``depth`` floats come back (320 MB at
@@ -200,6 +205,7 @@ def resnet_parameter(
     )
 
 
+@_arguments.vectorize("c", "sigma_b", "depth")
 def resnet_sigma_w(
     activation: ActivationLike,
     c: float,

@@ -16,7 +16,7 @@ from isometry._internal import memory as _memory, validation as _validation
 
 __all__ = ["DEVICES", "array_module", "device_name", "require_device_memory", "synchronize", "to_numpy"]
 
-from isometry._names import DEVICES  # noqa: E402  (re-exported: training configs check it)
+from isometry._names import CUPY_INSTALL_HINT, DEVICES  # noqa: E402  (DEVICES re-exported: training configs check it)
 
 
 def array_module(device: str) -> ModuleType:
@@ -28,7 +28,7 @@ def array_module(device: str) -> ModuleType:
         import cupy
     except ImportError as exc:
         raise ImportError(
-            "device='gpu' needs CuPy (pip install cupy-cuda12x, matching your CUDA); it is not "
+            f"device='gpu' needs CuPy ({CUPY_INSTALL_HINT}); it is not "
             f"installed here ({exc}). Use device='cpu' to train with NumPy."
         ) from exc
     try:

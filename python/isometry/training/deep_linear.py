@@ -28,6 +28,7 @@ import numpy as np
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._internal.progress import ProgressBar
+from isometry._internal.results import Result
 from isometry.sampling.network import network_weights
 from isometry.theory import deep_linear as theory
 from isometry.datasets.dataset import Dataset
@@ -99,8 +100,8 @@ def _train_linear(dataset: Dataset, weights: list[np.ndarray], lr: float, steps:
     return steps_out, losses, reached, False
 
 
-@dataclass
-class ModeResult:
+@dataclass(repr=False)
+class ModeResult(Result):
     singular_values: np.ndarray
     depth: int
     u0: float
@@ -182,8 +183,8 @@ def mode_strength_experiment(
                       np.asarray(losses))
 
 
-@dataclass
-class DepthResult:
+@dataclass(repr=False)
+class DepthResult(Result):
     task: str
     criterion: float
     depths: list[int]

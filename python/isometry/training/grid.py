@@ -15,6 +15,7 @@ resumes the interrupted one.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import platform
 import sys
@@ -29,6 +30,7 @@ from isometry.build import build_info
 from isometry.training.backend import array_module, device_name
 from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
 from isometry.datasets.dataset import Dataset
+from isometry._internal.progress import ProgressLike, wants_progress
 from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, table_text, write_table
 from isometry.training.runner import RunOutcome, train_run
 
@@ -81,8 +83,24 @@ def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = N
 
 
 def _config_row(run: RunConfig) -> dict[str, Any]:
+    """The configuration cells of a run, with the σ_w and σ_b it trains with (resolved from q*
+    when the run is given by q*, so the columns are never empty)."""
     d = run.to_dict()
-    return {"run_id": run.run_id, **{k: d[k] for k in CONFIG_COLUMNS if k != "run_id"}}
+    row = {"run_id": run.run_id, **{k: d[k] for k in CONFIG_COLUMNS if k != "run_id"}}
+    if run.q_star is not None:
+        row["sigma_w"], row["sigma_b"] = _critical_sigmas(run.activation, run.init, run.q_star)
+    return row
+
+
+@functools.lru_cache(maxsize=256)
+def _critical_sigmas(activation: str, init: str, q_star: float) -> tuple[float, float]:
+    """(σ_w, σ_b) of a run given by q* (as ``initialization.resolve_scales`` computes them)."""
+    if init == "parameter_sharing":
+        return 1.0, 0.0
+    from isometry import theory
+
+    sigma_w, sigma_b = theory.critical_point(activation, float(q_star))
+    return float(sigma_w), float(sigma_b)
 
 
 def _write_runs_table(out: Path, runs: list[RunConfig], outcomes: dict[str, RunOutcome]) -> None:
@@ -109,6 +127,8 @@ def _join(out: Path, name: str, columns: tuple[str, ...], ended: list[RunConfig]
             path = out / "runs" / run.run_id / name
             with open(path, newline="") as src:
                 first = src.readline().rstrip("\n")
+                if first == header.replace("step_learning_rate", "learning_rate"):
+                    first = header  # written by an earlier version: same columns, old name
                 if first != header:
                     raise ValueError(f"{path}: columns {first!r}, expected {header!r}")
                 for line in src:
@@ -121,13 +141,50 @@ def _join_tables(out: Path, runs: list[RunConfig]) -> None:
     _join(out, "evals.csv", EVAL_COLUMNS, ended)
 
 
+class _GridClock:
+    """Whole-grid ETA: seconds per unit of work so far × the work still to do, where a run's
+    work is steps × depth × width² (a training step costs ~ depth matrix products of width²)."""
+
+    def __init__(self, runs: list[RunConfig]) -> None:
+        self.left = {r.run_id: self._work(r, r.steps) for r in runs}
+        self.work_done = 0.0
+        self.seconds = 0.0
+
+    @staticmethod
+    def _work(run: RunConfig, steps: int) -> float:
+        return float(steps) * run.depth * run.width**2
+
+    def finished(self, run: RunConfig, outcome: RunOutcome) -> None:
+        self.left.pop(run.run_id, None)
+        if not outcome.skipped:
+            self.work_done += self._work(run, max(outcome.steps_done - (outcome.resumed_from or 0), 0))
+            self.seconds += outcome.seconds
+
+    def describe(self, i: int) -> str:
+        total = i + len(self.left)
+        if not self.left:
+            return f" [grid {i}/{total} done]"
+        if self.work_done == 0:
+            return f" [grid {i}/{total}]"
+        remaining = sum(self.left.values()) * self.seconds / self.work_done
+        return f" [grid {i}/{total}, about {_duration(remaining)} left]"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def run_experiment(
     experiment: Experiment,
     out_dir: str | Path,
     *,
     data_dir: str | None = None,
     download: bool = False,
-    progress: bool = True,
+    progress: ProgressLike = None,
     dataset: Dataset | None = None,
     callback: Callable[[RunConfig, int], None] | None = None,
     log: Callable[[str], None] | None = None,
@@ -135,11 +192,15 @@ def run_experiment(
 ) -> list[RunOutcome]:
     """Train every run of ``experiment`` (skipping finished ones); returns their outcomes.
 
+    ``progress``: a bar per run (``None``: when stderr is a terminal); ``log(message)`` gets one
+    line per run with the whole grid's progress and estimated time left, and a line when a run
+    resumes from a checkpoint or restarts.
     ``client`` (a ``dask.distributed.Client``): run the grid's runs as Dask tasks on its workers
     (:mod:`isometry.training.distributed`); same numbers, runs logged in the order they finish.
     """
     if client is not None and callback is not None:
         raise ValueError("callback is called in the training process: it cannot be used with client=")
+    progress = wants_progress(progress)
     out = Path(out_dir)
     runs = experiment.runs()
     if not runs:
@@ -156,6 +217,7 @@ def run_experiment(
         "skipped_combinations": experiment.skipped(), "runs": [r.run_id for r in runs],
     }, indent=2, default=str) + "\n")
     outcomes: dict[str, RunOutcome] = {}
+    eta = _GridClock(runs)
     try:
         if client is not None:
             from isometry.training.distributed import train_on_dask
@@ -165,16 +227,19 @@ def run_experiment(
             def hook(run: RunConfig) -> Callable[[int], None] | None:
                 return None if callback is None else (lambda done: callback(run, done))
 
-            finished = ((run, train_run(run, dataset, out, progress=progress, callback=hook(run))) for run in runs)
+            finished = ((run, train_run(run, dataset, out, progress=progress, callback=hook(run), log=say))
+                        for run in runs)
         for i, (run, outcome) in enumerate(finished, start=1):
             outcomes[run.run_id] = outcome
+            eta.finished(run, outcome)
             what = "already " + outcome.state if outcome.skipped else outcome.state
             resumed = f", resumed from step {outcome.resumed_from}" if outcome.resumed_from else ""
             acc = outcome.final.get("test_accuracy")
             say(f"[{i}/{len(runs)}] {run.run_id}: {what} ({outcome.steps_done} steps{resumed}"
                 + (f", test accuracy {acc:.4f}" if isinstance(acc, float) else "")
                 + (f", {outcome.seconds:.1f} s" if not outcome.skipped else "") + ")"
-                + (f"\n    {outcome.message}" if outcome.state == "diverged" else ""))
+                + (f"\n    {outcome.message}" if outcome.state == "diverged" else "")
+                + eta.describe(i))
             _write_runs_table(out, runs, outcomes)
     except BaseException as interruption:
         # Interrupted: still join the runs that ended, so the tables match runs.csv. The

@@ -1,7 +1,8 @@
 """Tidy per-step and per-evaluation tables, written as CSV atomically.
 
 Per run: ``steps.csv`` (one row per update: the minibatch loss and accuracy *before* the update,
-and the learning rate it used) and ``evals.csv`` (test loss and accuracy after ``step`` updates,
+and the learning rate it used, ``step_learning_rate`` — the schedule's value at that step, named
+apart from the run's base ``learning_rate`` that the joined tables put in front) and ``evals.csv`` (test loss and accuracy after ``step`` updates,
 step 0 being the initial network). Floats are written with ``repr`` so they read back bitwise.
 """
 
@@ -18,7 +19,7 @@ from isometry._internal.files import write_text_atomically
 
 __all__ = ["EVAL_COLUMNS", "STEP_COLUMNS", "read_table", "table_text", "write_table"]
 
-STEP_COLUMNS = ("step", "epoch", "learning_rate", "train_loss", "train_accuracy")
+STEP_COLUMNS = ("step", "epoch", "step_learning_rate", "train_loss", "train_accuracy")
 EVAL_COLUMNS = ("step", "test_loss", "test_accuracy")
 
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from isometry._internal import memory as _memory
 from isometry._internal.files import write_text_atomically
-from isometry._internal.progress import ProgressBar
+from isometry._internal.progress import ProgressLike, progress_callback
+from isometry._internal.results import Result
 from isometry.training.backend import array_module, require_device_memory, synchronize, to_numpy
 from isometry.training.checkpoints import load_checkpoint, save_checkpoint
 from isometry.training.config import RunConfig
@@ -45,8 +46,8 @@ __all__ = ["RunOutcome", "Trainer", "train_run"]
 SYNC_EVERY = 50  # steps between device→host copies of the per-step losses
 
 
-@dataclass
-class RunOutcome:
+@dataclass(repr=False)
+class RunOutcome(Result):
     """How one run of a grid ended: its id, ``state`` ("finished" or "diverged"), steps, time."""
 
     run_id: str
@@ -149,6 +150,13 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     write_text_atomically(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
+def _renamed(row: dict[str, Any]) -> dict[str, Any]:
+    """A steps.csv row of an earlier version (column ``learning_rate``) in today's columns."""
+    if "learning_rate" in row and "step_learning_rate" not in row:
+        row = {**row, "step_learning_rate": row.pop("learning_rate")}
+    return row
+
+
 def _status(directory: Path) -> dict[str, Any] | None:
     path = directory / "status.json"
     return json.loads(path.read_text()) if path.is_file() else None
@@ -159,9 +167,10 @@ def train_run(
     dataset: Dataset,
     out_dir: str | Path,
     *,
-    progress: bool = True,
+    progress: ProgressLike = None,
     callback: Callable[[int], None] | None = None,
     keep_parameters: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> RunOutcome:
     """Train ``config`` on ``dataset`` with its files in ``out_dir/runs/<run_id>/``.
 
@@ -169,6 +178,8 @@ def train_run(
     exception from it interrupts the run, which then resumes from its last checkpoint).
     ``keep_parameters``: save the final parameters as ``final.npz`` (else the checkpoint is
     deleted when the run ends, to save disk: 128 MB per run at depth 200, width 400).
+    ``progress``: a bar per run (``None``: when stderr is a terminal). ``log(message)`` is told
+    when a run resumes from a checkpoint or restarts from step 0 (files without a checkpoint).
     """
     run_id = config.run_id
     directory = Path(out_dir) / "runs" / run_id
@@ -192,9 +203,13 @@ def train_run(
         start, theta, state = load_checkpoint(checkpoint, run_id)
         trainer.model.theta[...] = xp.asarray(theta)
         trainer.optimizer.load_state(state)
-        step_rows = [r for r in read_table(directory / "steps.csv") if r["step"] <= start]
+        step_rows = [_renamed(r) for r in read_table(directory / "steps.csv") if r["step"] <= start]
         eval_rows = [r for r in read_table(directory / "evals.csv") if r["step"] <= start]
         resumed_from = start
+        if log is not None:
+            log(f"{run_id}: resuming from step {start} of {c.steps} (checkpoint)")
+    elif log is not None and (directory / "steps.csv").is_file():
+        log(f"{run_id}: restarting from step 0 of {c.steps} (an earlier attempt left no checkpoint)")
     if not eval_rows:
         loss, acc = trainer.evaluate()
         eval_rows.append({"step": 0, "test_loss": loss, "test_accuracy": acc})
@@ -203,7 +218,7 @@ def train_run(
         write_table(directory / "steps.csv", STEP_COLUMNS, step_rows)
         write_table(directory / "evals.csv", EVAL_COLUMNS, eval_rows)
 
-    bar = ProgressBar(f"{run_id[:48]}") if progress else None
+    bar = progress_callback(progress, f"{run_id[:48]}")
     pending: list[tuple[int, Any, Any, float]] = []
     state, message = "finished", ""
 
@@ -215,7 +230,7 @@ def train_run(
         accs = to_numpy(xp.stack([p[2] for p in pending]).astype(np.float64))
         bad = None
         for (k, _, _, lr), loss, acc in zip(pending, losses, accs):
-            step_rows.append({"step": k + 1, "epoch": trainer.batcher.epoch_of(k), "learning_rate": lr,
+            step_rows.append({"step": k + 1, "epoch": trainer.batcher.epoch_of(k), "step_learning_rate": lr,
                               "train_loss": float(loss), "train_accuracy": float(acc)})
             if not math.isfinite(float(loss)):
                 bad = k + 1
@@ -236,7 +251,7 @@ def train_run(
                     row = step_rows[-1]
                     state, done = "diverged", bad
                     message = (f"diverged: training loss became {row['train_loss']} at step {bad} "
-                               f"(learning rate {row['learning_rate']:g}); the run stopped there — "
+                               f"(learning rate {row['step_learning_rate']:g}); the run stopped there — "
                                "try a smaller learning rate")
                     break
                 if done % c.eval_every == 0 or done == c.steps:
