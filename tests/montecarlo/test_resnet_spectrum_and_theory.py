@@ -131,6 +131,7 @@ def _spectrum_at(c, activation, weights, seed, n=300, depth=32):
                                              seed=seed).eigenvalues
 
 
+@pytest.mark.slow  # several seconds: the statistical tier (--slow, always in CI)
 def test_activations_tuned_to_the_same_c_give_the_same_spectrum():
     from scipy.stats import ks_2samp
 

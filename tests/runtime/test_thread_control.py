@@ -222,6 +222,7 @@ def run_with(tmp_path, n: int) -> dict[str, np.ndarray]:
         return dict(data)
 
 
+@pytest.mark.slow  # several seconds: the statistical tier (--slow, always in CI)
 def test_results_identical_for_any_count(tmp_path):
     one, two, three = (run_with(tmp_path, n) for n in (1, 2, 3))
     for name in OWN_LOOPS:

@@ -93,6 +93,7 @@ def test_haar_eigenphases_match_an_independent_sampler():
     assert stats.ks_2samp(phases, reference).statistic < 1.95 * np.sqrt(2 / (n * count))
 
 
+@pytest.mark.slow  # several seconds: the statistical tier (--slow, always in CI)
 def test_haar_eigenphases_nearly_uniform_at_large_n():
     n, count = 300, 20
     phases = np.abs(np.angle(np.linalg.eigvals(_many(n, count)))).ravel()

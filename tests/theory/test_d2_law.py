@@ -125,6 +125,7 @@ def test_custom_activation_in_the_ordered_phase():
     np.testing.assert_allclose(g.density, linear.density, rtol=1e-12)
 
 
+@pytest.mark.slow  # several seconds: the statistical tier (--slow, always in CI)
 def test_many_erf_branches_in_the_strip():
     """erf at large q and tiny y: the branches z_m² = −2(Log y + 2πim)/(πq) crowd into the
     corrected strip (33 here) and |y − d|² underflows: the rule must take every pole (no fixed
