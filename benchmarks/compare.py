@@ -25,13 +25,26 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for `comparisons`
 
-import isometry  # noqa: E402
 import numpy as np  # noqa: E402
-
 from comparisons.common import Context, SectionResult, timing_table  # noqa: E402
 
+import isometry  # noqa: E402
+
 #: Section modules, run in this order.
-SECTIONS = ["haar", "jacobian", "density", "resnet", "training", "matfree", "contention", "sweep", "gpu_haar", "gpu_jacobian", "gpu_wide", "gpu_matfree"]  # gpu_*: skip without a GPU
+SECTIONS = [
+    "haar",
+    "jacobian",
+    "density",
+    "resnet",
+    "training",
+    "matfree",
+    "contention",
+    "sweep",
+    "gpu_haar",
+    "gpu_jacobian",
+    "gpu_wide",
+    "gpu_matfree",
+]  # gpu_*: skip without a GPU
 THREAD_ENV_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -44,13 +57,17 @@ def parse_args(sections: dict[str, Any], argv: list[str] | None = None) -> argpa
     parser.add_argument(
         "--threads",
         type=int,
-        default=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        default=len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         help="BLAS/OpenMP threads for every implementation (default: all usable cores)",
     )
     parser.add_argument("--k", type=int, default=3, help="timed warm calls per case (best of k)")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument("--only", default=None, help=f"comma-separated sections of {','.join(SECTIONS)}")
+    parser.add_argument(
+        "--only", default=None, help=f"comma-separated sections of {','.join(SECTIONS)}"
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     for module in sections.values():
         if hasattr(module, "add_arguments"):
@@ -61,7 +78,9 @@ def parse_args(sections: dict[str, Any], argv: list[str] | None = None) -> argpa
     args.only = SECTIONS if args.only is None else args.only.split(",")
     unknown = sorted(set(args.only) - set(SECTIONS))
     if unknown:
-        parser.error(f"--only: unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+        parser.error(
+            f"--only: unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}"
+        )
     return args
 
 
@@ -94,7 +113,10 @@ def pin_threads(threads: int) -> dict[str, Any]:
     other pools through threadpoolctl when it is installed; the report shows what took effect.
     """
     isometry._core.blas_set_num_threads(threads)
-    info: dict[str, Any] = {"requested": threads, "isometry_openblas": isometry._core.blas_get_num_threads()}
+    info: dict[str, Any] = {
+        "requested": threads,
+        "isometry_openblas": isometry._core.blas_get_num_threads(),
+    }
     try:
         import scipy.linalg  # noqa: F401  (load scipy's OpenBLAS now, so threadpoolctl sees it)
     except ImportError:
@@ -107,7 +129,8 @@ def pin_threads(threads: int) -> dict[str, Any]:
     global _THREADPOOL_LIMITS
     _THREADPOOL_LIMITS = threadpool_limits(limits=threads)
     info["pools"] = [
-        f"{p['user_api']}:{os.path.basename(p['filepath'])}={p['num_threads']}" for p in threadpool_info()
+        f"{p['user_api']}:{os.path.basename(p['filepath'])}={p['num_threads']}"
+        for p in threadpool_info()
     ]
     return info
 
@@ -134,16 +157,22 @@ def main(args: argparse.Namespace, sections: dict[str, Any]) -> int:
     threads = pin_threads(args.threads)
     torch = import_torch(args.threads)
     print(f"threads: {threads}")
-    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, torch {'-' if torch is None else torch.__version__}")
+    print(
+        f"numpy {np.__version__}, python {sys.version.split()[0]}, torch {'-' if torch is None else torch.__version__}"
+    )
     load_start = os.getloadavg()
-    print(f"load average at start: {load_start[0]:.2f} (other processes skew timings on a shared machine)")
+    print(
+        f"load average at start: {load_start[0]:.2f} (other processes skew timings on a shared machine)"
+    )
     print(
         f"k={args.k} (best of k warm calls after one warm-up call; ratios use the best)"
         + ("  [--quick: small sizes, targets not assessed]" if args.quick else "")
     )
     print()
 
-    ctx = Context(args=args, quick=args.quick, k=args.k, seed=args.seed, threads=args.threads, torch=torch)
+    ctx = Context(
+        args=args, quick=args.quick, k=args.k, seed=args.seed, threads=args.threads, torch=torch
+    )
     results: dict[str, SectionResult] = {}
     for name in args.only:
         result = sections[name].run(ctx)

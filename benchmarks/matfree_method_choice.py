@@ -18,11 +18,15 @@ import numpy as np
 import isometry
 from isometry._internal.core import _core
 
-PHI = {"tanh": (np.tanh, lambda h: 1 - np.tanh(h) ** 2),
-       "hard_tanh": (lambda h: np.clip(h, -1, 1), lambda h: ((h > -1) & (h < 1)).astype(float))}
+PHI = {
+    "tanh": (np.tanh, lambda h: 1 - np.tanh(h) ** 2),
+    "hard_tanh": (lambda h: np.clip(h, -1, 1), lambda h: ((h > -1) & (h < 1)).astype(float)),
+}
 
 
-def jacobian(n: int, depth: int, activation: str, sigma_w: float, sigma_b: float, seed: int) -> np.ndarray:
+def jacobian(
+    n: int, depth: int, activation: str, sigma_w: float, sigma_b: float, seed: int
+) -> np.ndarray:
     """J of the orthogonal network isometry.jacobian_spectrum draws (same streams)."""
     s = isometry.STREAMS
     phi, dphi = PHI[activation]
@@ -43,12 +47,18 @@ def ks(cdf, ev: np.ndarray, floor: float) -> float:
     above = ev[ev > floor]
     d = abs(float(cdf(np.array([floor]))[0]) - np.searchsorted(ev, floor, side="right") / n)
     at = cdf(above)
-    return float(max(d, np.max(np.abs(at - np.searchsorted(ev, above, side="right") / n)),
-                     np.max(np.abs(at - np.searchsorted(ev, above, side="left") / n))))
+    return float(
+        max(
+            d,
+            np.max(np.abs(at - np.searchsorted(ev, above, side="right") / n)),
+            np.max(np.abs(at - np.searchsorted(ev, above, side="left") / n)),
+        )
+    )
 
 
 def slq_cdf(A: np.ndarray, probes: np.ndarray, steps: int):
     from isometry.montecarlo import _quadrature
+
     nodes, weights = [], []
     for v in probes.T:
         q, q_prev, beta, basis, alphas, betas = v / np.linalg.norm(v), 0.0, 0.0, [], [], []
@@ -101,7 +111,10 @@ def kpm_cdf(A: np.ndarray, probes: np.ndarray, steps: int, lam_max: float):
                 t0, t1 = t1, t2
         mu += m / probes.shape[1]
     k = np.arange(M)
-    jackson = ((M - k + 1) * np.cos(np.pi * k / (M + 1)) + np.sin(np.pi * k / (M + 1)) / np.tan(np.pi / (M + 1))) / (M + 1)
+    jackson = (
+        (M - k + 1) * np.cos(np.pi * k / (M + 1))
+        + np.sin(np.pi * k / (M + 1)) / np.tan(np.pi / (M + 1))
+    ) / (M + 1)
 
     def cdf(t):
         x = np.clip(np.asarray(t, dtype=float) / scale - 1, -1, 1)
@@ -115,27 +128,38 @@ def kpm_cdf(A: np.ndarray, probes: np.ndarray, steps: int, lam_max: float):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--width", type=int, default=1024)
     parser.add_argument("--depth", type=int, default=32)
     parser.add_argument("--probes", type=int, default=8)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    cases = [("tanh", 1.05, 0.0), ("tanh", *isometry.theory.critical_point("tanh", 0.8)),
-             ("hard_tanh", *isometry.theory.critical_point("hard_tanh", 0.5))]
-    print(f"width {args.width}, depth {args.depth}, orthogonal, {args.probes} Rademacher probes; KS to the exact spectrum above 1e-10·λ_max")
+    cases = [
+        ("tanh", 1.05, 0.0),
+        ("tanh", *isometry.theory.critical_point("tanh", 0.8)),
+        ("hard_tanh", *isometry.theory.critical_point("hard_tanh", 0.5)),
+    ]
+    print(
+        f"width {args.width}, depth {args.depth}, orthogonal, {args.probes} Rademacher probes; KS to the exact spectrum above 1e-10·λ_max"
+    )
     for activation, sigma_w, sigma_b in cases:
         J = jacobian(args.width, args.depth, activation, sigma_w, sigma_b, seed=1)
         A = J @ J.T
         ev = np.linalg.eigvalsh(A)
         floor = 1e-10 * ev[-1]
         probes = rng.choice([-1.0, 1.0], size=(args.width, args.probes))
-        print(f"{activation} σ_w={sigma_w:.4g} σ_b={sigma_b:.4g}: λ_max={ev[-1]:.3g}, "
-              f"fraction of λ below 1e-4·λ_max: {np.mean(ev < 1e-4 * ev[-1]):.3f}")
+        print(
+            f"{activation} σ_w={sigma_w:.4g} σ_b={sigma_b:.4g}: λ_max={ev[-1]:.3g}, "
+            f"fraction of λ below 1e-4·λ_max: {np.mean(ev < 1e-4 * ev[-1]):.3f}"
+        )
         for steps in (20, 40, 80):
             d_slq = ks(slq_cdf(A, probes, steps), ev, floor)
             d_kpm = ks(kpm_cdf(A, probes, steps, ev[-1]), ev, floor)
-            print(f"  {steps:3d} products per probe: KS SLQ {d_slq:.4f}   KPM ({2 * steps} moments) {d_kpm:.4f}")
+            print(
+                f"  {steps:3d} products per probe: KS SLQ {d_slq:.4f}   KPM ({2 * steps} moments) {d_kpm:.4f}"
+            )
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gpu_support import cupy_unavailable_reason, gpu_required, gpu_unavailable_reason, skip_or_fail
 
 import isometry
-from gpu_support import cupy_unavailable_reason, gpu_required, gpu_unavailable_reason, skip_or_fail
 
 
 def pytest_addoption(parser):
@@ -32,9 +32,11 @@ def pytest_report_header(config):
     info = isometry.build_info()
     cuda = info["cuda"]
     devices = ", ".join(cuda["devices"]) or cuda["error"] or "no device"
-    return [f"isometry {info['version']}: {info['compiler']}, OpenMP threads {info['openmp_max_threads']}, "
-            f"BLAS threads {info['blas_threads']}, {info['blas_runtime']}",
-            f"CUDA: option {cuda['option']}, {cuda['build']}; loaded {cuda['loaded']}; {devices}"]
+    return [
+        f"isometry {info['version']}: {info['compiler']}, OpenMP threads {info['openmp_max_threads']}, "
+        f"BLAS threads {info['blas_threads']}, {info['blas_runtime']}",
+        f"CUDA: option {cuda['option']}, {cuda['build']}; loaded {cuda['loaded']}; {devices}",
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,12 @@ def philox4x32_10(counter, key):
             k1 = (k1 + 0xBB67AE85) & MASK
         p0 = 0xD2511F53 * c0
         p1 = 0xCD9E8D57 * c2
-        c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0) & MASK, p1 & MASK, ((p0 >> 32) ^ c3 ^ k1) & MASK, p0 & MASK
+        c0, c1, c2, c3 = (
+            ((p1 >> 32) ^ c1 ^ k0) & MASK,
+            p1 & MASK,
+            ((p0 >> 32) ^ c3 ^ k1) & MASK,
+            p0 & MASK,
+        )
     return [c0, c1, c2, c3]
 
 

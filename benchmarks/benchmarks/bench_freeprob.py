@@ -27,11 +27,15 @@ class JacobianDensity:
         theory.jacobian_density(activation, weights, depth, self.sigma_w, self.sigma_b, points=2000)
 
     def track_newton_iterations(self, activation, weights, depth):
-        d = theory.jacobian_density(activation, weights, depth, self.sigma_w, self.sigma_b, points=2000)
+        d = theory.jacobian_density(
+            activation, weights, depth, self.sigma_w, self.sigma_b, points=2000
+        )
         return d.diagnostics["iterations"]
 
     def track_max_residual(self, activation, weights, depth):
-        d = theory.jacobian_density(activation, weights, depth, self.sigma_w, self.sigma_b, points=2000)
+        d = theory.jacobian_density(
+            activation, weights, depth, self.sigma_w, self.sigma_b, points=2000
+        )
         return d.diagnostics["max_residual"]
 
 
@@ -53,7 +57,9 @@ class LambdaMax:
         self.sigma_w, self.sigma_b = _critical("hard_tanh", 0.1)
 
     def time_lambda_max_over_depths(self):
-        theory.lambda_max("hard_tanh", "orthogonal", [2, 4, 8, 16, 32, 64, 128, 256], self.sigma_w, self.sigma_b)
+        theory.lambda_max(
+            "hard_tanh", "orthogonal", [2, 4, 8, 16, 32, 64, 128, 256], self.sigma_w, self.sigma_b
+        )
 
 
 class UniversalDensity:
@@ -81,8 +87,12 @@ class CustomActivationDensity:
         import numpy as np
 
         pin_threads()
-        self.activation = theory.Activation(np.tanh, lambda h: 1.0 / np.cosh(h) ** 2, name="tanh (callable)")
+        self.activation = theory.Activation(
+            np.tanh, lambda h: 1.0 / np.cosh(h) ** 2, name="tanh (callable)"
+        )
         self.sigma_w, self.sigma_b = _critical("tanh", 0.1)
 
     def time_density_2000_points(self):
-        theory.jacobian_density(self.activation, "orthogonal", 16, self.sigma_w, self.sigma_b, points=2000)
+        theory.jacobian_density(
+            self.activation, "orthogonal", 16, self.sigma_w, self.sigma_b, points=2000
+        )

@@ -7,8 +7,9 @@ usable GPU (no CUDA build, no driver, no CuPy) ``setup`` raises NotImplementedEr
 skips the benchmark.
 """
 
-import isometry
 import numpy as np
+
+import isometry
 
 from .common import SEED, pin_threads
 
@@ -78,8 +79,17 @@ class GpuJacobianSpectrum:
         self.q0 = isometry.default_q0("tanh", SIGMA_W, 0.0)
 
     def time_jacobian_spectrum(self, shape, dtype, weights):
-        isometry.jacobian_spectrum(self.width, self.depth, activation="tanh", weights=weights, sigma_w=SIGMA_W,
-                                   q0=self.q0, seed=SEED, dtype=dtype, device="gpu")
+        isometry.jacobian_spectrum(
+            self.width,
+            self.depth,
+            activation="tanh",
+            weights=weights,
+            sigma_w=SIGMA_W,
+            q0=self.q0,
+            seed=SEED,
+            dtype=dtype,
+            device="gpu",
+        )
         self.cupy.cuda.Device().synchronize()
 
 
@@ -133,8 +143,18 @@ class GpuMatfreeDensity:
 
     def _run(self, weights, width):
         isometry.jacobian_spectral_density(
-            width, 8, activation="tanh", weights=weights, storage="onthefly", sigma_w=self.sigma_w,
-            sigma_b=self.sigma_b, seed=SEED, probes=4, steps=20, device="gpu")
+            width,
+            8,
+            activation="tanh",
+            weights=weights,
+            storage="onthefly",
+            sigma_w=self.sigma_w,
+            sigma_b=self.sigma_b,
+            seed=SEED,
+            probes=4,
+            steps=20,
+            device="gpu",
+        )
         self.cupy.cuda.Device().synchronize()
 
     def time_spectral_density(self, weights, width):

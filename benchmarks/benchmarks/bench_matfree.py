@@ -33,8 +33,15 @@ class StructuredOrthogonalDensity:
 
     def _run(self, probes, steps):
         return isometry.jacobian_spectral_density(
-            1 << 16, 32, activation=ACTIVATION, weights="structured_orthogonal", sigma_w=self.sigma_w,
-            sigma_b=self.sigma_b, seed=SEED, probes=probes, steps=steps,
+            1 << 16,
+            32,
+            activation=ACTIVATION,
+            weights="structured_orthogonal",
+            sigma_w=self.sigma_w,
+            sigma_b=self.sigma_b,
+            seed=SEED,
+            probes=probes,
+            steps=steps,
         )
 
     def time_spectral_density(self, probes, steps):
@@ -44,7 +51,9 @@ class StructuredOrthogonalDensity:
         self._run(probes, steps)
 
     def track_ks_vs_haar_theory(self, probes, steps):
-        law = isometry.theory.jacobian_density(ACTIVATION, "orthogonal", 32, self.sigma_w, self.sigma_b)
+        law = isometry.theory.jacobian_density(
+            ACTIVATION, "orthogonal", 32, self.sigma_w, self.sigma_b
+        )
         return self._run(probes, steps).ks_distance(law)
 
     track_ks_vs_haar_theory.unit = "KS distance"
@@ -73,4 +82,6 @@ class OnTheFlyGaussianProduct:
         self.x = np.asfortranarray(np.random.default_rng(SEED).standard_normal((width, 8)))
 
     def time_operator(self, width):
-        _core.testing.matfree_apply(width, 2, ACTIVATION, "gaussian", "onthefly", 1.0, 0.1, 0.5, SEED, 3, self.x, True)
+        _core.testing.matfree_apply(
+            width, 2, ACTIVATION, "gaussian", "onthefly", 1.0, 0.1, 0.5, SEED, 3, self.x, True
+        )

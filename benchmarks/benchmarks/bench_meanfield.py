@@ -75,6 +75,8 @@ class PhaseDiagram:
 
     def track_chaotic_fraction(self, activation):
         """Fraction of grid points with χ₁ > 1 (fixed by the theory; guards the grid's answers)."""
-        return float(np.mean(theory.phase_diagram(activation, self.sigma_w, self.sigma_b).chi1 > 1.0))
+        return float(
+            np.mean(theory.phase_diagram(activation, self.sigma_w, self.sigma_b).chi1 > 1.0)
+        )
 
     track_chaotic_fraction.unit = "fraction"

@@ -25,8 +25,9 @@ class ResnetJacobianSpectrum:
         self.width, self.depth = (int(v) for v in shape.split("x"))
 
     def time_resnet_jacobian_spectrum(self, shape, weights):
-        isometry.resnet_jacobian_spectrum(self.width, self.depth, activation="tanh", weights=weights,
-                                          sigma_w=1.0, seed=SEED)
+        isometry.resnet_jacobian_spectrum(
+            self.width, self.depth, activation="tanh", weights=weights, sigma_w=1.0, seed=SEED
+        )
 
 
 class ResnetDensity:

@@ -25,9 +25,20 @@ class TrainingStep:
         pin_threads()
         width, depth = (int(v) for v in shape.split("x"))
         data = teacher_task(512, 128, 3072, 10, seed=SEED)
-        config = RunConfig(dataset="teacher", width=width, depth=depth, activation=activation, init="orthogonal",
-                           optimizer=optimizer, learning_rate=1e-4, seed=SEED, q_star=1 / 64 if activation == "tanh"
-                           else 1.0, batch_size=128, dtype="float32", device="cpu")
+        config = RunConfig(
+            dataset="teacher",
+            width=width,
+            depth=depth,
+            activation=activation,
+            init="orthogonal",
+            optimizer=optimizer,
+            learning_rate=1e-4,
+            seed=SEED,
+            q_star=1 / 64 if activation == "tanh" else 1.0,
+            batch_size=128,
+            dtype="float32",
+            device="cpu",
+        )
         self.trainer = Trainer(config, data)
         self.trainer.step(0)  # page in the workspaces: later steps reuse them
         self.k = 1

@@ -75,7 +75,9 @@ def race(contenders: list[Contender]) -> dict[str, tuple[float | None, float, An
     return {c.name: (first[c.name], best[c.name], last[c.name]) for c in contenders}
 
 
-def rows_from_race(section: str, case: str, timed: dict, ks: dict[str, int], reference: str) -> list[Timing]:
+def rows_from_race(
+    section: str, case: str, timed: dict, ks: dict[str, int], reference: str
+) -> list[Timing]:
     """Timing rows for one raced case, ratios relative to the ``reference`` implementation."""
     ref_best = timed[reference][1]
     return [
@@ -84,7 +86,9 @@ def rows_from_race(section: str, case: str, timed: dict, ks: dict[str, int], ref
     ]
 
 
-def verdict(value: float, target: float, applies: bool, where: str, *, at_most: bool = False) -> str:
+def verdict(
+    value: float, target: float, applies: bool, where: str, *, at_most: bool = False
+) -> str:
     """'MET' / 'NOT MET' for a value against its target, or why the target does not apply."""
     if not applies:
         return f"n/a (the target is for {where})"

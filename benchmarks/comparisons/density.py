@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
-import isometry
 import numpy as np
 
-from comparisons.common import Context, Contender, SectionResult, race, rows_from_race, verdict
+import isometry
+from comparisons.common import Contender, Context, SectionResult, race, rows_from_race, verdict
 from comparisons.density_anchor import density_scipy
 
 TARGET_RATIO = 30.0
@@ -23,9 +23,16 @@ def run(ctx: Context) -> SectionResult:
     mu1 = isometry._core.derivative_moment("tanh", q, 1)
     sigma_w = 1.0 / np.sqrt(mu1)  # the critical point with this q*
     sigma_b = float(np.sqrt(q - sigma_w**2 * isometry._core.second_moment("tanh", q)))
-    compute = partial(theory.jacobian_density, "tanh", "orthogonal", depth, sigma_w, sigma_b, points=points)
+    compute = partial(
+        theory.jacobian_density, "tanh", "orthogonal", depth, sigma_w, sigma_b, points=points
+    )
     ours = compute()
-    timed = race([Contender(ISO, compute, k), Contender(ANCHOR, partial(density_scipy, ours.x, depth, sigma_w, q), 1)])
+    timed = race(
+        [
+            Contender(ISO, compute, k),
+            Contender(ANCHOR, partial(density_scipy, ours.x, depth, sigma_w, q), 1),
+        ]
+    )
     case = f"L={depth} q*={q} {points} pts"
     result = SectionResult("d. Theory density: tanh, orthogonal, critical point with q*=0.1")
     result.rows = rows_from_race("density", case, timed, {ISO: k, ANCHOR: 1}, ISO)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-NODES_PER_UNIT = 96  # the plain rule's resolution (isometry's own default before the pole correction)
+NODES_PER_UNIT = (
+    96  # the plain rule's resolution (isometry's own default before the pole correction)
+)
 
 
 def tanh_d2_law(q: float) -> tuple[np.ndarray, np.ndarray]:

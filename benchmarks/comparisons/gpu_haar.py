@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 import isometry
-
 from comparisons.common import Contender, Context, SectionResult, race, rows_from_race, verdict
 from comparisons.gpu_common import device_name, gpu_unavailable, skipped, synced, torch_cuda
 
@@ -51,7 +50,11 @@ def run(ctx: Context) -> SectionResult:
     sizes = ctx.args.gpu_haar_sizes or ([1024] if ctx.quick else [2048, TARGET_N])
     reason = gpu_unavailable()
     if reason is not None:
-        return skipped(TITLE, reason, [f"e. haar_orthogonal({TARGET_N}) vs torch (>= {TARGET_TORCH:g}x) and cupy"])
+        return skipped(
+            TITLE,
+            reason,
+            [f"e. haar_orthogonal({TARGET_N}) vs torch (>= {TARGET_TORCH:g}x) and cupy"],
+        )
     import cupy
 
     torch, torch_reason = torch_cuda(ctx.torch)
@@ -61,13 +64,32 @@ def run(ctx: Context) -> SectionResult:
     for dtype in ("float32", "float64"):
         for n in sizes:
             contenders = [
-                Contender(ISO, synced(lambda n=n, dtype=dtype: isometry.haar_orthogonal(
-                    n, seed=ctx.seed, dtype=dtype, device="gpu")), ctx.k),
-                Contender(CUPY, synced(lambda n=n, dtype=dtype: cupy_haar(cupy, n, ctx.seed, dtype)), ctx.k),
+                Contender(
+                    ISO,
+                    synced(
+                        lambda n=n, dtype=dtype: isometry.haar_orthogonal(
+                            n, seed=ctx.seed, dtype=dtype, device="gpu"
+                        )
+                    ),
+                    ctx.k,
+                ),
+                Contender(
+                    CUPY,
+                    synced(lambda n=n, dtype=dtype: cupy_haar(cupy, n, ctx.seed, dtype)),
+                    ctx.k,
+                ),
             ]
             if torch is not None:
-                contenders.append(Contender(TORCH, synced(lambda n=n, dtype=dtype: torch_haar(
-                    torch, n, ctx.seed, dtype), torch=torch), ctx.k))
+                contenders.append(
+                    Contender(
+                        TORCH,
+                        synced(
+                            lambda n=n, dtype=dtype: torch_haar(torch, n, ctx.seed, dtype),
+                            torch=torch,
+                        ),
+                        ctx.k,
+                    )
+                )
             timed = race(contenders)
             case = f"n={n} {dtype}"
             rows = rows_from_race("gpu_haar", case, timed, {c.name: c.k for c in contenders}, ISO)
@@ -77,13 +99,16 @@ def run(ctx: Context) -> SectionResult:
                 if row.implementation == TORCH:
                     result.targets.append(
                         f"e. {case}: speed-up vs {TORCH} {row.ratio:.2f}x | target >= {TARGET_TORCH:g}x at "
-                        f"n={TARGET_N}: " + verdict(row.ratio, TARGET_TORCH, applies, f"n={TARGET_N}"))
+                        f"n={TARGET_N}: "
+                        + verdict(row.ratio, TARGET_TORCH, applies, f"n={TARGET_N}")
+                    )
                 elif row.implementation == CUPY:
                     ok = verdict(row.ratio, TARGET_CUPY, applies, f"n={TARGET_N}")
                     if ok == "MET" and row.ratio == TARGET_CUPY:
                         ok = "NOT MET"  # "faster than" is strict
                     result.targets.append(
                         f"e. {case}: speed-up vs {CUPY} {row.ratio:.2f}x | target > {TARGET_CUPY:g}x at "
-                        f"n={TARGET_N}: {ok}")
+                        f"n={TARGET_N}: {ok}"
+                    )
             cupy.get_default_memory_pool().free_all_blocks()
     return result

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import isometry
 import numpy as np
 
+import isometry
 from comparisons.common import Contender, Context, SectionResult, race, rows_from_race, verdict
 from comparisons.gpu_common import device_name, gpu_unavailable, skipped, synced
 
@@ -58,7 +58,11 @@ def run(ctx: Context) -> SectionResult:
     width, depth = ctx.args.gpu_jacobian or ((1024, 8) if ctx.quick else TARGET_SHAPE)
     reason = gpu_unavailable()
     if reason is not None:
-        return skipped(TITLE, reason, [f"f. jacobian_spectrum{TARGET_SHAPE} within {TARGET:g}x of L GEMMs + eigensolve"])
+        return skipped(
+            TITLE,
+            reason,
+            [f"f. jacobian_spectrum{TARGET_SHAPE} within {TARGET:g}x of L GEMMs + eigensolve"],
+        )
     import cupy
 
     result = SectionResult(f"{TITLE}, {device_name()}")
@@ -66,22 +70,43 @@ def run(ctx: Context) -> SectionResult:
     for dtype in ("float32", "float64"):
         limit = GemmBound(cupy, width, depth, dtype, ctx.seed)
         for weights in ("orthogonal", "gaussian"):
-            def ours(weights=weights, dtype=dtype):
-                return isometry.jacobian_spectrum(width, depth, activation="tanh", weights=weights, sigma_w=SIGMA_W,
-                                                  q0=q0, seed=ctx.seed, dtype=dtype, device="gpu")
 
-            contenders = [Contender(ISO, synced(ours), ctx.k), Contender(LIMIT, synced(limit), ctx.k)]
+            def ours(weights=weights, dtype=dtype):
+                return isometry.jacobian_spectrum(
+                    width,
+                    depth,
+                    activation="tanh",
+                    weights=weights,
+                    sigma_w=SIGMA_W,
+                    q0=q0,
+                    seed=ctx.seed,
+                    dtype=dtype,
+                    device="gpu",
+                )
+
+            contenders = [
+                Contender(ISO, synced(ours), ctx.k),
+                Contender(LIMIT, synced(limit), ctx.k),
+            ]
             timed = race(contenders)
             case = f"{width}x{depth} {weights} {dtype}"
-            rows = rows_from_race("gpu_jacobian", case, timed, {c.name: c.k for c in contenders}, ISO)
+            rows = rows_from_race(
+                "gpu_jacobian", case, timed, {c.name: c.k for c in contenders}, ISO
+            )
             result.rows += rows
             # time/limit, the inverse of the row's ratio (limit time / isometry time).
             over = timed[ISO][1] / timed[LIMIT][1]
             result.targets.append(
                 f"f. {case}: isometry / GEMM-bound limit {over:.2f}x | target <= {TARGET:g}x at "
                 f"{TARGET_SHAPE[0]}x{TARGET_SHAPE[1]}: "
-                + verdict(over, TARGET, (width, depth) == TARGET_SHAPE and not ctx.quick,
-                          f"{TARGET_SHAPE[0]}x{TARGET_SHAPE[1]}", at_most=True))
+                + verdict(
+                    over,
+                    TARGET,
+                    (width, depth) == TARGET_SHAPE and not ctx.quick,
+                    f"{TARGET_SHAPE[0]}x{TARGET_SHAPE[1]}",
+                    at_most=True,
+                )
+            )
         del limit
         cupy.get_default_memory_pool().free_all_blocks()
     return result

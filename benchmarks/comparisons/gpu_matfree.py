@@ -9,7 +9,6 @@ import argparse
 import time
 
 import isometry
-
 from comparisons.common import Context, SectionResult, format_table, verdict
 from comparisons.gpu_common import device_name, gpu_unavailable, skipped
 
@@ -20,8 +19,12 @@ QUICK_CASES = [("gaussian", 1 << 12, 4), ("structured_orthogonal", 1 << 14, 4)]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--gpu-matfree-probes", type=int, default=8, help="Lanczos probes (default 8)")
-    parser.add_argument("--gpu-matfree-steps", type=int, default=40, help="Lanczos steps (default 40)")
+    parser.add_argument(
+        "--gpu-matfree-probes", type=int, default=8, help="Lanczos probes (default 8)"
+    )
+    parser.add_argument(
+        "--gpu-matfree-steps", type=int, default=40, help="Lanczos steps (default 40)"
+    )
 
 
 def run(ctx: Context) -> SectionResult:
@@ -39,23 +42,60 @@ def run(ctx: Context) -> SectionResult:
     rows, data = [], []
     for weights, width, depth in QUICK_CASES if ctx.quick else CASES:
         law = isometry.theory.jacobian_density(
-            "tanh", "gaussian" if weights == "gaussian" else "orthogonal", depth, sigma_w, sigma_b)
+            "tanh", "gaussian" if weights == "gaussian" else "orthogonal", depth, sigma_w, sigma_b
+        )
         start = time.perf_counter()
         r = isometry.jacobian_spectral_density(
-            width, depth, activation="tanh", weights=weights, storage="onthefly", sigma_w=sigma_w, sigma_b=sigma_b,
-            seed=ctx.seed, probes=probes, steps=steps, device="gpu", progress=True)
+            width,
+            depth,
+            activation="tanh",
+            weights=weights,
+            storage="onthefly",
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            seed=ctx.seed,
+            probes=probes,
+            steps=steps,
+            device="gpu",
+            progress=True,
+        )
         cupy.cuda.Device().synchronize()  # results are on the host already; kept for symmetry
         seconds = time.perf_counter() - start
         ks = r.ks_distance(law)
-        rows.append([weights, str(width), str(depth), f"{probes}x{steps}", f"{seconds:.1f}", f"{ks:.4f}",
-                     f"{r.moments[0]:.4f}±{r.moment_errors[0]:.4f}"])
-        data.append({"weights": weights, "width": width, "depth": depth, "seconds": seconds, "ks": ks})
-    result.tables.append(format_table(
-        ["weights", "width", "L", "probes x steps", "time [s]", "KS vs theory", "m1 (theory 1)"], rows))
+        rows.append(
+            [
+                weights,
+                str(width),
+                str(depth),
+                f"{probes}x{steps}",
+                f"{seconds:.1f}",
+                f"{ks:.4f}",
+                f"{r.moments[0]:.4f}±{r.moment_errors[0]:.4f}",
+            ]
+        )
+        data.append(
+            {"weights": weights, "width": width, "depth": depth, "seconds": seconds, "ks": ks}
+        )
+    result.tables.append(
+        format_table(
+            [
+                "weights",
+                "width",
+                "L",
+                "probes x steps",
+                "time [s]",
+                "KS vs theory",
+                "m1 (theory 1)",
+            ],
+            rows,
+        )
+    )
     gaussian = data[0]
     # The target is that it runs (it finished if we are here), at the full shape only.
     status = verdict(1.0, 1.0, not ctx.quick, "width 65536, depth 32 (not --quick)")
-    result.targets.append(f"{targets[0]}: {status} ({gaussian['seconds']:.1f} s at {gaussian['width']}x"
-                          f"{gaussian['depth']}, KS {gaussian['ks']:.3f} vs the Gaussian theory)")
+    result.targets.append(
+        f"{targets[0]}: {status} ({gaussian['seconds']:.1f} s at {gaussian['width']}x"
+        f"{gaussian['depth']}, KS {gaussian['ks']:.3f} vs the Gaussian theory)"
+    )
     result.data = {"cases": data, "probes": probes, "steps": steps}
     return result

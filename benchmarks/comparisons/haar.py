@@ -7,10 +7,10 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-import isometry
 import numpy as np
 
-from comparisons.common import Context, Contender, SectionResult, race, rows_from_race, verdict
+import isometry
+from comparisons.common import Contender, Context, SectionResult, race, rows_from_race, verdict
 
 TARGET = 1.3  # isometry vs the best peer at n = TARGET_N
 TARGET_N = 4096
@@ -69,7 +69,8 @@ def run(ctx: Context) -> SectionResult:
     for n in sizes:
         contenders = [Contender(ISO, lambda n=n: isometry.haar_orthogonal(n, seed=ctx.seed), ctx.k)]
         contenders += [
-            Contender(name, lambda fn=fn, n=n: fn(n, ctx.seed), ctx.k) for name, fn in available.items()
+            Contender(name, lambda fn=fn, n=n: fn(n, ctx.seed), ctx.k)
+            for name, fn in available.items()
         ]
         timed = race(contenders)
         rows = rows_from_race("haar", f"n={n}", timed, {c.name: c.k for c in contenders}, ISO)

@@ -7,10 +7,18 @@ import argparse
 from functools import partial
 from typing import Any
 
-import isometry
 import numpy as np
 
-from comparisons.common import Context, Contender, SectionResult, format_table, race, rows_from_race, verdict
+import isometry
+from comparisons.common import (
+    Contender,
+    Context,
+    SectionResult,
+    format_table,
+    race,
+    rows_from_race,
+    verdict,
+)
 from comparisons.haar import haar_numpy
 
 ACTIVATION = "tanh"
@@ -70,7 +78,13 @@ def jacobian_numpy(width: int, depth: int, weights: str, q0: float, seed: int) -
 
 def jacobian_isometry(width: int, depth: int, weights: str, seed: int) -> np.ndarray:
     spectrum = isometry.jacobian_spectrum(
-        width, depth, activation=ACTIVATION, weights=weights, sigma_w=SIGMA_W, sigma_b=SIGMA_B, seed=seed
+        width,
+        depth,
+        activation=ACTIVATION,
+        weights=weights,
+        sigma_w=SIGMA_W,
+        sigma_b=SIGMA_B,
+        seed=seed,
     )
     return spectrum.eigenvalues
 
@@ -100,15 +114,21 @@ def run(ctx: Context) -> SectionResult:
     q0 = isometry.default_q0(ACTIVATION, SIGMA_W, SIGMA_B)
     # The script is warmed up on a tiny network (same code paths, thread pools started), not at
     # full size: one full-size run of it costs ~40 s at 2048x32.
-    result.notes.append(f"b. numpy script: warmed up at 64x2 (first not timed at full size), best of k={k_script}")
+    result.notes.append(
+        f"b. numpy script: warmed up at 64x2 (first not timed at full size), best of k={k_script}"
+    )
     sanity: list[dict[str, Any]] = []
     for weights in ("orthogonal", "gaussian"):
         jacobian_numpy(64, 2, weights, q0, ctx.seed)  # the script's warm-up
         timed = race(
             [
                 Contender(ISO, partial(jacobian_isometry, width, depth, weights, ctx.seed), ctx.k),
-                Contender(SCRIPT, partial(jacobian_numpy, width, depth, weights, q0, ctx.seed), k_script,
-                          time_first=False),
+                Contender(
+                    SCRIPT,
+                    partial(jacobian_numpy, width, depth, weights, q0, ctx.seed),
+                    k_script,
+                    time_first=False,
+                ),
             ]
         )
         case = f"{width}x{depth} {weights}"
@@ -122,7 +142,16 @@ def run(ctx: Context) -> SectionResult:
             f"b. {case}: speed-up vs numpy script {ratio:.2f}x | target >= {TARGET:g}x vs numpy script: "
             + verdict(ratio, TARGET, applies, f"{TARGET_SHAPE[0]}x{TARGET_SHAPE[1]} orthogonal")
         )
-        sanity.append({"case": case, ISO: spectrum_stats(timed[ISO][2]), SCRIPT: spectrum_stats(timed[SCRIPT][2])})
-    result.tables.append("c. Sanity (different random draws: should agree roughly, not exactly)\n" + sanity_table(sanity))
+        sanity.append(
+            {
+                "case": case,
+                ISO: spectrum_stats(timed[ISO][2]),
+                SCRIPT: spectrum_stats(timed[SCRIPT][2]),
+            }
+        )
+    result.tables.append(
+        "c. Sanity (different random draws: should agree roughly, not exactly)\n"
+        + sanity_table(sanity)
+    )
     result.data["sanity"] = sanity
     return result

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from functools import partial
 
-import isometry
 import numpy as np
 
-from comparisons.common import Context, Contender, SectionResult, race, rows_from_race
+import isometry
+from comparisons.common import Contender, Context, SectionResult, race, rows_from_race
 
 ISO, SCRIPT = "isometry.resnet_jacobian_spectrum", "numpy script"
 
@@ -39,8 +39,15 @@ def run(ctx: Context) -> SectionResult:
 
     width, depth = (256, 16) if ctx.quick else (1000, 64)
     sigma_w = theory.resnet_sigma_w("tanh", 1.0, depth=depth)
-    ours = partial(isometry.resnet_jacobian_spectrum, width, depth, activation="tanh", weights="gaussian",
-                   sigma_w=sigma_w, seed=ctx.seed)
+    ours = partial(
+        isometry.resnet_jacobian_spectrum,
+        width,
+        depth,
+        activation="tanh",
+        weights="gaussian",
+        sigma_w=sigma_w,
+        seed=ctx.seed,
+    )
     script = partial(resnet_numpy, width, depth, sigma_w, ctx.seed)
     k = ctx.k
     timed = race([Contender(ISO, ours, k), Contender(SCRIPT, script, k)])

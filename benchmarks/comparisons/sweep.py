@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import isometry
-
 from comparisons.common import Context, SectionResult
 
 SPEC = """
@@ -52,6 +51,7 @@ def run(ctx: Context) -> SectionResult:
     )
     try:
         import distributed
+
         from isometry import sweep
     except ImportError as exc:
         result.notes.append(f'sweep section skipped: {exc} (pip install "isometry[sweep]")')

@@ -14,15 +14,28 @@ from typing import Any
 
 import numpy as np
 
-from comparisons.common import Context, Contender, SectionResult, format_table, race, rows_from_race, verdict
+from comparisons.common import (
+    Contender,
+    Context,
+    SectionResult,
+    format_table,
+    race,
+    rows_from_race,
+    verdict,
+)
 
 TARGET = 1.0
 ISO, TORCH = "isometry.training", "torch eager"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--training", type=lambda s: tuple(int(v) for v in s.lower().split("x")), default=None,
-                        metavar="WIDTHxDEPTH", help="training-step network (default 400x200; 128x20 with --quick)")
+    parser.add_argument(
+        "--training",
+        type=lambda s: tuple(int(v) for v in s.lower().split("x")),
+        default=None,
+        metavar="WIDTHxDEPTH",
+        help="training-step network (default 400x200; 128x20 with --quick)",
+    )
 
 
 def _trainer(width: int, depth: int, device: str, seed: int):
@@ -30,9 +43,20 @@ def _trainer(width: int, depth: int, device: str, seed: int):
     from isometry.training.synthetic import teacher_task
 
     data = teacher_task(256, 128, 3072, 10, seed=seed)
-    config = RunConfig(dataset="teacher", width=width, depth=depth, activation="tanh", init="orthogonal",
-                       optimizer="sgd", learning_rate=1e-3, seed=seed, q_star=1 / 64, batch_size=128,
-                       dtype="float32", device=device)
+    config = RunConfig(
+        dataset="teacher",
+        width=width,
+        depth=depth,
+        activation="tanh",
+        init="orthogonal",
+        optimizer="sgd",
+        learning_rate=1e-3,
+        seed=seed,
+        q_star=1 / 64,
+        batch_size=128,
+        dtype="float32",
+        device=device,
+    )
     return Trainer(config, data)
 
 
@@ -72,8 +96,11 @@ def _case(ctx: Context, width: int, depth: int, device: str) -> tuple[list, dict
     opt.step()
     w_ours = to_numpy(trainer.model.weights[depth // 2])
     w_theirs = model[2 * (depth // 2)].weight.detach().cpu().numpy()
-    check = {"loss_isometry": ours_loss, "loss_torch": float(theirs.detach()),
-             "max_rel_weight_diff": float(np.max(np.abs(w_ours - w_theirs)) / np.max(np.abs(w_theirs)))}
+    check = {
+        "loss_isometry": ours_loss,
+        "loss_torch": float(theirs.detach()),
+        "max_rel_weight_diff": float(np.max(np.abs(w_ours - w_theirs)) / np.max(np.abs(w_theirs))),
+    }
 
     k_state = {"k": 1}
 
@@ -97,7 +124,9 @@ def _case(ctx: Context, width: int, depth: int, device: str) -> tuple[list, dict
 
 def run(ctx: Context) -> SectionResult:
     width, depth = ctx.args.training or ((128, 20) if ctx.quick else (400, 200))
-    result = SectionResult(f"t. Training step: tanh MLP width {width}, depth {depth}, batch 128, float32, SGD")
+    result = SectionResult(
+        f"t. Training step: tanh MLP width {width}, depth {depth}, batch 128, float32, SGD"
+    )
     if ctx.torch is None:
         result.notes.append("t. torch is not installed: training comparison skipped")
         return result
@@ -106,8 +135,10 @@ def run(ctx: Context) -> SectionResult:
     result.rows += rows
     checks.append((case, check))
     ratio = rows[1].ratio  # torch time / isometry time: > 1 means isometry is faster
-    result.targets.append(f"t. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
-                          + verdict(ratio, TARGET, False, "the GPU (CuPy vs torch CUDA)"))
+    result.targets.append(
+        f"t. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
+        + verdict(ratio, TARGET, False, "the GPU (CuPy vs torch CUDA)")
+    )
     gpu_reason = None
     if not ctx.torch.cuda.is_available():
         gpu_reason = "torch sees no CUDA device"
@@ -123,13 +154,24 @@ def run(ctx: Context) -> SectionResult:
         result.rows += rows
         checks.append((case, check))
         ratio = rows[1].ratio
-        result.targets.append(f"t. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
-                              + verdict(ratio, TARGET, not ctx.quick and (width, depth) == (400, 200), "400x200"))
+        result.targets.append(
+            f"t. {case}: speed vs torch eager {ratio:.2f}x | target >= {TARGET:g}x: "
+            + verdict(ratio, TARGET, not ctx.quick and (width, depth) == (400, 200), "400x200")
+        )
     else:
         result.notes.append(f"d. GPU part skipped: {gpu_reason}")
-    body = [[c, f"{v['loss_isometry']:.6f}", f"{v['loss_torch']:.6f}", f"{v['max_rel_weight_diff']:.2e}"]
-            for c, v in checks]
-    result.tables.append("d. Same step, same weights (float32: expect agreement to ~1e-5 relative)\n"
-                         + format_table(["case", "loss isometry", "loss torch", "max rel diff W after step"], body))
+    body = [
+        [
+            c,
+            f"{v['loss_isometry']:.6f}",
+            f"{v['loss_torch']:.6f}",
+            f"{v['max_rel_weight_diff']:.2e}",
+        ]
+        for c, v in checks
+    ]
+    result.tables.append(
+        "d. Same step, same weights (float32: expect agreement to ~1e-5 relative)\n"
+        + format_table(["case", "loss isometry", "loss torch", "max rel diff W after step"], body)
+    )
     result.data["checks"] = dict(checks)
     return result

@@ -15,10 +15,10 @@
 
 namespace isometry::bindings {
 
-inline matfree::OperatorConfig operator_config(std::int64_t width, std::int64_t depth, const std::string& activation,
-                                               const std::string& weights, const std::string& storage,
-                                               double sigma_w, double sigma_b, double q0, std::uint64_t seed,
-                                               int structured_blocks) {
+inline matfree::OperatorConfig operator_config(std::int64_t width, std::int64_t depth,
+                                               const std::string& activation, const std::string& weights,
+                                               const std::string& storage, double sigma_w, double sigma_b,
+                                               double q0, std::uint64_t seed, int structured_blocks) {
     matfree::OperatorConfig c;
     c.width = width;
     c.depth = depth;
@@ -34,8 +34,9 @@ inline matfree::OperatorConfig operator_config(std::int64_t width, std::int64_t 
     return c;
 }
 
-inline matfree::LanczosConfig lanczos_config(std::int64_t probes, std::int64_t steps, const std::string& probe,
-                                             bool reorthogonalize, const std::string& rule, std::int64_t block,
+inline matfree::LanczosConfig lanczos_config(std::int64_t probes, std::int64_t steps,
+                                             const std::string& probe, bool reorthogonalize,
+                                             const std::string& rule, std::int64_t block,
                                              std::int64_t first_probe = 0) {
     matfree::LanczosConfig lc;
     lc.probes = probes;
@@ -52,14 +53,16 @@ inline matfree::LanczosConfig lanczos_config(std::int64_t probes, std::int64_t s
 }
 
 inline pybind11::array_t<double> matrix(const std::vector<double>& v, std::int64_t rows, std::int64_t cols) {
-    pybind11::array_t<double> out({static_cast<pybind11::ssize_t>(rows), static_cast<pybind11::ssize_t>(cols)});
+    pybind11::array_t<double> out(
+        {static_cast<pybind11::ssize_t>(rows), static_cast<pybind11::ssize_t>(cols)});
     std::copy(v.begin(), v.end(), out.mutable_data());
     return out;
 }
 
 // The dict `isometry.matfree` post-processes: per-probe nodes/weights, the recurrences, q^l.
-inline pybind11::dict quadrature_dict(const matfree::LanczosResult& result, std::int64_t probes, std::int64_t steps,
-                                      const std::vector<double>& q, std::int64_t zero_derivatives) {
+inline pybind11::dict quadrature_dict(const matfree::LanczosResult& result, std::int64_t probes,
+                                      std::int64_t steps, const std::vector<double>& q,
+                                      std::int64_t zero_derivatives) {
     namespace py = pybind11;
     py::dict out;
     out["nodes"] = matrix(result.nodes, probes, steps + 1);

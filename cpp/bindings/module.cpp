@@ -8,8 +8,8 @@ namespace {
 // references. They live in _core.testing, apart from what the Python layer calls. They are
 // registered with their areas (next to their siblings) and moved here in one place.
 constexpr const char* kTestHooks[] = {
-    "philox4x32_10", "sign_stream", "walsh_hadamard", "matfree_apply", "lanczos_probe",
-    "gauss_hermite", "cross_moment_gap", "d2_stieltjes", "accepted_names", "activation_values",
+    "philox4x32_10", "sign_stream",      "walsh_hadamard", "matfree_apply",  "lanczos_probe",
+    "gauss_hermite", "cross_moment_gap", "d2_stieltjes",   "accepted_names", "activation_values",
 };
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include "isometry/freeprob/bernoulli_limit.hpp"
 #include "isometry/freeprob/density.hpp"
-#include "isometry/freeprob/moments.hpp"
 #include "isometry/freeprob/exponential_s.hpp"
+#include "isometry/freeprob/moments.hpp"
 #include "isometry/meanfield/length_map.hpp"
 #include "isometry/meanfield/nonlinearity.hpp"
 
@@ -20,9 +20,10 @@ freeprob::D2Law law_at(const std::string& activation, double q) {
     return freeprob::d2_law(a, q);
 }
 
-freeprob::MlpMasterEquation equation(const std::string& activation, const std::string& weights,
-                                     long depth, double sigma_w, double q) {
-    return freeprob::MlpMasterEquation(law_at(activation, q), freeprob::parse_weights(weights), depth, sigma_w);
+freeprob::MlpMasterEquation equation(const std::string& activation, const std::string& weights, long depth,
+                                     double sigma_w, double q) {
+    return freeprob::MlpMasterEquation(law_at(activation, q), freeprob::parse_weights(weights), depth,
+                                       sigma_w);
 }
 
 py::dict density_dict(const freeprob::Density& d) {
@@ -36,10 +37,12 @@ py::dict density_dict(const freeprob::Density& d) {
     out["lower_edge_is_hard"] = d.lower_edge_is_hard;
     out["lambda_max"] = d.lambda_max;
     out["mass_below_grid"] = d.mass_below_grid;
-    out["tail_log_x"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_log_x.size()), d.tail_log_x.data());
+    out["tail_log_x"] =
+        py::array_t<double>(static_cast<py::ssize_t>(d.tail_log_x.size()), d.tail_log_x.data());
     out["tail_mass"] = py::array_t<double>(static_cast<py::ssize_t>(d.tail_mass.size()), d.tail_mass.data());
     if (d.logarithmic_grid >= 0) out["logarithmic_grid"] = d.logarithmic_grid == 1;
-    out["cumulative"] = py::array_t<double>(static_cast<py::ssize_t>(d.cumulative.size()), d.cumulative.data());
+    out["cumulative"] =
+        py::array_t<double>(static_cast<py::ssize_t>(d.cumulative.size()), d.cumulative.data());
     out["iterations"] = d.iterations;
     out["restarts"] = d.restarts;
     out["max_residual"] = d.max_residual;
@@ -52,14 +55,15 @@ py::dict density_dict(const freeprob::Density& d) {
 void register_freeprob(py::module_& m) {
     m.def(
         "jacobian_moments",
-        [](const std::string& activation, const std::string& weights, long depth, double sigma_w,
-           double q, int order) {
+        [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q,
+           int order) {
             if (order < 1) throw std::invalid_argument("order must be a positive integer");
             const meanfield::Activation a = meanfield::parse_activation(activation);
             std::vector<double> mu(static_cast<std::size_t>(order));
             for (int k = 1; k <= order; ++k) {
                 mu[static_cast<std::size_t>(k - 1)] =
-                    q == 0.0 ? 1.0 : meanfield::derivative_moment(a, q, k);  // exact μ_k, not the discretised law
+                    q == 0.0 ? 1.0
+                             : meanfield::derivative_moment(a, q, k);  // exact μ_k, not the discretised law
             }
             return freeprob::jacobian_moments(mu, freeprob::parse_weights(weights), depth, sigma_w);
         },
@@ -75,8 +79,8 @@ void register_freeprob(py::module_& m) {
         py::arg("mu"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"));
     m.def(
         "jacobian_density",
-        [](const std::string& activation, const std::string& weights, long depth, double sigma_w,
-           double q, std::vector<double> x, int points) {
+        [](const std::string& activation, const std::string& weights, long depth, double sigma_w, double q,
+           std::vector<double> x, int points) {
             const freeprob::MlpMasterEquation eq = equation(activation, weights, depth, sigma_w, q);
             freeprob::Density d;
             {
@@ -90,7 +94,8 @@ void register_freeprob(py::module_& m) {
     // The density for a law of D² given explicitly, one binding per kind of law.
     auto density_for = [](freeprob::D2Law law, const std::string& weights, long depth, double sigma_w,
                           std::vector<double> x, int points) {
-        const freeprob::MlpMasterEquation eq(std::move(law), freeprob::parse_weights(weights), depth, sigma_w);
+        const freeprob::MlpMasterEquation eq(std::move(law), freeprob::parse_weights(weights), depth,
+                                             sigma_w);
         freeprob::Density d;
         {
             py::gil_scoped_release release;
@@ -103,19 +108,21 @@ void register_freeprob(py::module_& m) {
         [density_for](double p, const std::string& weights, long depth, double sigma_w, std::vector<double> x,
                       int points) {
             // D² ~ Bernoulli(p): the double-scaling limits, and a linear network (p = 1).
-            if (!(p > 0.0 && p <= 1.0)) throw std::invalid_argument("p must be in (0, 1], got " + std::to_string(p));
+            if (!(p > 0.0 && p <= 1.0))
+                throw std::invalid_argument("p must be in (0, 1], got " + std::to_string(p));
             freeprob::D2Law law;
             law.p = p;
             return density_for(std::move(law), weights, depth, sigma_w, std::move(x), points);
         },
-        py::arg("p"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("x"), py::arg("points"));
+        py::arg("p"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("x"),
+        py::arg("points"));
     m.def(
         "jacobian_density_discrete",
         [density_for](std::vector<double> values, std::vector<double> law_weights, const std::string& weights,
                       long depth, double sigma_w, std::vector<double> x, int points) {
             // D² = Σ_i w_i δ(d − d_i), a genuinely discrete law (normalised here).
-            return density_for(freeprob::discrete_law(std::move(values), std::move(law_weights)), weights, depth,
-                               sigma_w, std::move(x), points);
+            return density_for(freeprob::discrete_law(std::move(values), std::move(law_weights)), weights,
+                               depth, sigma_w, std::move(x), points);
         },
         py::arg("values"), py::arg("law_weights"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"),
         py::arg("x"), py::arg("points"));
@@ -125,11 +132,12 @@ void register_freeprob(py::module_& m) {
                       long depth, double sigma_w, double q, std::vector<double> x, int points) {
             // A user-defined activation at its fixed point q > 0: the sampled law of D² is built
             // here from its φ' (with the GIL: φ' is a Python callable), then solved without it.
-            const meanfield::Nonlinearity a(std::shared_ptr<const meanfield::CustomActivation>(std::move(activation)));
+            const meanfield::Nonlinearity a(
+                std::shared_ptr<const meanfield::CustomActivation>(std::move(activation)));
             return density_for(freeprob::d2_law(a, q), weights, depth, sigma_w, std::move(x), points);
         },
-        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"), py::arg("x"),
-        py::arg("points"));
+        py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"),
+        py::arg("x"), py::arg("points"));
     m.def(
         "d2_stieltjes",
         [](const std::string& activation, double q, std::complex<double> y) {
@@ -182,8 +190,10 @@ void register_freeprob(py::module_& m) {
         "bernoulli_limit_cdf",
         [](double sigma0_sq, double log_x) { return freeprob::BernoulliLimit(sigma0_sq).cdf(log_x); },
         py::arg("sigma0_sq"), py::arg("log_x"));
-    m.def("bernoulli_limit_moments", &freeprob::bernoulli_limit_moments, py::arg("sigma0_sq"), py::arg("order"));
-    m.def("exponential_s_moments", &freeprob::exponential_s_moments, py::arg("a"), py::arg("b"), py::arg("order"));
+    m.def("bernoulli_limit_moments", &freeprob::bernoulli_limit_moments, py::arg("sigma0_sq"),
+          py::arg("order"));
+    m.def("exponential_s_moments", &freeprob::exponential_s_moments, py::arg("a"), py::arg("b"),
+          py::arg("order"));
     m.def(
         "resnet_edges",
         [](double c) {
@@ -197,7 +207,8 @@ void register_freeprob(py::module_& m) {
             const freeprob::MlpMasterEquation eq = equation(activation, weights, depth, sigma_w, q);
             py::gil_scoped_release release;
             double top = freeprob::upper_bulk_edge(eq);
-            for (const auto& a : freeprob::atoms(eq)) if (a.mass > 0.0) top = std::max(top, a.location);
+            for (const auto& a : freeprob::atoms(eq))
+                if (a.mass > 0.0) top = std::max(top, a.location);
             return top;
         },
         py::arg("activation"), py::arg("weights"), py::arg("depth"), py::arg("sigma_w"), py::arg("q"));

@@ -36,23 +36,24 @@ template <typename T>
 py::dict run(const jacobian::NetworkConfig& config, const std::string& method_name,
              const py::object& callback) {
     const jacobian::SpectrumMethod method = jacobian::parse_method(method_name);
-    const jacobian::SpectrumResult result = run_with_progress(callback, [&](const ProgressFunction& progress) {
-        CachedWorkspace<T>& cache = cached_workspace<T>();
-        std::unique_lock<std::mutex> lock(cache.mutex, std::try_to_lock);
-        if (!lock.owns_lock()) {  // another thread is using the cache
-            JacobianWorkspace<T> workspace;
-            return jacobian::jacobian_spectrum<T>(config, method, workspace, progress);
-        }
-        jacobian::SpectrumResult out;
-        try {
-            out = jacobian::jacobian_spectrum<T>(config, method, cache.workspace, progress);
-        } catch (...) {
-            cache.workspace.release();
-            throw;
-        }
-        if (cache.workspace.bytes() > kKeepWorkspaceBytes) cache.workspace.release();
-        return out;
-    });
+    const jacobian::SpectrumResult result =
+        run_with_progress(callback, [&](const ProgressFunction& progress) {
+            CachedWorkspace<T>& cache = cached_workspace<T>();
+            std::unique_lock<std::mutex> lock(cache.mutex, std::try_to_lock);
+            if (!lock.owns_lock()) {  // another thread is using the cache
+                JacobianWorkspace<T> workspace;
+                return jacobian::jacobian_spectrum<T>(config, method, workspace, progress);
+            }
+            jacobian::SpectrumResult out;
+            try {
+                out = jacobian::jacobian_spectrum<T>(config, method, cache.workspace, progress);
+            } catch (...) {
+                cache.workspace.release();
+                throw;
+            }
+            if (cache.workspace.bytes() > kKeepWorkspaceBytes) cache.workspace.release();
+            return out;
+        });
     py::dict out;
     out["eigenvalues"] = to_numpy(result.eigenvalues);
     out["singular_values"] = to_numpy(result.singular_values);
@@ -67,10 +68,9 @@ py::dict run(const jacobian::NetworkConfig& config, const std::string& method_na
 void register_jacobian(py::module_& m) {
     m.def(
         "jacobian_spectrum",
-        [](std::int64_t width, std::int64_t depth, const std::string& activation,
-           const std::string& weights, double sigma_w, double sigma_b, double q0,
-           std::uint64_t seed, const std::string& dtype, const std::string& method,
-           const py::object& progress) {
+        [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
+           double sigma_w, double sigma_b, double q0, std::uint64_t seed, const std::string& dtype,
+           const std::string& method, const py::object& progress) {
             jacobian::NetworkConfig config;
             config.width = width;
             config.depth = depth;
@@ -84,15 +84,14 @@ void register_jacobian(py::module_& m) {
             if (dtype == "float32") return run<float>(config, method, progress);
             throw std::invalid_argument("dtype must be 'float64' or 'float32'; got '" + dtype + "'");
         },
-        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"),
-        py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("dtype"),
-        py::arg("method"), py::arg("progress") = py::none());
+        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("sigma_w"),
+        py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("dtype"), py::arg("method"),
+        py::arg("progress") = py::none());
     m.def(
         "resnet_jacobian_spectrum",
-        [](std::int64_t width, std::int64_t depth, const std::string& activation,
-           const std::string& weights, double sigma_w, double sigma_b, double residual_scale, double q0,
-           std::uint64_t seed, const std::string& dtype, const std::string& method,
-           const py::object& progress) {
+        [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
+           double sigma_w, double sigma_b, double residual_scale, double q0, std::uint64_t seed,
+           const std::string& dtype, const std::string& method, const py::object& progress) {
             jacobian::NetworkConfig config;
             config.width = width;
             config.depth = depth;
@@ -108,9 +107,9 @@ void register_jacobian(py::module_& m) {
             if (dtype == "float32") return run<float>(config, method, progress);
             throw std::invalid_argument("dtype must be 'float64' or 'float32'; got '" + dtype + "'");
         },
-        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"),
-        py::arg("sigma_w"), py::arg("sigma_b"), py::arg("residual_scale"), py::arg("q0"), py::arg("seed"),
-        py::arg("dtype"), py::arg("method"), py::arg("progress") = py::none());
+        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("sigma_w"),
+        py::arg("sigma_b"), py::arg("residual_scale"), py::arg("q0"), py::arg("seed"), py::arg("dtype"),
+        py::arg("method"), py::arg("progress") = py::none());
     m.def(
         "jacobian_workspace_bytes",
         [](std::int64_t width, std::int64_t depth, const std::string& weights, const std::string& method,
@@ -122,7 +121,8 @@ void register_jacobian(py::module_& m) {
             if (architecture == "resnet") {
                 config.architecture = jacobian::Architecture::resnet;
             } else if (architecture != "mlp") {
-                throw std::invalid_argument("architecture must be 'mlp' or 'resnet'; got '" + architecture + "'");
+                throw std::invalid_argument("architecture must be 'mlp' or 'resnet'; got '" + architecture +
+                                            "'");
             }
             return jacobian::jacobian_workspace_bytes(config, jacobian::parse_method(method), element_size);
         },

@@ -11,10 +11,7 @@
 #include "isometry/rng/signs.hpp"
 
 namespace isometry::bindings {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 void register_matfree(py::module_& m) {
     m.def(
@@ -24,9 +21,10 @@ void register_matfree(py::module_& m) {
            int structured_blocks, std::int64_t probes, std::int64_t steps, const std::string& probe,
            bool reorthogonalize, const std::string& rule, std::int64_t block, const py::object& callback,
            std::int64_t first_probe) {
-            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
-                                                               sigma_b, q0, seed, structured_blocks);
-            const matfree::LanczosConfig lc = lanczos_config(probes, steps, probe, reorthogonalize, rule, block, first_probe);
+            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage,
+                                                               sigma_w, sigma_b, q0, seed, structured_blocks);
+            const matfree::LanczosConfig lc =
+                lanczos_config(probes, steps, probe, reorthogonalize, rule, block, first_probe);
             std::unique_ptr<matfree::JacobianOperator> op;
             matfree::LanczosResult result;
             run_with_progress(callback, [&](const ProgressFunction& progress) {
@@ -50,8 +48,8 @@ void register_matfree(py::module_& m) {
         [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
            const std::string& storage, double sigma_w, double sigma_b, double q0, std::uint64_t seed,
            int structured_blocks, const FortranArray<double>& x, bool transpose) {
-            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
-                                                               sigma_b, q0, seed, structured_blocks);
+            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage,
+                                                               sigma_w, sigma_b, q0, seed, structured_blocks);
             if (x.ndim() != 2 || x.shape(0) != width)
                 throw std::invalid_argument("x must be a 2-d array with width rows");
             const std::int64_t k = x.shape(1);
@@ -70,10 +68,10 @@ void register_matfree(py::module_& m) {
             }
             return out;
         },
-        "J x (or Jᵀ x) for the columns of x: the matrix-free operator, exposed for tests.",
-        py::arg("width"), py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("storage"),
-        py::arg("sigma_w"), py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("structured_blocks"),
-        py::arg("x"), py::arg("transpose"));
+        "J x (or Jᵀ x) for the columns of x: the matrix-free operator, exposed for tests.", py::arg("width"),
+        py::arg("depth"), py::arg("activation"), py::arg("weights"), py::arg("storage"), py::arg("sigma_w"),
+        py::arg("sigma_b"), py::arg("q0"), py::arg("seed"), py::arg("structured_blocks"), py::arg("x"),
+        py::arg("transpose"));
 
     m.def(
         "matfree_bytes",
@@ -89,7 +87,8 @@ void register_matfree(py::module_& m) {
             lc.steps = steps;
             lc.reorthogonalize = reorthogonalize;
             lc.block = block;
-            return matfree::operator_bytes(oc, 2 * std::min(block, probes)) + matfree::lanczos_bytes(width, lc);
+            return matfree::operator_bytes(oc, 2 * std::min(block, probes)) +
+                   matfree::lanczos_bytes(width, lc);
         },
         py::arg("width"), py::arg("depth"), py::arg("weights"), py::arg("storage"), py::arg("probes"),
         py::arg("steps"), py::arg("reorthogonalize"), py::arg("block"));
@@ -109,7 +108,8 @@ void register_matfree(py::module_& m) {
 
     m.def(
         "sign_stream",
-        [](std::size_t count, std::uint64_t seed, std::uint32_t stream, std::uint32_t substream, std::uint64_t first) {
+        [](std::size_t count, std::uint64_t seed, std::uint32_t stream, std::uint32_t substream,
+           std::uint64_t first) {
             py::array_t<double> out(static_cast<py::ssize_t>(count));
             rng::fill_signs_serial(out.mutable_data(), count, {seed, stream, substream}, first, 1.0);
             return out;

@@ -12,9 +12,8 @@ void register_rng(py::module_& m) {
     m.def(
         "philox4x32_10",
         [](std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key) {
-            const rng::Word4 out =
-                rng::philox4x32_10(rng::Word4{{counter[0], counter[1], counter[2], counter[3]}},
-                                   key[0], key[1]);
+            const rng::Word4 out = rng::philox4x32_10(
+                rng::Word4{{counter[0], counter[1], counter[2], counter[3]}}, key[0], key[1]);
             return std::array<std::uint32_t, 4>{out.v[0], out.v[1], out.v[2], out.v[3]};
         },
         py::arg("counter"), py::arg("key"), "The raw Philox4x32-10 bijection (for known-answer tests).");

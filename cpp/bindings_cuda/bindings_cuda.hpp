@@ -26,6 +26,8 @@ template <typename T>
 T* device_pointer(std::uintptr_t address) {
     return reinterpret_cast<T*>(address);
 }
-inline cuda::Stream stream_handle(std::uintptr_t address) { return reinterpret_cast<cuda::Stream>(address); }
+inline cuda::Stream stream_handle(std::uintptr_t address) {
+    return reinterpret_cast<cuda::Stream>(address);
+}
 
 }  // namespace isometry::bindings_cuda

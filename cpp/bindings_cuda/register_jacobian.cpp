@@ -1,5 +1,5 @@
-#include "bindings_cuda.hpp"
 #include "../bindings/progress_bridge.hpp"
+#include "bindings_cuda.hpp"
 
 #include <memory>
 #include <string>
@@ -30,8 +30,8 @@ jacobian::NetworkConfig make_config(std::int64_t width, std::int64_t depth, cons
 }
 
 template <typename T>
-py::dict run(const jacobian::NetworkConfig& config, const std::string& method_name, const py::object& callback,
-             int device) {
+py::dict run(const jacobian::NetworkConfig& config, const std::string& method_name,
+             const py::object& callback, int device) {
     const jacobian::SpectrumMethod method = jacobian::parse_method(method_name);
     const auto work = [&](const bindings::ProgressFunction& progress) {
         cuda::require_device();

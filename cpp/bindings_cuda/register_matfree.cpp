@@ -1,9 +1,9 @@
 // Matrix-free spectra on the device: the quadrature behind jacobian_spectral_density(device="gpu")
 // and small host-in/host-out hooks for the building blocks, so tests compare them with the CPU
 // without needing CuPy.
-#include "bindings_cuda.hpp"
 #include "../bindings/matfree_arguments.hpp"
 #include "../bindings/progress_bridge.hpp"
+#include "bindings_cuda.hpp"
 
 #include <memory>
 #include <string>
@@ -51,9 +51,10 @@ void register_matfree(py::module_& m) {
            int structured_blocks, std::int64_t probes, std::int64_t steps, const std::string& probe,
            bool reorthogonalize, const std::string& rule, std::int64_t block, const py::object& callback,
            int device) {
-            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
-                                                               sigma_b, q0, seed, structured_blocks);
-            const matfree::LanczosConfig lc = lanczos_config(probes, steps, probe, reorthogonalize, rule, block);
+            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage,
+                                                               sigma_w, sigma_b, q0, seed, structured_blocks);
+            const matfree::LanczosConfig lc =
+                lanczos_config(probes, steps, probe, reorthogonalize, rule, block);
             matfree::LanczosResult result;
             std::vector<double> q;
             std::int64_t zeros = 0;
@@ -67,8 +68,8 @@ void register_matfree(py::module_& m) {
                 const std::int64_t lanczos_total = ((probes + block - 1) / block) * steps;
                 const std::int64_t total = depth + lanczos_total;
                 const cuda::DeviceJacobianOperator op(
-                    oc, std::min(block, probes), [&](std::int64_t done, std::int64_t) { progress(done, total); },
-                    stream.get());
+                    oc, std::min(block, probes),
+                    [&](std::int64_t done, std::int64_t) { progress(done, total); }, stream.get());
                 result = cuda::stochastic_lanczos(
                     op, lc, [&](std::int64_t done, std::int64_t) { progress(depth + done, total); });
                 q = op.q();
@@ -126,8 +127,8 @@ void register_matfree(py::module_& m) {
         [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
            const std::string& storage, double sigma_w, double sigma_b, double q0, std::uint64_t seed,
            int structured_blocks, const FortranArray& x, std::int64_t layer, bool transpose, int device) {
-            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
-                                                               sigma_b, q0, seed, structured_blocks);
+            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage,
+                                                               sigma_w, sigma_b, q0, seed, structured_blocks);
             if (layer < 0 || layer >= depth) throw std::invalid_argument("layer must be in [0, depth)");
             return on_device(x, device, [&](double* d, std::int64_t, std::int64_t k, cuda::Stream s) {
                 const cuda::DeviceJacobianOperator op(oc, k, nullptr, s);
@@ -143,9 +144,10 @@ void register_matfree(py::module_& m) {
         [](std::int64_t width, std::int64_t depth, const std::string& activation, const std::string& weights,
            const std::string& storage, double sigma_w, double sigma_b, double q0, std::uint64_t seed,
            int structured_blocks, const FortranArray& x, bool transpose, int device) {
-            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage, sigma_w,
-                                                               sigma_b, q0, seed, structured_blocks);
-            if (x.ndim() != 2 || x.shape(0) != width) throw std::invalid_argument("x must be a 2-d array with width rows");
+            const matfree::OperatorConfig oc = operator_config(width, depth, activation, weights, storage,
+                                                               sigma_w, sigma_b, q0, seed, structured_blocks);
+            if (x.ndim() != 2 || x.shape(0) != width)
+                throw std::invalid_argument("x must be a 2-d array with width rows");
             return on_device(x, device, [&](double* d, std::int64_t, std::int64_t k, cuda::Stream s) {
                 const cuda::DeviceJacobianOperator op(oc, k, nullptr, s);
                 if (transpose) {

@@ -7,24 +7,30 @@
 namespace isometry::bindings_cuda {
 
 void register_runtime(py::module_& m) {
-    m.def("compiled", [] {
-        const cuda::CompiledVersions v = cuda::compiled_versions();
-        py::dict d;
-        d["cudart"] = v.cudart;
-        d["cublas"] = v.cublas;
-        d["cusolver"] = v.cusolver;
-        d["architectures"] = ISOMETRY_CUDA_ARCHITECTURES;
-        return d;
-    }, "Versions of the CUDA runtime, cuBLAS and cuSOLVER headers this extension was built with.");
-    m.def("runtime_status", [] {
-        const cuda::RuntimeStatus s = cuda::runtime_status();
-        py::dict d;
-        d["device_count"] = s.device_count;
-        d["driver_version"] = s.driver_version;
-        d["runtime_version"] = s.runtime_version;
-        d["error"] = s.error.empty() ? py::object(py::none()) : py::object(py::str(s.error));
-        return d;
-    }, "Device count, driver and runtime versions; never raises (no driver: 0 devices and the reason).");
+    m.def(
+        "compiled",
+        [] {
+            const cuda::CompiledVersions v = cuda::compiled_versions();
+            py::dict d;
+            d["cudart"] = v.cudart;
+            d["cublas"] = v.cublas;
+            d["cusolver"] = v.cusolver;
+            d["architectures"] = ISOMETRY_CUDA_ARCHITECTURES;
+            return d;
+        },
+        "Versions of the CUDA runtime, cuBLAS and cuSOLVER headers this extension was built with.");
+    m.def(
+        "runtime_status",
+        [] {
+            const cuda::RuntimeStatus s = cuda::runtime_status();
+            py::dict d;
+            d["device_count"] = s.device_count;
+            d["driver_version"] = s.driver_version;
+            d["runtime_version"] = s.runtime_version;
+            d["error"] = s.error.empty() ? py::object(py::none()) : py::object(py::str(s.error));
+            return d;
+        },
+        "Device count, driver and runtime versions; never raises (no driver: 0 devices and the reason).");
     m.def("devices", [] {
         py::list out;
         for (const cuda::DeviceProperties& p : cuda::devices()) {
@@ -46,7 +52,8 @@ void register_runtime(py::module_& m) {
         },
         py::arg("device") = -1, "(free, total) bytes of a device (-1: the current one).");
     m.def(
-        "pointer_device", [](std::uintptr_t address) { return cuda::pointer_device(device_pointer<const void>(address)); },
+        "pointer_device",
+        [](std::uintptr_t address) { return cuda::pointer_device(device_pointer<const void>(address)); },
         py::arg("address"), "The device that owns a device pointer; ValueError for host memory.");
     m.def(
         "synchronize",

@@ -24,7 +24,8 @@ void register_samplers(py::module_& m) {
     m.def(
         "fill_normal",
         [](std::uintptr_t out, std::size_t count, double std, std::uint64_t seed, std::uint32_t stream_id,
-           std::uint32_t substream, std::uint64_t first, const std::string& dtype, std::uintptr_t stream, int device) {
+           std::uint32_t substream, std::uint64_t first, const std::string& dtype, std::uintptr_t stream,
+           int device) {
             const bool f64 = is_float64(dtype);
             if (count == 0) return;
             require_pointer(out, "out");
@@ -38,7 +39,8 @@ void register_samplers(py::module_& m) {
             }
         },
         py::arg("out"), py::arg("count"), py::arg("std"), py::arg("seed"), py::arg("stream_id"),
-        py::arg("substream"), py::arg("first"), py::arg("dtype"), py::arg("stream") = 0, py::arg("device") = -1,
+        py::arg("substream"), py::arg("first"), py::arg("dtype"), py::arg("stream") = 0,
+        py::arg("device") = -1,
         "out[k] = std * z_{first+k} of the Philox normal stream (seed, stream_id, substream), enqueued on "
         "`stream`; the same numbers as the CPU's normal_stream.");
     m.def(
@@ -52,9 +54,11 @@ void register_samplers(py::module_& m) {
             cuda::DeviceGuard guard(device);
             const rng::StreamId id{seed, stream_id, substream};
             if (f64) {
-                cuda::haar_orthogonal_columns(n, m_cols, id, device_pointer<double>(q), ldq, stream_handle(stream));
+                cuda::haar_orthogonal_columns(n, m_cols, id, device_pointer<double>(q), ldq,
+                                              stream_handle(stream));
             } else {
-                cuda::haar_orthogonal_columns(n, m_cols, id, device_pointer<float>(q), ldq, stream_handle(stream));
+                cuda::haar_orthogonal_columns(n, m_cols, id, device_pointer<float>(q), ldq,
+                                              stream_handle(stream));
             }
         },
         py::arg("q"), py::arg("n"), py::arg("m"), py::arg("ldq"), py::arg("seed"), py::arg("stream_id"),

@@ -13,7 +13,9 @@ void check_cuda(cudaError_t status, const char* what);
 // Throws CudaError when a kernel launch failed (bad configuration, no device, ...).
 void check_launch(const char* kernel);
 
-inline cudaStream_t native(Stream stream) { return static_cast<cudaStream_t>(stream); }
+inline cudaStream_t native(Stream stream) {
+    return static_cast<cudaStream_t>(stream);
+}
 
 }  // namespace isometry::cuda::detail
 

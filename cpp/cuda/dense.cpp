@@ -35,14 +35,22 @@ void check_blas(cublasStatus_t status, const char* what) {
 
 const char* solver_status_name(cusolverStatus_t status) {
     switch (status) {
-        case CUSOLVER_STATUS_NOT_INITIALIZED: return "CUSOLVER_STATUS_NOT_INITIALIZED";
-        case CUSOLVER_STATUS_ALLOC_FAILED: return "CUSOLVER_STATUS_ALLOC_FAILED";
-        case CUSOLVER_STATUS_INVALID_VALUE: return "CUSOLVER_STATUS_INVALID_VALUE";
-        case CUSOLVER_STATUS_ARCH_MISMATCH: return "CUSOLVER_STATUS_ARCH_MISMATCH";
-        case CUSOLVER_STATUS_EXECUTION_FAILED: return "CUSOLVER_STATUS_EXECUTION_FAILED";
-        case CUSOLVER_STATUS_INTERNAL_ERROR: return "CUSOLVER_STATUS_INTERNAL_ERROR";
-        case CUSOLVER_STATUS_NOT_SUPPORTED: return "CUSOLVER_STATUS_NOT_SUPPORTED";
-        default: return "cusolverStatus_t";
+        case CUSOLVER_STATUS_NOT_INITIALIZED:
+            return "CUSOLVER_STATUS_NOT_INITIALIZED";
+        case CUSOLVER_STATUS_ALLOC_FAILED:
+            return "CUSOLVER_STATUS_ALLOC_FAILED";
+        case CUSOLVER_STATUS_INVALID_VALUE:
+            return "CUSOLVER_STATUS_INVALID_VALUE";
+        case CUSOLVER_STATUS_ARCH_MISMATCH:
+            return "CUSOLVER_STATUS_ARCH_MISMATCH";
+        case CUSOLVER_STATUS_EXECUTION_FAILED:
+            return "CUSOLVER_STATUS_EXECUTION_FAILED";
+        case CUSOLVER_STATUS_INTERNAL_ERROR:
+            return "CUSOLVER_STATUS_INTERNAL_ERROR";
+        case CUSOLVER_STATUS_NOT_SUPPORTED:
+            return "CUSOLVER_STATUS_NOT_SUPPORTED";
+        default:
+            return "cusolverStatus_t";
     }
 }
 
@@ -99,7 +107,10 @@ constexpr cudaDataType data_type() {
 }  // namespace
 
 DenseSolver::DenseSolver(Stream stream)
-    : stream_(stream), device_(current_device()), handles_(take_handles(device_)), info_(sizeof(int), stream) {
+    : stream_(stream),
+      device_(current_device()),
+      handles_(take_handles(device_)),
+      info_(sizeof(int), stream) {
     ISOMETRY_BLAS_CHECK(cublasSetStream(handles_->blas, native(stream)));
     ISOMETRY_SOLVER_CHECK(cusolverDnSetStream(handles_->solver, native(stream)));
 }
@@ -118,7 +129,8 @@ void DenseSolver::check_info(const char* routine) {
                                     " had an illegal value");
     }
     if (info > 0) {
-        throw ConvergenceError(std::string(routine) + " failed to converge (info = " + std::to_string(info) + ")");
+        throw ConvergenceError(std::string(routine) + " failed to converge (info = " + std::to_string(info) +
+                               ")");
     }
 }
 
@@ -128,73 +140,72 @@ template <>
 void DenseSolver::gemm<double>(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
                                std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
                                std::int64_t ldc) {
-    ISOMETRY_BLAS_CHECK(cublasDgemm_64(handles_->blas, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b, ldb,
-                                       &beta, c, ldc));
+    ISOMETRY_BLAS_CHECK(cublasDgemm_64(handles_->blas, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b,
+                                       ldb, &beta, c, ldc));
 }
 template <>
 void DenseSolver::gemm<float>(std::int64_t m, std::int64_t n, std::int64_t k, float alpha, const float* a,
                               std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
                               std::int64_t ldc) {
-    ISOMETRY_BLAS_CHECK(cublasSgemm_64(handles_->blas, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b, ldb,
-                                       &beta, c, ldc));
+    ISOMETRY_BLAS_CHECK(cublasSgemm_64(handles_->blas, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b,
+                                       ldb, &beta, c, ldc));
 }
 
-void DenseSolver::gemm_transposed_a(std::int64_t m, std::int64_t n, std::int64_t k, double alpha, const double* a,
-                                    std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c,
-                                    std::int64_t ldc) {
-    ISOMETRY_BLAS_CHECK(cublasDgemm_64(handles_->blas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b, ldb,
-                                       &beta, c, ldc));
+void DenseSolver::gemm_transposed_a(std::int64_t m, std::int64_t n, std::int64_t k, double alpha,
+                                    const double* a, std::int64_t lda, const double* b, std::int64_t ldb,
+                                    double beta, double* c, std::int64_t ldc) {
+    ISOMETRY_BLAS_CHECK(cublasDgemm_64(handles_->blas, CUBLAS_OP_T, CUBLAS_OP_N, m, n, k, &alpha, a, lda, b,
+                                       ldb, &beta, c, ldc));
 }
 
 template <>
-void DenseSolver::syrk_lower<double>(std::int64_t n, std::int64_t k, const double* a, std::int64_t lda, double* c,
-                                     std::int64_t ldc) {
+void DenseSolver::syrk_lower<double>(std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
+                                     double* c, std::int64_t ldc) {
     const double one = 1.0, zero = 0.0;
-    ISOMETRY_BLAS_CHECK(
-        cublasDsyrk_64(handles_->blas, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, k, &one, a, lda, &zero, c, ldc));
+    ISOMETRY_BLAS_CHECK(cublasDsyrk_64(handles_->blas, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, k, &one, a,
+                                       lda, &zero, c, ldc));
 }
 template <>
-void DenseSolver::syrk_lower<float>(std::int64_t n, std::int64_t k, const float* a, std::int64_t lda, float* c,
-                                    std::int64_t ldc) {
+void DenseSolver::syrk_lower<float>(std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
+                                    float* c, std::int64_t ldc) {
     const float one = 1.0f, zero = 0.0f;
-    ISOMETRY_BLAS_CHECK(
-        cublasSsyrk_64(handles_->blas, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, k, &one, a, lda, &zero, c, ldc));
+    ISOMETRY_BLAS_CHECK(cublasSsyrk_64(handles_->blas, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, k, &one, a,
+                                       lda, &zero, c, ldc));
 }
 
 // ---- cuSOLVER QR (legacy 32-bit API: there is no 64-bit orgqr/ormqr) ----------------------
 
-#define ISOMETRY_ORGQR(T, prefix)                                                                        \
-    template <>                                                                                          \
-    void DenseSolver::orgqr<T>(std::int64_t m, std::int64_t n, std::int64_t k, T* v, std::int64_t ldv,   \
-                               const T* tau) {                                                           \
+#define ISOMETRY_ORGQR(T, prefix)                                                                          \
+    template <>                                                                                            \
+    void DenseSolver::orgqr<T>(std::int64_t m, std::int64_t n, std::int64_t k, T* v, std::int64_t ldv,     \
+                               const T* tau) {                                                             \
         const int im = as_int(m, "m"), in = as_int(n, "n"), ik = as_int(k, "k"), ild = as_int(ldv, "ldv"); \
-        int lwork = 0;                                                                                   \
-        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##orgqr_bufferSize(handles_->solver, im, in, ik, v, ild, tau, \
-                                                                   &lwork));                             \
-        DeviceBuffer work(static_cast<std::size_t>(lwork) * sizeof(T), stream_);                        \
-        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##orgqr(handles_->solver, im, in, ik, v, ild, tau,          \
-                                                        work.as<T>(), lwork, info_.as<int>()));          \
-        check_info("cusolverDn" #prefix "orgqr");                                                        \
+        int lwork = 0;                                                                                     \
+        ISOMETRY_SOLVER_CHECK(                                                                             \
+            cusolverDn##prefix##orgqr_bufferSize(handles_->solver, im, in, ik, v, ild, tau, &lwork));      \
+        DeviceBuffer work(static_cast<std::size_t>(lwork) * sizeof(T), stream_);                           \
+        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##orgqr(handles_->solver, im, in, ik, v, ild, tau,         \
+                                                        work.as<T>(), lwork, info_.as<int>()));            \
+        check_info("cusolverDn" #prefix "orgqr");                                                          \
     }
 ISOMETRY_ORGQR(double, D)
 ISOMETRY_ORGQR(float, S)
 #undef ISOMETRY_ORGQR
 
-#define ISOMETRY_ORMQR(T, prefix)                                                                          \
-    template <>                                                                                            \
-    void DenseSolver::ormqr_left<T>(std::int64_t m, std::int64_t n, std::int64_t k, const T* v,            \
-                                    std::int64_t ldv, const T* tau, T* c, std::int64_t ldc) {              \
-        const int im = as_int(m, "m"), in = as_int(n, "n"), ik = as_int(k, "k");                           \
-        const int ild = as_int(ldv, "ldv"), ildc = as_int(ldc, "ldc");                                     \
-        int lwork = 0;                                                                                     \
-        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##ormqr_bufferSize(handles_->solver, CUBLAS_SIDE_LEFT,        \
-                                                                   CUBLAS_OP_N, im, in, ik, v, ild, tau, c, \
-                                                                   ildc, &lwork));                         \
-        DeviceBuffer work(static_cast<std::size_t>(lwork) * sizeof(T), stream_);                          \
-        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##ormqr(handles_->solver, CUBLAS_SIDE_LEFT, CUBLAS_OP_N, im, in, \
-                                                        ik, v, ild, tau, c, ildc, work.as<T>(), lwork,     \
-                                                        info_.as<int>()));                                 \
-        check_info("cusolverDn" #prefix "ormqr");                                                          \
+#define ISOMETRY_ORMQR(T, prefix)                                                                            \
+    template <>                                                                                              \
+    void DenseSolver::ormqr_left<T>(std::int64_t m, std::int64_t n, std::int64_t k, const T* v,              \
+                                    std::int64_t ldv, const T* tau, T* c, std::int64_t ldc) {                \
+        const int im = as_int(m, "m"), in = as_int(n, "n"), ik = as_int(k, "k");                             \
+        const int ild = as_int(ldv, "ldv"), ildc = as_int(ldc, "ldc");                                       \
+        int lwork = 0;                                                                                       \
+        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##ormqr_bufferSize(                                          \
+            handles_->solver, CUBLAS_SIDE_LEFT, CUBLAS_OP_N, im, in, ik, v, ild, tau, c, ildc, &lwork));     \
+        DeviceBuffer work(static_cast<std::size_t>(lwork) * sizeof(T), stream_);                             \
+        ISOMETRY_SOLVER_CHECK(cusolverDn##prefix##ormqr(handles_->solver, CUBLAS_SIDE_LEFT, CUBLAS_OP_N, im, \
+                                                        in, ik, v, ild, tau, c, ildc, work.as<T>(), lwork,   \
+                                                        info_.as<int>()));                                   \
+        check_info("cusolverDn" #prefix "ormqr");                                                            \
     }
 ISOMETRY_ORMQR(double, D)
 ISOMETRY_ORMQR(float, S)
@@ -206,9 +217,9 @@ template <typename T>
 std::size_t DenseSolver::syevd_workspace_bytes(std::int64_t n, const T* a, std::int64_t lda, const T* w) {
     constexpr cudaDataType type = data_type<T>();
     std::size_t device_bytes = 0, host_bytes = 0;
-    ISOMETRY_SOLVER_CHECK(cusolverDnXsyevd_bufferSize(handles_->solver, handles_->params, CUSOLVER_EIG_MODE_NOVECTOR,
-                                                      CUBLAS_FILL_MODE_LOWER, n, type, a, lda, type, w, type,
-                                                      &device_bytes, &host_bytes));
+    ISOMETRY_SOLVER_CHECK(cusolverDnXsyevd_bufferSize(
+        handles_->solver, handles_->params, CUSOLVER_EIG_MODE_NOVECTOR, CUBLAS_FILL_MODE_LOWER, n, type, a,
+        lda, type, w, type, &device_bytes, &host_bytes));
     return device_bytes;
 }
 
@@ -217,9 +228,9 @@ std::size_t DenseSolver::gesvd_workspace_bytes(std::int64_t m, std::int64_t n, c
                                                const T* s) {
     constexpr cudaDataType type = data_type<T>();
     std::size_t device_bytes = 0, host_bytes = 0;
-    ISOMETRY_SOLVER_CHECK(cusolverDnXgesvd_bufferSize(handles_->solver, handles_->params, 'N', 'N', m, n, type, a, lda,
-                                                      type, s, type, nullptr, 1, type, nullptr, 1, type,
-                                                      &device_bytes, &host_bytes));
+    ISOMETRY_SOLVER_CHECK(cusolverDnXgesvd_bufferSize(handles_->solver, handles_->params, 'N', 'N', m, n,
+                                                      type, a, lda, type, s, type, nullptr, 1, type, nullptr,
+                                                      1, type, &device_bytes, &host_bytes));
     return device_bytes;
 }
 
@@ -227,15 +238,15 @@ template <typename T>
 void DenseSolver::syevd_values(std::int64_t n, T* a, std::int64_t lda, T* w) {
     constexpr cudaDataType type = data_type<T>();
     std::size_t device_bytes = 0, host_bytes = 0;
-    ISOMETRY_SOLVER_CHECK(cusolverDnXsyevd_bufferSize(handles_->solver, handles_->params, CUSOLVER_EIG_MODE_NOVECTOR,
-                                                      CUBLAS_FILL_MODE_LOWER, n, type, a, lda, type, w, type,
-                                                      &device_bytes, &host_bytes));
+    ISOMETRY_SOLVER_CHECK(cusolverDnXsyevd_bufferSize(
+        handles_->solver, handles_->params, CUSOLVER_EIG_MODE_NOVECTOR, CUBLAS_FILL_MODE_LOWER, n, type, a,
+        lda, type, w, type, &device_bytes, &host_bytes));
     DeviceBuffer work(device_bytes, stream_);
     std::vector<char> host_work(host_bytes);
     ISOMETRY_SOLVER_CHECK(cusolverDnXsyevd(handles_->solver, handles_->params, CUSOLVER_EIG_MODE_NOVECTOR,
                                            CUBLAS_FILL_MODE_LOWER, n, type, a, lda, type, w, type, work.get(),
-                                           device_bytes, host_work.empty() ? nullptr : host_work.data(), host_bytes,
-                                           info_.as<int>()));
+                                           device_bytes, host_work.empty() ? nullptr : host_work.data(),
+                                           host_bytes, info_.as<int>()));
     check_info("cusolverDnXsyevd");
 }
 
@@ -244,26 +255,26 @@ void DenseSolver::gesvd_values(std::int64_t m, std::int64_t n, T* a, std::int64_
     if (m < n) throw std::invalid_argument("gesvd_values: cuSOLVER's gesvd needs m >= n");
     constexpr cudaDataType type = data_type<T>();
     std::size_t device_bytes = 0, host_bytes = 0;
-    ISOMETRY_SOLVER_CHECK(cusolverDnXgesvd_bufferSize(handles_->solver, handles_->params, 'N', 'N', m, n, type, a, lda,
-                                                      type, s, type, nullptr, 1, type, nullptr, 1, type,
-                                                      &device_bytes, &host_bytes));
+    ISOMETRY_SOLVER_CHECK(cusolverDnXgesvd_bufferSize(handles_->solver, handles_->params, 'N', 'N', m, n,
+                                                      type, a, lda, type, s, type, nullptr, 1, type, nullptr,
+                                                      1, type, &device_bytes, &host_bytes));
     DeviceBuffer work(device_bytes, stream_);
     std::vector<char> host_work(host_bytes);
-    ISOMETRY_SOLVER_CHECK(cusolverDnXgesvd(handles_->solver, handles_->params, 'N', 'N', m, n, type, a, lda, type, s,
-                                           type, nullptr, 1, type, nullptr, 1, type, work.get(), device_bytes,
-                                           host_work.empty() ? nullptr : host_work.data(), host_bytes,
-                                           info_.as<int>()));
+    ISOMETRY_SOLVER_CHECK(cusolverDnXgesvd(handles_->solver, handles_->params, 'N', 'N', m, n, type, a, lda,
+                                           type, s, type, nullptr, 1, type, nullptr, 1, type, work.get(),
+                                           device_bytes, host_work.empty() ? nullptr : host_work.data(),
+                                           host_bytes, info_.as<int>()));
     check_info("cusolverDnXgesvd");
 }
 
 template std::size_t DenseSolver::syevd_workspace_bytes<double>(std::int64_t, const double*, std::int64_t,
-                                                                 const double*);
+                                                                const double*);
 template std::size_t DenseSolver::syevd_workspace_bytes<float>(std::int64_t, const float*, std::int64_t,
-                                                                const float*);
+                                                               const float*);
 template std::size_t DenseSolver::gesvd_workspace_bytes<double>(std::int64_t, std::int64_t, const double*,
-                                                                 std::int64_t, const double*);
+                                                                std::int64_t, const double*);
 template std::size_t DenseSolver::gesvd_workspace_bytes<float>(std::int64_t, std::int64_t, const float*,
-                                                                std::int64_t, const float*);
+                                                               std::int64_t, const float*);
 template void DenseSolver::syevd_values<double>(std::int64_t, double*, std::int64_t, double*);
 template void DenseSolver::syevd_values<float>(std::int64_t, float*, std::int64_t, float*);
 template void DenseSolver::gesvd_values<double>(std::int64_t, std::int64_t, double*, std::int64_t, double*);

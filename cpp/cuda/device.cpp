@@ -22,7 +22,9 @@ void check_cuda(cudaError_t status, const char* what) {
     throw CudaError(message);
 }
 
-void check_launch(const char* kernel) { check_cuda(cudaGetLastError(), kernel); }
+void check_launch(const char* kernel) {
+    check_cuda(cudaGetLastError(), kernel);
+}
 
 }  // namespace detail
 
@@ -51,7 +53,8 @@ RuntimeStatus runtime_status() {
         cudaGetLastError();
         status.device_count = 0;
         status.error = std::string(cudaGetErrorName(error)) + ": " + cudaGetErrorString(error);
-        if (status.driver_version == 0) status.error = "no NVIDIA driver could be loaded (" + status.error + ")";
+        if (status.driver_version == 0)
+            status.error = "no NVIDIA driver could be loaded (" + status.error + ")";
     } else if (status.device_count == 0) {
         status.error = "the CUDA runtime found no device";
     }
@@ -102,7 +105,8 @@ int pointer_device(const void* pointer) {
     }
     ISOMETRY_CUDA_CHECK(status);
     if (attributes.type != cudaMemoryTypeDevice && attributes.type != cudaMemoryTypeManaged) {
-        throw std::invalid_argument("the array's data pointer is not device memory (host or unregistered memory)");
+        throw std::invalid_argument(
+            "the array's data pointer is not device memory (host or unregistered memory)");
     }
     return attributes.device;
 }
@@ -126,7 +130,9 @@ void require_device_memory(const std::string& what, std::size_t bytes) {
     }
 }
 
-void synchronize(Stream stream) { ISOMETRY_CUDA_CHECK(cudaStreamSynchronize(native(stream))); }
+void synchronize(Stream stream) {
+    ISOMETRY_CUDA_CHECK(cudaStreamSynchronize(native(stream)));
+}
 
 void copy_to_host(void* host, const void* device, std::size_t bytes, Stream stream) {
     if (bytes == 0) return;
@@ -164,7 +170,9 @@ DeviceBuffer::DeviceBuffer(std::size_t bytes, Stream stream) : bytes_(bytes), st
     }
 }
 
-DeviceBuffer::~DeviceBuffer() { release(); }
+DeviceBuffer::~DeviceBuffer() {
+    release();
+}
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),

@@ -9,7 +9,8 @@ namespace isometry::cuda {
 
 std::size_t haar_extra_bytes(std::int64_t n, std::int64_t m, std::size_t element_size) {
     // tau (m) + orgqr workspace (about 64·n elements on current cuSOLVER) + slack for the pool.
-    return (static_cast<std::size_t>(m) + 128 * static_cast<std::size_t>(n)) * element_size + (std::size_t(4) << 20);
+    return (static_cast<std::size_t>(m) + 128 * static_cast<std::size_t>(n)) * element_size +
+           (std::size_t(4) << 20);
 }
 
 template <typename T>
@@ -23,8 +24,8 @@ void haar_orthogonal_columns(std::int64_t n, std::int64_t m, rng::StreamId id, T
     solver.orgqr<T>(n, m, m, q, ldq, tau.as<T>());  // waits for the result (checks devInfo)
 }
 
-template void haar_orthogonal_columns<double>(std::int64_t, std::int64_t, rng::StreamId, double*, std::int64_t,
-                                              Stream);
+template void haar_orthogonal_columns<double>(std::int64_t, std::int64_t, rng::StreamId, double*,
+                                              std::int64_t, Stream);
 template void haar_orthogonal_columns<float>(std::int64_t, std::int64_t, rng::StreamId, float*, std::int64_t,
                                              Stream);
 

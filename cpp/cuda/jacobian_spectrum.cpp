@@ -22,8 +22,8 @@ using jacobian::WeightEnsemble;
 
 std::string describe(const NetworkConfig& c, const char* dtype) {
     return "jacobian_spectrum(width=" + std::to_string(c.width) + ", depth=" + std::to_string(c.depth) +
-           ", weights='" + (c.weights == WeightEnsemble::orthogonal ? "orthogonal" : "gaussian") + "', dtype='" +
-           dtype + "', device='gpu')";
+           ", weights='" + (c.weights == WeightEnsemble::orthogonal ? "orthogonal" : "gaussian") +
+           "', dtype='" + dtype + "', device='gpu')";
 }
 
 template <typename T>
@@ -38,12 +38,13 @@ std::size_t jacobian_device_bytes(const NetworkConfig& c, SpectrumMethod, std::s
     const std::size_t matrices = c.weights == WeightEnsemble::gaussian ? 3 : 2;
     // product, weights [, next]; tau and eigenvalues (N each, T); row scales (N, float64); the
     // ormqr workspace (about 64·N, T) and slack for the allocator.
-    return matrices * n * (n + 1) * element_size + (2 + 128) * n * element_size + 8 * n + (std::size_t(4) << 20);
+    return matrices * n * (n + 1) * element_size + (2 + 128) * n * element_size + 8 * n +
+           (std::size_t(4) << 20);
 }
 
 template <typename T>
-SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method, const jacobian::Progress& progress,
-                                 Stream stream) {
+SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
+                                 const jacobian::Progress& progress, Stream stream) {
     jacobian::validate_config(c);
     if (c.architecture != jacobian::Architecture::mlp) {
         throw std::invalid_argument("the GPU backend computes fully connected (mlp) spectra only");
@@ -62,8 +63,8 @@ SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method, 
 
     DenseSolver solver(stream);
     // Buffers of this call (freed stream-ordered on return or on an exception).
-    DeviceBuffer product_buffer((nn + n) * sizeof(T), stream);   // J and x_l as column N
-    DeviceBuffer weights_buffer(nn * sizeof(T), stream);         // reflectors or W_l, then J Jᵀ
+    DeviceBuffer product_buffer((nn + n) * sizeof(T), stream);                // J and x_l as column N
+    DeviceBuffer weights_buffer(nn * sizeof(T), stream);                      // reflectors or W_l, then J Jᵀ
     DeviceBuffer next_buffer(orthogonal ? 0 : (nn + n) * sizeof(T), stream);  // GEMM output
     DeviceBuffer tau_buffer(static_cast<std::size_t>(n) * sizeof(T), stream);
     DeviceBuffer scale_buffer(static_cast<std::size_t>(n) * sizeof(double), stream);
@@ -161,9 +162,9 @@ SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method, 
     return out;
 }
 
-template SpectrumResult jacobian_spectrum<double>(const NetworkConfig&, SpectrumMethod, const jacobian::Progress&,
-                                                  Stream);
-template SpectrumResult jacobian_spectrum<float>(const NetworkConfig&, SpectrumMethod, const jacobian::Progress&,
-                                                 Stream);
+template SpectrumResult jacobian_spectrum<double>(const NetworkConfig&, SpectrumMethod,
+                                                  const jacobian::Progress&, Stream);
+template SpectrumResult jacobian_spectrum<float>(const NetworkConfig&, SpectrumMethod,
+                                                 const jacobian::Progress&, Stream);
 
 }  // namespace isometry::cuda

@@ -18,9 +18,9 @@ namespace isometry::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr std::uint64_t kMaxGrid = 65535;  // grid-stride loops cover the rest
-constexpr int kChunkLog = 11;              // shared-memory transform: 2^11 doubles = 16 KiB
-constexpr int kColumns = 8;                // vectors per pass of the Gaussian product (registers)
+constexpr std::uint64_t kMaxGrid = 65535;    // grid-stride loops cover the rest
+constexpr int kChunkLog = 11;                // shared-memory transform: 2^11 doubles = 16 KiB
+constexpr int kColumns = 8;                  // vectors per pass of the Gaussian product (registers)
 constexpr int kRowsPerBlock = 2 * kThreads;  // forward Gaussian product: two rows per thread
 
 unsigned grid_for(std::uint64_t work) {
@@ -36,14 +36,17 @@ int log2_exact(std::int64_t n) {
 __global__ void random_signs_kernel(double* out, std::int64_t count, rng::StreamId id, std::uint64_t first,
                                     double scale) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count; i += stride)
-        out[i] = scale * rng::random_sign(id.seed, id.stream, id.substream, first + static_cast<std::uint64_t>(i));
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count;
+         i += stride)
+        out[i] =
+            scale * rng::random_sign(id.seed, id.stream, id.substream, first + static_cast<std::uint64_t>(i));
 }
 
 // One block per (chunk, column): load the chunk with the prescale applied exactly as the CPU
 // does ((x·d)·(scale·sign)), run stages 0..log(chunk)-1 in shared memory, store. The chunk's
 // signs come from chunk/128 Philox blocks computed once into shared memory, not one per element.
-__global__ void hadamard_chunk_kernel(double* x, std::int64_t n, int chunk_log, DevicePrescale p, bool scaled) {
+__global__ void hadamard_chunk_kernel(double* x, std::int64_t n, int chunk_log, DevicePrescale p,
+                                      bool scaled) {
     extern __shared__ double shared[];
     const std::int64_t chunk = std::int64_t{1} << chunk_log;
     double* v = shared;
@@ -56,7 +59,8 @@ __global__ void hadamard_chunk_kernel(double* x, std::int64_t n, int chunk_log, 
         if (chunk >= 128 && (p.first + static_cast<std::uint64_t>(begin)) % 128 == 0) {
             for (std::int64_t b = threadIdx.x; b < chunk / 128; b += blockDim.x) {
                 const std::uint64_t block = (p.first + static_cast<std::uint64_t>(begin)) / 128 + b;
-                const rng::Word4 w = rng::philox_block(p.stream.seed, p.stream.stream, p.stream.substream, block);
+                const rng::Word4 w =
+                    rng::philox_block(p.stream.seed, p.stream.stream, p.stream.substream, block);
                 for (int t = 0; t < 4; ++t) words[4 * b + t] = w.v[t];
             }
         }
@@ -68,10 +72,10 @@ __global__ void hadamard_chunk_kernel(double* x, std::int64_t n, int chunk_log, 
         if (scaled) {
             double factor = p.scale;
             if (p.signs) {
-                const double sign =
-                    shared_words ? rng::sign_from_bit(words[i / 32], static_cast<unsigned>(i % 32))
-                                 : rng::random_sign(p.stream.seed, p.stream.stream, p.stream.substream,
-                                                    p.first + static_cast<std::uint64_t>(begin + i));
+                const double sign = shared_words
+                                        ? rng::sign_from_bit(words[i / 32], static_cast<unsigned>(i % 32))
+                                        : rng::random_sign(p.stream.seed, p.stream.stream, p.stream.substream,
+                                                           p.first + static_cast<std::uint64_t>(begin + i));
                 factor = p.scale * sign;
             }
             if (p.diagonal != nullptr) value = value * p.diagonal[begin + i];
@@ -96,7 +100,8 @@ __global__ void hadamard_radix4_kernel(double* x, std::int64_t n, std::int64_t k
     const std::int64_t quarter = n / 4;
     const std::int64_t total = quarter * k;
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += stride) {
+    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total;
+         t += stride) {
         double* column = x + (t / quarter) * n;
         const std::int64_t r = t % quarter;
         const std::int64_t i = (r / h) * 4 * h + r % h;
@@ -116,7 +121,8 @@ __global__ void hadamard_radix2_kernel(double* x, std::int64_t n, std::int64_t k
     const std::int64_t half = n / 2;
     const std::int64_t total = half * k;
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += stride) {
+    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total;
+         t += stride) {
         double* column = x + (t / half) * n;
         const std::int64_t r = t % half;
         const std::int64_t i = (r / h) * 2 * h + r % h;
@@ -128,7 +134,8 @@ __global__ void multiply_signs_kernel(double* x, std::int64_t n, std::int64_t k,
                                       std::uint64_t first, double scale) {
     const std::int64_t total = n * k;
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += stride) {
+    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total;
+         t += stride) {
         const std::int64_t i = t % n;
         const double factor =
             scale * rng::random_sign(id.seed, id.stream, id.substream, first + static_cast<std::uint64_t>(i));
@@ -138,8 +145,8 @@ __global__ void multiply_signs_kernel(double* x, std::int64_t n, std::int64_t k,
 
 // W_ij = scale · z_e, e = j·n + i, for two consecutive rows i, i + 1 of column j: one Box–Muller
 // pair serves both when e is even (always, for even n).
-__device__ __forceinline__ void gaussian_pair(const rng::StreamId& id, double scale, std::uint64_t e, double& w0,
-                                              double& w1) {
+__device__ __forceinline__ void gaussian_pair(const rng::StreamId& id, double scale, std::uint64_t e,
+                                              double& w0, double& w1) {
     const rng::NormalPair z = rng::normal_pair(id.seed, id.stream, id.substream, e / 2);
     if ((e & 1u) == 0) {
         w0 = scale * z.z0;
@@ -186,7 +193,8 @@ __global__ void sum_splits_kernel(const double* partial, int splits, std::int64_
                                   std::int64_t ldy) {
     const std::int64_t total = n * kc;
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += stride) {
+    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total;
+         t += stride) {
         double s = 0.0;
         for (int q = 0; q < splits; ++q) s += partial[static_cast<std::int64_t>(q) * n * kColumns + t];
         y[(t / n) * ldy + t % n] = s;
@@ -197,15 +205,16 @@ __global__ void sum_splits_kernel(const double* partial, int splits, std::int64_
 __device__ void block_reduce(double* shared, int kc) {
     for (int width = kThreads / 2; width > 0; width /= 2) {
         if (static_cast<int>(threadIdx.x) < width)
-            for (int p = 0; p < kc; ++p) shared[p * kThreads + threadIdx.x] += shared[p * kThreads + threadIdx.x + width];
+            for (int p = 0; p < kc; ++p)
+                shared[p * kThreads + threadIdx.x] += shared[p * kThreads + threadIdx.x + width];
         __syncthreads();
     }
 }
 
 // Y = Wᵀ X: block j computes y_j = Σ_i W_ij x_i for the kc vectors, each thread over row pairs
 // i = 2t, 2t + 512, ..., then a fixed tree over the threads.
-__global__ void gaussian_columns_kernel(rng::StreamId id, double scale, std::int64_t n, const double* x, int kc,
-                                        double* y) {
+__global__ void gaussian_columns_kernel(rng::StreamId id, double scale, std::int64_t n, const double* x,
+                                        int kc, double* y) {
     __shared__ double shared[kColumns * kThreads];
     const std::int64_t j = blockIdx.x;
     double acc[kColumns];
@@ -233,7 +242,8 @@ __global__ void gaussian_columns_kernel(rng::StreamId id, double scale, std::int
 __global__ void scale_rows_kernel(double* x, const double* d, std::int64_t n, std::int64_t k) {
     const std::int64_t total = n * k;
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += stride)
+    for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total;
+         t += stride)
         x[t] *= d[t % n];
 }
 
@@ -248,10 +258,11 @@ __global__ void column_dots_kernel(const double* basis, std::int64_t n, const do
     if (threadIdx.x == 0) out[blockIdx.x] = shared[0];
 }
 
-__global__ void subtract_columns_kernel(const double* basis, std::int64_t count, std::int64_t n, const double* c,
-                                        double* w) {
+__global__ void subtract_columns_kernel(const double* basis, std::int64_t count, std::int64_t n,
+                                        const double* c, double* w) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+         i += stride) {
         double value = w[i];
         for (std::int64_t v = 0; v < count; ++v) value -= c[v] * basis[v * n + i];
         w[i] = value;
@@ -260,13 +271,15 @@ __global__ void subtract_columns_kernel(const double* basis, std::int64_t count,
 
 __global__ void subtract_scaled_kernel(double a, const double* q, double* w, std::int64_t n) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+         i += stride)
         w[i] -= a * q[i];
 }
 
 __global__ void scale_into_kernel(double* out, const double* in, double factor, std::int64_t n) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+         i += stride)
         out[i] = in[i] * factor;
 }
 
@@ -283,7 +296,8 @@ int gaussian_splits(std::int64_t n) {
 void random_signs(double* out, std::int64_t count, rng::StreamId id, std::uint64_t first, double scale,
                   Stream stream) {
     if (count <= 0) return;
-    random_signs_kernel<<<grid_for(count), kThreads, 0, detail::native(stream)>>>(out, count, id, first, scale);
+    random_signs_kernel<<<grid_for(count), kThreads, 0, detail::native(stream)>>>(out, count, id, first,
+                                                                                  scale);
     detail::check_launch("random_signs_kernel");
 }
 
@@ -301,7 +315,8 @@ void walsh_hadamard_columns(double* x, std::int64_t n, std::int64_t k, const Dev
     const std::size_t shared = static_cast<std::size_t>(chunk) * sizeof(double) +
                                static_cast<std::size_t>(chunk / 32 + 4) * sizeof(std::uint32_t);
     const dim3 grid(static_cast<unsigned>(n / chunk), static_cast<unsigned>(k));
-    hadamard_chunk_kernel<<<grid, kThreads, shared, detail::native(stream)>>>(x, n, chunk_log, prescale, scaled);
+    hadamard_chunk_kernel<<<grid, kThreads, shared, detail::native(stream)>>>(x, n, chunk_log, prescale,
+                                                                              scaled);
     detail::check_launch("hadamard_chunk_kernel");
     for (int s = chunk_log; s < log;) {
         const std::int64_t h = std::int64_t{1} << s;
@@ -322,16 +337,19 @@ void walsh_hadamard_columns(double* x, std::int64_t n, std::int64_t k, const Dev
 void multiply_signs_columns(double* x, std::int64_t n, std::int64_t k, rng::StreamId id, std::uint64_t first,
                             double scale, Stream stream) {
     if (n * k <= 0) return;
-    multiply_signs_kernel<<<grid_for(static_cast<std::uint64_t>(n * k)), kThreads, 0, detail::native(stream)>>>(
-        x, n, k, id, first, scale);
+    multiply_signs_kernel<<<grid_for(static_cast<std::uint64_t>(n * k)), kThreads, 0,
+                            detail::native(stream)>>>(x, n, k, id, first, scale);
     detail::check_launch("multiply_signs_kernel");
 }
 
 void structured_orthogonal_columns(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n, double* x,
-                                   std::int64_t k, bool transpose, const double* pre_diagonal, Stream stream) {
+                                   std::int64_t k, bool transpose, const double* pre_diagonal,
+                                   Stream stream) {
     // The same factor order and scalings as matfree::structured_orthogonal_product.
     const double normalise = 1.0 / std::sqrt(static_cast<double>(n));
-    const auto first_of = [n](int d) { return static_cast<std::uint64_t>(d) * static_cast<std::uint64_t>(n); };
+    const auto first_of = [n](int d) {
+        return static_cast<std::uint64_t>(d) * static_cast<std::uint64_t>(n);
+    };
     if (!transpose) {  // W = σ_w (H S_B) ... (H S_1)
         for (int d = 0; d < blocks; ++d) {
             DevicePrescale p;
@@ -370,34 +388,36 @@ void gaussian_onthefly_columns(rng::StreamId id, double scale, std::int64_t n, c
         const double* xc = x + c0 * n;
         double* yc = y + c0 * n;
         if (transpose) {
-            gaussian_columns_kernel<<<static_cast<unsigned>(n), kThreads, 0, detail::native(stream)>>>(id, scale, n,
-                                                                                                      xc, kc, yc);
+            gaussian_columns_kernel<<<static_cast<unsigned>(n), kThreads, 0, detail::native(stream)>>>(
+                id, scale, n, xc, kc, yc);
             detail::check_launch("gaussian_columns_kernel");
             continue;
         }
         const int splits = gaussian_splits(n);
         const std::int64_t per_split = (n + splits - 1) / splits;
-        const dim3 grid(static_cast<unsigned>((n + kRowsPerBlock - 1) / kRowsPerBlock), static_cast<unsigned>(splits));
+        const dim3 grid(static_cast<unsigned>((n + kRowsPerBlock - 1) / kRowsPerBlock),
+                        static_cast<unsigned>(splits));
         gaussian_rows_kernel<<<grid, kThreads, 0, detail::native(stream)>>>(id, scale, n, xc, kc, per_split,
                                                                             workspace);
         detail::check_launch("gaussian_rows_kernel");
-        sum_splits_kernel<<<grid_for(static_cast<std::uint64_t>(n * kc)), kThreads, 0, detail::native(stream)>>>(
-            workspace, splits, n, kc, yc, n);
+        sum_splits_kernel<<<grid_for(static_cast<std::uint64_t>(n * kc)), kThreads, 0,
+                            detail::native(stream)>>>(workspace, splits, n, kc, yc, n);
         detail::check_launch("sum_splits_kernel");
     }
 }
 
 void scale_rows_columns(double* x, const double* d, std::int64_t n, std::int64_t k, Stream stream) {
     if (n * k <= 0) return;
-    scale_rows_kernel<<<grid_for(static_cast<std::uint64_t>(n * k)), kThreads, 0, detail::native(stream)>>>(x, d, n,
-                                                                                                           k);
+    scale_rows_kernel<<<grid_for(static_cast<std::uint64_t>(n * k)), kThreads, 0, detail::native(stream)>>>(
+        x, d, n, k);
     detail::check_launch("scale_rows_kernel");
 }
 
 void column_dots(const double* basis, std::int64_t count, std::int64_t n, const double* w, double* out,
                  Stream stream) {
     if (count <= 0) return;
-    column_dots_kernel<<<static_cast<unsigned>(count), kThreads, 0, detail::native(stream)>>>(basis, n, w, out);
+    column_dots_kernel<<<static_cast<unsigned>(count), kThreads, 0, detail::native(stream)>>>(basis, n, w,
+                                                                                              out);
     detail::check_launch("column_dots_kernel");
 }
 
@@ -411,15 +431,15 @@ void subtract_columns(const double* basis, std::int64_t count, std::int64_t n, c
 
 void subtract_scaled(double a, const double* q, double* w, std::int64_t n, Stream stream) {
     if (n <= 0) return;
-    subtract_scaled_kernel<<<grid_for(static_cast<std::uint64_t>(n)), kThreads, 0, detail::native(stream)>>>(a, q, w,
-                                                                                                            n);
+    subtract_scaled_kernel<<<grid_for(static_cast<std::uint64_t>(n)), kThreads, 0, detail::native(stream)>>>(
+        a, q, w, n);
     detail::check_launch("subtract_scaled_kernel");
 }
 
 void scale_into(double* out, const double* in, double factor, std::int64_t n, Stream stream) {
     if (n <= 0) return;
-    scale_into_kernel<<<grid_for(static_cast<std::uint64_t>(n)), kThreads, 0, detail::native(stream)>>>(out, in,
-                                                                                                       factor, n);
+    scale_into_kernel<<<grid_for(static_cast<std::uint64_t>(n)), kThreads, 0, detail::native(stream)>>>(
+        out, in, factor, n);
     detail::check_launch("scale_into_kernel");
 }
 

@@ -59,11 +59,11 @@ __global__ void set_diagonal_kernel(std::int64_t n, T* a, std::int64_t lda, cons
 }  // namespace
 
 template <typename T>
-void scale_rows(std::int64_t n, std::int64_t cols, T* a, std::int64_t lda, const double* scale, int* nonfinite,
-                Stream stream) {
+void scale_rows(std::int64_t n, std::int64_t cols, T* a, std::int64_t lda, const double* scale,
+                int* nonfinite, Stream stream) {
     if (n == 0 || cols == 0) return;
-    scale_rows_kernel<T><<<grid_for(n, cols), kThreads, 0, detail::native(stream)>>>(n, cols, a, lda, scale,
-                                                                                    nonfinite);
+    scale_rows_kernel<T>
+        <<<grid_for(n, cols), kThreads, 0, detail::native(stream)>>>(n, cols, a, lda, scale, nonfinite);
     detail::check_launch("scale_rows_kernel");
 }
 
@@ -82,8 +82,10 @@ void set_diagonal(std::int64_t n, T* a, std::int64_t lda, const double* d, Strea
     detail::check_launch("set_diagonal_kernel");
 }
 
-template void scale_rows<double>(std::int64_t, std::int64_t, double*, std::int64_t, const double*, int*, Stream);
-template void scale_rows<float>(std::int64_t, std::int64_t, float*, std::int64_t, const double*, int*, Stream);
+template void scale_rows<double>(std::int64_t, std::int64_t, double*, std::int64_t, const double*, int*,
+                                 Stream);
+template void scale_rows<float>(std::int64_t, std::int64_t, float*, std::int64_t, const double*, int*,
+                                Stream);
 template void check_lower_finite<double>(std::int64_t, const double*, std::int64_t, int*, Stream);
 template void check_lower_finite<float>(std::int64_t, const float*, std::int64_t, int*, Stream);
 template void set_diagonal<double>(std::int64_t, double*, std::int64_t, const double*, Stream);

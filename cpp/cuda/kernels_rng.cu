@@ -80,8 +80,9 @@ __global__ void haar_reflectors_kernel(std::int64_t n, rng::StreamId id, T* v, s
     }
     __syncthreads();
     for (std::int64_t i = j + 1 + threadIdx.x; i < n; i += kThreads) {
-        column[i] = trivial ? T(0)
-                            : static_cast<T>(normal_element(id, base + static_cast<std::uint64_t>(i)) * inv_shift);
+        column[i] =
+            trivial ? T(0)
+                    : static_cast<T>(normal_element(id, base + static_cast<std::uint64_t>(i)) * inv_shift);
     }
 }
 
@@ -92,7 +93,8 @@ void fill_normal(T* out, std::size_t count, rng::StreamId id, std::uint64_t firs
                  Stream stream) {
     if (count == 0) return;
     const std::uint64_t blocks = (first + count + 1) / 2 - first / 2;
-    const auto grid = static_cast<unsigned>(std::min<std::uint64_t>((blocks + kThreads - 1) / kThreads, kMaxBlocks));
+    const auto grid =
+        static_cast<unsigned>(std::min<std::uint64_t>((blocks + kThreads - 1) / kThreads, kMaxBlocks));
     fill_normal_kernel<T><<<grid, kThreads, 0, detail::native(stream)>>>(out, count, id, first, scale);
     detail::check_launch("fill_normal_kernel");
 }
@@ -102,14 +104,15 @@ void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std
                      Stream stream) {
     if (m > n) throw std::invalid_argument("haar_reflectors: need n >= m");
     if (m == 0) return;
-    haar_reflectors_kernel<T><<<static_cast<unsigned>(m), kThreads, 0, detail::native(stream)>>>(n, id, v, ldv, tau);
+    haar_reflectors_kernel<T>
+        <<<static_cast<unsigned>(m), kThreads, 0, detail::native(stream)>>>(n, id, v, ldv, tau);
     detail::check_launch("haar_reflectors_kernel");
 }
 
 template void fill_normal<double>(double*, std::size_t, rng::StreamId, std::uint64_t, double, Stream);
 template void fill_normal<float>(float*, std::size_t, rng::StreamId, std::uint64_t, double, Stream);
-template void haar_reflectors<double>(std::int64_t, std::int64_t, rng::StreamId, double*, std::int64_t, double*,
-                                      Stream);
+template void haar_reflectors<double>(std::int64_t, std::int64_t, rng::StreamId, double*, std::int64_t,
+                                      double*, Stream);
 template void haar_reflectors<float>(std::int64_t, std::int64_t, rng::StreamId, float*, std::int64_t, float*,
                                      Stream);
 

@@ -24,7 +24,8 @@ double dot(const double* a, const double* b, std::int64_t n, double* scratch, St
 
 }  // namespace
 
-matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op, const matfree::LanczosConfig& config,
+matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op,
+                                          const matfree::LanczosConfig& config,
                                           const matfree::Progress& progress) {
     matfree::validate(config);
     const Stream stream = op.stream();
@@ -61,7 +62,8 @@ matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op, cons
             return basis.as<double>() + static_cast<std::size_t>(p * basis_size + j % basis_size) * un;
         };
         for (std::int64_t p = 0; p < size; ++p) {
-            matfree::probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n, host.data());
+            matfree::probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n,
+                                  host.data());
             copy_to_device(vector_of(p, 0), host.data(), un * sizeof(double), stream);
         }
         for (std::int64_t j = 0; j < m; ++j) {
@@ -72,8 +74,8 @@ matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op, cons
             const auto k = static_cast<std::int64_t>(active.size());
             double* w_block = products.as<double>();
             for (std::int64_t a = 0; a < k; ++a)
-                copy_on_device(w_block + a * n, vector_of(active[static_cast<std::size_t>(a)], j), un * sizeof(double),
-                               stream);
+                copy_on_device(w_block + a * n, vector_of(active[static_cast<std::size_t>(a)], j),
+                               un * sizeof(double), stream);
             op.apply_transpose(w_block, k);  // A q_j = J (Jᵀ q_j)
             op.apply(w_block, k);
 
@@ -84,8 +86,9 @@ matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op, cons
                 const double* q = vector_of(p, j);
                 double alpha = dot(q, w, n, c, stream);
                 if (!std::isfinite(alpha)) {
-                    throw std::overflow_error("J Jᵀ v overflowed in float64 at Lanczos step " + std::to_string(j + 1) +
-                                              "; the spectrum grows like chi1**(2*depth): lower depth or sigma_w");
+                    throw std::overflow_error(
+                        "J Jᵀ v overflowed in float64 at Lanczos step " + std::to_string(j + 1) +
+                        "; the spectrum grows like chi1**(2*depth): lower depth or sigma_w");
                 }
                 const double beta_prev = j > 0 ? out.beta[row + static_cast<std::size_t>(j - 1)] : 0.0;
                 subtract_scaled(alpha, q, w, n, stream);

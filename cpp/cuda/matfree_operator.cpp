@@ -25,9 +25,9 @@ std::size_t matfree_device_bytes(const matfree::OperatorConfig& c, const matfree
     const auto layers = static_cast<std::size_t>(c.depth);
     const auto block = static_cast<std::size_t>(std::min(l.block, l.probes));
     const std::size_t basis = l.reorthogonalize ? static_cast<std::size_t>(l.steps + 1) : 3;
-    std::size_t doubles = layers * n                   // d_l
-                          + block * n                  // scratch (product output)
-                          + block * (basis + 1) * n    // Lanczos basis and the block of products
+    std::size_t doubles = layers * n                 // d_l
+                          + block * n                // scratch (product output)
+                          + block * (basis + 1) * n  // Lanczos basis and the block of products
                           + static_cast<std::size_t>(l.steps + 2);
     if (c.weights == Weights::gaussian && c.storage == Storage::onthefly)
         doubles += gaussian_onthefly_workspace(c.width, static_cast<std::int64_t>(block));
@@ -61,9 +61,10 @@ DeviceJacobianOperator::DeviceJacobianOperator(const matfree::OperatorConfig& co
         if (config_.storage == Storage::dense) {
             double* w = weights_.as<double>() + static_cast<std::size_t>(layer) * nn;
             if (config_.weights == Weights::orthogonal) {
-                haar_orthogonal_columns<double>(n, n, layer_stream(config_, rng::kLayerOrthogonal, layer), w, n,
-                                                stream_);
-                scale_into(w, w, config_.sigma_w, static_cast<std::int64_t>(nn), stream_);  // as the CPU: W *= σ_w
+                haar_orthogonal_columns<double>(n, n, layer_stream(config_, rng::kLayerOrthogonal, layer), w,
+                                                n, stream_);
+                scale_into(w, w, config_.sigma_w, static_cast<std::int64_t>(nn),
+                           stream_);  // as the CPU: W *= σ_w
             } else {
                 fill_normal<double>(w, nn, layer_stream(config_, rng::kLayerGaussian, layer), 0,
                                     config_.sigma_w / std::sqrt(static_cast<double>(n)), stream_);
@@ -80,16 +81,19 @@ DeviceJacobianOperator::DeviceJacobianOperator(const matfree::OperatorConfig& co
 }
 
 const double* DeviceJacobianOperator::derivatives(std::int64_t layer) const {
-    return derivatives_.as<double>() + static_cast<std::size_t>(layer) * static_cast<std::size_t>(config_.width);
+    return derivatives_.as<double>() +
+           static_cast<std::size_t>(layer) * static_cast<std::size_t>(config_.width);
 }
 
 void DeviceJacobianOperator::structured_product(std::int64_t layer, double* x, std::int64_t k, bool transpose,
                                                 const double* pre_diagonal) const {
-    structured_orthogonal_columns(layer_stream(config_, rng::kStructuredSigns, layer), config_.structured_blocks,
-                                  config_.sigma_w, config_.width, x, k, transpose, pre_diagonal, stream_);
+    structured_orthogonal_columns(layer_stream(config_, rng::kStructuredSigns, layer),
+                                  config_.structured_blocks, config_.sigma_w, config_.width, x, k, transpose,
+                                  pre_diagonal, stream_);
 }
 
-void DeviceJacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t k, bool transpose) const {
+void DeviceJacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t k,
+                                           bool transpose) const {
     if (k > max_block_)
         throw std::invalid_argument("DeviceJacobianOperator: " + std::to_string(k) + " vectors, at most " +
                                     std::to_string(max_block_));
@@ -100,7 +104,8 @@ void DeviceJacobianOperator::layer_product(std::int64_t layer, double* x, std::i
     }
     double* y = scratch_.as<double>();
     if (config_.storage == Storage::dense) {
-        const double* w = weights_.as<double>() + static_cast<std::size_t>(layer) * static_cast<std::size_t>(n * n);
+        const double* w =
+            weights_.as<double>() + static_cast<std::size_t>(layer) * static_cast<std::size_t>(n * n);
         if (transpose) {
             solver_->gemm_transposed_a(n, k, n, 1.0, w, n, x, n, 0.0, y, n);
         } else {

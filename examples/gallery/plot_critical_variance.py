@@ -9,9 +9,10 @@ Points are Monte Carlo at width 128, averaged over 3 networks per depth (the ref
 used width 600); lines are the theory.
 """
 
-import isometry
 import matplotlib.pyplot as plt
 import numpy as np
+
+import isometry
 from isometry import theory
 
 width, depths, seeds = 128, [2, 4, 8, 16], range(3)

@@ -11,6 +11,7 @@ learning rate :math:`\propto 1/D`, deeper networks do not learn slower. Closed f
 
 import matplotlib.pyplot as plt
 import numpy as np
+
 from isometry.theory import deep_linear
 
 s, u0 = 1.0, 0.05

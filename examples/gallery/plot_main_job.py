@@ -11,9 +11,10 @@ width 1024 and depth 32 (``isometry spectrum --width 1024 --depth 32 ...``), whe
 is about 0.005.
 """
 
-import isometry
 import matplotlib.pyplot as plt
 import numpy as np
+
+import isometry
 from isometry import theory
 
 width, depth, sigma_w, sigma_b = 256, 16, 1.05, 0.0

@@ -9,9 +9,10 @@ exact eigenvalues of the same network and the large-width law. The method is mea
 beyond dense reach — the README's example runs width :math:`2^{20}`.
 """
 
-import isometry
 import matplotlib.pyplot as plt
 import numpy as np
+
+import isometry
 from isometry import theory
 
 width, depth = 512, 16

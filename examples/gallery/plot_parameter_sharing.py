@@ -8,9 +8,10 @@ network compute the linear network of its orthogonal blocks, so every singular v
 :math:`\sigma_w^L = 1`. Width 128 and depths up to 32 here; the effect is exact at any size.
 """
 
-import isometry
 import matplotlib.pyplot as plt
 import numpy as np
+
+import isometry
 
 width, depths = 128, [4, 8, 16, 32]
 fig, ax = plt.subplots(figsize=(6.4, 4))

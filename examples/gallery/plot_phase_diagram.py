@@ -10,8 +10,9 @@ depth scale :math:`\xi_c`, which diverges on that line. A 40 × 40 grid here (th
 
 import matplotlib.pyplot as plt
 import numpy as np
-from isometry import theory
 from matplotlib.colors import LogNorm
+
+from isometry import theory
 
 sigma_w = np.linspace(0.5, 3.0, 40)
 sigma_b = np.linspace(0.0, 1.5, 40)

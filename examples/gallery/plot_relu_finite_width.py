@@ -12,6 +12,7 @@ width, shrinking like :math:`L/N`.
 
 import matplotlib.pyplot as plt
 import numpy as np
+
 from isometry import theory
 
 width, depth = 10, 50

@@ -9,9 +9,10 @@ hard-tanh activations, each tuned by :func:`isometry.theory.resnet_sigma_w` to t
 depth 64 (KS about 0.005).
 """
 
-import isometry
 import matplotlib.pyplot as plt
 import numpy as np
+
+import isometry
 from isometry import theory
 
 width, depth, c = 200, 16, 1.0
@@ -20,8 +21,9 @@ fig, ax = plt.subplots(figsize=(6.4, 4))
 bins = np.geomspace(1e-2, 60, 30)
 for activation in ("linear", "tanh", "hard_tanh"):
     sw = theory.resnet_sigma_w(activation, c, depth=depth)
-    r = isometry.resnet_jacobian_spectrum(width, depth, activation=activation, weights="gaussian", sigma_w=sw,
-                                          seed=1)
+    r = isometry.resnet_jacobian_spectrum(
+        width, depth, activation=activation, weights="gaussian", sigma_w=sw, seed=1
+    )
     counts, edges = np.histogram(r.eigenvalues, bins=bins)
     ks = theory.resnet_density(r.c).ks_distance(r.eigenvalues)
     ax.stairs(

@@ -11,6 +11,7 @@ any size.
 """
 
 import matplotlib.pyplot as plt
+
 from isometry import theory
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)

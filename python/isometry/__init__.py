@@ -16,18 +16,20 @@ __version__ = "0.2.0"
 
 from isometry._internal import moved_modules as _moved_modules
 from isometry._internal.core import _core
-from isometry.build import build_info
 from isometry._internal.threads import get_num_threads, set_num_threads, threads
+from isometry.build import build_info
+from isometry.montecarlo.forward import length_trajectory_mc
 from isometry.montecarlo.matfree import SpectralDensity, jacobian_spectral_density
 from isometry.montecarlo.mlp import JacobianSpectrum, default_q0, jacobian_spectrum
-from isometry.montecarlo.forward import length_trajectory_mc
 from isometry.montecarlo.resnet import ResnetSpectrum, resnet_jacobian_spectrum
 from isometry.sampling.matrices import gaussian, haar_orthogonal
 
 _moved_modules.install()
 
 ConvergenceError = _core.ConvergenceError
-ConvergenceError.__doc__ = "An iterative solver did not converge; the message gives the point and residual."
+ConvergenceError.__doc__ = (
+    "An iterative solver did not converge; the message gives the point and residual."
+)
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 

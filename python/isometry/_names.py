@@ -39,7 +39,9 @@ DEVICES: tuple[str, ...] = ("cpu", "gpu")
 
 #: The one install hint for CuPy (the ``gpu`` extra of pyproject.toml: CuPy and the CUDA 13
 #: libraries the GPU build links against), used by every message that needs CuPy.
-CUPY_INSTALL_HINT = 'pip install "isometry[gpu]" (CuPy for CUDA 13; with another CUDA, its cupy-cudaNNx)'
+CUPY_INSTALL_HINT = (
+    'pip install "isometry[gpu]" (CuPy for CUDA 13; with another CUDA, its cupy-cudaNNx)'
+)
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,46 @@ class Ensemble:
 ENSEMBLES: dict[str, Ensemble] = {
     e.name: e
     for e in (
-        Ensemble("orthogonal", "W = σ_w Q, Q Haar-orthogonal", dense=True, matfree=True, theory=True,
-                 resnet=True, gpu=True, training=True),
-        Ensemble("gaussian", "entries N(0, σ_w²/N)", dense=True, matfree=True, theory=True,
-                 resnet=True, gpu=True, training=True),
-        Ensemble("parameter_sharing", "mirrored ReLU init of Burkholz & Dubatovka (every singular value 1)",
-                 dense=True, matfree=False, theory=False, resnet=False, gpu=False, training=True),
-        Ensemble("structured_orthogonal", "σ_w (H S₃)(H S₂)(H S₁), H Walsh–Hadamard, S random signs",
-                 dense=False, matfree=True, theory=False, resnet=False, gpu=False, training=False),
+        Ensemble(
+            "orthogonal",
+            "W = σ_w Q, Q Haar-orthogonal",
+            dense=True,
+            matfree=True,
+            theory=True,
+            resnet=True,
+            gpu=True,
+            training=True,
+        ),
+        Ensemble(
+            "gaussian",
+            "entries N(0, σ_w²/N)",
+            dense=True,
+            matfree=True,
+            theory=True,
+            resnet=True,
+            gpu=True,
+            training=True,
+        ),
+        Ensemble(
+            "parameter_sharing",
+            "mirrored ReLU init of Burkholz & Dubatovka (every singular value 1)",
+            dense=True,
+            matfree=False,
+            theory=False,
+            resnet=False,
+            gpu=False,
+            training=True,
+        ),
+        Ensemble(
+            "structured_orthogonal",
+            "σ_w (H S₃)(H S₂)(H S₁), H Walsh–Hadamard, S random signs",
+            dense=False,
+            matfree=True,
+            theory=False,
+            resnet=False,
+            gpu=False,
+            training=False,
+        ),
     )
 }
 
@@ -77,5 +111,7 @@ def ensembles(capability: str) -> tuple[str, ...]:
     """Names of the ensembles supporting ``capability`` (one of dense, matfree, theory, resnet,
     gpu, training), in registry order."""
     if capability not in _CAPABILITIES:
-        raise ValueError(f"capability must be one of {', '.join(_CAPABILITIES)}; got {capability!r}")
+        raise ValueError(
+            f"capability must be one of {', '.join(_CAPABILITIES)}; got {capability!r}"
+        )
     return tuple(e.name for e in ENSEMBLES.values() if getattr(e, capability))

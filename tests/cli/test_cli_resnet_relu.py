@@ -13,8 +13,26 @@ from isometry.cli import main
 
 
 def test_resnet_json_matches_the_api(capsys):
-    assert main(["resnet", "--width", "64", "--depth", "8", "--activation", "tanh", "--c", "0.5", "--json",
-                 "--no-progress", "--seed", "2"]) == 0
+    assert (
+        main(
+            [
+                "resnet",
+                "--width",
+                "64",
+                "--depth",
+                "8",
+                "--activation",
+                "tanh",
+                "--c",
+                "0.5",
+                "--json",
+                "--no-progress",
+                "--seed",
+                "2",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     sw = theory.resnet_sigma_w("tanh", 0.5, depth=8)
     assert report["sigma_w"] == pytest.approx(sw, rel=1e-14)
@@ -28,8 +46,25 @@ def test_resnet_json_matches_the_api(capsys):
 
 def test_resnet_plot_and_text(tmp_path, capsys):
     out = tmp_path / "resnet.png"
-    assert main(["resnet", "--width", "48", "--depth", "6", "--activation", "relu", "--sigma-w", "1.4",
-                 "--plot", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "resnet",
+                "--width",
+                "48",
+                "--depth",
+                "6",
+                "--activation",
+                "relu",
+                "--sigma-w",
+                "1.4",
+                "--plot",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     for word in ("KS distance", "c per activation", "theory edges", "hard_tanh"):
         assert word in text
@@ -37,15 +72,35 @@ def test_resnet_plot_and_text(tmp_path, capsys):
 
 
 def test_resnet_bad_input_is_a_clean_error(capsys):
-    assert main(["resnet", "--width", "8", "--depth", "2", "--residual-scale", "-1", "--no-progress"]) == 2
+    assert (
+        main(["resnet", "--width", "8", "--depth", "2", "--residual-scale", "-1", "--no-progress"])
+        == 2
+    )
     assert "residual_scale" in capsys.readouterr().err
     assert main(["resnet", "--c", "1", "--sigma-w", "1"]) == 2
 
 
 def test_relu_finite_width_json_and_plot(tmp_path, capsys):
     out = tmp_path / "relu.png"
-    assert main(["relu-finite-width", "--width", "6", "--depth", "8", "--samples", "2000", "--networks", "500",
-                 "--json", "--plot", str(out)]) == 0
+    assert (
+        main(
+            [
+                "relu-finite-width",
+                "--width",
+                "6",
+                "--depth",
+                "8",
+                "--samples",
+                "2000",
+                "--networks",
+                "500",
+                "--json",
+                "--plot",
+                str(out),
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     last = report["rows"][-1]
     assert last["layer"] == 8 and last["mean_field"] == pytest.approx(1.0, rel=1e-12)
@@ -56,7 +111,23 @@ def test_relu_finite_width_json_and_plot(tmp_path, capsys):
 
 
 def test_relu_finite_width_with_bias_has_no_exact_column(capsys):
-    assert main(["relu-finite-width", "--width", "4", "--depth", "3", "--sigma-b", "0.5", "--samples", "500",
-                 "--networks", "200"]) == 0
+    assert (
+        main(
+            [
+                "relu-finite-width",
+                "--width",
+                "4",
+                "--depth",
+                "3",
+                "--sigma-b",
+                "0.5",
+                "--samples",
+                "500",
+                "--networks",
+                "200",
+            ]
+        )
+        == 0
+    )
     assert "simulation" in capsys.readouterr().out
     assert main(["relu-finite-width", "--width", "0"]) == 2

@@ -33,8 +33,12 @@ def _cifar_archive(path, per_batch=6, seed=0):
                 data = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
                 labels = rng.integers(0, 10, per_batch).tolist()
                 batches[name] = (data, labels)
-                content = {b"batch_label": name.encode(), b"labels": labels, b"data": data,
-                           b"filenames": [b"x.png"] * per_batch}
+                content = {
+                    b"batch_label": name.encode(),
+                    b"labels": labels,
+                    b"data": data,
+                    b"filenames": [b"x.png"] * per_batch,
+                }
             raw = pickle.dumps(content, protocol=2)
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(raw)
@@ -46,16 +50,28 @@ def test_cifar10_reads_a_verified_archive_and_standardizes_per_channel(tmp_path,
     batches = _cifar_archive(tmp_path / _cifar10.ARCHIVE)
     monkeypatch.setattr(_cifar10, "MD5", _md5(tmp_path / _cifar10.ARCHIVE))
     data = datasets.cifar10(tmp_path)
-    raw_train = np.concatenate([batches[n][0] for n in _cifar10.TRAIN_BATCHES]).astype(np.float64) / 255
-    assert data.x_train.shape == (30, 3072) and data.x_test.shape == (6, 3072) and data.x_train.dtype == np.float32
-    np.testing.assert_array_equal(data.y_train, np.concatenate([batches[n][1] for n in _cifar10.TRAIN_BATCHES]))
+    raw_train = (
+        np.concatenate([batches[n][0] for n in _cifar10.TRAIN_BATCHES]).astype(np.float64) / 255
+    )
+    assert (
+        data.x_train.shape == (30, 3072)
+        and data.x_test.shape == (6, 3072)
+        and data.x_train.dtype == np.float32
+    )
+    np.testing.assert_array_equal(
+        data.y_train, np.concatenate([batches[n][1] for n in _cifar10.TRAIN_BATCHES])
+    )
     channels = raw_train.reshape(30, 3, 1024)
     mean, std = channels.mean(axis=(0, 2)), channels.std(axis=(0, 2))
     expected = ((channels - mean[:, None]) / std[:, None]).reshape(30, 3072)
     np.testing.assert_allclose(data.x_train, expected, rtol=1e-6, atol=1e-6)  # float32 rounding
     test_raw = batches[_cifar10.TEST_BATCH][0].astype(np.float64).reshape(6, 3, 1024) / 255
-    np.testing.assert_allclose(data.x_test, ((test_raw - mean[:, None]) / std[:, None]).reshape(6, 3072),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        data.x_test,
+        ((test_raw - mean[:, None]) / std[:, None]).reshape(6, 3072),
+        rtol=1e-6,
+        atol=1e-6,
+    )
     plain = datasets.cifar10(tmp_path, standardize=False)
     np.testing.assert_allclose(plain.x_train, raw_train, rtol=1e-7)
 
@@ -97,8 +113,10 @@ def test_cifar10_batch_with_foreign_objects_is_refused(tmp_path, monkeypatch):
     path = tmp_path / _cifar10.ARCHIVE
     with tarfile.open(path, "w:gz") as tar:
         for name in (*_cifar10.TRAIN_BATCHES, _cifar10.TEST_BATCH):
-            raw = pickle.dumps({b"data": np.zeros((1, 3072), np.uint8), b"labels": [0], b"x": tarfile.TarInfo},
-                               protocol=2)
+            raw = pickle.dumps(
+                {b"data": np.zeros((1, 3072), np.uint8), b"labels": [0], b"x": tarfile.TarInfo},
+                protocol=2,
+            )
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(raw)
             tar.addfile(info, io.BytesIO(raw))
@@ -131,10 +149,14 @@ def test_mnist_reads_idx_files(tmp_path, monkeypatch):
     arrays = _mnist_files(tmp_path / "mnist")
     monkeypatch.setattr(_mnist, "FILES", {n: _md5(tmp_path / "mnist" / n) for n in _mnist.FILES})
     data = datasets.mnist(tmp_path, standardize=False)
-    np.testing.assert_allclose(data.x_train, arrays["train-images-idx3-ubyte.gz"].reshape(12, 784) / 255, rtol=1e-7)
+    np.testing.assert_allclose(
+        data.x_train, arrays["train-images-idx3-ubyte.gz"].reshape(12, 784) / 255, rtol=1e-7
+    )
     np.testing.assert_array_equal(data.y_test, arrays["t10k-labels-idx1-ubyte.gz"])
     z = datasets.mnist(tmp_path).x_train.astype(np.float64)
-    assert abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-6  # standardised with the training statistics
+    assert (
+        abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-6
+    )  # standardised with the training statistics
 
 
 def test_mnist_corrupted_and_missing(tmp_path, monkeypatch):
@@ -178,7 +200,9 @@ def test_download_verifies_and_moves_atomically(tmp_path, monkeypatch):
     other = tmp_path / "d" / "other.gz"
     with pytest.raises(OSError, match=r"could not download other.gz[\s\S]*has md5"):
         _files.download(["http://ok/x"], other, "0" * 32, progress=False)
-    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["file.gz"]  # no half or bad file left
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [
+        "file.gz"
+    ]  # no half or bad file left
 
 
 def test_cifar10_conversion_makes_no_full_size_float64_copies(tmp_path, monkeypatch):
@@ -207,5 +231,7 @@ def test_cifar10_refuses_with_a_memory_estimate(tmp_path, monkeypatch):
     monkeypatch.setattr(_cifar10, "MD5", _md5(tmp_path / _cifar10.ARCHIVE))
     monkeypatch.setattr(_memory, "available_bytes", lambda: 100_000)
     # 30 + 6 images: 30·3072 bytes + 36·3072·4 bytes of float32 = 0.00050 GiB > 0.85 · 100 kB.
-    with pytest.raises(MemoryError, match=r"CIFAR-10 as float32 \(30 \+ 6 images\) needs about 0\.00 GiB"):
+    with pytest.raises(
+        MemoryError, match=r"CIFAR-10 as float32 \(30 \+ 6 images\) needs about 0\.00 GiB"
+    ):
         datasets.cifar10(tmp_path)

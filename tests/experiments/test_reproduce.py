@@ -100,7 +100,9 @@ def test_entries_in_parallel_give_the_numbers_of_one_process(tmp_path):
     # Reproducible for any worker count: an entry run beside another one in a pool of two
     # worker processes writes the same table as when run alone in this process.
     alone, pooled = tmp_path / "alone", tmp_path / "pooled"
-    assert cli.main(["reproduce", "bd19_he_lacks_isometry", "--jobs", "1", "--out", str(alone)]) == 0
+    assert (
+        cli.main(["reproduce", "bd19_he_lacks_isometry", "--jobs", "1", "--out", str(alone)]) == 0
+    )
     assert (
         cli.main(
             ["reproduce", "bd19_he_lacks_isometry", "tarnowski_c_table", "--jobs", "2"]
@@ -128,9 +130,19 @@ def test_training_stopped_at_the_target_follows_the_full_run(tmp_path):
 
     data = digits()
     config = RunConfig(
-        dataset="digits", width=32, depth=4, activation="tanh", init="orthogonal",
-        optimizer="sgd", learning_rate=0.1, seed=3, q_star=1 / 64, batch_size=32, steps=120,
-        eval_every=5, checkpoint_every=1000,
+        dataset="digits",
+        width=32,
+        depth=4,
+        activation="tanh",
+        init="orthogonal",
+        optimizer="sgd",
+        learning_rate=0.1,
+        seed=3,
+        q_star=1 / 64,
+        batch_size=32,
+        steps=120,
+        eval_every=5,
+        checkpoint_every=1000,
     )
     train_run(config, data, tmp_path / "full", progress=False)
     evals = read_table(tmp_path / "full" / "runs" / config.run_id / "evals.csv")

@@ -12,9 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import isometry
 import pytest
 from gpu_support import skip_or_fail
+
+import isometry
 from isometry._internal import gpu as _gpu
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,8 +45,10 @@ def test_build_info_reports_cuda_consistently():
         assert cuda["error"] and not cuda["devices"]
 
 
-@pytest.mark.skipif(os.environ.get("ISOMETRY_EXPECT_CUDA_BUILD") != "1",
-                    reason="set ISOMETRY_EXPECT_CUDA_BUILD=1 where the CUDA extension must be built (CI)")
+@pytest.mark.skipif(
+    os.environ.get("ISOMETRY_EXPECT_CUDA_BUILD") != "1",
+    reason="set ISOMETRY_EXPECT_CUDA_BUILD=1 where the CUDA extension must be built (CI)",
+)
 def test_cuda_extension_was_built_and_loads():
     cuda = isometry.build_info()["cuda"]
     assert cuda["compiled"] and cuda["loaded"], cuda
@@ -58,9 +61,11 @@ def test_cuda_extension_was_built_and_loads():
 
 @pytest.mark.parametrize("device", ["cuda", "GPU", "gpu:0", None, 0])
 def test_device_must_be_cpu_or_gpu(device):
-    for call in (lambda: isometry.gaussian(4, device=device),
-                 lambda: isometry.haar_orthogonal(4, device=device),
-                 lambda: isometry.jacobian_spectrum(8, 2, q0=1.0, device=device)):
+    for call in (
+        lambda: isometry.gaussian(4, device=device),
+        lambda: isometry.haar_orthogonal(4, device=device),
+        lambda: isometry.jacobian_spectrum(8, 2, q0=1.0, device=device),
+    ):
         with pytest.raises(ValueError, match="device must be one of 'cpu', 'gpu'"):
             call()
 
@@ -80,9 +85,11 @@ def test_no_gpu_is_a_clear_error():
     reason = _gpu.unavailable_reason()
     if reason is None:
         pytest.skip("a CUDA device is usable here")
-    for call in (lambda: isometry.gaussian(4, device="gpu"),
-                 lambda: isometry.haar_orthogonal(4, device="gpu"),
-                 lambda: isometry.jacobian_spectrum(8, 2, q0=1.0, device="gpu")):
+    for call in (
+        lambda: isometry.gaussian(4, device="gpu"),
+        lambda: isometry.haar_orthogonal(4, device="gpu"),
+        lambda: isometry.jacobian_spectrum(8, 2, q0=1.0, device="gpu"),
+    ):
         with pytest.raises(RuntimeError, match="device='gpu' is unavailable: ") as info:
             call()
         assert reason in str(info.value)
@@ -91,7 +98,9 @@ def test_no_gpu_is_a_clear_error():
 def test_unloadable_extension_is_a_clear_error(monkeypatch):
     # As on a machine where the wheel was built with CUDA but cuBLAS is not installed.
     def fail(name, *args, **kwargs):
-        raise ImportError("libcublas.so.13: cannot open shared object file: No such file or directory")
+        raise ImportError(
+            "libcublas.so.13: cannot open shared object file: No such file or directory"
+        )
 
     monkeypatch.setattr(_gpu, "_loaded", False)
     monkeypatch.setattr(_gpu, "_extension", None)
@@ -115,7 +124,9 @@ def test_missing_cupy_is_a_clear_import_error(monkeypatch):
 
 
 def test_require_gpu_fails_instead_of_skipping():
-    with pytest.raises(pytest.fail.Exception, match="ISOMETRY_REQUIRE_GPU=1 but the GPU tests cannot run: no"):
+    with pytest.raises(
+        pytest.fail.Exception, match="ISOMETRY_REQUIRE_GPU=1 but the GPU tests cannot run: no"
+    ):
         skip_or_fail("no device", required=True)
     with pytest.raises(pytest.skip.Exception, match="no device"):
         skip_or_fail("no device", required=False)
@@ -129,28 +140,48 @@ def test_require_gpu_fails_instead_of_skipping():
 class FakeGpuArray:
     def __init__(self, shape, typestr="<f8", strides=None, readonly=False, stream=None, **extra):
         self.__cuda_array_interface__ = {
-            "shape": shape, "typestr": typestr, "data": (0xABC000, readonly), "strides": strides,
-            "version": 3, **({"stream": stream} if stream is not None else {}), **extra,
+            "shape": shape,
+            "typestr": typestr,
+            "data": (0xABC000, readonly),
+            "strides": strides,
+            "version": 3,
+            **({"stream": stream} if stream is not None else {}),
+            **extra,
         }
 
 
 def test_device_array_accepts_contiguous_arrays():
-    assert _gpu.device_array(FakeGpuArray((3, 4)), "out", (3, 4), "float64", "C") == (0xABC000, None)
-    assert _gpu.device_array(FakeGpuArray((3, 4), strides=(8, 24)), "out", (3, 4), "float64", "F")[0] == 0xABC000
-    assert _gpu.device_array(FakeGpuArray((3, 1), strides=(8, 8)), "out", (3, 1), "float64", "F")[0] == 0xABC000
-    assert _gpu.device_array(FakeGpuArray((2, 2), "<f4", stream=2), "out", (2, 2), "float32", "C")[1] == 2
+    assert _gpu.device_array(FakeGpuArray((3, 4)), "out", (3, 4), "float64", "C") == (
+        0xABC000,
+        None,
+    )
+    assert (
+        _gpu.device_array(FakeGpuArray((3, 4), strides=(8, 24)), "out", (3, 4), "float64", "F")[0]
+        == 0xABC000
+    )
+    assert (
+        _gpu.device_array(FakeGpuArray((3, 1), strides=(8, 8)), "out", (3, 1), "float64", "F")[0]
+        == 0xABC000
+    )
+    assert (
+        _gpu.device_array(FakeGpuArray((2, 2), "<f4", stream=2), "out", (2, 2), "float32", "C")[1]
+        == 2
+    )
 
 
-@pytest.mark.parametrize("array,error,message", [
-    (FakeGpuArray((4, 3)), ValueError, r"out must have shape \(3, 4\)"),
-    (FakeGpuArray((3, 4), "<f4"), ValueError, "out must have dtype float64, got float32"),
-    (FakeGpuArray((3, 4), readonly=True), ValueError, "out is read-only"),
-    (FakeGpuArray((3, 4), strides=(8, 24)), ValueError, "out must be C-contiguous"),
-    (FakeGpuArray((3, 4), strides=(64, 8)), ValueError, "out must be C-contiguous"),
-    (FakeGpuArray((3, 4), mask=object()), ValueError, "masked"),
-    (FakeGpuArray((3, 4), stream=0), ValueError, "invalid stream 0"),
-    (object(), TypeError, "__cuda_array_interface__"),
-])
+@pytest.mark.parametrize(
+    "array,error,message",
+    [
+        (FakeGpuArray((4, 3)), ValueError, r"out must have shape \(3, 4\)"),
+        (FakeGpuArray((3, 4), "<f4"), ValueError, "out must have dtype float64, got float32"),
+        (FakeGpuArray((3, 4), readonly=True), ValueError, "out is read-only"),
+        (FakeGpuArray((3, 4), strides=(8, 24)), ValueError, "out must be C-contiguous"),
+        (FakeGpuArray((3, 4), strides=(64, 8)), ValueError, "out must be C-contiguous"),
+        (FakeGpuArray((3, 4), mask=object()), ValueError, "masked"),
+        (FakeGpuArray((3, 4), stream=0), ValueError, "invalid stream 0"),
+        (object(), TypeError, "__cuda_array_interface__"),
+    ],
+)
 def test_device_array_rejects(array, error, message):
     with pytest.raises(error, match=message):
         _gpu.device_array(array, "out", (3, 4), "float64", "C")
@@ -165,7 +196,9 @@ def test_device_array_rejects_c_order_where_fortran_is_needed():
 # The ISOMETRY_CUDA option (cmake/IsometryCuda.cmake) in a tiny project
 
 
-def configure(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def configure(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     if CMAKE is None or not CUDA_CMAKE.exists():
         pytest.skip("needs the cmake executable and the source tree's cmake/ folder")
     source = tmp_path / "src"
@@ -178,13 +211,19 @@ def configure(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> 
     )
     return subprocess.run(
         [CMAKE, "-S", str(source), "-B", str(tmp_path / "build"), *args],
-        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+        check=False,
     )
 
 
 def test_cmake_option_rejects_unknown_values(tmp_path):
     run = configure(tmp_path, "-DISOMETRY_CUDA=MAYBE")
-    assert run.returncode != 0 and "ISOMETRY_CUDA must be AUTO, ON or OFF; got 'MAYBE'" in run.stderr
+    assert (
+        run.returncode != 0 and "ISOMETRY_CUDA must be AUTO, ON or OFF; got 'MAYBE'" in run.stderr
+    )
 
 
 def test_cmake_option_off_skips(tmp_path):
@@ -205,7 +244,10 @@ def test_cmake_option_on_without_nvcc_is_a_configure_error(tmp_path):
 def test_cmake_option_auto_without_nvcc_skips_with_a_message(tmp_path):
     run = configure(tmp_path, "-DISOMETRY_CUDA=AUTO", env=NO_NVCC)
     assert run.returncode == 0, run.stderr
-    assert "CUDA backend not built (ISOMETRY_CUDA=AUTO): no CUDA compiler (nvcc) was found" in run.stdout
+    assert (
+        "CUDA backend not built (ISOMETRY_CUDA=AUTO): no CUDA compiler (nvcc) was found"
+        in run.stdout
+    )
     assert "result: enabled=FALSE" in run.stdout
 
 
@@ -214,12 +256,20 @@ def test_cmake_option_on_without_cublas_is_a_configure_error(tmp_path):
     # Needs a working nvcc (CMake then compiles a test program, ~10 s).
     if shutil.which("nvcc") is None and not Path("/usr/local/cuda/bin/nvcc").exists():
         pytest.skip("no nvcc here")
-    run = configure(tmp_path, "-DISOMETRY_CUDA=ON", f"-DISOMETRY_CUDA_MATH_ROOT={tmp_path / 'nowhere'}")
+    run = configure(
+        tmp_path, "-DISOMETRY_CUDA=ON", f"-DISOMETRY_CUDA_MATH_ROOT={tmp_path / 'nowhere'}"
+    )
     assert run.returncode != 0
-    assert "ISOMETRY_CUDA=ON but cuBLAS/cuSOLVER were not found in ISOMETRY_CUDA_MATH_ROOT" in " ".join(
-        run.stderr.split())
+    assert (
+        "ISOMETRY_CUDA=ON but cuBLAS/cuSOLVER were not found in ISOMETRY_CUDA_MATH_ROOT"
+        in " ".join(run.stderr.split())
+    )
     auto = tmp_path / "auto"
     auto.mkdir()
-    run = configure(auto, "-DISOMETRY_CUDA=AUTO", f"-DISOMETRY_CUDA_MATH_ROOT={tmp_path / 'nowhere'}")
+    run = configure(
+        auto, "-DISOMETRY_CUDA=AUTO", f"-DISOMETRY_CUDA_MATH_ROOT={tmp_path / 'nowhere'}"
+    )
     assert run.returncode == 0, run.stderr
-    assert "result: enabled=FALSE status=not built: cuBLAS/cuSOLVER were not found" in " ".join(run.stdout.split())
+    assert "result: enabled=FALSE status=not built: cuBLAS/cuSOLVER were not found" in " ".join(
+        run.stdout.split()
+    )

@@ -6,10 +6,11 @@ ISOMETRY_REQUIRE_GPU=1 (see gpu_support.py). Each parity tolerance is stated at 
 
 from __future__ import annotations
 
-import isometry
 import numpy as np
 import pytest
 from conftest import eps
+
+import isometry
 from isometry._internal import gpu as _gpu
 from isometry._internal.core import _core
 
@@ -32,7 +33,9 @@ def test_gaussian_equals_cpu(cupy, shape, dtype, seed):
     want = isometry.gaussian(*shape, std=1.7, seed=seed, dtype=dtype)
     # Same Philox words and the same float64 operations, multiply–adds not fused on either side:
     # expected bitwise equal; 2 ulps allow for a differently rounded division or sqrt.
-    np.testing.assert_allclose(cupy.asnumpy(g), want, rtol=2 * eps(dtype), atol=2 * eps(dtype) * 1.7)
+    np.testing.assert_allclose(
+        cupy.asnumpy(g), want, rtol=2 * eps(dtype), atol=2 * eps(dtype) * 1.7
+    )
 
 
 @pytest.mark.parametrize("first,count", [(0, 1), (1, 1), (1, 7), (6, 9), (12345, 1000)])
@@ -40,7 +43,9 @@ def test_fill_normal_any_offset_equals_cpu_stream(cupy, first, count):
     # Blocks straddling both ends of the range write one element only.
     out = cupy.full(count + 2, -99.0)
     stream = isometry.STREAMS["layer_gaussian"]
-    _cuda().fill_normal(out.data.ptr + 8, count, 1.0, 77, stream, 3, first, "float64", 0, out.device.id)
+    _cuda().fill_normal(
+        out.data.ptr + 8, count, 1.0, 77, stream, 3, first, "float64", 0, out.device.id
+    )
     got = cupy.asnumpy(out)
     want = _core.normal_stream(count, 77, stream, 3, first)
     np.testing.assert_allclose(got[1:-1], want, rtol=2 * eps("float64"), atol=2 * eps("float64"))
@@ -51,8 +56,12 @@ def test_gaussian_fills_out_without_copies(cupy):
     out = cupy.zeros((40, 30), dtype=np.float32)
     ret = isometry.gaussian(40, 30, seed=5, dtype="float32", device="gpu", out=out)
     assert ret is out
-    np.testing.assert_allclose(cupy.asnumpy(out), isometry.gaussian(40, 30, seed=5, dtype="float32"),
-                               rtol=2 * eps("float32"), atol=2 * eps("float32"))
+    np.testing.assert_allclose(
+        cupy.asnumpy(out),
+        isometry.gaussian(40, 30, seed=5, dtype="float32"),
+        rtol=2 * eps("float32"),
+        atol=2 * eps("float32"),
+    )
 
 
 def test_out_is_checked(cupy):
@@ -74,7 +83,9 @@ def test_out_is_checked(cupy):
 # Haar sampler
 
 
-@pytest.mark.parametrize("n,m", [(1, 1), (2, 2), (7, 7), (300, 300), (257, 100), (100, 257), (64, 1)])
+@pytest.mark.parametrize(
+    "n,m", [(1, 1), (2, 2), (7, 7), (300, 300), (257, 100), (100, 257), (64, 1)]
+)
 def test_haar_equals_cpu_and_is_orthogonal(cupy, n, m, dtype):
     q = isometry.haar_orthogonal(n, m, seed=9, dtype=dtype, device="gpu")
     assert isinstance(q, cupy.ndarray) and q.shape == (n, m) and q.dtype == np.dtype(dtype)
@@ -106,7 +117,9 @@ def test_gpu_memory_is_refused_before_allocating(cupy, monkeypatch):
         isometry.haar_orthogonal(200_000, device="gpu")
     # With 1 GiB free, a width-16384 float64 Jacobian (2 matrices of 2 GiB) must be refused.
     monkeypatch.setattr(_gpu, "device_memory", lambda cuda, device: (1 << 30, 80 << 30))
-    with pytest.raises(MemoryError, match="jacobian_spectrum.*needs about 4.0. GiB of GPU memory but only 1.00 GiB"):
+    with pytest.raises(
+        MemoryError, match="jacobian_spectrum.*needs about 4.0. GiB of GPU memory but only 1.00 GiB"
+    ):
         isometry.jacobian_spectrum(16384, 2, q0=1.0, device="gpu")
 
 
@@ -117,7 +130,15 @@ def test_gpu_memory_is_refused_before_allocating(cupy, monkeypatch):
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
 @pytest.mark.parametrize("method", ["eigh", "svd"])
 def test_jacobian_spectrum_equals_cpu(weights, method, dtype):
-    kw = dict(activation="tanh", weights=weights, sigma_w=1.1, sigma_b=0.05, seed=4, dtype=dtype, method=method)
+    kw = dict(
+        activation="tanh",
+        weights=weights,
+        sigma_w=1.1,
+        sigma_b=0.05,
+        seed=4,
+        dtype=dtype,
+        method=method,
+    )
     gpu = isometry.jacobian_spectrum(128, 6, device="gpu", **kw)
     cpu = isometry.jacobian_spectrum(128, 6, **kw)
     assert isinstance(gpu.eigenvalues, np.ndarray) and gpu.eigenvalues.dtype == np.float64
@@ -127,7 +148,9 @@ def test_jacobian_spectrum_equals_cpu(weights, method, dtype):
     # 1e3·ε·λ_max leaves headroom. q^l is computed on the host from x_l, which differs by
     # rounding of the same size.
     lam = cpu.eigenvalues[-1]
-    np.testing.assert_allclose(gpu.eigenvalues, cpu.eigenvalues, rtol=0, atol=1e3 * eps(dtype) * lam)
+    np.testing.assert_allclose(
+        gpu.eigenvalues, cpu.eigenvalues, rtol=0, atol=1e3 * eps(dtype) * lam
+    )
     np.testing.assert_allclose(gpu.q, cpu.q, rtol=1e3 * eps(dtype))
     assert gpu.zero_derivatives == cpu.zero_derivatives == 0
 
@@ -146,12 +169,20 @@ def test_jacobian_overflow_and_progress_as_on_cpu():
     with pytest.raises(OverflowError, match="J Jᵀ overflowed in float32; use method='svd'"):
         isometry.jacobian_spectrum(32, 80, **kw)
     r = isometry.jacobian_spectrum(32, 80, method="svd", **kw)
-    np.testing.assert_allclose(r.singular_values, 2.0**80, rtol=1e-5)  # float32 rounding over 80 layers
+    np.testing.assert_allclose(
+        r.singular_values, 2.0**80, rtol=1e-5
+    )  # float32 rounding over 80 layers
     with pytest.raises(OverflowError, match=r"overflowed in float32 at layer 12\d"):
         isometry.jacobian_spectrum(32, 130, **kw)
     calls = []
-    isometry.jacobian_spectrum(32, 5, activation="relu", sigma_w=1.4, device="gpu",
-                               progress=lambda d, t: calls.append((d, t)))
+    isometry.jacobian_spectrum(
+        32,
+        5,
+        activation="relu",
+        sigma_w=1.4,
+        device="gpu",
+        progress=lambda d, t: calls.append((d, t)),
+    )
     assert calls == [(i, 6) for i in range(1, 7)]
 
 
@@ -160,7 +191,9 @@ def test_jacobian_bad_input_on_gpu():
     with pytest.raises(ValueError, match=f"width must be at most {cuda.MAX_JACOBIAN_WIDTH}"):
         isometry.jacobian_spectrum(cuda.MAX_JACOBIAN_WIDTH + 1, 2, q0=1.0, device="gpu")
     with pytest.raises(ValueError, match="width must be at most"):  # the C++ check, below Python's
-        cuda.jacobian_spectrum(cuda.MAX_JACOBIAN_WIDTH + 1, 2, "tanh", "gaussian", 1.0, 0.0, 1.0, 0, "float64", "eigh")
+        cuda.jacobian_spectrum(
+            cuda.MAX_JACOBIAN_WIDTH + 1, 2, "tanh", "gaussian", 1.0, 0.0, 1.0, 0, "float64", "eigh"
+        )
     with pytest.raises(ValueError, match="dtype must be"):
         cuda.jacobian_spectrum(8, 2, "tanh", "gaussian", 1.0, 0.0, 1.0, 0, "float16", "eigh")
     with pytest.raises(ValueError, match="sigma_w"):

@@ -5,19 +5,28 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import eps
+from numpy_reference import jacobian
 from scipy.special import comb
 
 import isometry
-from conftest import eps
-from numpy_reference import jacobian
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
-@pytest.mark.parametrize("activation,sigma_w,sigma_b", [("tanh", 1.3, 0.2), ("relu", 1.4, 0.1), ("hard_tanh", 1.1, 0.05)])
+@pytest.mark.parametrize(
+    "activation,sigma_w,sigma_b", [("tanh", 1.3, 0.2), ("relu", 1.4, 0.1), ("hard_tanh", 1.1, 0.05)]
+)
 def test_matches_literal_numpy_product(weights, activation, sigma_w, sigma_b):
     n, depth, seed = 96, 6, 21
-    r = isometry.jacobian_spectrum(n, depth, activation=activation, weights=weights,
-                                   sigma_w=sigma_w, sigma_b=sigma_b, seed=seed)
+    r = isometry.jacobian_spectrum(
+        n,
+        depth,
+        activation=activation,
+        weights=weights,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        seed=seed,
+    )
     J, q = jacobian(n, depth, activation, weights, sigma_w, sigma_b, r.q0, seed)
     want = np.linalg.eigvalsh(J @ J.T)
     # Same draws, different (but backward-stable) arithmetic: eigenvalues agree to
@@ -29,7 +38,9 @@ def test_matches_literal_numpy_product(weights, activation, sigma_w, sigma_b):
 
 def test_zero_derivative_count_matches_reference():
     n, depth, seed = 64, 5, 3
-    r = isometry.jacobian_spectrum(n, depth, activation="relu", weights="gaussian", sigma_w=1.4, sigma_b=0.1, seed=seed)
+    r = isometry.jacobian_spectrum(
+        n, depth, activation="relu", weights="gaussian", sigma_w=1.4, sigma_b=0.1, seed=seed
+    )
     zero_counts: list[int] = []
     J, _ = jacobian(n, depth, "relu", "gaussian", 1.4, 0.1, r.q0, seed, zero_counts)
     # Same weights, biases and input from the same streams: the dead units are the same ones
@@ -41,7 +52,9 @@ def test_zero_derivative_count_matches_reference():
 
 def test_orthogonal_linear_is_exactly_isometric():
     sigma_w, depth = 1.1, 10
-    r = isometry.jacobian_spectrum(128, depth, activation="linear", weights="orthogonal", sigma_w=sigma_w)
+    r = isometry.jacobian_spectrum(
+        128, depth, activation="linear", weights="orthogonal", sigma_w=sigma_w
+    )
     # J = σ_w^L × orthogonal: every eigenvalue is σ_w^{2L}; 1e-10 relative as the issue asks
     # (rounding is ~depth·n·ε ≈ 3e-13).
     np.testing.assert_allclose(r.eigenvalues, sigma_w ** (2 * depth), rtol=1e-10)
@@ -50,23 +63,39 @@ def test_orthogonal_linear_is_exactly_isometric():
 @pytest.mark.parametrize("depth", [1, 2, 4])
 def test_gaussian_linear_moments_are_fuss_catalan(depth):
     n, seeds = 400, 6
-    ev = np.concatenate([isometry.jacobian_spectrum(n, depth, activation="linear", weights="gaussian",
-                                                    sigma_w=1.0, seed=s).eigenvalues for s in range(seeds)])
+    ev = np.concatenate(
+        [
+            isometry.jacobian_spectrum(
+                n, depth, activation="linear", weights="gaussian", sigma_w=1.0, seed=s
+            ).eigenvalues
+            for s in range(seeds)
+        ]
+    )
     for k in (1, 2, 3):
         fuss_catalan = comb((depth + 1) * k, k, exact=True) / (depth * k + 1)
         measured = np.mean(ev**k)
         # Finite-N bias is O(k² L / N) relative (e.g. m₂ = 2 + 1/N at L = 1) and the sampling
         # error of 6 × 400 eigenvalues is about 1%·k·sqrt(L); 0.03·k·sqrt(L) covers both.
-        assert abs(measured / fuss_catalan - 1) < 0.03 * k * np.sqrt(depth), (k, measured, fuss_catalan)
+        assert abs(measured / fuss_catalan - 1) < 0.03 * k * np.sqrt(depth), (
+            k,
+            measured,
+            fuss_catalan,
+        )
 
 
-@pytest.mark.parametrize("weights,free_variance", [("gaussian", lambda L: 2 * L), ("orthogonal", lambda L: L)])
+@pytest.mark.parametrize(
+    "weights,free_variance", [("gaussian", lambda L: 2 * L), ("orthogonal", lambda L: L)]
+)
 def test_critical_relu_variance(weights, free_variance):
     # ReLU at (σ_w, σ_b) = (√2, 0): D² ~ Bernoulli(1/2), so var(λ) = L/p = 2L (Gaussian) and
     # L(1-p)/p = L (orthogonal) with mean 1 (PSG18 Table 1).
     n, depth, seeds = 800, 8, 4
-    runs = [isometry.jacobian_spectrum(n, depth, activation="relu", weights=weights, sigma_w=np.sqrt(2), seed=s)
-            for s in range(seeds)]
+    runs = [
+        isometry.jacobian_spectrum(
+            n, depth, activation="relu", weights=weights, sigma_w=np.sqrt(2), seed=s
+        )
+        for s in range(seeds)
+    ]
     variance = np.mean([r.eigenvalues.var() for r in runs])
     normalized = np.mean([r.eigenvalues.var() / r.eigenvalues.mean() ** 2 for r in runs])
     mean = np.mean([r.eigenvalues.mean() for r in runs])
@@ -81,7 +110,9 @@ def test_critical_relu_variance(weights, free_variance):
 
 
 def test_default_q0_is_the_fixed_point_and_layers_stay_there():
-    r = isometry.jacobian_spectrum(1024, 16, activation="tanh", weights="orthogonal", sigma_w=1.3, sigma_b=0.1)
+    r = isometry.jacobian_spectrum(
+        1024, 16, activation="tanh", weights="orthogonal", sigma_w=1.3, sigma_b=0.1
+    )
     q_star = isometry.theory.q_star("tanh", 1.3, 0.1)
     assert r.q0 == pytest.approx(q_star, rel=1e-12)
     # Each q^l averages N squares: relative fluctuation ~ sqrt(2/N) ≈ 4.4%; the layer mean ~1%.
@@ -105,13 +136,16 @@ def test_float32_agrees_with_float64(dtype):
     r64 = isometry.jacobian_spectrum(200, 8, **kw)
     r = isometry.jacobian_spectrum(200, 8, dtype=dtype, **kw)
     # Same draws; float32 arithmetic through 8 layers and an eigensolve: ~1e3 ulps of λ_max.
-    np.testing.assert_allclose(r.eigenvalues, r64.eigenvalues, rtol=0, atol=1e3 * eps(dtype) * r64.eigenvalues[-1])
+    np.testing.assert_allclose(
+        r.eigenvalues, r64.eigenvalues, rtol=0, atol=1e3 * eps(dtype) * r64.eigenvalues[-1]
+    )
     assert r.eigenvalues.dtype == np.float64 and r.dtype == dtype
 
 
 def test_summary_and_result_fields():
-    r = isometry.jacobian_spectrum(64, 3, activation="erf", weights="gaussian", sigma_w=1.5, sigma_b=0.3, seed=1,
-                                   method="svd")
+    r = isometry.jacobian_spectrum(
+        64, 3, activation="erf", weights="gaussian", sigma_w=1.5, sigma_b=0.3, seed=1, method="svd"
+    )
     s = r.summary()
     assert s["mean"] == pytest.approx(r.eigenvalues.mean()) and s["max"] == r.eigenvalues[-1]
     sv = np.linalg.svd(np.diag(r.singular_values), compute_uv=False)
@@ -122,8 +156,9 @@ def test_summary_and_result_fields():
 
 def test_progress_callback_sees_every_layer_and_can_abort():
     calls = []
-    before = isometry.jacobian_spectrum(32, 5, activation="relu", sigma_w=1.4,
-                                        progress=lambda d, t: calls.append((d, t)))
+    before = isometry.jacobian_spectrum(
+        32, 5, activation="relu", sigma_w=1.4, progress=lambda d, t: calls.append((d, t))
+    )
     assert calls == [(i, 6) for i in range(1, 7)]
 
     def stop(done, total):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 
-import isometry
 import numpy as np
 import pytest
+from scipy import integrate
+
+import isometry
 from isometry import theory
 from isometry.theory import deep_linear
-from scipy import integrate
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from numpy_reference import PHI, layer_weight
 
 import isometry
 from isometry import theory
-from numpy_reference import PHI, layer_weight
 from isometry._internal.core import _core
 from isometry._internal.validation import ACTIVATIONS
 
@@ -35,8 +35,17 @@ def resnet_reference(n, depth, activation, weights, sigma_w, sigma_b, a, input_v
 @pytest.mark.parametrize("weights", ["gaussian", "orthogonal"])
 def test_monte_carlo_matches_the_literal_product(activation, weights, seed):
     n, depth, sigma_w, sigma_b, a = 40, 6, 1.3, 0.2, 0.5
-    r = isometry.resnet_jacobian_spectrum(n, depth, activation=activation, weights=weights, sigma_w=sigma_w,
-                                          sigma_b=sigma_b, residual_scale=a, input_variance=0.7, seed=seed)
+    r = isometry.resnet_jacobian_spectrum(
+        n,
+        depth,
+        activation=activation,
+        weights=weights,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        residual_scale=a,
+        input_variance=0.7,
+        seed=seed,
+    )
     J, c2 = resnet_reference(n, depth, activation, weights, sigma_w, sigma_b, a, 0.7, seed)
     expected = np.linalg.eigvalsh(J @ J.T)
     # Same draws, different order of float64 operations: agreement to ~1e-13 of λ_max.
@@ -55,7 +64,9 @@ def test_default_residual_scale_and_reproducibility():
 
 def test_float32_agrees_with_float64():
     r64 = isometry.resnet_jacobian_spectrum(100, 8, activation="erf", weights="orthogonal", seed=2)
-    r32 = isometry.resnet_jacobian_spectrum(100, 8, activation="erf", weights="orthogonal", seed=2, dtype="float32")
+    r32 = isometry.resnet_jacobian_spectrum(
+        100, 8, activation="erf", weights="orthogonal", seed=2, dtype="float32"
+    )
     # float32 rounding accumulated over 8 layers of O(1) growth: 1e-4 of λ_max.
     np.testing.assert_allclose(r32.eigenvalues, r64.eigenvalues, atol=1e-4 * r64.eigenvalues[-1])
 
@@ -71,7 +82,9 @@ def test_density_vanishes_exactly_outside_the_closed_form_edges(c):
     # The solver knows nothing about the edges: density just inside (~√(1e-4) of its scale),
     # only the Poisson tail of Im z = 1e-10·x just outside (≲ 1e-5 of it here).
     lo, hi = theory.resnet_edges(c)
-    d = theory.resnet_density(c, np.array([lo * (1 - 1e-4), lo * (1 + 1e-4), hi * (1 - 1e-4), hi * (1 + 1e-4)]))
+    d = theory.resnet_density(
+        c, np.array([lo * (1 - 1e-4), lo * (1 + 1e-4), hi * (1 - 1e-4), hi * (1 + 1e-4)])
+    )
     assert d.density[1] > 0 and d.density[2] > 0
     assert d.density[0] < 1e-3 * d.density[1] and d.density[3] < 1e-3 * d.density[2]
 
@@ -91,21 +104,39 @@ def test_density_integrates_to_one_and_matches_series_moments(c):
 
 def test_resnet_parameter_closed_forms():
     for depth in (1, 7, 64):
-        assert theory.resnet_parameter("relu", 1.7, 0.3, depth=depth).c == pytest.approx(1.7**2 / 2, rel=1e-14)
-        assert theory.resnet_parameter("linear", 1.7, depth=depth).c == pytest.approx(1.7**2, rel=1e-14)
+        assert theory.resnet_parameter("relu", 1.7, 0.3, depth=depth).c == pytest.approx(
+            1.7**2 / 2, rel=1e-14
+        )
+        assert theory.resnet_parameter("linear", 1.7, depth=depth).c == pytest.approx(
+            1.7**2, rel=1e-14
+        )
         # a² L σ_w²/2 for any residual scale.
-        assert theory.resnet_parameter("relu", 1.0, depth=depth, residual_scale=0.5).c == pytest.approx(depth / 8)
+        assert theory.resnet_parameter(
+            "relu", 1.0, depth=depth, residual_scale=0.5
+        ).c == pytest.approx(depth / 8)
     # Smooth φ without bias: q_l = O(1/L), so c -> σ_w² φ'(0)² = σ_w² as L grows
     # (docs/theory/resnet.md).
     c = [theory.resnet_parameter("tanh", 1.0, depth=L).c for L in (16, 256, 4096)]
     assert abs(c[2] - 1) < abs(c[1] - 1) < abs(c[0] - 1) and abs(c[2] - 1) < 2e-3
 
 
-@pytest.mark.parametrize("activation,weights", [("tanh", "gaussian"), ("relu", "orthogonal"), ("erf", "gaussian")])
+@pytest.mark.parametrize(
+    "activation,weights", [("tanh", "gaussian"), ("relu", "orthogonal"), ("erf", "gaussian")]
+)
 def test_mean_field_parameter_and_signal_match_monte_carlo(activation, weights):
     n, depth, sigma_w, sigma_b = 600, 16, 1.5, 0.3
-    runs = [isometry.resnet_jacobian_spectrum(n, depth, activation=activation, weights=weights, sigma_w=sigma_w,
-                                              sigma_b=sigma_b, seed=seed) for seed in range(4)]
+    runs = [
+        isometry.resnet_jacobian_spectrum(
+            n,
+            depth,
+            activation=activation,
+            weights=weights,
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            seed=seed,
+        )
+        for seed in range(4)
+    ]
     p = theory.resnet_parameter(activation, sigma_w, sigma_b, depth=depth)
     # c averages φ'² over 600 units and 16 layers: each network within ~1 % (3 % allowed).
     for r in runs:
@@ -119,7 +150,9 @@ def test_mean_field_parameter_and_signal_match_monte_carlo(activation, weights):
 def test_resnet_sigma_w_inverts_the_parameter():
     sw = theory.resnet_sigma_w("tanh", 0.8, 0.1, depth=32)
     assert theory.resnet_parameter("tanh", sw, 0.1, depth=32).c == pytest.approx(0.8, rel=1e-12)
-    assert theory.resnet_sigma_w("relu", 2.0, depth=32) == pytest.approx(2.0, rel=1e-12)  # c = σ_w²/2
+    assert theory.resnet_sigma_w("relu", 2.0, depth=32) == pytest.approx(
+        2.0, rel=1e-12
+    )  # c = σ_w²/2
     table = theory.resnet_parameter_table(1.0, depth=32)
     assert set(table) == set(ACTIVATIONS)
     assert table["relu"] == pytest.approx(0.5) and table["linear"] == pytest.approx(1.0)
@@ -127,8 +160,9 @@ def test_resnet_sigma_w_inverts_the_parameter():
 
 def _spectrum_at(c, activation, weights, seed, n=300, depth=32):
     sw = theory.resnet_sigma_w(activation, c, depth=depth)
-    return isometry.resnet_jacobian_spectrum(n, depth, activation=activation, weights=weights, sigma_w=sw,
-                                             seed=seed).eigenvalues
+    return isometry.resnet_jacobian_spectrum(
+        n, depth, activation=activation, weights=weights, sigma_w=sw, seed=seed
+    ).eigenvalues
 
 
 @pytest.mark.slow  # several seconds: the statistical tier (--slow, always in CI)
@@ -139,9 +173,15 @@ def test_activations_tuned_to_the_same_c_give_the_same_spectrum():
     # Tolerance 0.03 = 9/N: the eigenvalues of one matrix are rigid (CDF fluctuations O(1/N)),
     # plus O(1/L) and O(1/N) corrections that depend on the activation. Measured: 0.013 for
     # each of tanh, erf, relu, hard_tanh.
-    for activation, weights, seed in [("tanh", "gaussian", 2), ("erf", "orthogonal", 3), ("relu", "gaussian", 4),
-                                      ("hard_tanh", "orthogonal", 5)]:
-        assert ks_2samp(reference, _spectrum_at(1.0, activation, weights, seed)).statistic < 0.03, activation
+    for activation, weights, seed in [
+        ("tanh", "gaussian", 2),
+        ("erf", "orthogonal", 3),
+        ("relu", "gaussian", 4),
+        ("hard_tanh", "orthogonal", 5),
+    ]:
+        assert ks_2samp(reference, _spectrum_at(1.0, activation, weights, seed)).statistic < 0.03, (
+            activation
+        )
     # The test has power: c off by 30% gives 0.05-0.06.
     for c, seed in [(1.3, 6), (0.7, 7)]:
         assert ks_2samp(reference, _spectrum_at(c, "tanh", "gaussian", seed)).statistic > 0.04, c
@@ -152,7 +192,9 @@ def test_activations_tuned_to_the_same_c_give_the_same_spectrum():
 def test_theory_matches_monte_carlo_at_width_1000_depth_64(activation, weights):
     depth = 64
     sw = theory.resnet_sigma_w(activation, 1.0, depth=depth)
-    r = isometry.resnet_jacobian_spectrum(1000, depth, activation=activation, weights=weights, sigma_w=sw, seed=11)
+    r = isometry.resnet_jacobian_spectrum(
+        1000, depth, activation=activation, weights=weights, sigma_w=sw, seed=11
+    )
     d = theory.resnet_density(r.c)
     # docs/theory/reference_values.md ("ResNets") measured 0.0042-0.0048 at this size; 0.012 leaves
     # room for other seeds.
@@ -170,7 +212,9 @@ def test_relu_bulk_follows_the_law_but_outliers_spoil_the_moments():
     # (docs/theory/resnet.md, "Caveat: ReLU outliers"). The bulk follows the law; the full-spectrum
     # m₁ does not.
     depth = 64
-    r = isometry.resnet_jacobian_spectrum(1000, depth, activation="relu", sigma_w=math.sqrt(2), seed=11)
+    r = isometry.resnet_jacobian_spectrum(
+        1000, depth, activation="relu", sigma_w=math.sqrt(2), seed=11
+    )
     d = theory.resnet_density(r.c)
     ev = r.eigenvalues
     outliers = ev > 2 * d.support[1]
@@ -178,7 +222,9 @@ def test_relu_bulk_follows_the_law_but_outliers_spoil_the_moments():
     assert 1 <= outliers.sum() <= 0.01 * ev.size
     # ... caused by the mean of relu: a linear ResNet (no mean) tuned to the same c
     # has none, with the same width, depth and seed.
-    linear = isometry.resnet_jacobian_spectrum(1000, depth, activation="linear", sigma_w=math.sqrt(r.c), seed=11)
+    linear = isometry.resnet_jacobian_spectrum(
+        1000, depth, activation="linear", sigma_w=math.sqrt(r.c), seed=11
+    )
     assert np.sum(linear.eigenvalues > 2 * theory.resnet_density(linear.c).support[1]) == 0
     assert d.ks_distance(ev) < 0.012  # KS barely sees a handful of eigenvalues
     bulk = ev[~outliers]
@@ -211,7 +257,9 @@ def test_invalid_arguments():
     with pytest.raises(ValueError, match="c must"):
         _core.resnet_moments(-1.0, 3)
     with pytest.raises(ValueError, match="residual_scale"):
-        _core.resnet_jacobian_spectrum(8, 2, "tanh", "gaussian", 1.0, 0.0, -1.0, 1.0, 0, "float64", "eigh")
+        _core.resnet_jacobian_spectrum(
+            8, 2, "tanh", "gaussian", 1.0, 0.0, -1.0, 1.0, 0, "float64", "eigh"
+        )
 
 
 def test_review_regressions_large_parameters():

@@ -22,7 +22,11 @@ SPEC = dict(activation="tanh", weights="orthogonal", sigma_w=1.2, sigma_b=0.1)
         (dict(width=True), TypeError, "width"),
         (dict(width="8"), TypeError, "width"),
         (dict(depth=0), ValueError, "depth must be a positive integer"),
-        (dict(activation="sigmoid"), ValueError, "activation must be one of 'linear', 'tanh', 'hard_tanh', 'relu', 'erf'"),
+        (
+            dict(activation="sigmoid"),
+            ValueError,
+            "activation must be one of 'linear', 'tanh', 'hard_tanh', 'relu', 'erf'",
+        ),
         (dict(weights="haar"), ValueError, "weights must be one of 'orthogonal', 'gaussian'"),
         (dict(sigma_w=0.0), ValueError, "sigma_w must be > 0"),
         (dict(sigma_w=-1.0), ValueError, "sigma_w must be > 0"),
@@ -78,17 +82,20 @@ def test_too_large_is_refused_before_allocating():
         isometry.gaussian(3_000_000, 2_000_000)
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: isometry.gaussian(0), "n must be a positive integer"),
-    (lambda: isometry.gaussian(3, -2), "m must be a positive integer"),
-    (lambda: isometry.gaussian(3, std=-1.0), "std must be >= 0"),
-    (lambda: isometry.gaussian(3, std=math.nan), "std must be finite"),
-    (lambda: isometry.gaussian(3, dtype="complex128"), "dtype must be"),
-    (lambda: isometry.haar_orthogonal(0), "n must be a positive integer"),
-    (lambda: isometry.haar_orthogonal(4, 0), "m must be a positive integer"),
-    (lambda: isometry.haar_orthogonal(4, seed=-5), "seed must be"),
-    (lambda: isometry.haar_orthogonal(4, dtype="int64"), "dtype must be"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: isometry.gaussian(0), "n must be a positive integer"),
+        (lambda: isometry.gaussian(3, -2), "m must be a positive integer"),
+        (lambda: isometry.gaussian(3, std=-1.0), "std must be >= 0"),
+        (lambda: isometry.gaussian(3, std=math.nan), "std must be finite"),
+        (lambda: isometry.gaussian(3, dtype="complex128"), "dtype must be"),
+        (lambda: isometry.haar_orthogonal(0), "n must be a positive integer"),
+        (lambda: isometry.haar_orthogonal(4, 0), "m must be a positive integer"),
+        (lambda: isometry.haar_orthogonal(4, seed=-5), "seed must be"),
+        (lambda: isometry.haar_orthogonal(4, dtype="int64"), "dtype must be"),
+    ],
+)
 def test_samplers_reject(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -117,6 +124,8 @@ def test_float32_overflow_is_reported_not_returned():
     with pytest.raises(OverflowError, match="J Jᵀ overflowed in float32; use method='svd'"):
         isometry.jacobian_spectrum(32, 80, **kw)
     r = isometry.jacobian_spectrum(32, 80, method="svd", **kw)
-    np.testing.assert_allclose(r.singular_values, 2.0**80, rtol=1e-5)  # float32 rounding over 80 layers
+    np.testing.assert_allclose(
+        r.singular_values, 2.0**80, rtol=1e-5
+    )  # float32 rounding over 80 layers
     with pytest.raises(OverflowError, match=r"overflowed in float32 at layer 12\d"):  # 2^128 ~ max
         isometry.jacobian_spectrum(32, 130, **kw)

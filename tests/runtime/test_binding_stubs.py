@@ -48,8 +48,11 @@ def _exported(module) -> dict[str, list[str] | None]:
 
 @pytest.mark.parametrize(
     ("module_name", "stub"),
-    [("isometry._core", "_core/__init__.pyi"), ("isometry._core.testing", "_core/testing.pyi"),
-     ("isometry._cuda", "_cuda.pyi")],
+    [
+        ("isometry._core", "_core/__init__.pyi"),
+        ("isometry._core.testing", "_core/testing.pyi"),
+        ("isometry._cuda", "_cuda.pyi"),
+    ],
 )
 def test_stub_names_and_parameters_match_the_extension(module_name, stub):
     try:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import eps
 from scipy import stats
 
 import isometry
 from isometry._internal.core import _core
-from conftest import eps
 
 
 def test_gaussian_shape_dtype_and_stream_layout(dtype):
@@ -28,12 +28,18 @@ def test_gaussian_moments():
 
 
 def test_same_seed_same_matrix_and_seeds_differ():
-    np.testing.assert_array_equal(isometry.haar_orthogonal(50, seed=3), isometry.haar_orthogonal(50, seed=3))
-    assert not np.array_equal(isometry.haar_orthogonal(50, seed=3), isometry.haar_orthogonal(50, seed=4))
+    np.testing.assert_array_equal(
+        isometry.haar_orthogonal(50, seed=3), isometry.haar_orthogonal(50, seed=3)
+    )
+    assert not np.array_equal(
+        isometry.haar_orthogonal(50, seed=3), isometry.haar_orthogonal(50, seed=4)
+    )
     assert not np.array_equal(isometry.gaussian(50, seed=3), isometry.gaussian(50, seed=4))
 
 
-@pytest.mark.parametrize("n,m", [(1, 1), (2, 2), (7, 7), (300, 300), (257, 100), (100, 257), (64, 1)])
+@pytest.mark.parametrize(
+    "n,m", [(1, 1), (2, 2), (7, 7), (300, 300), (257, 100), (100, 257), (64, 1)]
+)
 def test_haar_is_orthogonal(n, m, dtype):
     q = isometry.haar_orthogonal(n, m, seed=9, dtype=dtype)
     assert q.shape == (n, m) and q.dtype == np.dtype(dtype)
@@ -44,7 +50,9 @@ def test_haar_is_orthogonal(n, m, dtype):
 
 
 def test_wide_haar_is_transpose_of_tall():
-    np.testing.assert_array_equal(isometry.haar_orthogonal(40, 90, seed=5), isometry.haar_orthogonal(90, 40, seed=5).T)
+    np.testing.assert_array_equal(
+        isometry.haar_orthogonal(40, 90, seed=5), isometry.haar_orthogonal(90, 40, seed=5).T
+    )
 
 
 def test_stiefel_columns_are_leading_columns_of_square_draw():

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy_reference import layer_weight
 
 import isometry
 from isometry import init
-from numpy_reference import layer_weight
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
 def test_square_layers_are_the_jacobian_codes_draws(weights):
     n, depth, seed = 24, 3, 7
-    ws, bs = init.network_weights([n] * (depth + 1), weights=weights, sigma_w=1.3, sigma_b=0.2, seed=seed)
+    ws, bs = init.network_weights(
+        [n] * (depth + 1), weights=weights, sigma_w=1.3, sigma_b=0.2, seed=seed
+    )
     for layer in range(depth):
         np.testing.assert_array_equal(ws[layer], layer_weight(n, layer, weights, 1.3, seed))
-        expected_bias = 0.2 * isometry._core.normal_stream(n, seed, isometry.STREAMS["layer_bias"], layer, 0)
+        expected_bias = 0.2 * isometry._core.normal_stream(
+            n, seed, isometry.STREAMS["layer_bias"], layer, 0
+        )
         np.testing.assert_array_equal(bs[layer], expected_bias)
 
 

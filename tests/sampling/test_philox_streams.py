@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from philox_reference import normal, philox4x32_10
 from scipy import stats
 
 import isometry
 from isometry._internal.core import _core
-from philox_reference import normal, philox4x32_10
 
 # Random123's published known-answer vectors (kat_vectors): counter[4], key[2] -> output[4].
 KNOWN_ANSWERS = [
@@ -52,8 +52,11 @@ def test_normal_stream_is_standard_normal():
 
 def test_streams_are_distinct():
     a = _core.normal_stream(1000, 1, 1, 0, 0)
-    for other in [_core.normal_stream(1000, 2, 1, 0, 0), _core.normal_stream(1000, 1, 2, 0, 0),
-                  _core.normal_stream(1000, 1, 1, 1, 0)]:
+    for other in [
+        _core.normal_stream(1000, 2, 1, 0, 0),
+        _core.normal_stream(1000, 1, 2, 0, 0),
+        _core.normal_stream(1000, 1, 1, 1, 0),
+    ]:
         # Independent streams: the sample correlation is O(1/sqrt(1000)); 0.15 is ~5 sd.
         assert abs(np.corrcoef(a, other)[0, 1]) < 0.15
 
@@ -61,9 +64,16 @@ def test_streams_are_distinct():
 def test_stream_table_is_documented_and_stable():
     # Ids are part of the reproducibility contract (streams.hpp); renumbering breaks old seeds.
     assert isometry.STREAMS == {
-        "gaussian_sampler": 1, "haar_sampler": 2, "layer_gaussian": 3,
-        "layer_orthogonal": 4, "layer_bias": 5, "network_input": 6,
-        "relu_chain": 7, "relu_network": 8,
-        "training_shuffle": 9, "synthetic_data": 10,
-        "lanczos_probe": 11, "structured_signs": 12,
+        "gaussian_sampler": 1,
+        "haar_sampler": 2,
+        "layer_gaussian": 3,
+        "layer_orthogonal": 4,
+        "layer_bias": 5,
+        "network_input": 6,
+        "relu_chain": 7,
+        "relu_network": 8,
+        "training_shuffle": 9,
+        "synthetic_data": 10,
+        "lanczos_probe": 11,
+        "structured_signs": 12,
     }

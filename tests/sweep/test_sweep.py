@@ -234,8 +234,9 @@ c = 1.0
     assert matfree.done == 1 and resnet.done == 1
     row = sweep.load(tmp_path / "mf").iloc[0]
     sw, sb = isometry.theory.critical_point("tanh", 0.5)
-    direct = isometry.jacobian_spectral_density(128, 4, weights="structured_orthogonal", sigma_w=sw, sigma_b=sb,
-                                            probes=3, steps=12)
+    direct = isometry.jacobian_spectral_density(
+        128, 4, weights="structured_orthogonal", sigma_w=sw, sigma_b=sb, probes=3, steps=12
+    )
     law = isometry.theory.jacobian_density("tanh", "orthogonal", 4, sw, sb)
     assert row.ks == direct.ks_distance(law) and row.m1 == direct.moments[0]
     np.testing.assert_array_equal(sweep.arrays(tmp_path / "mf", row.key)["nodes"], direct.nodes)

@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 import pytest
-from isometry import theory
 from scipy import integrate, optimize, special
+
+from isometry import theory
 
 
 def expect(f, q):

@@ -26,10 +26,14 @@ def reference_m(activation: str, q: float, y: complex) -> tuple[complex, complex
 
     points = [mp.mpf(0)]
     if 0 < y.real < 1:
-        z0 = mp.acosh(y.real ** mp.mpf(-0.25)) / mp.sqrt(q) if activation == "tanh" else mp.sqrt(
-            -2 * mp.log(y.real) / (mp.pi * q)
+        z0 = (
+            mp.acosh(y.real ** mp.mpf(-0.25)) / mp.sqrt(q)
+            if activation == "tanh"
+            else mp.sqrt(-2 * mp.log(y.real) / (mp.pi * q))
         )
-        points += [p for p in (z0 - 1, z0 - mp.mpf("0.01"), z0, z0 + mp.mpf("0.01"), z0 + 1) if p > 0]
+        points += [
+            p for p in (z0 - 1, z0 - mp.mpf("0.01"), z0, z0 + mp.mpf("0.01"), z0 + 1) if p > 0
+        ]
     points = sorted(set(points)) + [mp.mpf(12)]
     m = mp.quad(lambda z: 2 * normal(z) * d(z) / (y - d(z)), points, maxdegree=12)
     dm = mp.quad(lambda z: -2 * normal(z) * d(z) / (y - d(z)) ** 2, points, maxdegree=12)
@@ -37,11 +41,23 @@ def reference_m(activation: str, q: float, y: complex) -> tuple[complex, complex
 
 
 # y far from the support, next to it (Im y down to 1e-8), near its ends 0 and 1, below the axis.
-Y_VALUES = [2 + 1j, 0.5 + 0.1j, 0.5 + 1e-3j, 0.9 + 1e-6j, 0.999 + 1e-4j, 1.0001 + 1e-8j,
-            1e-3 + 1e-5j, -0.5 + 0.01j, 0.3 - 0.2j, 1e-6 + 1e-9j]
+Y_VALUES = [
+    2 + 1j,
+    0.5 + 0.1j,
+    0.5 + 1e-3j,
+    0.9 + 1e-6j,
+    0.999 + 1e-4j,
+    1.0001 + 1e-8j,
+    1e-3 + 1e-5j,
+    -0.5 + 0.01j,
+    0.3 - 0.2j,
+    1e-6 + 1e-9j,
+]
 
 
-@pytest.mark.parametrize("activation, q", [("tanh", 0.1), ("tanh", 1.0), ("tanh", 4.0), ("erf", 1.0), ("erf", 0.2)])
+@pytest.mark.parametrize(
+    "activation, q", [("tanh", 0.1), ("tanh", 1.0), ("tanh", 4.0), ("erf", 1.0), ("erf", 0.2)]
+)
 def test_pole_corrected_rule_matches_mpmath(activation, q):
     for y in Y_VALUES:
         m, one_plus_m, dm = isometry._core.testing.d2_stieltjes(activation, q, y)
@@ -67,7 +83,9 @@ def custom(name: str) -> theory.Activation:
         return theory.Activation(np.tanh, lambda h: 1 / np.cosh(h) ** 2, name="my tanh")
     from scipy.special import erf
 
-    return theory.Activation(lambda h: erf(np.sqrt(np.pi) * h / 2), lambda h: np.exp(-np.pi * h * h / 4), name="my erf")
+    return theory.Activation(
+        lambda h: erf(np.sqrt(np.pi) * h / 2), lambda h: np.exp(-np.pi * h * h / 4), name="my erf"
+    )
 
 
 @pytest.mark.parametrize("name", ["tanh", "erf"])
@@ -86,14 +104,18 @@ def test_custom_activation_matches_the_builtin(name, weights):
     np.testing.assert_allclose(d.cdf(ref.x), ref.cdf(ref.x), atol=1e-3)
     where_mass = ref.cdf(ref.x) > 1e-3
     np.testing.assert_allclose(d.density[where_mass], ref.density[where_mass], rtol=1e-6)
-    assert theory.lambda_max(act, weights, [16], sigma_w, sigma_b)[0] == pytest.approx(ref.lambda_max, rel=1e-7)
+    assert theory.lambda_max(act, weights, [16], sigma_w, sigma_b)[0] == pytest.approx(
+        ref.lambda_max, rel=1e-7
+    )
 
 
 def test_custom_activation_without_symmetry():
     """φ' need not be even: swish at a stable fixed point, against moments from the S-transform
     (exact μ_k by quadrature) and the density's own mass and mean."""
     sigmoid = lambda h: 0.5 * (1 + np.tanh(h / 2))  # noqa: E731
-    swish = theory.Activation(lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h))))
+    swish = theory.Activation(
+        lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h)))
+    )
     sigma_w, sigma_b = 1.5, 0.3  # q* = 0.259, χ₁ = 0.679
     q = theory.q_star(swish, sigma_w, sigma_b)
     mu = theory.derivative_moments(swish, q, 2)
@@ -107,7 +129,9 @@ def test_custom_activation_without_symmetry():
 
 
 def test_custom_activation_with_flat_pieces_is_refused():
-    relu_like = theory.Activation(lambda h: np.maximum(h, 0), lambda h: (h > 0).astype(float), kinks=(0.0,), name="r")
+    relu_like = theory.Activation(
+        lambda h: np.maximum(h, 0), lambda h: (h > 0).astype(float), kinks=(0.0,), name="r"
+    )
     with pytest.raises(ValueError, match="φ' ≠ 0 almost everywhere"):
         theory.jacobian_density(relu_like, "orthogonal", 4, 1.2, 0.3)
 
@@ -116,7 +140,9 @@ def test_custom_activation_in_the_ordered_phase():
     """q* = 0 (no bias, σ_w² φ'(0)² < 1): D² is the constant φ'(0)², so J Jᵀ is that of a linear
     network with σ_w φ'(0): one atom for orthogonal weights, Fuss–Catalan for Gaussian ones."""
     sigmoid = lambda h: 0.5 * (1 + np.tanh(h / 2))  # noqa: E731
-    swish = theory.Activation(lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h))))
+    swish = theory.Activation(
+        lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h)))
+    )
     assert theory.q_star(swish, 1.2, 0.0) == 0.0
     d = theory.jacobian_density(swish, "orthogonal", 4, 1.2, 0.0)
     assert d.atoms == [pytest.approx(((1.2 * 0.5) ** 8, 1.0))]  # φ'(0) = 1/2

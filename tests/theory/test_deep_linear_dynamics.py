@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from isometry.theory import deep_linear as dl
 from isometry.plotting.deep_linear import plot_learning_time_vs_depth
+from isometry.theory import deep_linear as dl
 from isometry.training import deep_linear as experiments
 from isometry.training.synthetic import saxe_task
 
@@ -33,19 +33,25 @@ def test_learning_time_closed_forms():
     # The trajectory reaches uf exactly at that time.
     assert float(dl.mode_strength(eq11, s, u0)) == pytest.approx(uf, rel=1e-12)
     # D = 1 (a single layer): τ du/dt = s − u, t = ln((s − u0)/(s − uf)).
-    assert dl.learning_time(s, u0, uf, depth=1) == pytest.approx(math.log((s - u0) / (s - uf)), rel=1e-13)
+    assert dl.learning_time(s, u0, uf, depth=1) == pytest.approx(
+        math.log((s - u0) / (s - uf)), rel=1e-13
+    )
     # The deep ODE integrated to the quadrature's learning time lands on uf (D = 5).
     t5 = dl.learning_time(s, u0, uf, depth=5)
     assert float(dl.mode_strength_deep(t5, s, u0, depth=5)) == pytest.approx(uf, rel=1e-8)
     # Paper: for u0 = ε, uf = s − ε the D = 2 time is (τ/s) ln((s − ε)/ε) ≈ (τ/s) ln(s/ε).
     eps = 1e-4
-    assert dl.learning_time(s, eps, s - eps) == pytest.approx(math.log((s - eps) / eps) / s, rel=1e-13)
+    assert dl.learning_time(s, eps, s - eps) == pytest.approx(
+        math.log((s - eps) / eps) / s, rel=1e-13
+    )
 
 
 def test_infinite_depth_limit():
     s, u0, uf = 2.0, 0.5, 1.9
     limit = dl.learning_time_infinite_depth(s, u0, uf)
-    by_hand = math.log(uf * (u0 - s) / (u0 * (uf - s))) / s**2 + 1 / (s * u0) - 1 / (s * uf)  # eq. 17 as printed
+    by_hand = (
+        math.log(uf * (u0 - s) / (u0 * (uf - s))) / s**2 + 1 / (s * u0) - 1 / (s * uf)
+    )  # eq. 17 as printed
     assert limit == pytest.approx(by_hand, rel=1e-14)
     # D·t(D)/τ → T∞ with an O(1/D) gap: u^{2−2/D} = u²·u^{−2/D}.
     gaps = [abs(d * dl.learning_time(s, u0, uf, depth=d) - limit) for d in (10, 100, 1000)]
@@ -74,7 +80,9 @@ def test_mode_experiment_refuses_u0_at_or_above_a_singular_value():
             experiments.mode_strength_experiment((2.0, 0.5), u0=u0, steps=5)
     with pytest.raises(ValueError, match="u0 must be > 0"):
         experiments.mode_strength_experiment((2.0, 0.5), u0=0.0, steps=5)
-    assert experiments.mode_strength_experiment((2.0, 0.5), u0=0.49, steps=5, record_every=1).theory.shape == (6, 2)
+    assert experiments.mode_strength_experiment(
+        (2.0, 0.5), u0=0.49, steps=5, record_every=1
+    ).theory.shape == (6, 2)
 
 
 def test_saxe_task_has_the_requested_correlation():
@@ -82,7 +90,9 @@ def test_saxe_task_has_the_requested_correlation():
     x, y = data.x_train, data.y_train
     np.testing.assert_allclose(x.T @ x / 6, np.eye(6), atol=1e-13)  # whitened inputs
     np.testing.assert_allclose(y.T @ x / 6, (u * s) @ v.T, atol=1e-13)
-    np.testing.assert_allclose(np.linalg.svd(y.T @ x / 6, compute_uv=False)[:2], [3.0, 1.0], rtol=1e-13)
+    np.testing.assert_allclose(
+        np.linalg.svd(y.T @ x / 6, compute_uv=False)[:2], [3.0, 1.0], rtol=1e-13
+    )
 
 
 def test_simulated_two_layer_network_converges_to_the_closed_form():
@@ -90,8 +100,9 @@ def test_simulated_two_layer_network_converges_to_the_closed_form():
     # halves the largest deviation from eq. 12 (decoupled balanced start, exact for η → 0).
     errors = []
     for lr in (0.01, 0.005):
-        r = experiments.mode_strength_experiment((3.0, 2.0, 1.0, 0.5), depth=2, learning_rate=lr,
-                                                 record_every=int(0.05 / lr))
+        r = experiments.mode_strength_experiment(
+            (3.0, 2.0, 1.0, 0.5), depth=2, learning_rate=lr, record_every=int(0.05 / lr)
+        )
         np.testing.assert_allclose(r.simulated[0], 1e-3, rtol=1e-10)  # every mode starts at u0
         np.testing.assert_allclose(r.simulated[-1], r.singular_values, rtol=1e-3)  # and is learned
         errors.append(float(np.max(np.abs(r.simulated - r.theory))))
@@ -102,7 +113,9 @@ def test_simulated_two_layer_network_converges_to_the_closed_form():
 def test_deeper_simulation_follows_the_reduction():
     errors = []
     for lr in (0.01, 0.005):
-        r = experiments.mode_strength_experiment((2.0, 1.0), depth=3, learning_rate=lr, record_every=int(0.05 / lr))
+        r = experiments.mode_strength_experiment(
+            (2.0, 1.0), depth=3, learning_rate=lr, record_every=int(0.05 / lr)
+        )
         errors.append(float(np.max(np.abs(r.simulated - r.theory))))
     assert errors[1] / errors[0] == pytest.approx(0.5, abs=0.07)
 
@@ -113,7 +126,9 @@ def test_learning_time_vs_depth_runs_and_orthogonal_learns_at_depth(tmp_path):
     assert res.info["s_max"] == pytest.approx(2.0, rel=1e-12)
     assert res.info["E_min"] < 1e-20  # the task is exactly linear
     assert res.steps_to_learn["orthogonal"][1] is not None  # learned at D = 8
-    np.testing.assert_allclose(res.learning_rates["orthogonal"], [0.5 / (2 * 4.0), 0.5 / (8 * 4.0)], rtol=1e-12)
+    np.testing.assert_allclose(
+        res.learning_rates["orthogonal"], [0.5 / (2 * 4.0), 0.5 / (8 * 4.0)], rtol=1e-12
+    )
     pytest.importorskip("matplotlib")
     plot_learning_time_vs_depth(res, tmp_path / "b.png")  # returns the Figure
     assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -138,7 +153,11 @@ def test_mnist_task_whitens_the_inputs():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((300, 40)) @ rng.standard_normal((40, 40))  # correlated "pixels"
     labels = rng.integers(0, 10, 300)
-    task = experiments.mnist_task(Dataset("m", x, labels, x[:10], labels[:10], 10), components=8, n_train=200)
+    task = experiments.mnist_task(
+        Dataset("m", x, labels, x[:10], labels[:10], 10), components=8, n_train=200
+    )
     z, y = task.x_train, task.y_train
-    np.testing.assert_allclose(z.T @ z / 200, np.eye(8), atol=1e-12)  # Σ¹¹ = I on the kept components
+    np.testing.assert_allclose(
+        z.T @ z / 200, np.eye(8), atol=1e-12
+    )  # Σ¹¹ = I on the kept components
     np.testing.assert_array_equal(np.argmax(y, axis=1), labels[:200])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from isometry import theory
 from isometry._internal.core import _core
 

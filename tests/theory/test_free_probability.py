@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import optimize, stats
+from scipy import optimize
 from scipy.special import comb
 
 import isometry
@@ -31,7 +31,11 @@ def test_bernoulli_variance_at_criticality(activation, q, weights, s1):
     p = 0.5 if activation == "relu" else math.erf(1 / math.sqrt(2 * q))
     depth = 12
     sigma_w = 1 / math.sqrt(p)
-    sigma_b = 0.0 if activation == "relu" else math.sqrt(q - sigma_w**2 * isometry._core.second_moment(activation, q))
+    sigma_b = (
+        0.0
+        if activation == "relu"
+        else math.sqrt(q - sigma_w**2 * isometry._core.second_moment(activation, q))
+    )
     r = jacobian_moments(activation, weights, depth, sigma_w, sigma_b, order=2)
     assert r.q_star == pytest.approx(q if activation != "relu" else 1.0, rel=1e-9)
     assert r.moments[0] == pytest.approx(1.0, rel=1e-9)
@@ -47,7 +51,9 @@ def test_second_moment_formula_any_sigma(activation, weights, s1):
     mu1, mu2 = derivative_moments(activation, r.q_star, 2)
     m1 = (sigma_w**2 * mu1) ** depth
     assert r.moments[0] == pytest.approx(m1, rel=1e-12)
-    assert r.moments[1] == pytest.approx(m1**2 * depth * (mu2 / mu1**2 + 1 / depth - 1 - s1), rel=1e-10)
+    assert r.moments[1] == pytest.approx(
+        m1**2 * depth * (mu2 / mu1**2 + 1 / depth - 1 - s1), rel=1e-10
+    )
 
 
 def test_erf_variance_at_criticality():
@@ -58,7 +64,9 @@ def test_erf_variance_at_criticality():
     sigma_b = math.sqrt(q - sigma_w**2 * isometry._core.second_moment("erf", q))
     for weights, s1 in (("orthogonal", 0.0), ("gaussian", -1.0)):
         r = jacobian_moments("erf", weights, depth, sigma_w, sigma_b, order=2)
-        assert r.variance == pytest.approx(depth * ((1 + math.pi * q) / math.sqrt(1 + 2 * math.pi * q) - 1 - s1), rel=1e-9)
+        assert r.variance == pytest.approx(
+            depth * ((1 + math.pi * q) / math.sqrt(1 + 2 * math.pi * q) - 1 - s1), rel=1e-9
+        )
 
 
 def test_marchenko_pastur_pointwise():
@@ -77,7 +85,9 @@ def _fuss_catalan_density(depth: int, x: float) -> float:
     # ρ = sin²φ sin^{L-1}(Lφ)/(π sin^L((L+1)φ)), 0 < φ < π/(L+1); λ decreases in φ.
     L = depth
     lam = lambda f: math.sin((L + 1) * f) ** (L + 1) / (math.sin(f) * math.sin(L * f) ** L)
-    f = optimize.brentq(lambda f: lam(f) - x, 1e-15, math.pi / (L + 1) - 1e-15, xtol=1e-15, rtol=1e-15)
+    f = optimize.brentq(
+        lambda f: lam(f) - x, 1e-15, math.pi / (L + 1) - 1e-15, xtol=1e-15, rtol=1e-15
+    )
     return math.sin(f) ** 2 * math.sin(L * f) ** (L - 1) / (math.pi * math.sin((L + 1) * f) ** L)
 
 
@@ -103,7 +113,9 @@ def _sigma_b(activation, sigma_w, q):
     return math.sqrt(max(q - sigma_w**2 * isometry._core.second_moment(activation, q), 0.0))
 
 
-@pytest.mark.parametrize("activation,weights,depth,sigma_w,sigma_b", CASES, ids=lambda v: str(v)[:8])
+@pytest.mark.parametrize(
+    "activation,weights,depth,sigma_w,sigma_b", CASES, ids=lambda v: str(v)[:8]
+)
 def test_density_integrates_and_reproduces_moments(activation, weights, depth, sigma_w, sigma_b):
     if sigma_b is None:
         sigma_b = _sigma_b(activation, sigma_w, 0.5)
@@ -127,15 +139,21 @@ def test_edges_and_atoms_match_closed_forms():
     # Gaussian ReLU: M* = [-(L-1) + √((L-1)² + 4Lp)]/(2L), λ_max = p^{-L}(1+M*)(M*+p)^L/M*.
     p = 0.5
     ms = (-(L - 1) + math.sqrt((L - 1) ** 2 + 4 * L * p)) / (2 * L)
-    assert lambda_max("relu", "gaussian", L, SQRT2, 0.0) == pytest.approx(p**-L * (1 + ms) * (ms + p) ** L / ms, rel=1e-9)
+    assert lambda_max("relu", "gaussian", L, SQRT2, 0.0) == pytest.approx(
+        p**-L * (1 + ms) * (ms + p) ** L / ms, rel=1e-9
+    )
     # Linear Gaussian: (L+1)^{L+1}/L^L.
-    assert lambda_max("linear", "gaussian", [2, 8], 1.0, 0.0) == pytest.approx([27 / 4, 9**9 / 8**8], rel=1e-9)
+    assert lambda_max("linear", "gaussian", [2, 8], 1.0, 0.0) == pytest.approx(
+        [27 / 4, 9**9 / 8**8], rel=1e-9
+    )
     # Orthogonal hard-tanh at q* = 0.25, p = erf(√2): atom of mass 1 - L(1-p) at p^{-L} above
     # the bulk (L(1-p) < 1), atom 1 - p at 0 (docs/theory/freeprob.md and
     # docs/theory/reference_values.md, "Orthogonal hard-tanh at L = 16").
     p = math.erf(math.sqrt(2))
     sigma_w = 1 / math.sqrt(p)
-    d = jacobian_density("hard_tanh", "orthogonal", L, sigma_w, _sigma_b("hard_tanh", sigma_w, 0.25), points=400)
+    d = jacobian_density(
+        "hard_tanh", "orthogonal", L, sigma_w, _sigma_b("hard_tanh", sigma_w, 0.25), points=400
+    )
     atoms = dict((round(loc, 9), mass) for loc, mass in d.atoms)
     assert atoms[0.0] == pytest.approx(1 - p, rel=1e-9)
     assert atoms[round(p**-L, 9)] == pytest.approx(1 - L * (1 - p), rel=1e-9)
@@ -152,17 +170,57 @@ def test_orthogonal_linear_is_a_single_atom():
 @pytest.mark.parametrize(
     "call,exc,match",
     [
-        (lambda: jacobian_density("swish", "gaussian", 4, 1.0, 0.0), ValueError, "activation must be one of"),
-        (lambda: jacobian_density("tanh", "haar", 4, 1.0, 0.0), ValueError, "weights must be one of"),
-        (lambda: jacobian_density("tanh", "gaussian", 0, 1.0, 0.0), ValueError, "depth must be a positive integer"),
-        (lambda: jacobian_density("tanh", "gaussian", 4, 0.0, 0.0), ValueError, "sigma_w must be > 0"),
-        (lambda: jacobian_density("tanh", "gaussian", 4, 1.0, -1.0), ValueError, "sigma_b must be >= 0"),
-        (lambda: jacobian_density("tanh", "gaussian", 4, math.nan, 0.0), ValueError, "sigma_w must be finite"),
-        (lambda: jacobian_density("tanh", "gaussian", 4, 1.2, 0.1, points=1), ValueError, "points must be at least 2"),
-        (lambda: jacobian_density("tanh", "gaussian", 4, 1.2, 0.1, x=[1.0, -2.0]), ValueError, "x must be"),
-        (lambda: jacobian_density("tanh", "gaussian", 4, 1.2, 0.1, x=[math.nan]), ValueError, "x must be"),
+        (
+            lambda: jacobian_density("swish", "gaussian", 4, 1.0, 0.0),
+            ValueError,
+            "activation must be one of",
+        ),
+        (
+            lambda: jacobian_density("tanh", "haar", 4, 1.0, 0.0),
+            ValueError,
+            "weights must be one of",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 0, 1.0, 0.0),
+            ValueError,
+            "depth must be a positive integer",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 4, 0.0, 0.0),
+            ValueError,
+            "sigma_w must be > 0",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 4, 1.0, -1.0),
+            ValueError,
+            "sigma_b must be >= 0",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 4, math.nan, 0.0),
+            ValueError,
+            "sigma_w must be finite",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 4, 1.2, 0.1, points=1),
+            ValueError,
+            "points must be at least 2",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 4, 1.2, 0.1, x=[1.0, -2.0]),
+            ValueError,
+            "x must be",
+        ),
+        (
+            lambda: jacobian_density("tanh", "gaussian", 4, 1.2, 0.1, x=[math.nan]),
+            ValueError,
+            "x must be",
+        ),
         (lambda: jacobian_moments("relu", "gaussian", 4, 1.6, 0.1), ValueError, "diverges"),
-        (lambda: jacobian_moments("tanh", "gaussian", 4, 1.2, 0.1, order=0), ValueError, "order must be"),
+        (
+            lambda: jacobian_moments("tanh", "gaussian", 4, 1.2, 0.1, order=0),
+            ValueError,
+            "order must be",
+        ),
     ],
 )
 def test_bad_input(call, exc, match):
@@ -189,8 +247,16 @@ def test_theory_cdf_matches_monte_carlo(activation, weights):
     sigma_w, sigma_b = CRITICAL[activation]
     # method="svd": linear and relu spectra pile up towards 0 (Fuss–Catalan: ~15% of the mass
     # below 1e-14·λ_max at L = 16), below what eigh of J Jᵀ resolves.
-    mc = isometry.jacobian_spectrum(2048, 16, activation=activation, weights=weights, sigma_w=sigma_w,
-                                    sigma_b=sigma_b, seed=3, method="svd")
+    mc = isometry.jacobian_spectrum(
+        2048,
+        16,
+        activation=activation,
+        weights=weights,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        seed=3,
+        method="svd",
+    )
     d = jacobian_density(activation, weights, 16, sigma_w, sigma_b)
     # Below svd's resolution (σ ≥ ε·σ_max, so λ ≥ ~1e-31·λ_max) an eigenvalue is only known to
     # lie below it (the atom at 0 of relu/hard_tanh lands there, and the pile-up of Gaussian
@@ -228,7 +294,9 @@ def test_universal_bernoulli_limit_matches_lambert_w():
     full = universal_density("bernoulli", s2, points=400)
     assert full.support[1] == pytest.approx(s2 * math.e, rel=1e-5)  # bulk edge σ₀² e
     atoms = {round(loc, 4): m for loc, m in full.atoms if loc > 0}
-    assert atoms[round(math.exp(s2), 4)] == pytest.approx(1 - s2, rel=1e-5)  # atom 1 - σ₀² at e^{σ₀²}
+    assert atoms[round(math.exp(s2), 4)] == pytest.approx(
+        1 - s2, rel=1e-5
+    )  # atom 1 - σ₀² at e^{σ₀²}
 
 
 def test_universal_smooth_limit_edges_and_moments():
@@ -253,7 +321,9 @@ def test_universal_smooth_limit_edges_and_moments():
     deep = isometry._core.jacobian_density_discrete(
         [1 - s0 / 1000, 1 + s0 / 1000], [0.5, 0.5], "orthogonal", 10**6, 1.0, list(d.x[::50]), 2
     )
-    np.testing.assert_allclose(deep["density"], d.density[::50], rtol=0, atol=2e-3 * d.density.max())
+    np.testing.assert_allclose(
+        deep["density"], d.density[::50], rtol=0, atol=2e-3 * d.density.max()
+    )
 
 
 def test_universal_bad_input():

@@ -25,7 +25,11 @@ def test_gauss_hermite_is_exact_for_polynomials(n, data):
     exact = 0.0 if degree % 2 else float(math.prod(range(degree - 1, 0, -2)))  # (k-1)!!
     got = float(np.sum(weights * nodes**degree))
     # Exact up to rounding of the largest terms: ~1e-12 relative to E|z|^k.
-    scale = float(math.prod(range(degree - 1, 0, -2))) if degree % 2 == 0 else float(math.prod(range(degree, 0, -2)))
+    scale = (
+        float(math.prod(range(degree - 1, 0, -2)))
+        if degree % 2 == 0
+        else float(math.prod(range(degree, 0, -2)))
+    )
     assert abs(got - exact) <= 1e-12 * max(scale, 1.0)
 
 
@@ -41,17 +45,27 @@ def test_closed_forms_match_quadrature(q):
     hard = lambda h: min(max(h, -1.0), 1.0)
     erf = lambda h: math.erf(math.sqrt(math.pi) / 2 * h)
     # 1e-10 relative: the target for closed forms.
-    assert _core.second_moment("hard_tanh", q) == pytest.approx(_quad_second_moment(hard, q), rel=1e-10)
+    assert _core.second_moment("hard_tanh", q) == pytest.approx(
+        _quad_second_moment(hard, q), rel=1e-10
+    )
     assert _core.second_moment("erf", q) == pytest.approx(_quad_second_moment(erf, q), rel=1e-10)
     assert _core.second_moment("relu", q) == pytest.approx(q / 2, rel=1e-15)
-    assert _core.derivative_moment("hard_tanh", q, 3) == pytest.approx(math.erf(1 / math.sqrt(2 * q)), rel=1e-14)
+    assert _core.derivative_moment("hard_tanh", q, 3) == pytest.approx(
+        math.erf(1 / math.sqrt(2 * q)), rel=1e-14
+    )
 
 
 @pytest.mark.parametrize("q", [0.01, 0.3, 1.0, 5.0])
 def test_tanh_quadrature_against_mpmath(q):
     mpmath.mp.dps = 30
-    ref = mpmath.quad(lambda z: mpmath.tanh(mpmath.sqrt(q) * z) ** 2 * mpmath.npdf(z), [-mpmath.inf, 0, mpmath.inf])
-    mu2 = mpmath.quad(lambda z: (1 - mpmath.tanh(mpmath.sqrt(q) * z) ** 2) ** 4 * mpmath.npdf(z), [-mpmath.inf, 0, mpmath.inf])
+    ref = mpmath.quad(
+        lambda z: mpmath.tanh(mpmath.sqrt(q) * z) ** 2 * mpmath.npdf(z),
+        [-mpmath.inf, 0, mpmath.inf],
+    )
+    mu2 = mpmath.quad(
+        lambda z: (1 - mpmath.tanh(mpmath.sqrt(q) * z) ** 2) ** 4 * mpmath.npdf(z),
+        [-mpmath.inf, 0, mpmath.inf],
+    )
     # 1e-8 relative against a high-precision reference (the theory issue's target for tanh).
     assert _core.second_moment("tanh", q) == pytest.approx(float(ref), rel=1e-8)
     assert _core.derivative_moment("tanh", q, 2) == pytest.approx(float(mu2), rel=1e-8)
@@ -60,14 +74,44 @@ def test_tanh_quadrature_against_mpmath(q):
 # docs/theory/reference_values.md, "Values on the critical line": σ_b², then (σ_w², q*) for tanh,
 # hard-tanh, erf.
 CRITICAL_LINE = [
-    (1e-4, {"tanh": (1.086026, 0.045709), "hard_tanh": (1.001211, 0.095460), "erf": (1.078843, 0.052171)}),
-    (0.01, {"tanh": (1.424205, 0.273301), "hard_tanh": (1.052061, 0.259146), "erf": (1.384307, 0.291669)}),
-    (0.1, {"tanh": (1.986073, 0.805799), "hard_tanh": (1.263406, 0.632155), "erf": (1.890589, 0.819434)}),
-    (1.0, {"tanh": (3.443211, 3.036396), "hard_tanh": (2.072709, 2.387810), "erf": (3.223188, 2.988592)}),
+    (
+        1e-4,
+        {
+            "tanh": (1.086026, 0.045709),
+            "hard_tanh": (1.001211, 0.095460),
+            "erf": (1.078843, 0.052171),
+        },
+    ),
+    (
+        0.01,
+        {
+            "tanh": (1.424205, 0.273301),
+            "hard_tanh": (1.052061, 0.259146),
+            "erf": (1.384307, 0.291669),
+        },
+    ),
+    (
+        0.1,
+        {
+            "tanh": (1.986073, 0.805799),
+            "hard_tanh": (1.263406, 0.632155),
+            "erf": (1.890589, 0.819434),
+        },
+    ),
+    (
+        1.0,
+        {
+            "tanh": (3.443211, 3.036396),
+            "hard_tanh": (2.072709, 2.387810),
+            "erf": (3.223188, 2.988592),
+        },
+    ),
 ]
 
 
-@pytest.mark.parametrize("var_b,table", CRITICAL_LINE, ids=lambda v: f"{v}" if isinstance(v, float) else "")
+@pytest.mark.parametrize(
+    "var_b,table", CRITICAL_LINE, ids=lambda v: f"{v}" if isinstance(v, float) else ""
+)
 @pytest.mark.parametrize("activation", ["tanh", "hard_tanh", "erf"])
 def test_q_star_and_chi1_on_the_critical_line(var_b, table, activation):
     var_w, q_ref = table[activation]
@@ -77,7 +121,9 @@ def test_q_star_and_chi1_on_the_critical_line(var_b, table, activation):
     assert q == pytest.approx(q_ref, rel=2e-4)
     assert chi1(activation, math.sqrt(var_w), math.sqrt(var_b)) == pytest.approx(1.0, abs=2e-5)
     # q* really is a fixed point of the length map.
-    assert length_map(activation, q, math.sqrt(var_w), math.sqrt(var_b)) == pytest.approx(q, rel=1e-12)
+    assert length_map(activation, q, math.sqrt(var_w), math.sqrt(var_b)) == pytest.approx(
+        q, rel=1e-12
+    )
 
 
 def test_homogeneous_activations():

@@ -41,11 +41,18 @@ SQRT_PI_2 = math.sqrt(math.pi) / 2
 # The built-ins again as Python callables, for the custom-activation path.
 TANH = Activation(np.tanh, lambda h: 1.0 - np.tanh(h) ** 2, name="tanh (numpy)")
 TANH_SCALAR = Activation(math.tanh, lambda h: 1.0 / math.cosh(h) ** 2, name="tanh (math)")
-RELU = Activation(lambda h: np.maximum(h, 0.0), lambda h: np.where(h > 0, 1.0, 0.0), kinks=(0.0,), name="relu")
-HARD_TANH = Activation(
-    lambda h: np.clip(h, -1.0, 1.0), lambda h: np.where(np.abs(h) < 1, 1.0, 0.0), kinks=(-1.0, 1.0), name="hard_tanh"
+RELU = Activation(
+    lambda h: np.maximum(h, 0.0), lambda h: np.where(h > 0, 1.0, 0.0), kinks=(0.0,), name="relu"
 )
-ERF = Activation(lambda h: special.erf(SQRT_PI_2 * h), lambda h: np.exp(-math.pi * h * h / 4), name="erf")
+HARD_TANH = Activation(
+    lambda h: np.clip(h, -1.0, 1.0),
+    lambda h: np.where(np.abs(h) < 1, 1.0, 0.0),
+    kinks=(-1.0, 1.0),
+    name="hard_tanh",
+)
+ERF = Activation(
+    lambda h: special.erf(SQRT_PI_2 * h), lambda h: np.exp(-math.pi * h * h / 4), name="erf"
+)
 
 
 def npdf(z):
@@ -71,7 +78,9 @@ def dblquad_cross(f, g, q, c, z1_pieces, z2_lower=None):
     total = 0.0
     for a, b in itertools.pairwise(z1_pieces):
         lower = z2_lower if z2_lower is not None else (lambda z1: -12.0)
-        total += integrate.dblquad(integrand, a, b, lower, lambda z1: 12.0, epsabs=1e-15, epsrel=1e-13)[0]
+        total += integrate.dblquad(
+            integrand, a, b, lower, lambda z1: 12.0, epsabs=1e-15, epsrel=1e-13
+        )[0]
     return total
 
 
@@ -81,11 +90,15 @@ def test_relu_correlation_map_is_the_arc_cosine_kernel(q, c, sigma_w, sigma_b):
     # Both factors are positive only for z1 > 0 and c z1 + s z2 > 0: integrate that wedge, where
     # the integrand is smooth, so dblquad reaches ~1e-13.
     s = math.sqrt(1 - c * c)
-    cross = dblquad_cross(lambda h: h, lambda h: h, q, c, [0.0, 12.0], z2_lower=lambda z1: max(-c * z1 / s, -12.0))
+    cross = dblquad_cross(
+        lambda h: h, lambda h: h, q, c, [0.0, 12.0], z2_lower=lambda z1: max(-c * z1 / s, -12.0)
+    )
     expected = (sigma_w**2 * cross + sigma_b**2) / (sigma_w**2 * q / 2 + sigma_b**2)
     # 1e-10 relative: the issue's target for closed forms.
     assert rel(correlation_map("relu", c, sigma_w, sigma_b, q=q), expected) <= 1e-10
-    d_expected = dblquad_cross(lambda h: 1.0, lambda h: 1.0, q, c, [0.0, 12.0], z2_lower=lambda z1: max(-c * z1 / s, -12.0))
+    d_expected = dblquad_cross(
+        lambda h: 1.0, lambda h: 1.0, q, c, [0.0, 12.0], z2_lower=lambda z1: max(-c * z1 / s, -12.0)
+    )
     assert rel(_core.derivative_cross_moment("relu", q, c), d_expected) <= 1e-10
 
 
@@ -97,7 +110,13 @@ def test_erf_correlation_map_closed_form(q, c):
     # 1e-10 relative: the issue's target for closed forms (dblquad is good to ~1e-13 here).
     assert rel(correlation_map("erf", c, 1.7, 0.2, q=q), expected) <= 1e-10
     d = lambda h: math.exp(-math.pi * h * h / 4)
-    assert rel(_core.derivative_cross_moment("erf", q, c), dblquad_cross(d, d, q, c, [-12.0, 0.0, 12.0])) <= 1e-10
+    assert (
+        rel(
+            _core.derivative_cross_moment("erf", q, c),
+            dblquad_cross(d, d, q, c, [-12.0, 0.0, 12.0]),
+        )
+        <= 1e-10
+    )
 
 
 @pytest.mark.parametrize("q,c", [(0.2, 0.6), (1.0, 0.999), (5.0, -0.3)])
@@ -112,15 +131,35 @@ def test_hard_tanh_cross_moments_against_nested_scipy_quadrature(q, c):
         def inner(z1):
             m, b = rq * c * z1, rq * s
             pts = sorted(p for p in ((-1 - m) / b, (1 - m) / b) if -12 < p < 12)
-            return integrate.quad(lambda z2: g(m + b * z2) * npdf(z2), -12, 12, points=pts, epsabs=1e-14, epsrel=1e-12, limit=200)[0]
+            return integrate.quad(
+                lambda z2: g(m + b * z2) * npdf(z2),
+                -12,
+                12,
+                points=pts,
+                epsabs=1e-14,
+                epsrel=1e-12,
+                limit=200,
+            )[0]
 
         kinks = [k / rq for k in (-1, 1)] + [k / (rq * c) for k in (-1, 1)]
         pts = sorted(p for p in kinks if -12 < p < 12)
-        return integrate.quad(lambda z1: f(rq * z1) * inner(z1) * npdf(z1), -12, 12, points=pts, epsabs=1e-14, epsrel=1e-12, limit=200)[0]
+        return integrate.quad(
+            lambda z1: f(rq * z1) * inner(z1) * npdf(z1),
+            -12,
+            12,
+            points=pts,
+            epsabs=1e-14,
+            epsrel=1e-12,
+            limit=200,
+        )[0]
 
     # 1e-10 relative to the c = 1 value (E[φ²] resp. μ₁), the scale of the map.
-    assert abs(_core.cross_moment("hard_tanh", q, c) - nested(clip, clip)) <= 1e-10 * _core.second_moment("hard_tanh", q)
-    assert abs(_core.derivative_cross_moment("hard_tanh", q, c) - nested(step, step)) <= 1e-10 * _core.derivative_moment("hard_tanh", q, 1)
+    assert abs(
+        _core.cross_moment("hard_tanh", q, c) - nested(clip, clip)
+    ) <= 1e-10 * _core.second_moment("hard_tanh", q)
+    assert abs(
+        _core.derivative_cross_moment("hard_tanh", q, c) - nested(step, step)
+    ) <= 1e-10 * _core.derivative_moment("hard_tanh", q, 1)
 
 
 @pytest.mark.parametrize("c", [0.3, 0.99, 1 - 1e-6, 1 - 1e-10])
@@ -133,7 +172,8 @@ def test_cross_moment_gap_keeps_its_accuracy_as_c_tends_to_one(q, c):
     t = mpmath.pi * Q / 2
     references = {
         "linear": Q * (1 - C),
-        "relu": Q / 2 - Q / (2 * mpmath.pi) * (mpmath.sqrt(1 - C * C) + (mpmath.pi - mpmath.acos(C)) * C),
+        "relu": Q / 2
+        - Q / (2 * mpmath.pi) * (mpmath.sqrt(1 - C * C) + (mpmath.pi - mpmath.acos(C)) * C),
         "erf": 2 / mpmath.pi * (mpmath.asin(t / (1 + t)) - mpmath.asin(t * C / (1 + t))),
     }
     for name, ref in references.items():
@@ -142,7 +182,13 @@ def test_cross_moment_gap_keeps_its_accuracy_as_c_tends_to_one(q, c):
     # nested Gauss–Kronrod of ½(φ(u1) − φ(u2))²): 1e-10 relative, with rounding of the
     # difference (~ε/√(1 − c) = 2e-11 at 1 − c = 1e-10) inside it.
     for name, custom in (("tanh", TANH), ("hard_tanh", HARD_TANH)):
-        assert rel(_core.testing.cross_moment_gap(name, q, c), _core.testing.cross_moment_gap(core_activation(custom), q, c)) <= 1e-10
+        assert (
+            rel(
+                _core.testing.cross_moment_gap(name, q, c),
+                _core.testing.cross_moment_gap(core_activation(custom), q, c),
+            )
+            <= 1e-10
+        )
 
 
 def mpmath_tanh_cross(q, c, derivative):
@@ -152,8 +198,12 @@ def mpmath_tanh_cross(q, c, derivative):
     f = (lambda h: 1 / mpmath.cosh(h) ** 2) if derivative else mpmath.tanh
     pieces = [-9, 0, 9]
     value = mpmath.quad(
-        lambda z1, z2: f(rq * z1) * f(rq * (c * z1 + s * z2)) * mpmath.exp(-(z1 * z1 + z2 * z2) / 2),
-        pieces, pieces, method="gauss-legendre",
+        lambda z1, z2: (
+            f(rq * z1) * f(rq * (c * z1 + s * z2)) * mpmath.exp(-(z1 * z1 + z2 * z2) / 2)
+        ),
+        pieces,
+        pieces,
+        method="gauss-legendre",
     )
     return float(value / (2 * mpmath.pi))
 
@@ -166,7 +216,10 @@ def test_tanh_cross_moment_against_mpmath():
 @pytest.mark.slow
 def test_tanh_derivative_cross_moment_against_mpmath():
     # As above, for E[φ'φ'], which sets ξ_c. (~3 s of mpmath.)
-    assert rel(_core.derivative_cross_moment("tanh", 1.5, 0.6), mpmath_tanh_cross(1.5, 0.6, True)) <= 1e-8
+    assert (
+        rel(_core.derivative_cross_moment("tanh", 1.5, 0.6), mpmath_tanh_cross(1.5, 0.6, True))
+        <= 1e-8
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -175,7 +228,9 @@ def test_cross_moments_obey_cauchy_schwarz_and_the_map_fixes_one(q, c):
     for name in ("tanh", "hard_tanh", "erf", "relu"):
         # |E[φ(u1)φ(u2)]| <= E[φ²]: exact, up to the quadrature's 1e-12 relative accuracy.
         assert abs(_core.cross_moment(name, q, c)) <= _core.second_moment(name, q) * (1 + 1e-12)
-        assert abs(_core.derivative_cross_moment(name, q, c)) <= _core.derivative_moment(name, q, 1) * (1 + 1e-12)
+        assert abs(_core.derivative_cross_moment(name, q, c)) <= _core.derivative_moment(
+            name, q, 1
+        ) * (1 + 1e-12)
     assert correlation_map("tanh", 1.0, 1.3, 0.2, q=q) == 1.0  # normalised by q^{l+1}: exactly 1
 
 
@@ -185,12 +240,54 @@ def test_cross_moments_obey_cauchy_schwarz_and_the_map_fixes_one(q, c):
 
 # σ_b², then (σ_w², q*) for tanh, hard-tanh, erf (√π/2 form), printed to 6 decimals.
 CRITICAL_LINE = [
-    (1e-4, {"tanh": (1.086026, 0.045709), "hard_tanh": (1.001211, 0.095460), "erf": (1.078843, 0.052171)}),
-    (0.01, {"tanh": (1.424205, 0.273301), "hard_tanh": (1.052061, 0.259146), "erf": (1.384307, 0.291669)}),
-    (0.05, {"tanh": (1.760955, 0.570048), "hard_tanh": (1.165545, 0.463864), "erf": (1.687361, 0.587978)}),
-    (0.1, {"tanh": (1.986073, 0.805799), "hard_tanh": (1.263406, 0.632155), "erf": (1.890589, 0.819434)}),
-    (0.3, {"tanh": (2.505127, 1.461169), "hard_tanh": (1.527590, 1.123115), "erf": (2.362031, 1.457601)}),
-    (1.0, {"tanh": (3.443211, 3.036396), "hard_tanh": (2.072709, 2.387810), "erf": (3.223188, 2.988592)}),
+    (
+        1e-4,
+        {
+            "tanh": (1.086026, 0.045709),
+            "hard_tanh": (1.001211, 0.095460),
+            "erf": (1.078843, 0.052171),
+        },
+    ),
+    (
+        0.01,
+        {
+            "tanh": (1.424205, 0.273301),
+            "hard_tanh": (1.052061, 0.259146),
+            "erf": (1.384307, 0.291669),
+        },
+    ),
+    (
+        0.05,
+        {
+            "tanh": (1.760955, 0.570048),
+            "hard_tanh": (1.165545, 0.463864),
+            "erf": (1.687361, 0.587978),
+        },
+    ),
+    (
+        0.1,
+        {
+            "tanh": (1.986073, 0.805799),
+            "hard_tanh": (1.263406, 0.632155),
+            "erf": (1.890589, 0.819434),
+        },
+    ),
+    (
+        0.3,
+        {
+            "tanh": (2.505127, 1.461169),
+            "hard_tanh": (1.527590, 1.123115),
+            "erf": (2.362031, 1.457601),
+        },
+    ),
+    (
+        1.0,
+        {
+            "tanh": (3.443211, 3.036396),
+            "hard_tanh": (2.072709, 2.387810),
+            "erf": (3.223188, 2.988592),
+        },
+    ),
 ]
 HALF_UNIT = 5e-7  # half a unit in the 6th decimal the table prints
 TABLE_RTOL = 1e-8  # the table's own stated accuracy
@@ -205,7 +302,10 @@ def test_critical_point_reproduces_the_table(var_b, table, activation):
     # σ_w² and σ_b² by |d/dq*| times as much (slopes by central differences), on top of the
     # rounding and accuracy of the printed σ_w² itself. σ_b² was an exact input of the table.
     h = 1e-5
-    (w_hi, b_hi), (w_lo, b_lo) = critical_point(activation, q_ref + h), critical_point(activation, q_ref - h)
+    (w_hi, b_hi), (w_lo, b_lo) = (
+        critical_point(activation, q_ref + h),
+        critical_point(activation, q_ref - h),
+    )
     dvw, dvb = (w_hi**2 - w_lo**2) / (2 * h), (b_hi**2 - b_lo**2) / (2 * h)
     q_error = HALF_UNIT + TABLE_RTOL * q_ref
     assert abs(sw**2 - var_w_ref) <= HALF_UNIT + TABLE_RTOL * var_w_ref + abs(dvw) * q_error
@@ -236,8 +336,15 @@ def test_table_1_critical_weights(q):
     assert critical_point("relu", q) == (math.sqrt(2.0), 0.0)
     # σ_b² against an independent scipy quadrature of E[clip(√q z)²] (1e-10 relative; where σ_b² is
     # below 1e-10 q* it is within rounding of the cancellation q* − σ_w² E[φ²]).
-    e2 = integrate.quad(lambda z: min(max(math.sqrt(q) * z, -1), 1) ** 2 * npdf(z), -12, 12,
-                        points=[-1 / math.sqrt(q), 1 / math.sqrt(q)], epsabs=0, epsrel=1e-13, limit=200)[0]
+    e2 = integrate.quad(
+        lambda z: min(max(math.sqrt(q) * z, -1), 1) ** 2 * npdf(z),
+        -12,
+        12,
+        points=[-1 / math.sqrt(q), 1 / math.sqrt(q)],
+        epsabs=0,
+        epsrel=1e-13,
+        limit=200,
+    )[0]
     var_b = q - e2 / math.erf(1 / math.sqrt(2 * q))
     # The reference's E is good to ~1e-13 relative, i.e. 1e-13 q absolute in the difference.
     assert abs(critical_point("hard_tanh", q)[1] ** 2 - var_b) <= 1e-10 * abs(var_b) + 1e-12 * q
@@ -291,7 +398,13 @@ def fitted_depth_scale(values, fixed_point):
 
 @pytest.mark.parametrize(
     "activation,var_w,var_b",
-    [("tanh", 1.3, 0.3), ("tanh", 3.0, 0.1), ("erf", 2.5, 0.2), ("hard_tanh", 1.8, 0.05), (TANH, 2.2, 0.1)],
+    [
+        ("tanh", 1.3, 0.3),
+        ("tanh", 3.0, 0.1),
+        ("erf", 2.5, 0.2),
+        ("hard_tanh", 1.8, 0.05),
+        (TANH, 2.2, 0.1),
+    ],
     ids=["tanh-ordered", "tanh-chaotic", "erf-chaotic", "hard_tanh-chaotic", "custom-tanh-chaotic"],
 )
 def test_depth_scales_are_the_decay_rates_of_the_iterated_maps(activation, var_w, var_b):
@@ -341,8 +454,14 @@ def test_c_star_just_above_criticality():
     sb = 0.3
     sw0 = edge_of_chaos("tanh", sb)
     q = q_star("tanh", sw0, sb)
-    second = lambda z: (2 * math.tanh(math.sqrt(q) * z) / math.cosh(math.sqrt(q) * z) ** 2) ** 2 * npdf(z)
-    kappa = sw0**2 * q * integrate.quad(second, -12, 12, points=[0], epsabs=0, epsrel=1e-13, limit=200)[0]
+    second = lambda z: (
+        (2 * math.tanh(math.sqrt(q) * z) / math.cosh(math.sqrt(q) * z) ** 2) ** 2 * npdf(z)
+    )
+    kappa = (
+        sw0**2
+        * q
+        * integrate.quad(second, -12, 12, points=[0], epsabs=0, epsrel=1e-13, limit=200)[0]
+    )
     sw = sw0 * (1 + 1e-7)
     ratio = (1 - c_star("tanh", sw, sb)) / (chi1("tanh", sw, sb) - 1)
     assert rel(ratio, 2 / kappa) <= 1e-5
@@ -355,8 +474,12 @@ def test_depth_scales_at_criticality_and_without_fixed_point():
     assert depth_scales("relu", math.sqrt(2.0), 0.0) == DepthScales(math.inf, math.inf)
     # q* = 0 (ordered, no bias): both slopes are χ₁ = σ_w² φ'(0)².
     # (1e-15: the same expression, evaluated in C++ and in Python.)
-    np.testing.assert_allclose(depth_scales("tanh", 0.9, 0.0), [-1 / math.log(0.81)] * 2, rtol=1e-15)
-    np.testing.assert_allclose(depth_scales("relu", 1.2, 0.0), [-1 / math.log(0.72)] * 2, rtol=1e-15)
+    np.testing.assert_allclose(
+        depth_scales("tanh", 0.9, 0.0), [-1 / math.log(0.81)] * 2, rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        depth_scales("relu", 1.2, 0.0), [-1 / math.log(0.72)] * 2, rtol=1e-15
+    )
     # Ordered relu with bias: q* = σ_b²/(1 − σ_w²/2), both maps have slope σ_w²/2.
     assert depth_scales("relu", 1.2, 0.5).xi_c == pytest.approx(-1 / math.log(0.72), rel=1e-15)
     with pytest.raises(ValueError, match="diverges"):
@@ -396,8 +519,17 @@ def test_custom_relu_reproduces_relu_closed_forms(q):
     assert rel(_core.second_moment(core_activation(RELU), q), q / 2) <= 1e-10
     assert rel(_core.second_moment_slope(core_activation(RELU), q), 0.5) <= 1e-10
     for c in (-0.9, 0.0, 0.6, 0.999999):
-        assert rel(correlation_map(RELU, c, 1.2, 0.4, q=q), correlation_map("relu", c, 1.2, 0.4, q=q)) <= 1e-10
-        assert rel(_core.derivative_cross_moment(core_activation(RELU), q, c), (math.pi - math.acos(c)) / (2 * math.pi)) <= 1e-10
+        assert (
+            rel(correlation_map(RELU, c, 1.2, 0.4, q=q), correlation_map("relu", c, 1.2, 0.4, q=q))
+            <= 1e-10
+        )
+        assert (
+            rel(
+                _core.derivative_cross_moment(core_activation(RELU), q, c),
+                (math.pi - math.acos(c)) / (2 * math.pi),
+            )
+            <= 1e-10
+        )
     assert rel(q_star(RELU, 1.2, 0.5), 0.25 / (1 - 0.72)) <= 1e-10
     assert derivative_moments(RELU, 0.0, 2).tolist() == [0.5, 0.5]  # one-sided limits at the kink
     assert q_star(RELU, 1.2, 0.0) == 0.0 and chi1(RELU, 1.2, 0.0) == pytest.approx(0.72, rel=1e-15)
@@ -412,11 +544,26 @@ def test_custom_hard_tanh_and_erf_reproduce_builtins():
     # to the c = 1 values (E[φ²], μ₁).
     for custom, name in ((HARD_TANH, "hard_tanh"), (ERF, "erf")):
         for q in (0.1, 2.0, 400.0):
-            assert rel(_core.second_moment(core_activation(custom), q), _core.second_moment(name, q)) <= 1e-10
-            assert rel(_core.second_moment_slope(core_activation(custom), q), _core.second_moment_slope(name, q)) <= 1e-10
+            assert (
+                rel(_core.second_moment(core_activation(custom), q), _core.second_moment(name, q))
+                <= 1e-10
+            )
+            assert (
+                rel(
+                    _core.second_moment_slope(core_activation(custom), q),
+                    _core.second_moment_slope(name, q),
+                )
+                <= 1e-10
+            )
             for c in (-0.5, 0.3, 0.9999):
                 scale = _core.second_moment(name, q)
-                assert abs(_core.cross_moment(core_activation(custom), q, c) - _core.cross_moment(name, q, c)) <= 1e-10 * scale
+                assert (
+                    abs(
+                        _core.cross_moment(core_activation(custom), q, c)
+                        - _core.cross_moment(name, q, c)
+                    )
+                    <= 1e-10 * scale
+                )
         assert rel(c_star(custom, 1.6, 0.1), c_star(name, 1.6, 0.1)) <= 1e-10
 
 
@@ -445,15 +592,32 @@ def test_predictions_accept_custom_activations():
     # length_trajectory and the spectrum moments go through length_map / derivative_moments.
     np.testing.assert_allclose(
         isometry.theory.length_trajectory(TANH, 1.3, 0.2, 0.5, 4),
-        isometry.theory.length_trajectory("tanh", 1.3, 0.2, 0.5, 4), rtol=1e-12)  # quadrature vs trapezoid
+        isometry.theory.length_trajectory("tanh", 1.3, 0.2, 0.5, 4),
+        rtol=1e-12,
+    )  # quadrature vs trapezoid
     np.testing.assert_allclose(
-        isometry.theory.spectrum_mean_and_normalized_variance(RELU, "gaussian", 8, math.sqrt(2), 0.7),
-        isometry.theory.spectrum_mean_and_normalized_variance("relu", "gaussian", 8, math.sqrt(2), 0.7), rtol=1e-12)
+        isometry.theory.spectrum_mean_and_normalized_variance(
+            RELU, "gaussian", 8, math.sqrt(2), 0.7
+        ),
+        isometry.theory.spectrum_mean_and_normalized_variance(
+            "relu", "gaussian", 8, math.sqrt(2), 0.7
+        ),
+        rtol=1e-12,
+    )
 
 
 def test_new_names_are_exported():
-    for name in ("Activation", "DepthScales", "PhaseDiagram", "c_star", "correlation_map", "critical_point",
-                 "depth_scales", "edge_of_chaos", "phase_diagram"):
+    for name in (
+        "Activation",
+        "DepthScales",
+        "PhaseDiagram",
+        "c_star",
+        "correlation_map",
+        "critical_point",
+        "depth_scales",
+        "edge_of_chaos",
+        "phase_diagram",
+    ):
         assert name in isometry.theory.__all__ and hasattr(isometry.theory, name)
 
 
@@ -505,8 +669,11 @@ def test_phase_diagram_marks_missing_fixed_points_with_nan():
 @pytest.mark.parametrize(
     "call,exc,match",
     [
-        (lambda: c_star("sigmoid", 1.0, 0.0), ValueError,
-         "activation must be one of 'linear', 'tanh', 'hard_tanh', 'relu', 'erf', or an isometry.theory.Activation"),
+        (
+            lambda: c_star("sigmoid", 1.0, 0.0),
+            ValueError,
+            "activation must be one of 'linear', 'tanh', 'hard_tanh', 'relu', 'erf', or an isometry.theory.Activation",
+        ),
         (lambda: critical_point("swish", 1.0), ValueError, "activation must be one of"),
         (lambda: phase_diagram(np.tanh, [1.0], [0.0]), TypeError, "activation must be a name"),
         (lambda: depth_scales("tanh", 0.0, 0.1), ValueError, "sigma_w must be > 0"),
@@ -524,13 +691,33 @@ def test_phase_diagram_marks_missing_fixed_points_with_nan():
         (lambda: depth_scales("tanh", math.inf, 0.1), ValueError, "sigma_w must be finite"),
         (lambda: chi1("tanh", 1.0, "0.1"), TypeError, "sigma_b must be a real number"),
         (lambda: phase_diagram("tanh", [1.0, -1.0], [0.0]), ValueError, "sigma_w_grid must be > 0"),
-        (lambda: phase_diagram("tanh", [1.0], [0.0, math.nan]), ValueError, "sigma_b_grid must be finite"),
-        (lambda: phase_diagram("tanh", [[1.0]], [0.0]), ValueError, "sigma_w_grid must be a non-empty 1-D"),
-        (lambda: phase_diagram("tanh", [], [0.0]), ValueError, "sigma_w_grid must be a non-empty 1-D"),
+        (
+            lambda: phase_diagram("tanh", [1.0], [0.0, math.nan]),
+            ValueError,
+            "sigma_b_grid must be finite",
+        ),
+        (
+            lambda: phase_diagram("tanh", [[1.0]], [0.0]),
+            ValueError,
+            "sigma_w_grid must be a non-empty 1-D",
+        ),
+        (
+            lambda: phase_diagram("tanh", [], [0.0]),
+            ValueError,
+            "sigma_w_grid must be a non-empty 1-D",
+        ),
         (lambda: Activation("tanh", np.tanh), TypeError, "phi must be callable"),
         (lambda: Activation(np.tanh, None), TypeError, "dphi must be callable"),
-        (lambda: Activation(np.tanh, np.tanh, kinks=(1.0, math.inf)), ValueError, "kinks\\[1\\] must be finite"),
-        (lambda: Activation(np.tanh, np.tanh, kinks=(1.0, 1.0)), ValueError, "kinks must be distinct"),
+        (
+            lambda: Activation(np.tanh, np.tanh, kinks=(1.0, math.inf)),
+            ValueError,
+            "kinks\\[1\\] must be finite",
+        ),
+        (
+            lambda: Activation(np.tanh, np.tanh, kinks=(1.0, 1.0)),
+            ValueError,
+            "kinks must be distinct",
+        ),
     ],
 )
 def test_mean_field_rejects(call, exc, match):
@@ -554,9 +741,15 @@ def test_convergence_failure_names_the_point_and_the_error_estimate():
     # A φ with noise never converges: ConvergenceError (a RuntimeError) with the parameters and the
     # quadrature's error estimate in the message.
     rng = np.random.default_rng(0)
-    noisy = Activation(lambda h: np.tanh(h) + 1e-3 * rng.standard_normal(h.shape), lambda h: 1 - np.tanh(h) ** 2,
-                       name="noisy")
-    with pytest.raises(isometry.ConvergenceError, match=r"sigma_w=1.5, sigma_b=0.2: .*error estimate [\d.e+-]+ > tolerance") as info:
+    noisy = Activation(
+        lambda h: np.tanh(h) + 1e-3 * rng.standard_normal(h.shape),
+        lambda h: 1 - np.tanh(h) ** 2,
+        name="noisy",
+    )
+    with pytest.raises(
+        isometry.ConvergenceError,
+        match=r"sigma_w=1.5, sigma_b=0.2: .*error estimate [\d.e+-]+ > tolerance",
+    ) as info:
         q_star(noisy, 1.5, 0.2)
     assert isinstance(info.value, RuntimeError)
     # Growth faster than the Gaussian weight can hold is reported, not silently cut off.
@@ -564,7 +757,9 @@ def test_convergence_failure_names_the_point_and_the_error_estimate():
     with pytest.raises(isometry.ConvergenceError, match="not negligible at \\|z\\| = 10"):
         length_map(explosive, 50.0, 1.0, 0.0)
     # With an error inside the grid, the phase diagram names the grid point.
-    with pytest.raises(isometry.ConvergenceError, match="phase_diagram at sigma_w = 1.5, sigma_b = 0.2"):
+    with pytest.raises(
+        isometry.ConvergenceError, match="phase_diagram at sigma_w = 1.5, sigma_b = 0.2"
+    ):
         phase_diagram(noisy, [1.5], [0.2])
 
 

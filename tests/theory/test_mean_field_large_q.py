@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 
-import isometry
 import mpmath
 import numpy as np
 import pytest
+from scipy import integrate
+
+import isometry
 from isometry import theory
 from isometry.training.activations import activation as numpy_activation
-from scipy import integrate
 
 
 def expect_h(f, q):

@@ -26,12 +26,16 @@ def test_half_integer_digamma_and_trigamma_against_scipy():
     np.testing.assert_allclose(tri, special.polygamma(1, k), rtol=1e-12)
 
 
-@pytest.mark.parametrize("widths,sigma_w,sigma_b", [([8, 12, 6, 10], 1.4, 0.0), ([10] * 6, 1.3, 0.5)])
+@pytest.mark.parametrize(
+    "widths,sigma_w,sigma_b", [([8, 12, 6, 10], 1.4, 0.0), ([10] * 6, 1.3, 0.5)]
+)
 def test_exact_moments_against_the_chain_and_the_network(widths, sigma_w, sigma_b):
     n = 40000
     mean, var = theory.relu_norm_moments(widths, sigma_w, sigma_b)
-    for samples in (theory.sample_relu_chain(widths, sigma_w, sigma_b, samples=n, seed=1),
-                    relu_network_norms(widths, sigma_w, sigma_b, networks=n // 4, seed=2)):
+    for samples in (
+        theory.sample_relu_chain(widths, sigma_w, sigma_b, samples=n, seed=1),
+        relu_network_norms(widths, sigma_w, sigma_b, networks=n // 4, seed=2),
+    ):
         s = samples[:, -1]
         count = s.size
         # 5 standard errors, estimated from the sample itself (heavy tails: use its m4 for Var).
@@ -54,19 +58,27 @@ def test_he_initialisation_keeps_the_mean_and_matches_the_reference_log_numbers(
     assert log_ratio.var() == pytest.approx(v[-1], rel=0.05)  # 5 sd of a sample variance of 4e4
 
 
-@pytest.mark.parametrize("widths,sigma_b", [([4] * 11, 0.0), ([3, 5, 2, 6, 3], 0.0), ([4] * 11, 0.3)])
+@pytest.mark.parametrize(
+    "widths,sigma_b", [([4] * 11, 0.0), ([3, 5, 2, 6, 3], 0.0), ([4] * 11, 0.3)]
+)
 def test_death_probability_against_chain_and_network(widths, sigma_b):
     n = 40000
     p = theory.relu_death_probability(widths, sigma_b)[-1]
-    expected = 1 - np.prod([1 - 2.0**-k for k in widths[1:]]) if sigma_b == 0 else 2.0 ** -widths[-1]
+    expected = (
+        1 - np.prod([1 - 2.0**-k for k in widths[1:]]) if sigma_b == 0 else 2.0 ** -widths[-1]
+    )
     assert p == pytest.approx(expected, rel=1e-14)
-    for s in (theory.sample_relu_chain(widths, 1.5, sigma_b, samples=n, seed=4)[:, -1],
-              relu_network_norms(widths, 1.5, sigma_b, networks=n, seed=5)[:, -1]):
+    for s in (
+        theory.sample_relu_chain(widths, 1.5, sigma_b, samples=n, seed=4)[:, -1],
+        relu_network_norms(widths, 1.5, sigma_b, networks=n, seed=5)[:, -1],
+    ):
         assert abs(np.mean(s == 0) - p) < 5 * math.sqrt(p * (1 - p) / n)  # 5 binomial sd
 
 
-@pytest.mark.parametrize("widths,sigma_w,sigma_b", [([4] * 11, math.sqrt(2), 0.0), ([10] * 6, 1.3, 0.5),
-                                                    ([3, 8, 2, 8, 5], 1.0, 0.2)])
+@pytest.mark.parametrize(
+    "widths,sigma_w,sigma_b",
+    [([4] * 11, math.sqrt(2), 0.0), ([10] * 6, 1.3, 0.5), ([3, 8, 2, 8, 5], 1.0, 0.2)],
+)
 def test_chain_and_direct_simulation_have_the_same_law(widths, sigma_w, sigma_b):
     n = 20000
     chain = theory.sample_relu_chain(widths, sigma_w, sigma_b, samples=n, seed=6)
@@ -120,7 +132,9 @@ def test_mean_field_fails_at_small_width_and_large_depth():
     narrow = theory.relu_output_law([50] * 51)
     assert theory.relu_mean_field_norm([50] * 51)[-1] == pytest.approx(50.0)
     assert narrow.quantile(0.5) / 50 == pytest.approx(0.0775, abs=0.004)
-    assert narrow.cdf(25.0) > 0.75  # four networks in five sit below half the mean-field value (0.79)
+    assert (
+        narrow.cdf(25.0) > 0.75
+    )  # four networks in five sit below half the mean-field value (0.79)
     # Wide and shallow: the law concentrates at the mean-field value (E log ≈ −5L/(2N) =
     # −0.006, sd of log ≈ √(5L/N) = 0.11): half the mean-field value is ~6 sd away.
     wide = theory.relu_output_law([2000] * 6)
@@ -164,4 +178,6 @@ def test_output_law_arguments_are_checked():
         law.quantile(1.5)
     with pytest.raises(ValueError, match="p must be finite"):
         law.quantile(float("nan"))
-    np.testing.assert_array_equal(law.cdf(np.array([-1.0, 0.0])), [0.0, law.dead])  # no warning (errors here)
+    np.testing.assert_array_equal(
+        law.cdf(np.array([-1.0, 0.0])), [0.0, law.dead]
+    )  # no warning (errors here)

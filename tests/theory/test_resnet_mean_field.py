@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 import pytest
-from isometry import theory
 from scipy import integrate
+
+from isometry import theory
 
 PHI = {
     "tanh": (math.tanh, lambda h: 1 / math.cosh(h) ** 2),

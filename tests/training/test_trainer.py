@@ -20,7 +20,9 @@ from isometry.training.records import read_table
 from isometry.training.synthetic import teacher_task
 
 ACTIVATIONS = ["tanh", "hard_tanh", "relu", "linear", "erf"]
-PAIRS = [(a, i) for a in ACTIVATIONS for i in ("orthogonal", "gaussian")] + [("relu", "parameter_sharing")]
+PAIRS = [(a, i) for a in ACTIVATIONS for i in ("orthogonal", "gaussian")] + [
+    ("relu", "parameter_sharing")
+]
 
 
 def _finite_difference_check(model: MLP, loss_of) -> float:
@@ -45,7 +47,9 @@ def test_backward_matches_finite_differences(activation, init):
     sizes = [5, 6, 6, 6, 3]
     scales = resolve_scales(activation, init, 0.7, None, None, layer_sizes=sizes)
     # Biases are drawn nonzero (except parameter sharing, whose biases are 0 by construction).
-    w, b = initial_parameters(sizes, init, scales.sigma_w, 0.0 if init == "parameter_sharing" else 0.3, 3, "float64")
+    w, b = initial_parameters(
+        sizes, init, scales.sigma_w, 0.0 if init == "parameter_sharing" else 0.3, 3, "float64"
+    )
     model = MLP(sizes, activation, dtype="float64")
     model.set_parameters(w, b)
     rng = np.random.default_rng(1)
@@ -53,7 +57,9 @@ def test_backward_matches_finite_differences(activation, init):
     loss = SoftmaxCrossEntropy(np, 4, 3, "float64")
     loss(model.forward(x), y)
     model.backward(loss.grad)
-    err = _finite_difference_check(model, lambda: float(loss(model.forward(x), y, gradient=False)[0]))
+    err = _finite_difference_check(
+        model, lambda: float(loss(model.forward(x), y, gradient=False)[0])
+    )
     # Central differences with h = 1e-6 in float64: truncation ~h² and rounding ~ε/h ≈ 1e-10.
     assert err < 1e-6
 
@@ -69,15 +75,21 @@ def test_squared_error_gradient_without_biases():
     loss(model.forward(x), y)
     model.backward(loss.grad)
     assert model.n_parameters == 4 * 5 + 5 * 5 + 5 * 3
-    assert _finite_difference_check(model, lambda: float(loss(model.forward(x), y, gradient=False)[0])) < 1e-6
+    assert (
+        _finite_difference_check(model, lambda: float(loss(model.forward(x), y, gradient=False)[0]))
+        < 1e-6
+    )
 
 
 def test_softmax_cross_entropy_matches_direct_formula():
     rng = np.random.default_rng(3)
     logits, labels = 30 * rng.standard_normal((7, 4)), rng.integers(0, 4, 7)
     loss, acc = SoftmaxCrossEntropy(np, 7, 4, "float64")(logits.copy(), labels)
-    log_softmax = logits - np.log(np.sum(np.exp(logits - logits.max(1, keepdims=True)), 1, keepdims=True)) \
+    log_softmax = (
+        logits
+        - np.log(np.sum(np.exp(logits - logits.max(1, keepdims=True)), 1, keepdims=True))
         - logits.max(1, keepdims=True)
+    )
     assert float(loss) == pytest.approx(-np.mean(log_softmax[np.arange(7), labels]), rel=1e-13)
     assert float(acc) == np.mean(np.argmax(logits, 1) == labels)
 
@@ -140,9 +152,22 @@ def test_epoch_order_is_a_seeded_permutation():
 
 
 def _teacher_config(**changes) -> RunConfig:
-    base = dict(dataset="teacher", width=32, depth=4, activation="tanh", init="orthogonal", optimizer="sgd",
-                learning_rate=0.05, seed=0, q_star=0.5, batch_size=32, steps=240, eval_every=40,
-                checkpoint_every=80, dtype="float32")
+    base = dict(
+        dataset="teacher",
+        width=32,
+        depth=4,
+        activation="tanh",
+        init="orthogonal",
+        optimizer="sgd",
+        learning_rate=0.05,
+        seed=0,
+        q_star=0.5,
+        batch_size=32,
+        steps=240,
+        eval_every=40,
+        checkpoint_every=80,
+        dtype="float32",
+    )
     base.update(changes)
     return RunConfig(**base)
 
@@ -153,7 +178,9 @@ def teacher():
 
 
 def test_learns_a_separable_task_well_above_chance(tmp_path, teacher):
-    outcome = train_run(_teacher_config(steps=480, learning_rate=0.1), teacher, tmp_path, progress=False)
+    outcome = train_run(
+        _teacher_config(steps=480, learning_rate=0.1), teacher, tmp_path, progress=False
+    )
     assert outcome.state == "finished"
     # Chance is 1/4; a 4-layer tanh net learns the linear teacher to > 80% test accuracy in 480
     # SGD steps (observed 0.908 for this seed), while the initial network is near chance.
@@ -162,7 +189,9 @@ def test_learns_a_separable_task_well_above_chance(tmp_path, teacher):
     assert outcome.final["test_accuracy"] > 0.8
     steps = read_table(tmp_path / "runs" / outcome.run_id / "steps.csv")
     assert [r["step"] for r in steps] == list(range(1, 481))
-    assert np.mean([r["train_loss"] for r in steps[-20:]]) < 0.5 * np.mean([r["train_loss"] for r in steps[:20]])
+    assert np.mean([r["train_loss"] for r in steps[-20:]]) < 0.5 * np.mean(
+        [r["train_loss"] for r in steps[:20]]
+    )
 
 
 class _Interrupt(Exception):
@@ -171,7 +200,9 @@ class _Interrupt(Exception):
 
 @pytest.mark.parametrize("optimizer", ["adam", "momentum"])
 def test_resume_gives_the_numbers_of_an_uninterrupted_run(tmp_path, teacher, optimizer):
-    config = _teacher_config(optimizer=optimizer, learning_rate=0.01 if optimizer == "adam" else 0.02, steps=200)
+    config = _teacher_config(
+        optimizer=optimizer, learning_rate=0.01 if optimizer == "adam" else 0.02, steps=200
+    )
     whole = train_run(config, teacher, tmp_path / "whole", progress=False, keep_parameters=True)
 
     def interrupt(done):
@@ -185,8 +216,13 @@ def test_resume_gives_the_numbers_of_an_uninterrupted_run(tmp_path, teacher, opt
     resumed = train_run(config, teacher, tmp_path / "split", progress=False, keep_parameters=True)
     assert resumed.resumed_from == 80
     for name in ("steps.csv", "evals.csv"):
-        assert (run_dir / name).read_text() == (tmp_path / "whole" / "runs" / config.run_id / name).read_text()
-    with np.load(run_dir / "final.npz") as a, np.load(tmp_path / "whole" / "runs" / config.run_id / "final.npz") as b:
+        assert (run_dir / name).read_text() == (
+            tmp_path / "whole" / "runs" / config.run_id / name
+        ).read_text()
+    with (
+        np.load(run_dir / "final.npz") as a,
+        np.load(tmp_path / "whole" / "runs" / config.run_id / "final.npz") as b,
+    ):
         np.testing.assert_array_equal(a["theta"], b["theta"])
     assert resumed.final == whole.final
     again = train_run(config, teacher, tmp_path / "split", progress=False)
@@ -194,8 +230,16 @@ def test_resume_gives_the_numbers_of_an_uninterrupted_run(tmp_path, teacher, opt
 
 
 def test_divergence_is_recorded_with_a_message(tmp_path, teacher):
-    config = _teacher_config(activation="relu", init="gaussian", q_star=None, sigma_w=3.0, sigma_b=0.0,
-                             depth=6, learning_rate=50.0, steps=100)
+    config = _teacher_config(
+        activation="relu",
+        init="gaussian",
+        q_star=None,
+        sigma_w=3.0,
+        sigma_b=0.0,
+        depth=6,
+        learning_rate=50.0,
+        steps=100,
+    )
     outcome = train_run(config, teacher, tmp_path, progress=False)
     assert outcome.state == "diverged"
     assert "diverged" in outcome.message and f"step {outcome.steps_done}" in outcome.message
@@ -209,10 +253,22 @@ def test_divergence_is_recorded_with_a_message(tmp_path, teacher):
 
 
 def test_grid_writes_tidy_tables_and_skips_finished_runs(tmp_path, teacher):
-    exp = Experiment(name="t", inits=["orthogonal", "parameter_sharing"], activations=["tanh", "relu"],
-                     depths=[2, 3], q_stars=[0.5], learning_rates=[0.05], width=16, batch_size=32, steps=20,
-                     eval_every=10, checkpoint_every=10)
-    assert len(exp.runs()) == 6 and exp.skipped() == ["parameter_sharing × tanh: parameter sharing needs relu"]
+    exp = Experiment(
+        name="t",
+        inits=["orthogonal", "parameter_sharing"],
+        activations=["tanh", "relu"],
+        depths=[2, 3],
+        q_stars=[0.5],
+        learning_rates=[0.05],
+        width=16,
+        batch_size=32,
+        steps=20,
+        eval_every=10,
+        checkpoint_every=10,
+    )
+    assert len(exp.runs()) == 6 and exp.skipped() == [
+        "parameter_sharing × tanh: parameter sharing needs relu"
+    ]
     outcomes = run_experiment(exp, tmp_path, dataset=teacher, progress=False)
     assert all(o.state == "finished" and not o.skipped for o in outcomes)
     runs = read_table(tmp_path / "runs.csv")
@@ -221,7 +277,9 @@ def test_grid_writes_tidy_tables_and_skips_finished_runs(tmp_path, teacher):
     assert len(runs) == 6 and len(steps) == 6 * 20 and len(evals) == 6 * 3
     assert {r["init"] for r in steps} == {"orthogonal", "parameter_sharing"}
     env = json.loads((tmp_path / "experiment.json").read_text())
-    assert env["environment"]["isometry"] == isometry.build_info() and env["environment"]["device"].startswith("cpu")
+    assert env["environment"]["isometry"] == isometry.build_info() and env["environment"][
+        "device"
+    ].startswith("cpu")
     again = run_experiment(exp, tmp_path, dataset=teacher, progress=False)
     assert all(o.skipped for o in again)
     pytest.importorskip("matplotlib")
@@ -292,42 +350,87 @@ def test_gpu_device_without_cupy_says_so(monkeypatch):
 def test_schedules(tmp_path):
     from isometry.training.schedules import learning_rate, validate_schedule
 
-    assert learning_rate(0.1, validate_schedule({"name": "step", "every": 10, "factor": 0.5}), 25) == pytest.approx(0.025)
-    assert learning_rate(0.1, validate_schedule({"name": "cosine", "steps": 100}), 50) == pytest.approx(0.05)
-    assert learning_rate(0.1, validate_schedule({"name": "exponential", "half_life": 10}), 20) == pytest.approx(0.025)
-    assert learning_rate(0.1, validate_schedule({"name": "constant", "warmup": 4}), 1) == pytest.approx(0.05)
+    assert learning_rate(
+        0.1, validate_schedule({"name": "step", "every": 10, "factor": 0.5}), 25
+    ) == pytest.approx(0.025)
+    assert learning_rate(
+        0.1, validate_schedule({"name": "cosine", "steps": 100}), 50
+    ) == pytest.approx(0.05)
+    assert learning_rate(
+        0.1, validate_schedule({"name": "exponential", "half_life": 10}), 20
+    ) == pytest.approx(0.025)
+    assert learning_rate(
+        0.1, validate_schedule({"name": "constant", "warmup": 4}), 1
+    ) == pytest.approx(0.05)
     with pytest.raises(ValueError, match="every must be an integer >= 1"):
         validate_schedule({"name": "step", "factor": 0.5})
     # Step counts are integers >= 1: 0.5 used to divide by int(0.5) = 0 at the first step, 2.5 was
     # silently truncated to 2, and warmup=inf kept the rate at 0 forever.
-    for key, schedule in (("every", {"name": "step", "every": 0.5, "factor": 0.5}),
-                          ("every", {"name": "step", "every": 2.5, "factor": 0.5}),
-                          ("steps", {"name": "cosine", "steps": 0}),
-                          ("warmup", {"name": "constant", "warmup": float("inf")}),
-                          ("warmup", {"name": "constant", "warmup": True})):
+    for key, schedule in (
+        ("every", {"name": "step", "every": 0.5, "factor": 0.5}),
+        ("every", {"name": "step", "every": 2.5, "factor": 0.5}),
+        ("steps", {"name": "cosine", "steps": 0}),
+        ("warmup", {"name": "constant", "warmup": float("inf")}),
+        ("warmup", {"name": "constant", "warmup": True}),
+    ):
         with pytest.raises(ValueError, match=f"{key} must be an integer >= 1"):
             validate_schedule(schedule)
-    for key, schedule in (("factor", {"name": "step", "every": 2, "factor": float("nan")}),
-                          ("half_life", {"name": "exponential", "half_life": float("inf")})):
+    for key, schedule in (
+        ("factor", {"name": "step", "every": 2, "factor": float("nan")}),
+        ("half_life", {"name": "exponential", "half_life": float("inf")}),
+    ):
         with pytest.raises(ValueError, match=f"{key} must be a finite number > 0"):
             validate_schedule(schedule)
     with pytest.raises(ValueError, match="warmup must be an integer >= 1"):
         Experiment(name="x", schedule={"name": "constant", "warmup": 2.5})
-    with pytest.raises(ValueError, match="every must be an integer >= 1"):  # a RunConfig made by hand
-        train_run(_teacher_config(schedule={"name": "step", "every": 0.5, "factor": 0.5}),
-                  teacher_task(64, 32, 4, 2), tmp_path, progress=False)
+    with pytest.raises(
+        ValueError, match="every must be an integer >= 1"
+    ):  # a RunConfig made by hand
+        train_run(
+            _teacher_config(schedule={"name": "step", "every": 0.5, "factor": 0.5}),
+            teacher_task(64, 32, 4, 2),
+            tmp_path,
+            progress=False,
+        )
 
 
 def test_cli_train_runs_a_small_grid(tmp_path, capsys):
     from isometry.cli import main
 
     config = tmp_path / "exp.json"
-    config.write_text(json.dumps({"name": "tiny", "dataset": "teacher",
-                                  "data_options": {"n_train": 256, "n_test": 128, "features": 16, "classes": 3},
-                                  "depths": [2], "width": 8, "batch_size": 32, "steps": 10, "eval_every": 5,
-                                  "checkpoint_every": 5, "q_stars": [0.5], "learning_rates": [0.1]}))
-    assert main(["train", "--config", str(config), "--out", str(tmp_path / "o"), "--no-progress", "--no-plots",
-                 "--activations", "tanh,erf"]) == 0
+    config.write_text(
+        json.dumps(
+            {
+                "name": "tiny",
+                "dataset": "teacher",
+                "data_options": {"n_train": 256, "n_test": 128, "features": 16, "classes": 3},
+                "depths": [2],
+                "width": 8,
+                "batch_size": 32,
+                "steps": 10,
+                "eval_every": 5,
+                "checkpoint_every": 5,
+                "q_stars": [0.5],
+                "learning_rates": [0.1],
+            }
+        )
+    )
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(config),
+                "--out",
+                str(tmp_path / "o"),
+                "--no-progress",
+                "--no-plots",
+                "--activations",
+                "tanh,erf",
+            ]
+        )
+        == 0
+    )
     assert len(read_table(tmp_path / "o" / "runs.csv")) == 2
     assert main(["train", "smoke", "--dry-run"]) == 0
     assert main(["train", "--list"]) == 0
@@ -389,8 +492,19 @@ def _per_run_concatenation(out, runs, name):
 
 
 def _small_grid(**changes):
-    base = dict(name="t", inits=["orthogonal", "gaussian"], activations=["tanh"], depths=[2, 3], q_stars=[0.5],
-                learning_rates=[0.05], width=16, batch_size=32, steps=20, eval_every=10, checkpoint_every=10)
+    base = dict(
+        name="t",
+        inits=["orthogonal", "gaussian"],
+        activations=["tanh"],
+        depths=[2, 3],
+        q_stars=[0.5],
+        learning_rates=[0.05],
+        width=16,
+        batch_size=32,
+        steps=20,
+        eval_every=10,
+        checkpoint_every=10,
+    )
     return Experiment(**{**base, **changes})
 
 
@@ -431,13 +545,20 @@ def test_joined_tables_after_an_interrupted_and_resumed_grid(tmp_path, teacher):
     with pytest.raises(_Interrupt):
         run_experiment(exp, tmp_path / "split", dataset=teacher, progress=False, callback=interrupt)
     # Interrupted in the third run: the tables hold the two runs that ended, runs.csv agrees.
-    assert read_table(tmp_path / "split" / "evals.csv") == _per_run_concatenation(tmp_path / "split", runs[:2],
-                                                                                 "evals.csv")
-    assert [r["state"] for r in read_table(tmp_path / "split" / "runs.csv")] == ["finished"] * 2 + ["pending"] * 2
+    assert read_table(tmp_path / "split" / "evals.csv") == _per_run_concatenation(
+        tmp_path / "split", runs[:2], "evals.csv"
+    )
+    assert [r["state"] for r in read_table(tmp_path / "split" / "runs.csv")] == ["finished"] * 2 + [
+        "pending"
+    ] * 2
     outcomes = run_experiment(exp, tmp_path / "split", dataset=teacher, progress=False)
-    assert [o.skipped for o in outcomes] == [True, True, False, False] and outcomes[2].resumed_from == 10
+    assert [o.skipped for o in outcomes] == [True, True, False, False] and outcomes[
+        2
+    ].resumed_from == 10
     for name in ("steps.csv", "evals.csv"):
-        assert read_table(tmp_path / "split" / name) == _per_run_concatenation(tmp_path / "split", runs, name)
+        assert read_table(tmp_path / "split" / name) == _per_run_concatenation(
+            tmp_path / "split", runs, name
+        )
         # The resumed grid's numbers are those of the uninterrupted one, byte for byte.
         assert (tmp_path / "split" / name).read_text() == (tmp_path / "whole" / name).read_text()
 
@@ -458,11 +579,25 @@ def test_plots_when_no_run_or_every_run_reaches_the_target(tmp_path, teacher, ca
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The command never fails once the runs are written (here: a target that is never reached).
     config = tmp_path / "exp.json"
-    config.write_text(json.dumps({**exp.to_dict(), "accuracy_targets": [0.999],
-                                  "data_options": {"n_train": 256, "n_test": 64, "features": 8, "classes": 3}}))
-    assert main(["train", "--config", str(config), "--out", str(tmp_path / "cli"), "--no-progress"]) == 0
+    config.write_text(
+        json.dumps(
+            {
+                **exp.to_dict(),
+                "accuracy_targets": [0.999],
+                "data_options": {"n_train": 256, "n_test": 64, "features": 8, "classes": 3},
+            }
+        )
+    )
+    assert (
+        main(["train", "--config", str(config), "--out", str(tmp_path / "cli"), "--no-progress"])
+        == 0
+    )
     err = capsys.readouterr().err
-    assert "steps_to_100pct_vs_depth.png" in err and "accuracy_vs_steps.png" in err and "error" not in err
+    assert (
+        "steps_to_100pct_vs_depth.png" in err
+        and "accuracy_vs_steps.png" in err
+        and "error" not in err
+    )
 
 
 # -- argument checks --------------------------------------------------------------------------
@@ -485,25 +620,42 @@ def test_data_options_are_checked_up_front():
 def test_empty_splits_are_refused(tmp_path, teacher):
     from isometry.datasets.dataset import Dataset
 
-    empty_test = Dataset("t", teacher.x_train, teacher.y_train, teacher.x_test[:0], teacher.y_test[:0], 4)
+    empty_test = Dataset(
+        "t", teacher.x_train, teacher.y_train, teacher.x_test[:0], teacher.y_test[:0], 4
+    )
     with pytest.raises(ValueError, match="no testing examples"):
         train_run(_teacher_config(), empty_test, tmp_path, progress=False)
 
 
 def test_optimizer_options_are_checked():
-    with pytest.raises(ValueError, match=r"optimizer 'sgd' takes no options; got unknown option\(s\) \['momentum'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"optimizer 'sgd' takes no options; got unknown option\(s\) \['momentum'\]",
+    ):
         Experiment(name="x", optimizer_options={"sgd": {"momentum": 0.9}})
     with pytest.raises(ValueError, match=r"beta1 must lie in \[0, 1\), got 1.5"):
-        Experiment(name="x", optimizers=["adam"], learning_rates=[1e-3], optimizer_options={"adam": {"beta1": 1.5}})
-    with pytest.raises(ValueError, match=r"takes only \['beta1', 'beta2', 'eps'\]; got unknown option\(s\) \['beta_1'\]"):
+        Experiment(
+            name="x",
+            optimizers=["adam"],
+            learning_rates=[1e-3],
+            optimizer_options={"adam": {"beta1": 1.5}},
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"takes only \['beta1', 'beta2', 'eps'\]; got unknown option\(s\) \['beta_1'\]",
+    ):
         Experiment(name="x", optimizers=["adam"], optimizer_options={"adam": {"beta_1": 0.8}})
-    with pytest.raises(ValueError, match=r"options for \['adam'\], which are not in optimizers \['sgd'\]"):
+    with pytest.raises(
+        ValueError, match=r"options for \['adam'\], which are not in optimizers \['sgd'\]"
+    ):
         Experiment(name="x", optimizer_options={"adam": {"beta1": 0.8}})
     with pytest.raises(ValueError, match="eps must be > 0"):
         make_optimizer("rmsprop", np, 3, "float64", eps=0.0)
     with pytest.raises(ValueError, match="momentum must be a finite number"):
         make_optimizer("momentum", np, 3, "float64", momentum=float("nan"))
-    exp = Experiment(name="x", optimizers=["momentum"], optimizer_options={"momentum": {"momentum": 0.5}})
+    exp = Experiment(
+        name="x", optimizers=["momentum"], optimizer_options={"momentum": {"momentum": 0.5}}
+    )
     assert exp.runs()[0].optimizer_options == {"momentum": 0.5}
     # A given option is the one used: μ = 0.5 in v ← μv + g.
     theta, opt = np.zeros(2), make_optimizer("momentum", np, 2, "float64", momentum=0.5)
@@ -517,7 +669,9 @@ def test_upload_refuses_with_a_memory_estimate(tmp_path, teacher, monkeypatch):
 
     monkeypatch.setattr(_memory, "available_bytes", lambda: 10_000)
     # (2048 + 512) examples × (32 float32 inputs + one int64 label) = 0.0004 GiB.
-    with pytest.raises(MemoryError, match=r"a float32 copy of the 2560 examples needs about 0\.00 GiB"):
+    with pytest.raises(
+        MemoryError, match=r"a float32 copy of the 2560 examples needs about 0\.00 GiB"
+    ):
         train_run(_teacher_config(), teacher, tmp_path, progress=False)
 
 
@@ -544,8 +698,13 @@ def test_training_is_independent_of_the_thread_counts(tmp_path):
     texts = {}
     for omp, blas in ((1, 1), (2, 2)):
         env = dict(os.environ, OMP_NUM_THREADS=str(omp), OPENBLAS_NUM_THREADS=str(blas))
-        texts[omp, blas] = subprocess.run([sys.executable, "-c", THREAD_SCRIPT, str(tmp_path / f"{omp}-{blas}")],
-                                          env=env, check=True, capture_output=True, text=True).stdout
+        texts[omp, blas] = subprocess.run(
+            [sys.executable, "-c", THREAD_SCRIPT, str(tmp_path / f"{omp}-{blas}")],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     # The data order and initial weights are Philox draws (thread-free by construction). OpenBLAS
     # may round big products differently per thread count (tests/test_threads.py); for this
     # small net the bits agree, and nothing of the trainer's own may depend on the threads.
@@ -563,9 +722,16 @@ def test_device_memory_check_counts_free_memory_and_the_pools_spare_blocks():
     # same rule as the isometry._cuda kernels: isometry._internal.gpu.check_fits).
     gib = 1 << 30
     pool = SimpleNamespace(total_bytes=lambda: 3 * gib, used_bytes=lambda: gib)
-    fake = SimpleNamespace(cuda=SimpleNamespace(runtime=SimpleNamespace(memGetInfo=lambda: (gib, 80 * gib)),
-                                                Device=lambda: SimpleNamespace(id=0)),
-                           get_default_memory_pool=lambda: pool)
+    fake = SimpleNamespace(
+        cuda=SimpleNamespace(
+            runtime=SimpleNamespace(memGetInfo=lambda: (gib, 80 * gib)),
+            Device=lambda: SimpleNamespace(id=0),
+        ),
+        get_default_memory_pool=lambda: pool,
+    )
     require_device_memory(fake, "x", int(2.75 * gib))  # 2.75 < 0.92 × 3 = 2.76
-    with pytest.raises(MemoryError, match=r"x needs about 2\.77 GiB of GPU memory but only 3\.00 GiB of 80\.00 GiB is free on GPU 0"):
+    with pytest.raises(
+        MemoryError,
+        match=r"x needs about 2\.77 GiB of GPU memory but only 3\.00 GiB of 80\.00 GiB is free on GPU 0",
+    ):
         require_device_memory(fake, "x", int(2.77 * gib))

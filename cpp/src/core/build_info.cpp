@@ -42,7 +42,11 @@ BuildInfo build_info() {
     return info;
 }
 
-int blas_get_num_threads() { return scipy_openblas_get_num_threads(); }
-void blas_set_num_threads(int n) { scipy_openblas_set_num_threads(n); }
+int blas_get_num_threads() {
+    return scipy_openblas_get_num_threads();
+}
+void blas_set_num_threads(int n) {
+    scipy_openblas_set_num_threads(n);
+}
 
 }  // namespace isometry

@@ -12,9 +12,13 @@ namespace {
 std::atomic<int> limit{0};
 }  // namespace
 
-void set_openmp_limit(int n) { limit.store(n > 0 ? n : 0, std::memory_order_relaxed); }
+void set_openmp_limit(int n) {
+    limit.store(n > 0 ? n : 0, std::memory_order_relaxed);
+}
 
-int openmp_limit() { return limit.load(std::memory_order_relaxed); }
+int openmp_limit() {
+    return limit.load(std::memory_order_relaxed);
+}
 
 int openmp_team_size() {
     const int own = omp_get_max_threads();

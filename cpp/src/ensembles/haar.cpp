@@ -34,8 +34,7 @@ double positive_reflector(const double* x, std::int64_t len, T* v_tail, T& tau) 
 }  // namespace
 
 template <typename T>
-void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv,
-                     T* tau) {
+void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv, T* tau) {
     if (m > n) throw std::invalid_argument("haar_reflectors: need n >= m");
 #pragma omp parallel num_threads(openmp_team_size())
     {
@@ -58,14 +57,12 @@ void haar_orthogonal_columns(std::int64_t n, std::int64_t m, rng::StreamId id, T
     std::vector<T> tau(static_cast<std::size_t>(m));
     haar_reflectors(n, m, id, q, n, tau.data());
     linalg::orgqr<T>(static_cast<linalg::blas_int>(n), static_cast<linalg::blas_int>(m),
-                     static_cast<linalg::blas_int>(m), q, static_cast<linalg::blas_int>(n),
-                     tau.data(), work);
+                     static_cast<linalg::blas_int>(m), q, static_cast<linalg::blas_int>(n), tau.data(), work);
 }
 
-template void haar_reflectors<double>(std::int64_t, std::int64_t, rng::StreamId, double*,
-                                      std::int64_t, double*);
-template void haar_reflectors<float>(std::int64_t, std::int64_t, rng::StreamId, float*,
-                                     std::int64_t, float*);
+template void haar_reflectors<double>(std::int64_t, std::int64_t, rng::StreamId, double*, std::int64_t,
+                                      double*);
+template void haar_reflectors<float>(std::int64_t, std::int64_t, rng::StreamId, float*, std::int64_t, float*);
 template void haar_orthogonal_columns<double>(std::int64_t, std::int64_t, rng::StreamId, double*,
                                               linalg::Workspace<double>&);
 template void haar_orthogonal_columns<float>(std::int64_t, std::int64_t, rng::StreamId, float*,

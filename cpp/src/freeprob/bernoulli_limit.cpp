@@ -25,12 +25,16 @@ double log_ratio(double v) {
 }  // namespace
 
 BernoulliLimit::BernoulliLimit(double sigma0_sq) : s2_(sigma0_sq) {
-    if (!(sigma0_sq > 0.0) || !std::isfinite(sigma0_sq)) throw std::invalid_argument("sigma0_sq must be positive and finite");
+    if (!(sigma0_sq > 0.0) || !std::isfinite(sigma0_sq))
+        throw std::invalid_argument("sigma0_sq must be positive and finite");
     // The edge σ₀² e is a double for any double σ₀² below ~6e307; the atom e^{σ₀²} for σ₀² < 1.
-    if (sigma0_sq > 1e300) throw std::invalid_argument("sigma0_sq must be at most 1e300 (the edge sigma0_sq*e overflows)");
+    if (sigma0_sq > 1e300)
+        throw std::invalid_argument("sigma0_sq must be at most 1e300 (the edge sigma0_sq*e overflows)");
 }
 
-double BernoulliLimit::upper_edge() const { return s2_ * std::exp(1.0); }
+double BernoulliLimit::upper_edge() const {
+    return s2_ * std::exp(1.0);
+}
 
 std::vector<Atom> BernoulliLimit::atoms() const {
     if (s2_ < 1.0) return {{std::exp(s2_), 1.0 - s2_}};
@@ -58,7 +62,9 @@ double BernoulliLimit::parameter(double log_x) const {
     return kPi - std::exp(0.5 * (lo + hi));
 }
 
-double BernoulliLimit::log_x(double v) const { return std::log(s2_) + log_ratio(v); }
+double BernoulliLimit::log_x(double v) const {
+    return std::log(s2_) + log_ratio(v);
+}
 
 double BernoulliLimit::scaled_density(double log_x) const {
     const double v = parameter(log_x);
@@ -79,7 +85,8 @@ Density bernoulli_limit_density(const BernoulliLimit& law, std::vector<double> x
     Density out;
     out.atoms = law.atoms();
     out.support_upper = law.upper_edge();
-    out.lambda_max = out.atoms.empty() ? out.support_upper : std::max(out.support_upper, out.atoms[0].location);
+    out.lambda_max =
+        out.atoms.empty() ? out.support_upper : std::max(out.support_upper, out.atoms[0].location);
     const double upper = std::log(out.support_upper), lower = std::log(1e-300);
     if (x.empty()) {
         // In the parameter v (x(v) decreases from the edge at v = 0 to 0 at v = π): three
@@ -89,9 +96,11 @@ Density bernoulli_limit_density(const BernoulliLimit& law, std::vector<double> x
         // ρ ~ (σ₀² e − x)^{-1/2}), which the geometric part resolves.
         const int geometric = std::max(1, points / 4), uniform = points - geometric;
         const double v_low = law.parameter(lower), v_mid = 0.05;
-        for (int i = 0; i < uniform; ++i) x.push_back(std::exp(law.log_x(v_low + (v_mid - v_low) * i / uniform)));
+        for (int i = 0; i < uniform; ++i)
+            x.push_back(std::exp(law.log_x(v_low + (v_mid - v_low) * i / uniform)));
         for (int i = 0; i < geometric; ++i) {
-            const double v = v_mid * std::pow(1e-9 / v_mid, geometric > 1 ? double(i) / (geometric - 1) : 1.0);
+            const double v =
+                v_mid * std::pow(1e-9 / v_mid, geometric > 1 ? double(i) / (geometric - 1) : 1.0);
             x.push_back(std::exp(law.log_x(v)));
         }
         out.support_lower = 1e-300;
@@ -109,7 +118,8 @@ Density bernoulli_limit_density(const BernoulliLimit& law, std::vector<double> x
     // (ascending), down to where it is below 1e-15.
     out.mass_below_grid = law.cdf(first);
     out.cumulative.resize(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) out.cumulative[i] = law.cdf(std::log(x[i])) - out.mass_below_grid;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        out.cumulative[i] = law.cdf(std::log(x[i])) - out.mass_below_grid;
     if (first < upper) {
         std::vector<double> log_x;
         for (double t = first; law.cdf(t) > 1e-15 && log_x.size() < 1100; t *= 2.0) log_x.push_back(t);
@@ -143,8 +153,9 @@ std::vector<double> bernoulli_limit_moments(double sigma0_sq, int order) {
     std::vector<double> moments(psi.begin() + 1, psi.end());
     for (std::size_t k = 0; k < moments.size(); ++k) {
         if (!std::isfinite(moments[k])) {
-            throw std::overflow_error("moment m_" + std::to_string(k + 1) + " overflows a double at sigma0_sq = " +
-                                      format_number(sigma0_sq) + "; ask for fewer moments (order)");
+            throw std::overflow_error("moment m_" + std::to_string(k + 1) +
+                                      " overflows a double at sigma0_sq = " + format_number(sigma0_sq) +
+                                      "; ask for fewer moments (order)");
         }
     }
     return moments;

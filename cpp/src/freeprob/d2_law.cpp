@@ -59,7 +59,9 @@ double D2Law::moment(int k) const {
     return sum;
 }
 
-double D2Law::zero_mass() const { return bernoulli ? 1.0 - p : 0.0; }
+double D2Law::zero_mass() const {
+    return bernoulli ? 1.0 - p : 0.0;
+}
 
 complex D2Law::stieltjes_m(complex y) const {
     complex m, one_plus_m, dm;
@@ -145,7 +147,8 @@ D2Law discrete_law(std::vector<double> values, std::vector<double> weights) {
     law.exact_atoms = true;
     double total = 0.0;
     for (std::size_t i = 0; i < values.size(); ++i) {
-        if (!(values[i] > 0.0) || !(weights[i] > 0.0) || !std::isfinite(values[i]) || !std::isfinite(weights[i])) {
+        if (!(values[i] > 0.0) || !(weights[i] > 0.0) || !std::isfinite(values[i]) ||
+            !std::isfinite(weights[i])) {
             throw std::invalid_argument("discrete_law: values and weights must be positive and finite");
         }
         total += weights[i];
@@ -168,11 +171,18 @@ D2Law d2_law(meanfield::Activation activation, double q) {
     if (!(q > 0.0) || !std::isfinite(q)) throw std::invalid_argument("q must be positive and finite");
     D2Law law;
     switch (activation) {
-        case meanfield::Activation::linear: law.p = 1.0; return law;
-        case meanfield::Activation::relu: law.p = 0.5; return law;
-        case meanfield::Activation::hard_tanh: law.p = std::erf(1.0 / std::sqrt(2.0 * q)); return law;
+        case meanfield::Activation::linear:
+            law.p = 1.0;
+            return law;
+        case meanfield::Activation::relu:
+            law.p = 0.5;
+            return law;
+        case meanfield::Activation::hard_tanh:
+            law.p = std::erf(1.0 / std::sqrt(2.0 * q));
+            return law;
         case meanfield::Activation::tanh:
-        case meanfield::Activation::erf: break;
+        case meanfield::Activation::erf:
+            break;
     }
     law.bernoulli = false;
     law.pole_corrected = true;
@@ -211,8 +221,8 @@ D2Law d2_law(const meanfield::Nonlinearity& activation, double q) {
     if (!(2.0 * kHalfWidth / step <= kSampledMaxNodes)) {
         std::ostringstream msg;
         msg << "the sampled law of D^2 for " << activation.name() << " at q* = " << q << " would need "
-            << 2.0 * kHalfWidth / step << " nodes (at most " << kSampledMaxNodes
-            << "): q* must be below " << std::pow(kSampledMaxNodes / (2.0 * kHalfWidth * kSampledNodesPerUnit), 2);
+            << 2.0 * kHalfWidth / step << " nodes (at most " << kSampledMaxNodes << "): q* must be below "
+            << std::pow(kSampledMaxNodes / (2.0 * kHalfWidth * kSampledNodesPerUnit), 2);
         throw std::domain_error(msg.str());
     }
     const long count = static_cast<long>(std::ceil(kHalfWidth / step));

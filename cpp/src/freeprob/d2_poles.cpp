@@ -27,7 +27,8 @@ void add(complex z, complex slope, complex curvature, double strip, double reach
 
 }  // namespace
 
-void d2_value(meanfield::Activation activation, double sqrt_q, complex z, complex& d, complex& d1, complex& d2) {
+void d2_value(meanfield::Activation activation, double sqrt_q, complex z, complex& d, complex& d1,
+              complex& d2) {
     const double q = sqrt_q * sqrt_q;
     if (activation == meanfield::Activation::erf) {
         // φ(h) = erf(√π h/2): φ'(h) = e^{−πh²/4}, d = e^{−π q z²/2}.
@@ -71,7 +72,8 @@ int d2_poles(meanfield::Activation activation, double sqrt_q, complex y, double 
     // tanh, s = √q z: sech⁴ s = y  <=>  cosh s = i^k c, c = y^{−1/4}, k = 0..3. With r = sinh s =
     // √(cosh² s − 1), e^s = cosh s + r gives s; the roots for k + 2 are those for k shifted by iπ
     // (cosh and sinh change sign together), and ±s + iπn all share tanh² and sech². So two
-    // logarithms give every root: ±s_k + iπn, k = 0, 1. In s: d' = −4 y tanh s, d'' = y(16 tanh² s − 4 sech² s).
+    // logarithms give every root: ±s_k + iπn, k = 0, 1. In s: d' = −4 y tanh s, d'' = y(16 tanh² s − 4 sech²
+    // s).
     const complex c0 = std::pow(y, -0.25);
     const double strip_s = strip * sqrt_q;
     for (const complex c : {c0, kI * c0}) {
@@ -83,7 +85,8 @@ int d2_poles(meanfield::Activation activation, double sqrt_q, complex y, double 
             for (double sign : {1.0, -1.0}) {
                 const complex root = sign * s + kPi * kI * double(n);
                 if (std::fabs(root.imag()) >= strip_s) continue;
-                add(root / sqrt_q, -4.0 * sqrt_q * y * sign * t, curvature, strip, reach, out, count, capacity);
+                add(root / sqrt_q, -4.0 * sqrt_q * y * sign * t, curvature, strip, reach, out, count,
+                    capacity);
             }
         }
     }

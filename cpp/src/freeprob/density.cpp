@@ -25,8 +25,10 @@ constexpr double kGridTailMass = 1e-7;
 constexpr double kNoDensity = 1e-30;
 
 // 8-point Gauss–Legendre on [-1, 1].
-constexpr double kGaussNodes[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267, 0.9602898564975363};
-constexpr double kGaussWeights[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745, 0.1012285362903763};
+constexpr double kGaussNodes[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
+                                   0.9602898564975363};
+constexpr double kGaussWeights[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
+                                     0.1012285362903763};
 
 double checked_exp(double t, const MlpMasterEquation& eq, const char* what) {
     if (t > kLogLargest) {
@@ -65,7 +67,9 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
     std::sort(breaks.begin(), breaks.end());
     // Segments (a, b) between breaks, plus the two unbounded ends; u in [u_min, 35] maps onto
     // each by a logistic (finite) or exponential (unbounded) change of variable.
-    struct Segment { double a, b, u_min = -35.0; };
+    struct Segment {
+        double a, b, u_min = -35.0;
+    };
     std::vector<Segment> segments = {{-std::numeric_limits<double>::infinity(), breaks.front()}};
     for (std::size_t i = 0; i + 1 < breaks.size(); ++i) segments.push_back({breaks[i], breaks[i + 1]});
     segments.push_back({breaks.back(), std::numeric_limits<double>::infinity()});
@@ -83,7 +87,8 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
         segments = {{-std::numeric_limits<double>::infinity(), 0.0},
                     {eq.law().support_upper, std::numeric_limits<double>::infinity(), -18.0}};
         // A sampled law (no pole correction) lives on [lo, hi]: y in (0, lo) is outside it too.
-        if (!eq.law().pole_corrected && eq.law().support_lower > 0.0) segments.push_back({0.0, eq.law().support_lower});
+        if (!eq.law().pole_corrected && eq.law().support_lower > 0.0)
+            segments.push_back({0.0, eq.law().support_lower});
     }
     std::vector<double> values;
     for (const Segment& seg : segments) {
@@ -96,9 +101,11 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
         // level (far out on the unbounded ends, where Φ' -> 0 and its sign is noise).
         auto slope = [&eq](double y) {
             const LogInverse f = eq.log_inverse(complex(y, 0.0));
-            const bool real_z = std::fabs(f.value.imag()) < 1e-9 || std::fabs(std::fabs(f.value.imag()) - 2 * kPi) < 1e-9;
+            const bool real_z =
+                std::fabs(f.value.imag()) < 1e-9 || std::fabs(std::fabs(f.value.imag()) - 2 * kPi) < 1e-9;
             if (!real_z) return std::numeric_limits<double>::quiet_NaN();
-            return std::fabs(f.derivative.real()) > 1e-10 * f.derivative_magnitude ? f.derivative.real() : 0.0;
+            return std::fabs(f.derivative.real()) > 1e-10 * f.derivative_magnitude ? f.derivative.real()
+                                                                                   : 0.0;
         };
         double u_prev = seg.u_min, d_prev = slope(to_y(u_prev));
         for (int i = 1; seg.u_min + 0.1 * i <= 35.0 + 1e-9; ++i) {
@@ -110,11 +117,17 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
                 for (int it = 0; it < 50; ++it) {  // 0.1·2^-50: u to rounding
                     const double mid = 0.5 * (lo + hi);
                     const double d_mid = slope(to_y(mid));
-                    if ((d_mid > 0) == (d_lo > 0)) { lo = mid; d_lo = d_mid; } else { hi = mid; }
+                    if ((d_mid > 0) == (d_lo > 0)) {
+                        lo = mid;
+                        d_lo = d_mid;
+                    } else {
+                        hi = mid;
+                    }
                 }
                 const LogInverse f = eq.log_inverse(complex(to_y(0.5 * (lo + hi)), 0.0));
                 const double t = f.value.real();
-                if (std::isfinite(t) && std::fabs(std::remainder(f.value.imag(), 2 * kPi)) < 1e-9) values.push_back(t);
+                if (std::isfinite(t) && std::fabs(std::remainder(f.value.imag(), 2 * kPi)) < 1e-9)
+                    values.push_back(t);
             }
             u_prev = u;
             d_prev = d;
@@ -132,7 +145,8 @@ bool near_atom(const std::vector<Atom>& atoms, double t) {
 }
 
 bool has_mass_below(const std::vector<Atom>& atoms, double t) {
-    for (const Atom& a : atoms) if (a.location > 0.0 && std::log(a.location) <= t && a.mass > 0.0) return true;
+    for (const Atom& a : atoms)
+        if (a.location > 0.0 && std::log(a.location) <= t && a.mass > 0.0) return true;
     return false;
 }
 
@@ -160,7 +174,8 @@ std::vector<double> default_grid(double lower, double upper, bool logarithmic, b
     for (int i = 0; i < points; ++i) {
         const double t = (i + 0.5) / points;
         const double u = hard_lower ? 0.5 * (1.0 - std::cos(kPi * t)) : std::sin(0.5 * kPi * t);
-        x[static_cast<std::size_t>(i)] = logarithmic ? std::exp(lower + (upper - lower) * u) : lower + (upper - lower) * u;
+        x[static_cast<std::size_t>(i)] =
+            logarithmic ? std::exp(lower + (upper - lower) * u) : lower + (upper - lower) * u;
     }
     return x;
 }
@@ -171,8 +186,9 @@ std::vector<double> default_grid(double lower, double upper, bool logarithmic, b
 // from y extrapolated in log y (linear in t, y ~ e^{kt} in the pile-up) and confirm by a walk
 // from far above whenever the solution strays from that prediction.
 class TailProbe {
-public:
-    TailProbe(const StieltjesSolver& solver, const std::vector<Atom>& atoms) : solver_(solver), atoms_(atoms) {}
+  public:
+    TailProbe(const StieltjesSolver& solver, const std::vector<Atom>& atoms)
+        : solver_(solver), atoms_(atoms) {}
     double operator()(double t) {
         const complex log_z = t + std::log(complex(1.0, kRelativeEpsilon));
         const double angle = log_z.imag();
@@ -180,7 +196,8 @@ public:
         bool trusted = false;
         if (count_ > 0) {
             complex guess = std::log(y_[0]);  // y_ are never 0: solutions below 1e-250 are not kept
-            if (count_ > 1 && t_[0] != t_[1]) guess += (std::log(y_[0]) - std::log(y_[1])) * ((t - t_[0]) / (t_[0] - t_[1]));
+            if (count_ > 1 && t_[0] != t_[1])
+                guess += (std::log(y_[0]) - std::log(y_[1])) * ((t - t_[0]) / (t_[0] - t_[1]));
             s = solver_.solve_physical(log_z, std::exp(guess));
             trusted = s.converged && StieltjesSolver::physical(angle, s.one_plus_m) &&
                       StieltjesSolver::inside_support(angle, s.one_plus_m) == inside_ &&
@@ -188,8 +205,8 @@ public:
         }
         if (!trusted) s = solver_.walk_down(t, kRelativeEpsilon);
         if (!(std::abs(s.y) > 1e-250)) {
-            throw ConvergenceError(solver_.equation().describe() + ": the solution at x = e^" + format_number(t) +
-                                   " lies at y ~ 0, below what the law of D^2 resolves");
+            throw ConvergenceError(solver_.equation().describe() + ": the solution at x = e^" +
+                                   format_number(t) + " lies at y ~ 0, below what the law of D^2 resolves");
         }
         t_[1] = t_[0];
         y_[1] = y_[0];
@@ -200,7 +217,7 @@ public:
         return scaled_continuous_density(log_z, s.one_plus_m, atoms_);
     }
 
-private:
+  private:
     const StieltjesSolver& solver_;
     const std::vector<Atom>& atoms_;
     int count_ = 0;
@@ -262,7 +279,8 @@ std::vector<Atom> atoms(const MlpMasterEquation& eq) {
         if (mass > 0.0) {
             const double t = 2.0 * static_cast<double>(eq.depth()) * std::log(eq.sigma_w());
             if (t < std::log(std::numeric_limits<double>::min())) {
-                throw std::overflow_error(eq.describe() + ": the atom at sigma_w^(2L) = e^" + format_number(t) +
+                throw std::overflow_error(eq.describe() + ": the atom at sigma_w^(2L) = e^" +
+                                          format_number(t) +
                                           " underflows a double; raise sigma_w or lower depth");
             }
             out.push_back({checked_exp(t, eq, "atom at sigma_w^(2L)"), mass});
@@ -276,7 +294,8 @@ double upper_bulk_edge(const MlpMasterEquation& eq) {
     return std::isfinite(t) ? checked_exp(t, eq, "upper edge of the spectrum") : 0.0;
 }
 
-LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& atom_list, double t, double hard_edge_t) {
+LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& atom_list, double t,
+                     double hard_edge_t) {
     LowerTail out;
     TailProbe f(solver, atom_list);
     std::vector<double> log_x = {t}, above = {0.0};  // mass between e^{log_x} and e^t, descending
@@ -333,7 +352,8 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         // density falls at least as fast as the exponential), the mass left below a is at most
         // f(a)/k; stop when that is negligible.
         const double slope = std::log(f_top / f_a) / step;
-        if (!std::isfinite(edge) && slope > 0.0 && slope >= (1.0 - 1e-3) * slope_prev && f_a / slope < 1e-15) {
+        if (!std::isfinite(edge) && slope > 0.0 && slope >= (1.0 - 1e-3) * slope_prev &&
+            f_a / slope < 1e-15) {
             tail = f_a / slope;
             break;
         }
@@ -361,7 +381,8 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
     const bool bulk = std::isfinite(upper);
     out.support_upper = bulk ? checked_exp(upper, eq, "upper edge of the spectrum") : 0.0;
     out.lambda_max = out.support_upper;
-    for (const Atom& a : out.atoms) if (a.mass > 0.0) out.lambda_max = std::max(out.lambda_max, a.location);
+    for (const Atom& a : out.atoms)
+        if (a.mass > 0.0) out.lambda_max = std::max(out.lambda_max, a.location);
     const StieltjesSolver solver(eq);
     const std::vector<Atom>& atom_list = out.atoms;
     const bool default_x = x.empty();
@@ -386,7 +407,8 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
             if (!(hard >= kLogSmallestGrid)) {
                 // The pile-up below the top two decades, walked down in log x: the grid starts
                 // at the first point with at most kGridTailMass below (never below 1e-300).
-                const LowerTail tail = lower_tail(solver, atom_list, std::max(upper - std::log(100.0), hard), hard);
+                const LowerTail tail =
+                    lower_tail(solver, atom_list, std::max(upper - std::log(100.0), hard), hard);
                 std::size_t k = tail.log_x.size() - 1;
                 while (k > 0 && tail.mass[k] > kGridTailMass && tail.log_x[k - 1] >= kLogSmallestGrid) --k;
                 lower = tail.log_x[k];
@@ -423,7 +445,8 @@ Density jacobian_density(const MlpMasterEquation& eq, std::vector<double> x, int
     out.density.resize(x.size());
     const complex offset = std::log(complex(1.0, kRelativeEpsilon));
     for (std::size_t i = 0; i < x.size(); ++i) {
-        out.density[i] = bulk ? scaled_continuous_density(t[i] + offset, grid.one_plus_m[i], atom_list) / x[i] : 0.0;
+        out.density[i] =
+            bulk ? scaled_continuous_density(t[i] + offset, grid.one_plus_m[i], atom_list) / x[i] : 0.0;
     }
     out.iterations = grid.iterations;
     out.restarts = grid.restarts;

@@ -18,7 +18,8 @@ void check_parameters(double a, double b) {
     if (!(a >= 0.0) || !std::isfinite(a)) throw std::invalid_argument("a must be non-negative and finite");
     if (!(b > 0.0) || !std::isfinite(b)) throw std::invalid_argument("b must be positive and finite");
     // The upper edge is e^{a + b M+} (1 + 1/M+) with b M+ < 1 + b/2: keep it inside a double.
-    if (a + 0.5 * b > 600.0) throw std::invalid_argument("a + b/2 must be at most 600 (the upper edge overflows)");
+    if (a + 0.5 * b > 600.0)
+        throw std::invalid_argument("a + b/2 must be at most 600 (the upper edge overflows)");
     // The lower edge is about e^{a − b − 1}/b: keep it above the smallest double.
     if (b - a > 700.0) throw std::invalid_argument("b - a must be at most 700 (the lower edge underflows)");
 }
@@ -27,8 +28,8 @@ void check_parameters(double a, double b) {
 void require_finite(const std::vector<double>& moments, const std::string& parameters) {
     for (std::size_t k = 0; k < moments.size(); ++k) {
         if (!std::isfinite(moments[k])) {
-            throw std::overflow_error("moment m_" + std::to_string(k + 1) + " overflows a double at " + parameters +
-                                      "; ask for fewer moments (order) or a smaller parameter");
+            throw std::overflow_error("moment m_" + std::to_string(k + 1) + " overflows a double at " +
+                                      parameters + "; ask for fewer moments (order) or a smaller parameter");
         }
     }
 }
@@ -43,18 +44,28 @@ double checked_c(double c) {
     return c;
 }
 
-double edge_at(double a, double b, double m) { return (1.0 + m) / m * std::exp(a + b * m); }
+double edge_at(double a, double b, double m) {
+    return (1.0 + m) / m * std::exp(a + b * m);
+}
 
-double root(double b, double sign) { return 0.5 * (-1.0 + sign * std::sqrt(1.0 + 4.0 / b)); }
+double root(double b, double sign) {
+    return 0.5 * (-1.0 + sign * std::sqrt(1.0 + 4.0 / b));
+}
 
 }  // namespace
 
-ExponentialSEquation::ExponentialSEquation(double a, double b) : a_(a), b_(b) { check_parameters(a, b); }
+ExponentialSEquation::ExponentialSEquation(double a, double b) : a_(a), b_(b) {
+    check_parameters(a, b);
+}
 
 ResnetMasterEquation::ResnetMasterEquation(double c) : ExponentialSEquation(checked_c(c), 2.0 * c) {}
 
-double ExponentialSEquation::lower_edge() const { return edge_at(a_, b_, root(b_, -1.0)); }
-double ExponentialSEquation::upper_edge() const { return edge_at(a_, b_, root(b_, 1.0)); }
+double ExponentialSEquation::lower_edge() const {
+    return edge_at(a_, b_, root(b_, -1.0));
+}
+double ExponentialSEquation::upper_edge() const {
+    return edge_at(a_, b_, root(b_, 1.0));
+}
 
 LogInverse ExponentialSEquation::log_inverse(complex y) const {
     LogInverse out;
@@ -68,20 +79,26 @@ LogInverse ExponentialSEquation::log_inverse(complex y) const {
     return out;
 }
 
-double ExponentialSEquation::log_first_moment() const { return a_; }
+double ExponentialSEquation::log_first_moment() const {
+    return a_;
+}
 
 double ExponentialSEquation::log_far_height(double t) const {
     return std::log(100.0) + std::max({t, std::log(upper_edge()), 0.0});
 }
 
-complex ExponentialSEquation::far_field_y(complex log_z) const { return std::exp(a_ - log_z); }
+complex ExponentialSEquation::far_field_y(complex log_z) const {
+    return std::exp(a_ - log_z);
+}
 
 std::string ExponentialSEquation::describe() const {
     if (a_ == 0.0) return "universal_density (smooth class, sigma0_sq " + format_number(b_) + ")";
     return "exponential-S law (a " + format_number(a_) + ", b " + format_number(b_) + ")";
 }
 
-std::string ResnetMasterEquation::describe() const { return "resnet_density (c " + format_number(c()) + ")"; }
+std::string ResnetMasterEquation::describe() const {
+    return "resnet_density (c " + format_number(c()) + ")";
+}
 
 double ExponentialSEquation::step_limit(complex y) const {
     return 0.5 * std::min(std::abs(y), std::abs(1.0 + y));  // Φ is singular at M = 0 and M = −1
@@ -137,8 +154,8 @@ std::vector<double> exponential_s_moments(double a, double b, int order) {
     check_parameters(a, b);
     if (order < 1) throw std::invalid_argument("order must be a positive integer");
     std::vector<double> moments = series_moments(a, b, order);
-    require_finite(moments, "a = " + std::to_string(a) + ", b = " + std::to_string(b) + ", order = " +
-                                std::to_string(order));
+    require_finite(moments, "a = " + std::to_string(a) + ", b = " + std::to_string(b) +
+                                ", order = " + std::to_string(order));
     return moments;
 }
 

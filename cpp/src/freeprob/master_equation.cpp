@@ -21,7 +21,8 @@ Weights parse_weights(const std::string& name) {
 MlpMasterEquation::MlpMasterEquation(D2Law law, Weights weights, long depth, double sigma_w)
     : law_(std::move(law)), weights_(weights), depth_(depth), sigma_w_(sigma_w) {
     if (depth < 1) throw std::invalid_argument("depth must be a positive integer");
-    if (!(sigma_w > 0.0) || !std::isfinite(sigma_w)) throw std::invalid_argument("sigma_w must be positive and finite");
+    if (!(sigma_w > 0.0) || !std::isfinite(sigma_w))
+        throw std::invalid_argument("sigma_w must be positive and finite");
 }
 
 double MlpMasterEquation::log_first_moment() const {
@@ -46,13 +47,14 @@ std::string MlpMasterEquation::describe() const {
     if (law_.bernoulli) {
         law = "D^2 ~ Bernoulli(" + format_number(law_.p) + ")";
     } else if (law_.pole_corrected) {
-        law = std::string("D^2 = ") + meanfield::activation_name(law_.activation) + "'^2 at q = " +
-              format_number(law_.sqrt_q * law_.sqrt_q);
+        law = std::string("D^2 = ") + meanfield::activation_name(law_.activation) +
+              "'^2 at q = " + format_number(law_.sqrt_q * law_.sqrt_q);
     } else {
         law = "D^2 from " + std::to_string(law_.values.size()) + " sampled values";
     }
     return std::string("jacobian_density (") + (weights_ == Weights::gaussian ? "gaussian" : "orthogonal") +
-           " weights, depth " + std::to_string(depth_) + ", sigma_w " + format_number(sigma_w_) + ", " + law + ")";
+           " weights, depth " + std::to_string(depth_) + ", sigma_w " + format_number(sigma_w_) + ", " + law +
+           ")";
 }
 
 double MlpMasterEquation::step_limit(complex y) const {
@@ -72,8 +74,8 @@ LogInverse MlpMasterEquation::log_inverse(complex y) const {
     const complex log_one_plus_m = std::log(out.one_plus_m), log_m = std::log(out.m);
     const complex log_y = std::log(y);
     const double log_sigma2 = 2.0 * std::log(sigma_w_);
-    out.value = (1.0 - L) * (log_one_plus_m - log_m) + L * (log_y + log_sigma2) +
-                gaussian * L * log_one_plus_m;
+    out.value =
+        (1.0 - L) * (log_one_plus_m - log_m) + L * (log_y + log_sigma2) + gaussian * L * log_one_plus_m;
     out.magnitude = L * (std::abs(log_one_plus_m) * (1.0 + gaussian) + std::abs(log_m) + std::abs(log_y) +
                          std::fabs(log_sigma2));
     const complex dlog_one_plus_m = dm / out.one_plus_m, dlog_m = dm / out.m;

@@ -15,10 +15,14 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 // Log-residual with the imaginary part wrapped to (-π, π]: z(M) = z holds modulo 2πi.
-complex wrapped(complex r) { return {r.real(), std::remainder(r.imag(), 2.0 * kPi)}; }
+complex wrapped(complex r) {
+    return {r.real(), std::remainder(r.imag(), 2.0 * kPi)};
+}
 
 // (1 + M) e^{-iθ} = |z| G: the sign of its imaginary part is that of Im G.
-complex rotated(double angle, complex one_plus_m) { return one_plus_m * std::polar(1.0, -angle); }
+complex rotated(double angle, complex one_plus_m) {
+    return one_plus_m * std::polar(1.0, -angle);
+}
 
 }  // namespace
 

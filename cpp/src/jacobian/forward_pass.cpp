@@ -19,7 +19,8 @@ void validate_config(const NetworkConfig& c) {
         throw std::invalid_argument("sigma_b must be non-negative and finite");
     if (!std::isfinite(c.q0) || c.q0 < c.sigma_b * c.sigma_b)
         throw std::invalid_argument("q0 must be finite and at least sigma_b**2");
-    if (c.architecture == Architecture::resnet && (!(c.residual_scale > 0.0) || !std::isfinite(c.residual_scale)))
+    if (c.architecture == Architecture::resnet &&
+        (!(c.residual_scale > 0.0) || !std::isfinite(c.residual_scale)))
         throw std::invalid_argument("residual_scale must be positive and finite");
 }
 
@@ -41,8 +42,7 @@ void forward_step(const NetworkConfig& c, std::int64_t layer, T* column, std::ve
                   std::vector<double>& scale, double row_factor, SpectrumResult& out) {
     const std::int64_t n = c.width;
     rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
-                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
-                            c.sigma_b);
+                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0, c.sigma_b);
     double sum_sq = 0.0;
     for (std::int64_t i = 0; i < n; ++i) {
         const double hi = static_cast<double>(column[i]) + h[static_cast<std::size_t>(i)];

@@ -32,7 +32,8 @@ void scale_rows(std::int64_t n, std::int64_t cols, T* a, const std::vector<doubl
 #pragma omp parallel for num_threads(openmp_team_size()) schedule(static)
     for (std::int64_t j = 0; j < cols; ++j) {
         T* column = a + j * n;
-        for (std::int64_t i = 0; i < n; ++i) column[i] = static_cast<T>(column[i] * scale[static_cast<std::size_t>(i)]);
+        for (std::int64_t i = 0; i < n; ++i)
+            column[i] = static_cast<T>(column[i] * scale[static_cast<std::size_t>(i)]);
     }
 }
 
@@ -71,7 +72,8 @@ void orthogonal_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, Spectru
         forward_step(c, layer, x, h, scale, c.sigma_w, out);
         if (layer == 0) {
             std::fill(product, product + nn, T(0));
-            for (std::int64_t i = 0; i < n; ++i) product[i * n + i] = static_cast<T>(scale[static_cast<std::size_t>(i)]);
+            for (std::int64_t i = 0; i < n; ++i)
+                product[i * n + i] = static_cast<T>(scale[static_cast<std::size_t>(i)]);
         } else {
             scale_rows(n, n, product, scale);
         }
@@ -123,8 +125,7 @@ void residual_step(const NetworkConfig& c, std::int64_t layer, T* product, const
     const std::int64_t n = c.width;
     const std::size_t nn = static_cast<std::size_t>(n) * static_cast<std::size_t>(n);
     rng::fill_normal_serial(h.data(), static_cast<std::size_t>(n),
-                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0,
-                            c.sigma_b);
+                            {c.seed, rng::kLayerBias, static_cast<std::uint32_t>(layer)}, 0, c.sigma_b);
     T* x = product + nn;
     const T* z = next + nn;
     double sum_sq = 0.0, sum_d2 = 0.0;
@@ -199,7 +200,8 @@ SpectrumMethod parse_method(const std::string& name) {
 template <typename T>
 std::size_t JacobianWorkspace<T>::bytes() const {
     return (product.capacity() + weights.capacity() + next.capacity() + tau.capacity() +
-            lapack.data.capacity()) * sizeof(T);
+            lapack.data.capacity()) *
+           sizeof(T);
 }
 
 template <typename T>
@@ -210,8 +212,7 @@ void JacobianWorkspace<T>::release() {
     }
 }
 
-std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
-                                     std::size_t element_size) {
+std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod, std::size_t element_size) {
     const auto n = static_cast<std::size_t>(c.width);
     const std::size_t matrices =
         c.weights == WeightEnsemble::gaussian || c.architecture == Architecture::resnet ? 3 : 2;
@@ -220,8 +221,8 @@ std::size_t jacobian_workspace_bytes(const NetworkConfig& c, SpectrumMethod,
 }
 
 template <typename T>
-SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method,
-                                 JacobianWorkspace<T>& ws, const Progress& progress) {
+SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method, JacobianWorkspace<T>& ws,
+                                 const Progress& progress) {
     validate_config(c);
     SpectrumResult out;
     out.q.reserve(static_cast<std::size_t>(c.depth));

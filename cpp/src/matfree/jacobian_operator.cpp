@@ -73,7 +73,8 @@ void validate(const OperatorConfig& c) {
             throw std::invalid_argument("weights='structured_orthogonal' needs a power-of-two width, got " +
                                         std::to_string(c.width));
         if (c.storage != Storage::onthefly)
-            throw std::invalid_argument("weights='structured_orthogonal' is always applied on the fly (storage='onthefly')");
+            throw std::invalid_argument(
+                "weights='structured_orthogonal' is always applied on the fly (storage='onthefly')");
         if (c.structured_blocks < 1)
             throw std::invalid_argument("structured_blocks must be a positive integer, got " +
                                         std::to_string(c.structured_blocks));
@@ -92,8 +93,7 @@ std::size_t operator_bytes(const OperatorConfig& c, std::int64_t vectors) {
     return doubles * sizeof(double);
 }
 
-JacobianOperator::JacobianOperator(const OperatorConfig& config, const Progress& progress)
-    : config_(config) {
+JacobianOperator::JacobianOperator(const OperatorConfig& config, const Progress& progress) : config_(config) {
     validate(config_);
     const std::int64_t n = config_.width;
     const auto un = static_cast<std::size_t>(n);
@@ -108,8 +108,8 @@ JacobianOperator::JacobianOperator(const OperatorConfig& config, const Progress&
         if (config_.storage == Storage::dense) {
             double* w = weights_.data() + static_cast<std::size_t>(layer) * nn;
             if (config_.weights == Weights::orthogonal) {
-                ensembles::haar_orthogonal_columns<double>(n, n, layer_stream(config_, rng::kLayerOrthogonal, layer),
-                                                           w, work);
+                ensembles::haar_orthogonal_columns<double>(
+                    n, n, layer_stream(config_, rng::kLayerOrthogonal, layer), w, work);
                 for (std::size_t i = 0; i < nn; ++i) w[i] *= config_.sigma_w;
             } else {
                 rng::fill_normal(w, nn, layer_stream(config_, rng::kLayerGaussian, layer), 0,
@@ -137,8 +137,8 @@ void JacobianOperator::layer_product(std::int64_t layer, double* x, std::int64_t
         dense_product(w, n, x, scratch.data(), k, transpose);
     } else {
         gaussian_onthefly_product(layer_stream(config_, rng::kLayerGaussian, layer),
-                                  config_.sigma_w / std::sqrt(static_cast<double>(n)), n, x, scratch.data(), k,
-                                  transpose);
+                                  config_.sigma_w / std::sqrt(static_cast<double>(n)), n, x, scratch.data(),
+                                  k, transpose);
     }
     std::copy(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(size), x);
 }
@@ -189,8 +189,9 @@ const double* JacobianOperator::derivatives(std::int64_t layer) const {
 
 void JacobianOperator::structured_product(std::int64_t layer, double* x, bool transpose,
                                           const double* pre_diagonal) const {
-    structured_orthogonal_product(layer_stream(config_, rng::kStructuredSigns, layer), config_.structured_blocks,
-                                  config_.sigma_w, config_.width, x, transpose, pre_diagonal);
+    structured_orthogonal_product(layer_stream(config_, rng::kStructuredSigns, layer),
+                                  config_.structured_blocks, config_.sigma_w, config_.width, x, transpose,
+                                  pre_diagonal);
 }
 
 }  // namespace isometry::matfree

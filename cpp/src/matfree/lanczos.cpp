@@ -19,7 +19,8 @@ constexpr std::int64_t kChunk = 4096;
 constexpr double kBreakdown = 1e-13;
 
 // y <- y - Σ_i c_i q_i over `count` basis vectors (stride n); each element sums in order i = 0..
-void subtract_combination(const double* basis, std::int64_t count, const double* c, std::int64_t n, double* y) {
+void subtract_combination(const double* basis, std::int64_t count, const double* c, std::int64_t n,
+                          double* y) {
 #pragma omp parallel for num_threads(openmp_team_size()) schedule(static) if (n > kChunk)
     for (std::int64_t i0 = 0; i0 < n; i0 += kChunk) {
         const std::int64_t end = std::min(n, i0 + kChunk);
@@ -32,7 +33,6 @@ void subtract_combination(const double* basis, std::int64_t count, const double*
     }
 }
 
-
 }  // namespace
 
 // The Gauss rule of T_m (m nodes), or with `radau` the Gauss–Radau rule with a node fixed at 0
@@ -42,8 +42,8 @@ void subtract_combination(const double* basis, std::int64_t count, const double*
 // T_m bordered by β_m and α̃ = δ_m, where T_m δ = β_m² e_m (Golub & Meurant, "Matrices,
 // Moments and Quadrature", §6.2); it is exact for degree 2m. Writes m (+ 1) nodes/weights and
 // returns how many.
-static std::int64_t tridiagonal_quadrature(const double* alpha, const double* beta, std::int64_t m, bool radau,
-                                    double* nodes, double* weights) {
+static std::int64_t tridiagonal_quadrature(const double* alpha, const double* beta, std::int64_t m,
+                                           bool radau, double* nodes, double* weights) {
     std::int64_t size = m;
     std::vector<double> d(alpha, alpha + m), e(static_cast<std::size_t>(m + 1), 0.0);
     std::copy(beta, beta + m, e.begin());  // e[m-1] = β_m, the residual of the last step
@@ -90,9 +90,9 @@ void probe_quadrature(LanczosResult& out, std::int64_t probe, bool radau) {
     const auto slot = static_cast<std::size_t>(probe * slots);
     const std::int64_t taken = out.steps_taken[static_cast<std::size_t>(probe)];
     // A closed Krylov space (early stop) makes the Gauss rule exact: no Radau node then.
-    const std::int64_t used = tridiagonal_quadrature(out.alpha.data() + row, out.beta.data() + row, taken,
-                                                     radau && taken == m, out.nodes.data() + slot,
-                                                     out.weights.data() + slot);
+    const std::int64_t used =
+        tridiagonal_quadrature(out.alpha.data() + row, out.beta.data() + row, taken, radau && taken == m,
+                               out.nodes.data() + slot, out.weights.data() + slot);
     for (std::int64_t k = used; k < slots; ++k)
         out.nodes[slot + static_cast<std::size_t>(k)] = out.nodes[slot + static_cast<std::size_t>(used - 1)];
 }
@@ -102,12 +102,16 @@ ProbeKind parse_probe(const std::string& name) {
 }
 
 void validate(const LanczosConfig& c) {
-    if (c.probes < 1) throw std::invalid_argument("probes must be a positive integer, got " + std::to_string(c.probes));
-    if (c.steps < 1) throw std::invalid_argument("steps must be a positive integer, got " + std::to_string(c.steps));
+    if (c.probes < 1)
+        throw std::invalid_argument("probes must be a positive integer, got " + std::to_string(c.probes));
+    if (c.steps < 1)
+        throw std::invalid_argument("steps must be a positive integer, got " + std::to_string(c.steps));
     if (c.probes > 0xFFFFFFFFll) throw std::invalid_argument("probes must be below 2**32");
-    if (c.block < 1) throw std::invalid_argument("block must be a positive integer, got " + std::to_string(c.block));
+    if (c.block < 1)
+        throw std::invalid_argument("block must be a positive integer, got " + std::to_string(c.block));
     if (c.first_probe < 0 || c.first_probe + c.probes > 0x100000000ll)
-        throw std::invalid_argument("first_probe must be in [0, 2**32 - probes], got " + std::to_string(c.first_probe));
+        throw std::invalid_argument("first_probe must be in [0, 2**32 - probes], got " +
+                                    std::to_string(c.first_probe));
 }
 
 std::size_t lanczos_bytes(std::int64_t width, const LanczosConfig& c) {
@@ -137,7 +141,8 @@ void probe_vector(std::uint64_t seed, ProbeKind kind, std::int64_t index, std::i
     const rng::StreamId id{seed, rng::kLanczosProbe, static_cast<std::uint32_t>(index)};
     if (kind == ProbeKind::rademacher) {
         // ±1/√N: unit norm exactly, the Hutchinson estimator with the least variance.
-        rng::fill_signs_serial(out, static_cast<std::size_t>(n), id, 0, 1.0 / std::sqrt(static_cast<double>(n)));
+        rng::fill_signs_serial(out, static_cast<std::size_t>(n), id, 0,
+                               1.0 / std::sqrt(static_cast<double>(n)));
         return;
     }
     rng::fill_normal_serial(out, static_cast<std::size_t>(n), id, 0, 1.0);
@@ -179,8 +184,8 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
         const auto vector_of = [&](std::int64_t p, std::int64_t j) {
             return basis.data() + static_cast<std::size_t>(p * basis_size + j % basis_size) * un;
         };
-        for (std::int64_t p = 0; p < size; ++p) probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n,
-                                                          vector_of(p, 0));
+        for (std::int64_t p = 0; p < size; ++p)
+            probe_vector(op.config().seed, config.probe, config.first_probe + first + p, n, vector_of(p, 0));
 
         for (std::int64_t j = 0; j < m; ++j) {
             active.clear();
@@ -200,8 +205,9 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
                 const double* q = vector_of(p, j);
                 double alpha = blocked_dot(q, w, n);
                 if (!std::isfinite(alpha)) {
-                    throw std::overflow_error("J Jᵀ v overflowed in float64 at Lanczos step " + std::to_string(j + 1) +
-                                              "; the spectrum grows like chi1**(2*depth): lower depth or sigma_w");
+                    throw std::overflow_error(
+                        "J Jᵀ v overflowed in float64 at Lanczos step " + std::to_string(j + 1) +
+                        "; the spectrum grows like chi1**(2*depth): lower depth or sigma_w");
                 }
                 const double beta_prev = j > 0 ? out.beta[row + static_cast<std::size_t>(j - 1)] : 0.0;
                 coefficients[0] = alpha;
@@ -212,7 +218,8 @@ LanczosResult stochastic_lanczos(const JacobianOperator& op, const LanczosConfig
                 }
                 if (config.reorthogonalize) {
                     for (int pass = 0; pass < 2; ++pass) {  // CGS2: twice is enough
-                        for (std::int64_t i = 0; i <= j; ++i) coefficients[static_cast<std::size_t>(i)] = blocked_dot(vector_of(p, i), w, n);
+                        for (std::int64_t i = 0; i <= j; ++i)
+                            coefficients[static_cast<std::size_t>(i)] = blocked_dot(vector_of(p, i), w, n);
                         subtract_combination(vector_of(p, 0), j + 1, coefficients.data(), n, w);
                         alpha += coefficients[static_cast<std::size_t>(j)];
                     }

@@ -74,7 +74,8 @@ void product_columns(const Column& column, std::int64_t n, const double* x, doub
 }
 
 template <typename Column>
-void product(const Column& column, std::int64_t n, const double* x, double* y, std::int64_t k, bool transpose) {
+void product(const Column& column, std::int64_t n, const double* x, double* y, std::int64_t k,
+             bool transpose) {
     if (transpose) {
         product_columns(column, n, x, y, k);
     } else {
@@ -112,8 +113,8 @@ void dense_product(const double* w, std::int64_t n, const double* x, double* y, 
     product(column, n, x, y, k, transpose);
 }
 
-void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, const double* x,
-                               double* y, std::int64_t k, bool transpose) {
+void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, const double* x, double* y,
+                               std::int64_t k, bool transpose) {
     const auto column = [id, scale, n](std::int64_t j, std::int64_t i0, std::int64_t rows, double* buffer) {
         rng::fill_normal_serial(buffer, static_cast<std::size_t>(rows), id,
                                 static_cast<std::uint64_t>(j * n + i0), scale);
@@ -122,12 +123,14 @@ void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, c
     product(column, n, x, y, k, transpose);
 }
 
-void structured_orthogonal_product(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n,
-                                   double* x, bool transpose, const double* pre_diagonal) {
+void structured_orthogonal_product(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n, double* x,
+                                   bool transpose, const double* pre_diagonal) {
     // H = Hadamard/√N: the 1/√N and σ_w ride on the sign multiplications, which (with the
     // diagonal) are fused into the first pass of each transform.
     const double normalise = 1.0 / std::sqrt(static_cast<double>(n));
-    const auto first_of = [n](int d) { return static_cast<std::uint64_t>(d) * static_cast<std::uint64_t>(n); };
+    const auto first_of = [n](int d) {
+        return static_cast<std::uint64_t>(d) * static_cast<std::uint64_t>(n);
+    };
     if (!transpose) {  // W = σ_w (H S_B) ... (H S_1): S_1 first
         for (int d = 0; d < blocks; ++d) {
             Prescale p;

@@ -11,8 +11,8 @@
 namespace isometry::matfree {
 namespace {
 
-constexpr int kBlockLog = 12;  // contiguous blocks of 2^12 doubles (32 KiB): in L1/L2
-constexpr int kGroupLog = 8;   // stages per later pass: 2^8 rows ...
+constexpr int kBlockLog = 12;   // contiguous blocks of 2^12 doubles (32 KiB): in L1/L2
+constexpr int kGroupLog = 8;    // stages per later pass: 2^8 rows ...
 constexpr int kTileWidth = 16;  // ... of 16 contiguous doubles each (32 KiB tile)
 
 int log2_exact(std::int64_t n) {
@@ -118,7 +118,9 @@ void transform_stage_group(double* x, std::int64_t n, int first, int count) {
 
 }  // namespace
 
-void walsh_hadamard(double* x, std::int64_t n) { walsh_hadamard(x, n, Prescale{}); }
+void walsh_hadamard(double* x, std::int64_t n) {
+    walsh_hadamard(x, n, Prescale{});
+}
 
 void walsh_hadamard(double* x, std::int64_t n, const Prescale& prescale) {
     if (!is_power_of_two(n)) {
@@ -139,14 +141,16 @@ void walsh_hadamard(double* x, std::int64_t n, const Prescale& prescale) {
             if (scaled) {
                 if (prescale.signs) {
                     rng::fill_signs_serial(factor.data(), static_cast<std::size_t>(block), prescale.stream,
-                                           prescale.first + static_cast<std::uint64_t>(b * block), prescale.scale);
+                                           prescale.first + static_cast<std::uint64_t>(b * block),
+                                           prescale.scale);
                 } else {
                     std::fill(factor.begin(), factor.end(), prescale.scale);
                 }
                 if (prescale.diagonal != nullptr) {
                     const double* d = prescale.diagonal + b * block;
 #pragma omp simd
-                    for (std::int64_t i = 0; i < block; ++i) xb[i] = (xb[i] * d[i]) * factor[static_cast<std::size_t>(i)];
+                    for (std::int64_t i = 0; i < block; ++i)
+                        xb[i] = (xb[i] * d[i]) * factor[static_cast<std::size_t>(i)];
                 } else {
 #pragma omp simd
                     for (std::int64_t i = 0; i < block; ++i) xb[i] *= factor[static_cast<std::size_t>(i)];

@@ -10,11 +10,16 @@ Activation parse_activation(const std::string& name) {
 
 std::string activation_name(Activation activation) {
     switch (activation) {
-        case Activation::linear: return "linear";
-        case Activation::tanh: return "tanh";
-        case Activation::hard_tanh: return "hard_tanh";
-        case Activation::relu: return "relu";
-        case Activation::erf: return "erf";
+        case Activation::linear:
+            return "linear";
+        case Activation::tanh:
+            return "tanh";
+        case Activation::hard_tanh:
+            return "hard_tanh";
+        case Activation::relu:
+            return "relu";
+        case Activation::erf:
+            return "erf";
     }
     return "?";
 }

@@ -33,7 +33,8 @@ double custom_expectation(const Nonlinearity& a, double q, bool need_phi, bool n
         if (need_dphi) a.dphi(h.data(), dphi.data(), n);
         for (std::size_t i = 0; i < n; ++i) out[i] = g(z[i], phi[i], dphi[i]);
     };
-    return piecewise_normal_expectation(integrand, breaks_for_kinks(a.kinks(), root_q), {kCustomRtol, 0.0}).value;
+    return piecewise_normal_expectation(integrand, breaks_for_kinks(a.kinks(), root_q), {kCustomRtol, 0.0})
+        .value;
 }
 
 }  // namespace
@@ -57,7 +58,8 @@ double derivative_moment(const Nonlinearity& a, double q, int k) {
     if (a.is_builtin()) return derivative_moment(a.builtin(), q, k);
     require_positive_q(q, "derivative_moment");
     if (k < 1) throw std::invalid_argument("derivative_moment: k must be >= 1");
-    return custom_expectation(a, q, false, true, [k](double, double, double d) { return std::pow(d * d, k); });
+    return custom_expectation(a, q, false, true,
+                              [k](double, double, double d) { return std::pow(d * d, k); });
 }
 
 double derivative_moment_small_q(const Nonlinearity& a, int k) {

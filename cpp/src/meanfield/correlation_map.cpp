@@ -25,15 +25,20 @@ constexpr double kCStarTolerance = 1e-13;
 
 void check_arguments(double q, double c, const char* what) {
     if (!(q > 0.0) || !std::isfinite(q)) {
-        throw std::invalid_argument(std::string(what) + ": q must be positive and finite, got " + std::to_string(q));
+        throw std::invalid_argument(std::string(what) + ": q must be positive and finite, got " +
+                                    std::to_string(q));
     }
     if (!(c >= -1.0 && c <= 1.0)) {
         throw std::invalid_argument(std::string(what) + ": c must be in [-1, 1], got " + std::to_string(c));
     }
 }
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x * kInvSqrtTwo); }
-double normal_pdf(double x) { return 0.39894228040143267794 * std::exp(-0.5 * x * x); }
+double normal_cdf(double x) {
+    return 0.5 * std::erfc(-x * kInvSqrtTwo);
+}
+double normal_pdf(double x) {
+    return 0.39894228040143267794 * std::exp(-0.5 * x * x);
+}
 
 // P(lo < Z < hi), from whichever tail keeps both terms small (no 1 − 1 cancellation).
 double normal_interval(double lo, double hi) {
@@ -42,12 +47,15 @@ double normal_interval(double lo, double hi) {
     return 1.0 - normal_cdf(lo) - normal_cdf(-hi);
 }
 
-double clip(double h) { return h < -1.0 ? -1.0 : (h > 1.0 ? 1.0 : h); }
+double clip(double h) {
+    return h < -1.0 ? -1.0 : (h > 1.0 ? 1.0 : h);
+}
 
 // E[clip(m + b Z)], Z ~ N(0, 1), b > 0: the parts below −1, between, and above 1.
 double clipped_mean(double m, double b) {
     const double lo = (-1.0 - m) / b, hi = (1.0 - m) / b;
-    return normal_cdf(-hi) - normal_cdf(lo) + m * normal_interval(lo, hi) + b * (normal_pdf(lo) - normal_pdf(hi));
+    return normal_cdf(-hi) - normal_cdf(lo) + m * normal_interval(lo, hi) +
+           b * (normal_pdf(lo) - normal_pdf(hi));
 }
 
 // ½ E[(a − clip(m + b Z))²], Z ~ N(0, 1), b > 0: constant (a ± 1)² beyond the kinks, and
@@ -57,8 +65,8 @@ double clipped_mean(double m, double b) {
 double clipped_half_squared_difference(double a, double m, double b) {
     const double lo = (-1.0 - m) / b, hi = (1.0 - m) / b, d = a - m;
     const double inside = normal_interval(lo, hi);
-    const double first = normal_pdf(lo) - normal_pdf(hi);                          // E[Z; lo < Z < hi]
-    const double second = inside + lo * normal_pdf(lo) - hi * normal_pdf(hi);      // E[Z²; lo < Z < hi]
+    const double first = normal_pdf(lo) - normal_pdf(hi);                      // E[Z; lo < Z < hi]
+    const double second = inside + lo * normal_pdf(lo) - hi * normal_pdf(hi);  // E[Z²; lo < Z < hi]
     return 0.5 * ((a + 1.0) * (a + 1.0) * normal_cdf(lo) + (a - 1.0) * (a - 1.0) * normal_cdf(-hi) +
                   d * d * inside - 2.0 * d * b * first + b * b * second);
 }
@@ -73,7 +81,8 @@ double hard_tanh_expectation(double q, double c, double rtol, double accuracy, I
     };
     std::vector<double> breaks{-1.0 / root_q, 1.0 / root_q};
     if (c != 0.0) {  // where the inner mean crosses a kink (see bivariate_expectation.hpp)
-        for (double k : {-1.0, 1.0}) add_smoothed_kink_breaks(k / (root_q * c), b / (root_q * std::fabs(c)), breaks);
+        for (double k : {-1.0, 1.0})
+            add_smoothed_kink_breaks(k / (root_q * c), b / (root_q * std::fabs(c)), breaks);
     }
     return piecewise_normal_expectation(integrand, breaks, {rtol, accuracy}).value;
 }
@@ -131,9 +140,13 @@ double nested_expectation(const Nonlinearity& a, PairQuantity what, double q, do
                           double accuracy, double f_rms) {
     const bool derivative = what == PairQuantity::derivative_cross;
     auto f = [&](const double* h, double* out, std::size_t n) {
-        if (derivative) a.dphi(h, out, n); else a.phi(h, out, n);
+        if (derivative)
+            a.dphi(h, out, n);
+        else
+            a.phi(h, out, n);
     };
-    const PairKernel kernel = what == PairQuantity::gap ? PairKernel::half_squared_difference : PairKernel::product;
+    const PairKernel kernel =
+        what == PairQuantity::gap ? PairKernel::half_squared_difference : PairKernel::product;
     return bivariate_normal_expectation(f, a.kinks(), f, a.kinks(), q, c, rtol, accuracy, f_rms, kernel);
 }
 
@@ -149,9 +162,11 @@ double cross_moment(const Nonlinearity& a, double q, double c) {
     }
     // Quadratures: to kCorrelationRtol relative to the c = 1 value, which bounds |E[φφ]|.
     const double accuracy = kCorrelationRtol * mean_square, rms = std::sqrt(mean_square);
-    if (!a.is_builtin()) return nested_expectation(a, PairQuantity::cross, q, c, kCorrelationRtol, accuracy, rms);
+    if (!a.is_builtin())
+        return nested_expectation(a, PairQuantity::cross, q, c, kCorrelationRtol, accuracy, rms);
     switch (a.builtin()) {
-        case Activation::linear: return q * c;
+        case Activation::linear:
+            return q * c;
         case Activation::relu:
             return q / (2.0 * kPi) * (std::sqrt((1.0 - c) * (1.0 + c)) + (kPi - std::acos(c)) * c);
         case Activation::erf: {
@@ -162,7 +177,8 @@ double cross_moment(const Nonlinearity& a, double q, double c) {
             return hard_tanh_expectation(q, c, kCorrelationRtol, accuracy, [](double h1, double m, double b) {
                 return clip(h1) * (b == 0.0 ? clip(m) : clipped_mean(m, b));
             });
-        case Activation::tanh: return tanh_expectation(PairQuantity::cross, q, c, kCorrelationRtol, accuracy, rms);
+        case Activation::tanh:
+            return tanh_expectation(PairQuantity::cross, q, c, kCorrelationRtol, accuracy, rms);
     }
     throw std::logic_error("cross_moment: unknown activation");
 }
@@ -176,8 +192,10 @@ double derivative_cross_moment(const Nonlinearity& a, double q, double c) {
         return nested_expectation(a, PairQuantity::derivative_cross, q, c, kCorrelationRtol, accuracy, rms);
     }
     switch (a.builtin()) {
-        case Activation::linear: return 1.0;
-        case Activation::relu: return (kPi - std::acos(c)) / (2.0 * kPi);
+        case Activation::linear:
+            return 1.0;
+        case Activation::relu:
+            return (kPi - std::acos(c)) / (2.0 * kPi);
         case Activation::erf: {
             const double t = 0.5 * kPi * q;
             return 1.0 / std::sqrt((1.0 + t) * (1.0 + t) - (t * c) * (t * c));
@@ -203,13 +221,15 @@ double cross_moment_gap(const Nonlinearity& a, double q, double c) {
     // at least (1 − c) Var φ(u); ask for `rtol` of that besides `rtol` relative. The integrand
     // (φ(u₁) − φ(u₂))² is a difference of O(1) values that are O(√(1 − c)) apart, so rounding
     // alone leaves it ~ε/√(1 − c) relative noise: rtol is not asked below 100 times that.
-    const double rtol = std::max(kCorrelationRtol, 100.0 * std::numeric_limits<double>::epsilon() / std::sqrt(1.0 - c));
+    const double rtol =
+        std::max(kCorrelationRtol, 100.0 * std::numeric_limits<double>::epsilon() / std::sqrt(1.0 - c));
     const double mean = first_moment(a, q);
     const double accuracy = rtol * (1.0 - c) * (second_moment(a, q) - mean * mean);
     const double s = std::sqrt((1.0 - c) * (1.0 + c));
     if (!a.is_builtin()) return nested_expectation(a, PairQuantity::gap, q, c, rtol, accuracy, 0.0);
     switch (a.builtin()) {
-        case Activation::linear: return q * (1.0 - c);
+        case Activation::linear:
+            return q * (1.0 - c);
         case Activation::relu: {
             // q/2 − cross_moment = q/(2π) (π (1 − c) + θ cos θ − sin θ), θ = arccos c. For small θ
             // the last two cancel to −θ³/3: sum Σ_{n>=1} (−1)^n 2n θ^{2n+1}/(2n+1)! instead.
@@ -230,15 +250,17 @@ double cross_moment_gap(const Nonlinearity& a, double q, double c) {
             // (2/π)(asin x − asin(c x)), x = t/(1 + t), as one asin: for c >= 0,
             // sin(α − β) = x (1 − c²) / (√(1 − c²x²) + c √(1 − x²)).
             const double t = 0.5 * kPi * q, x = t / (1.0 + t);
-            return (2.0 / kPi) *
-                   std::asin(x * (1.0 - c) * (1.0 + c) / (std::sqrt(1.0 - c * c * x * x) + c * std::sqrt(1.0 - x * x)));
+            return (2.0 / kPi) * std::asin(x * (1.0 - c) * (1.0 + c) /
+                                           (std::sqrt(1.0 - c * c * x * x) + c * std::sqrt(1.0 - x * x)));
         }
         case Activation::hard_tanh:
             return hard_tanh_expectation(q, c, rtol, accuracy, [](double h1, double m, double b) {
                 const double a = clip(h1);
-                return b == 0.0 ? 0.5 * (a - clip(m)) * (a - clip(m)) : clipped_half_squared_difference(a, m, b);
+                return b == 0.0 ? 0.5 * (a - clip(m)) * (a - clip(m))
+                                : clipped_half_squared_difference(a, m, b);
             });
-        case Activation::tanh: return tanh_expectation(PairQuantity::gap, q, c, rtol, accuracy, 0.0);
+        case Activation::tanh:
+            return tanh_expectation(PairQuantity::gap, q, c, rtol, accuracy, 0.0);
     }
     throw std::logic_error("cross_moment_gap: unknown activation");
 }
@@ -282,11 +304,12 @@ CorrelationFixedPoint c_star(const Nonlinearity& a, double q, double sigma_w, do
         root = brent_root(deflated, 0.0, 1.0, kCStarTolerance);
     } catch (const ConvergenceError& error) {
         std::ostringstream msg;
-        msg << "c_star: the correlation map at q = " << q << ", sigma_w = " << sigma_w << ", sigma_b = " << sigma_b
-            << ": " << error.what();
+        msg << "c_star: the correlation map at q = " << q << ", sigma_w = " << sigma_w
+            << ", sigma_b = " << sigma_b << ": " << error.what();
         throw ConvergenceError(msg.str());
     }
-    return CorrelationFixedPoint{root.x, correlation_map_slope(a, q, root.x, sigma_w, sigma_b), root.iterations};
+    return CorrelationFixedPoint{root.x, correlation_map_slope(a, q, root.x, sigma_w, sigma_b),
+                                 root.iterations};
 }
 
 }  // namespace isometry::meanfield

@@ -47,8 +47,8 @@ std::string unstable_reason(const Nonlinearity& a, double q, double sigma_w, dou
                                                           : fp.kind == FixedPointKind::zero && q == 0.0;
     if (same && msg.str().empty()) return "";
     if (msg.str().empty()) {
-        msg << "q = " << q << " is a fixed point of the length map at sigma_w = " << sigma_w << ", sigma_b = "
-            << sigma_b << " but not the one the network reaches from below";
+        msg << "q = " << q << " is a fixed point of the length map at sigma_w = " << sigma_w
+            << ", sigma_b = " << sigma_b << " but not the one the network reaches from below";
     }
     msg << "; the length map goes to ";
     if (fp.kind == FixedPointKind::positive) {
@@ -78,10 +78,13 @@ double chi1(const Nonlinearity& a, double sigma_w, const FixedPoint& fp) {
     const double vw = sigma_w * sigma_w;
     if (is_homogeneous(a)) return vw * derivative_moment(a, 1.0, 1);
     switch (fp.kind) {
-        case FixedPointKind::positive: return vw * derivative_moment(a, fp.q, 1);
-        case FixedPointKind::zero: return vw * derivative_moment_small_q(a, 1);
+        case FixedPointKind::positive:
+            return vw * derivative_moment(a, fp.q, 1);
+        case FixedPointKind::zero:
+            return vw * derivative_moment_small_q(a, 1);
         case FixedPointKind::scale_invariant:
-        case FixedPointKind::divergent: break;
+        case FixedPointKind::divergent:
+            break;
     }
     return std::numeric_limits<double>::quiet_NaN();
 }
@@ -93,12 +96,13 @@ double chi1(const Nonlinearity& a, double sigma_w, double sigma_b) {
 
 CriticalPoint critical_point(const Nonlinearity& a, double q) {
     if (!(q > 0.0) || !std::isfinite(q)) {
-        throw std::invalid_argument("critical_point: q_star must be positive and finite, got " + std::to_string(q));
+        throw std::invalid_argument("critical_point: q_star must be positive and finite, got " +
+                                    std::to_string(q));
     }
     const double mu1 = derivative_moment(a, q, 1);
     if (!(mu1 > 0.0)) {
-        throw std::domain_error("critical_point: mu_1 = E[phi'(sqrt(q*) z)^2] = 0 at q* = " + std::to_string(q) +
-                                ", so no sigma_w gives chi_1 = 1");
+        throw std::domain_error("critical_point: mu_1 = E[phi'(sqrt(q*) z)^2] = 0 at q* = " +
+                                std::to_string(q) + ", so no sigma_w gives chi_1 = 1");
     }
     const double vw = 1.0 / mu1;
     double vb = q - vw * second_moment(a, q);
@@ -107,8 +111,8 @@ CriticalPoint critical_point(const Nonlinearity& a, double q) {
             std::ostringstream msg;
             msg.precision(10);
             msg << "critical_point: q* = " << q << " lies on no critical point of " << a.name()
-                << ": sigma_w^2 = 1/mu_1 = " << vw << " would need sigma_b^2 = q* - sigma_w^2 E[phi^2] = " << vb
-                << " < 0";
+                << ": sigma_w^2 = 1/mu_1 = " << vw
+                << " would need sigma_b^2 = q* - sigma_w^2 E[phi^2] = " << vb << " < 0";
             throw std::domain_error(msg.str());
         }
         vb = 0.0;
@@ -129,25 +133,29 @@ double edge_of_chaos(const Nonlinearity& a, double sigma_b) {
     }
     auto no_critical_point = [&](const std::string& why) {
         std::ostringstream msg;
-        msg << "edge_of_chaos: no critical point of " << a.name() << " with sigma_b = " << sigma_b << ": " << why;
+        msg << "edge_of_chaos: no critical point of " << a.name() << " with sigma_b = " << sigma_b << ": "
+            << why;
         return std::domain_error(msg.str());
     };
     std::string rejected;  // why the candidates met so far were refused
     if (sigma_b == 0.0) {
         const double mu1 = derivative_moment_small_q(a, 1);
         if (!(mu1 > 0.0)) {
-            throw std::domain_error("edge_of_chaos: phi'(0) = 0 for " + a.name() + ", so no sigma_w gives chi_1 = 1");
+            throw std::domain_error("edge_of_chaos: phi'(0) = 0 for " + a.name() +
+                                    ", so no sigma_w gives chi_1 = 1");
         }
         const double sigma_w = std::sqrt(1.0 / mu1);
         rejected = unstable_reason(a, 0.0, sigma_w, 0.0);
         if (rejected.empty()) return sigma_w;
-        rejected = "the q -> 0 end of the critical curve, sigma_w = 1/|phi'(0)| = " + std::to_string(sigma_w) +
-                   ": " + rejected;
+        rejected =
+            "the q -> 0 end of the critical curve, sigma_w = 1/|phi'(0)| = " + std::to_string(sigma_w) +
+            ": " + rejected;
     }
     const double target = sigma_b * sigma_b;
     if (is_homogeneous(a)) {
-        throw no_critical_point("chi_1 = sigma_w^2 mu_1 with mu_1 independent of q, and the length map only has a "
-                                "fixed point at chi_1 = 1 when sigma_b = 0");
+        throw no_critical_point(
+            "chi_1 = sigma_w^2 mu_1 with mu_1 independent of q, and the length map only has a "
+            "fixed point at chi_1 = 1 when sigma_b = 0");
     }
     // On the critical curve σ_w² = 1/μ₁(q), so the bias needed for q to be the fixed point is:
     auto curve_minus_target = [&](double q) {
@@ -161,7 +169,9 @@ double edge_of_chaos(const Nonlinearity& a, double sigma_b) {
     // answer. A side counts only beyond quadrature noise (~1e-12 q for custom activations): a
     // curve that only touches the target within noise, like relu's σ_b²(q) ≡ 0, has no critical
     // point, not a spurious one at q ~ 1e11. Built-in curves rise monotonically: one crossing.
-    auto side = [&](double q, double excess) { return excess > kCurveNoise * q ? 1 : (excess <= 0.0 ? -1 : 0); };
+    auto side = [&](double q, double excess) {
+        return excess > kCurveNoise * q ? 1 : (excess <= 0.0 ? -1 : 0);
+    };
     double prev_q = target > 0.0 ? target : kMarginalProbe;
     double prev_value = curve_minus_target(prev_q);
     int prev_side = side(prev_q, prev_value);
@@ -181,9 +191,11 @@ double edge_of_chaos(const Nonlinearity& a, double sigma_b) {
         prev_value = value;
         prev_side = s;
     }
-    if (!rejected.empty()) throw no_critical_point("every point of the critical curve with this bias is refused: " + rejected);
-    throw no_critical_point("the critical curve sigma_b^2(q) = q - E[phi^2]/mu_1 does not cross sigma_b^2 for q up "
-                            "to 1e15");
+    if (!rejected.empty())
+        throw no_critical_point("every point of the critical curve with this bias is refused: " + rejected);
+    throw no_critical_point(
+        "the critical curve sigma_b^2(q) = q - E[phi^2]/mu_1 does not cross sigma_b^2 for q up "
+        "to 1e15");
 }
 
 CriticalLinePoint critical_sigma_b(const Nonlinearity& a, double sigma_w) {

@@ -10,7 +10,8 @@ namespace isometry::meanfield {
 
 double depth_scale(double slope) {
     const double magnitude = std::fabs(slope);
-    if (magnitude >= 1.0 - 8.0 * std::numeric_limits<double>::epsilon()) return std::numeric_limits<double>::infinity();
+    if (magnitude >= 1.0 - 8.0 * std::numeric_limits<double>::epsilon())
+        return std::numeric_limits<double>::infinity();
     if (magnitude == 0.0) return 0.0;
     return -1.0 / std::log(magnitude);
 }

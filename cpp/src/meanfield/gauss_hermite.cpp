@@ -44,8 +44,7 @@ GaussHermiteRule golub_welsch(int n) {
 
 const GaussHermiteRule& gauss_hermite(int n) {
     if (n < 1 || n > 4000) {
-        throw std::invalid_argument("gauss_hermite: nodes must be in [1, 4000], got " +
-                                    std::to_string(n));
+        throw std::invalid_argument("gauss_hermite: nodes must be in [1, 4000], got " + std::to_string(n));
     }
     static std::mutex mutex;
     static std::map<int, std::unique_ptr<GaussHermiteRule>> cache;

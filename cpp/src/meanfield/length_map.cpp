@@ -37,7 +37,13 @@ double decaying_tanh_expectation(F&& f, double q) {
 // bounded number of points). Above, as 1 − E[sech²(√q z)]: the part that does not decay is
 // exact, and E[tanh²] >= 0.39 there, so the subtraction keeps ~1e-14 relative accuracy.
 double tanh_second_moment(double q) {
-    if (q <= 1.0) return smooth_expectation([](double h) { const double t = std::tanh(h); return t * t; }, q);
+    if (q <= 1.0)
+        return smooth_expectation(
+            [](double h) {
+                const double t = std::tanh(h);
+                return t * t;
+            },
+            q);
     return 1.0 - decaying_tanh_expectation([](double h) { return tanh_derivative(h); }, q);
 }
 
@@ -53,8 +59,10 @@ void require_positive_q(double q, const char* what) {
 double second_moment(Activation a, double q) {
     require_positive_q(q, "second_moment");
     switch (a) {
-        case Activation::linear: return q;
-        case Activation::relu: return 0.5 * q;
+        case Activation::linear:
+            return q;
+        case Activation::relu:
+            return 0.5 * q;
         case Activation::hard_tanh: {
             // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (docs/theory/meanfield.md)
             const double s = 1.0 / std::sqrt(2.0 * q);
@@ -65,7 +73,8 @@ double second_moment(Activation a, double q) {
             const double t = 0.5 * kPi * q;
             return (2.0 / kPi) * std::asin(t / (1.0 + t));
         }
-        case Activation::tanh: return tanh_second_moment(q);
+        case Activation::tanh:
+            return tanh_second_moment(q);
     }
     throw std::logic_error("second_moment: unknown activation");
 }
@@ -74,12 +83,17 @@ double derivative_moment(Activation a, double q, int k) {
     require_positive_q(q, "derivative_moment");
     if (k < 1) throw std::invalid_argument("derivative_moment: k must be >= 1");
     switch (a) {
-        case Activation::linear: return 1.0;
-        case Activation::relu: return 0.5;
-        case Activation::hard_tanh: return std::erf(1.0 / std::sqrt(2.0 * q));
-        case Activation::erf: return 1.0 / std::sqrt(1.0 + kPi * k * q);
+        case Activation::linear:
+            return 1.0;
+        case Activation::relu:
+            return 0.5;
+        case Activation::hard_tanh:
+            return std::erf(1.0 / std::sqrt(2.0 * q));
+        case Activation::erf:
+            return 1.0 / std::sqrt(1.0 + kPi * k * q);
         case Activation::tanh:
-            return decaying_tanh_expectation([k](double h) { return std::pow(tanh_derivative(h), 2 * k); }, q);
+            return decaying_tanh_expectation([k](double h) { return std::pow(tanh_derivative(h), 2 * k); },
+                                             q);
     }
     throw std::logic_error("derivative_moment: unknown activation");
 }
@@ -92,11 +106,14 @@ double derivative_moment_small_q(Activation a, int k) {
 double second_moment_slope(Activation a, double q) {
     require_positive_q(q, "second_moment_slope");
     switch (a) {
-        case Activation::linear: return 1.0;
-        case Activation::relu: return 0.5;
+        case Activation::linear:
+            return 1.0;
+        case Activation::relu:
+            return 0.5;
         case Activation::hard_tanh: {
             // E[z² 1(|z| < 1/√q)] = erf(s) - (2s/√π) e^{-s²}, s = 1/√(2q). For small s (large q)
-            // the two terms cancel to O(s³): sum the series (2/√π) Σ_{n>=1} (-1)^{n+1} 2n s^{2n+1} / (n! (2n+1)).
+            // the two terms cancel to O(s³): sum the series (2/√π) Σ_{n>=1} (-1)^{n+1} 2n s^{2n+1} / (n!
+            // (2n+1)).
             const double s = 1.0 / std::sqrt(2.0 * q);
             if (s > 0.5) return std::erf(s) - 2.0 * s / std::sqrt(kPi) * std::exp(-s * s);
             double sum = 0.0, power = s;  // power = (-1)^{n+1} s^{2n+1} / n!
@@ -115,7 +132,9 @@ double second_moment_slope(Activation a, double q) {
         }
         case Activation::tanh:
             // E[φ(h) φ'(h) h] / q with h = √q z: the integrand is smooth and non-negative.
-            return decaying_tanh_expectation([](double h) { return std::tanh(h) * tanh_derivative(h) * h; }, q) / q;
+            return decaying_tanh_expectation([](double h) { return std::tanh(h) * tanh_derivative(h) * h; },
+                                             q) /
+                   q;
     }
     throw std::logic_error("second_moment_slope: unknown activation");
 }

@@ -30,7 +30,9 @@ Activation Nonlinearity::builtin() const {
     return builtin_;
 }
 
-std::string Nonlinearity::name() const { return custom_ ? custom_->name : activation_name(builtin_); }
+std::string Nonlinearity::name() const {
+    return custom_ ? custom_->name : activation_name(builtin_);
+}
 
 void Nonlinearity::phi(const double* h, double* out, std::size_t n) const {
     if (custom_) {

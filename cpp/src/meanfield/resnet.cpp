@@ -33,19 +33,21 @@ ResnetTrajectory resnet_trajectory(const Nonlinearity& a, double sigma_w, double
             input_variance);
     ResnetTrajectory out;
     if (keep_layers) {
-        for (auto* v : {&out.c2, &out.q, &out.mean, &out.second_moment}) v->reserve(static_cast<std::size_t>(depth));
+        for (auto* v : {&out.c2, &out.q, &out.mean, &out.second_moment})
+            v->reserve(static_cast<std::size_t>(depth));
     }
-    const double vw = sigma_w * sigma_w, scaled_vw = residual_scale * residual_scale * vw, vb = sigma_b * sigma_b;
+    const double vw = sigma_w * sigma_w, scaled_vw = residual_scale * residual_scale * vw,
+                 vb = sigma_b * sigma_b;
     double m = 0.0, v = input_variance, sum_c2 = 0.0;
     for (std::int64_t layer = 0; layer < depth; ++layer) {
         const double q = scaled_vw * v + vb;
         if (!std::isfinite(q) || !std::isfinite(sum_c2)) {
-            throw std::overflow_error("the mean-field signal overflowed at layer " + std::to_string(layer + 1) +
-                                      "; lower sigma_w, sigma_b or depth");
+            throw std::overflow_error("the mean-field signal overflowed at layer " +
+                                      std::to_string(layer + 1) + "; lower sigma_w, sigma_b or depth");
         }
         if (!(q > 0.0)) {
-            throw std::underflow_error("the mean-field signal underflowed to 0 at layer " + std::to_string(layer + 1) +
-                                       "; raise sigma_w or input_variance");
+            throw std::underflow_error("the mean-field signal underflowed to 0 at layer " +
+                                       std::to_string(layer + 1) + "; raise sigma_w or input_variance");
         }
         const double mean_phi = first_moment(a, q);
         const double second_phi = second_moment(a, q);
@@ -63,7 +65,8 @@ ResnetTrajectory resnet_trajectory(const Nonlinearity& a, double sigma_w, double
     }
     // Summed in layer order, as the per-layer values would be: the same c with or without them.
     out.c = residual_scale * residual_scale * sum_c2;
-    if (!std::isfinite(out.c)) throw std::overflow_error("the ResNet parameter c overflowed; lower sigma_w or depth");
+    if (!std::isfinite(out.c))
+        throw std::overflow_error("the ResNet parameter c overflowed; lower sigma_w or depth");
     return out;
 }
 
@@ -75,7 +78,9 @@ ResnetSigmaW resnet_sigma_w(const Nonlinearity& a, double c, double sigma_b, std
     auto parameter = [&](double sigma_w) {
         ++evaluations;
         try {
-            return resnet_trajectory(a, sigma_w, sigma_b, depth, residual_scale, input_variance, false, progress).c;
+            return resnet_trajectory(a, sigma_w, sigma_b, depth, residual_scale, input_variance, false,
+                                     progress)
+                .c;
         } catch (const std::overflow_error&) {
             return std::numeric_limits<double>::infinity();
         }

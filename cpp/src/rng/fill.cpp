@@ -9,8 +9,7 @@
 namespace isometry::rng {
 
 template <typename T>
-void fill_normal_serial(T* out, std::size_t count, StreamId id, std::uint64_t first,
-                        double scale) {
+void fill_normal_serial(T* out, std::size_t count, StreamId id, std::uint64_t first, double scale) {
     if (count == 0) return;
     // Block b holds elements 2b and 2b+1. A leading odd element and a trailing even one take
     // half a block; the whole blocks in between run in a branch-free loop that vectorises.
@@ -30,7 +29,8 @@ void fill_normal_serial(T* out, std::size_t count, StreamId id, std::uint64_t fi
     }
     done += 2 * pairs;
     if (done < count) {
-        out[done] = static_cast<T>(scale * normal_pair(id.seed, id.stream, id.substream, first_block + pairs).z0);
+        out[done] =
+            static_cast<T>(scale * normal_pair(id.seed, id.stream, id.substream, first_block + pairs).z0);
     }
 }
 

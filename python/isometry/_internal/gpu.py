@@ -179,7 +179,9 @@ def check_fits(what: str, needed_bytes: int, free: int, total: int, device: int 
 # GPU arrays from __cuda_array_interface__
 
 
-def _contiguous(shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int, order: str) -> bool:
+def _contiguous(
+    shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int, order: str
+) -> bool:
     axes = range(len(shape)) if order == "F" else reversed(range(len(shape)))
     expected = itemsize
     for axis in axes:
@@ -219,17 +221,27 @@ def device_array(
     itemsize = got_dtype.itemsize
     if strides is not None and not _contiguous(got_shape, tuple(strides), itemsize, order):
         layout = "Fortran" if order == "F" else "C"
-        raise ValueError(f"{name} must be {layout}-contiguous (order={order!r}), got strides {tuple(strides)}")
+        raise ValueError(
+            f"{name} must be {layout}-contiguous (order={order!r}), got strides {tuple(strides)}"
+        )
     if strides is None and order == "F" and len([s for s in got_shape if s > 1]) > 1:
         raise ValueError(f"{name} must be Fortran-contiguous (order='F'), got a C-contiguous array")
     stream = interface.get("stream")
-    if stream is not None and (isinstance(stream, bool) or not isinstance(stream, int) or stream == 0):
+    if stream is not None and (
+        isinstance(stream, bool) or not isinstance(stream, int) or stream == 0
+    ):
         raise ValueError(f"{name}'s __cuda_array_interface__ has an invalid stream {stream!r}")
     return int(address), stream
 
 
 def _output(
-    cuda: ModuleType, out: object | None, name: str, shape: tuple[int, int], dtype: str, order: str, what: str,
+    cuda: ModuleType,
+    out: object | None,
+    name: str,
+    shape: tuple[int, int],
+    dtype: str,
+    order: str,
+    what: str,
     extra_bytes: int = 0,
 ) -> tuple[Any, int, int, int]:
     """(array, pointer, stream, device) to write a result into: `out` itself, or a new CuPy array."""
@@ -257,7 +269,9 @@ def gaussian(n: int, m: int, std: float, seed: int, dtype: str, out: object | No
     cuda = cuda_module()
     what = f"gaussian({n}, {m}, dtype={dtype!r}, device='gpu')"
     array, address, stream, device = _output(cuda, out, "out", (n, m), dtype, "C", what)
-    cuda.fill_normal(address, n * m, std, seed, _STREAMS["gaussian_sampler"], 0, 0, dtype, stream, device)
+    cuda.fill_normal(
+        address, n * m, std, seed, _STREAMS["gaussian_sampler"], 0, 0, dtype, stream, device
+    )
     return array
 
 
@@ -270,13 +284,24 @@ def haar_orthogonal(n: int, m: int, seed: int, dtype: str, out: object | None) -
         array, address, stream, device = _output(cuda, out, "out", (n, m), dtype, "F", what, extra)
     else:  # Q of the tall (m, n) draw, Fortran-ordered, is the C-ordered (n, m) result
         array, address, stream, device = _output(cuda, out, "out", (n, m), dtype, "C", what, extra)
-    cuda.haar_columns(address, rows, cols, rows, seed, _STREAMS["haar_sampler"], 0, dtype, stream, device)
+    cuda.haar_columns(
+        address, rows, cols, rows, seed, _STREAMS["haar_sampler"], 0, dtype, stream, device
+    )
     return array
 
 
 def jacobian_spectrum(
-    width: int, depth: int, activation: str, weights: str, sigma_w: float, sigma_b: float, q0: float,
-    seed: int, dtype: str, method: str, callback: Any,
+    width: int,
+    depth: int,
+    activation: str,
+    weights: str,
+    sigma_w: float,
+    sigma_b: float,
+    q0: float,
+    seed: int,
+    dtype: str,
+    method: str,
+    callback: Any,
 ) -> dict[str, Any]:
     cuda = cuda_module()
     if width > cuda.MAX_JACOBIAN_WIDTH:
@@ -286,17 +311,39 @@ def jacobian_spectrum(
         )
     cupy = sys.modules.get("cupy")
     device = cupy.cuda.Device().id if cupy is not None else 0
-    needed = int(cuda.jacobian_device_bytes(width, depth, weights, method, np.dtype(dtype).itemsize))
+    needed = int(
+        cuda.jacobian_device_bytes(width, depth, weights, method, np.dtype(dtype).itemsize)
+    )
     require_device_memory(
-        cuda, device, f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r}, device='gpu')", needed
+        cuda,
+        device,
+        f"jacobian_spectrum(width={width}, weights={weights!r}, dtype={dtype!r}, device='gpu')",
+        needed,
     )
     return cuda.jacobian_spectrum(
-        width, depth, activation, weights, sigma_w, sigma_b, q0, seed, dtype, method, callback, device
+        width,
+        depth,
+        activation,
+        weights,
+        sigma_w,
+        sigma_b,
+        q0,
+        seed,
+        dtype,
+        method,
+        callback,
+        device,
     )
 
 
 def matfree_quadrature_runner(
-    width: int, depth: int, weights: str, storage: str, probes: int, steps: int, reorthogonalize: bool,
+    width: int,
+    depth: int,
+    weights: str,
+    storage: str,
+    probes: int,
+    steps: int,
+    reorthogonalize: bool,
     choose_storage: Any,
 ) -> tuple[str, Any]:
     """(storage, run) for jacobian_spectral_density(device="gpu"), refused before any allocation.
@@ -312,19 +359,49 @@ def matfree_quadrature_runner(
     free, _ = device_memory(cuda, device)
     storage = choose_storage(storage, weights, width, depth, free)
     block = probes
-    needed = int(cuda.matfree_device_bytes(width, depth, weights, storage, probes, steps, reorthogonalize, block))
+    needed = int(
+        cuda.matfree_device_bytes(
+            width, depth, weights, storage, probes, steps, reorthogonalize, block
+        )
+    )
     require_device_memory(
-        cuda, device,
+        cuda,
+        device,
         f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, storage={storage!r}, "
         f"probes={probes}, steps={steps}, device='gpu')",
         needed,
     )
 
-    def run(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, structured_blocks: int,
-            probe: str, rule: str, callback: Any) -> dict[str, Any]:
+    def run(
+        activation: str,
+        sigma_w: float,
+        sigma_b: float,
+        q0: float,
+        seed: int,
+        structured_blocks: int,
+        probe: str,
+        rule: str,
+        callback: Any,
+    ) -> dict[str, Any]:
         return cuda.matfree_quadrature(
-            width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, structured_blocks,
-            probes, steps, probe, reorthogonalize, rule, block, callback, device,
+            width,
+            depth,
+            activation,
+            weights,
+            storage,
+            sigma_w,
+            sigma_b,
+            q0,
+            seed,
+            structured_blocks,
+            probes,
+            steps,
+            probe,
+            reorthogonalize,
+            rule,
+            block,
+            callback,
+            device,
         )
 
     return storage, run

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO, Union
+from typing import TextIO
 
 #: What ``progress=`` accepts across the package.
-ProgressLike = Union[bool, Callable[[int, int], None], None]
+ProgressLike = bool | Callable[[int, int], None] | None
 
 
 class ProgressBar:
@@ -19,7 +19,9 @@ class ProgressBar:
     so CI logs show that a long run is alive without filling up.
     """
 
-    def __init__(self, label: str, stream: TextIO | None = None, width: int = 30, log_every: float = 10.0) -> None:
+    def __init__(
+        self, label: str, stream: TextIO | None = None, width: int = 30, log_every: float = 10.0
+    ) -> None:
         self.label = label
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
@@ -67,7 +69,9 @@ def progress_callback(progress: ProgressLike, label: str) -> Callable[[int, int]
         return None
     if callable(progress):
         return progress
-    raise TypeError(f"progress must be None, True, False or a callable (done, total), got {progress!r}")
+    raise TypeError(
+        f"progress must be None, True, False or a callable (done, total), got {progress!r}"
+    )
 
 
 def wants_progress(progress: ProgressLike) -> bool:

@@ -20,7 +20,9 @@ __all__ = ["ACTIVATIONS", "DENSE_WEIGHTS", "DEVICES", "DTYPES", "METHODS", "WEIG
 
 def positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a positive integer, got {value!r} of type {type(value).__name__}"
+        )
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value}")
     return int(value)
@@ -36,7 +38,9 @@ def seed(value: object) -> int:
 
 def real(name: str, value: object, *, positive: bool = False, nonnegative: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}"
+        )
     x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")

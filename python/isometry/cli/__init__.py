@@ -39,17 +39,25 @@ def build_parser() -> argparse.ArgumentParser:
     from isometry import __version__
     from isometry.cli._options import HelpFormatter
 
-    parser = argparse.ArgumentParser(prog="isometry", description="Dynamical isometry of deep networks")
+    parser = argparse.ArgumentParser(
+        prog="isometry", description="Dynamical isometry of deep networks"
+    )
     parser.add_argument("--version", action="version", version=f"isometry {__version__}")
     parser.add_argument(
-        "--threads", type=int, default=None, metavar="N",
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
         help="threads for OpenMP and OpenBLAS (default: all usable cores; fewer on a busy machine)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _command_modules():
-        p = sub.add_parser(module.NAME, help=module.HELP,
-                           description=getattr(module, "DESCRIPTION", None) or module.HELP,
-                           formatter_class=HelpFormatter)
+        p = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", None) or module.HELP,
+            formatter_class=HelpFormatter,
+        )
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
@@ -58,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.threads is not None and not 1 <= args.threads <= 1024:  # isometry.set_num_threads' range
+    if (
+        args.threads is not None and not 1 <= args.threads <= 1024
+    ):  # isometry.set_num_threads' range
         parser.error(f"--threads must be an integer in [1, 1024], got {args.threads}")
     try:
         if args.threads is not None:

@@ -16,19 +16,52 @@ HELP = "q*, χ₁ and ξ_c over (σ_w, σ_b), with the edge of chaos"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activation", choices=ACTIVATIONS, default="tanh", help="nonlinearity φ")
     w = p.add_mutually_exclusive_group()
-    w.add_argument("--sigma-w", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
-                   help="range of σ_w (default 0.5 4.0)")
-    w.add_argument("--sigma-w2", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
-                   help="range of σ_w² instead (the grid is even in σ_w²)")
+    w.add_argument(
+        "--sigma-w",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("MIN", "MAX"),
+        help="range of σ_w (default 0.5 4.0)",
+    )
+    w.add_argument(
+        "--sigma-w2",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("MIN", "MAX"),
+        help="range of σ_w² instead (the grid is even in σ_w²)",
+    )
     b = p.add_mutually_exclusive_group()
-    b.add_argument("--sigma-b", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
-                   help="range of σ_b (default 0.0 2.0)")
-    b.add_argument("--sigma-b2", type=float, nargs=2, default=None, metavar=("MIN", "MAX"),
-                   help="range of σ_b² instead (the grid is even in σ_b²)")
+    b.add_argument(
+        "--sigma-b",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("MIN", "MAX"),
+        help="range of σ_b (default 0.0 2.0)",
+    )
+    b.add_argument(
+        "--sigma-b2",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("MIN", "MAX"),
+        help="range of σ_b² instead (the grid is even in σ_b²)",
+    )
     p.add_argument("--grid", type=int, default=64, help="points per axis")
-    p.add_argument("--save", metavar="NPZ", default=None,
-                   help="save the diagram (isometry.theory.PhaseDiagram.load reads it)")
-    p.add_argument("--plot", metavar="PNG", default=None, help="draw q*, χ₁ and ξ_c with the edge of chaos here")
+    p.add_argument(
+        "--save",
+        metavar="NPZ",
+        default=None,
+        help="save the diagram (isometry.theory.PhaseDiagram.load reads it)",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="PNG",
+        default=None,
+        help="draw q*, χ₁ and ξ_c with the edge of chaos here",
+    )
     _options.add_progress(p)
 
 

@@ -34,8 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", default="reproductions", help="output folder (default: ./reproductions)"
     )
-    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu",
-                        help="where the Monte Carlo and training entries run")
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "gpu"),
+        default="cpu",
+        help="where the Monte Carlo and training entries run",
+    )
     parser.add_argument(
         "--data-dir", default=None, help="where cifar-10-python.tar.gz lies (full scale)"
     )

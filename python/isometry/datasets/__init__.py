@@ -11,22 +11,38 @@ from __future__ import annotations
 
 import os
 
-from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._cifar10 import cifar10 as _load_cifar10
 from isometry.datasets._digits import digits
+from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._mnist import mnist as _load_mnist
 from isometry.datasets.dataset import Dataset
 
 __all__ = ["ChecksumError", "Dataset", "cifar10", "data_directory", "digits", "mnist"]
 
 
-def cifar10(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
-            standardize: bool = True, dtype: str = "float32", progress: bool = True) -> Dataset:
+def cifar10(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = False,
+    standardize: bool = True,
+    dtype: str = "float32",
+    progress: bool = True,
+) -> Dataset:
     """CIFAR-10 (see the module docstring of isometry.datasets._cifar10)."""
-    return _load_cifar10(data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress)
+    return _load_cifar10(
+        data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress
+    )
 
 
-def mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
-          standardize: bool = True, dtype: str = "float32", progress: bool = True) -> Dataset:
+def mnist(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = False,
+    standardize: bool = True,
+    dtype: str = "float32",
+    progress: bool = True,
+) -> Dataset:
     """MNIST (see isometry.datasets._mnist)."""
-    return _load_mnist(data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress)
+    return _load_mnist(
+        data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress
+    )

@@ -40,11 +40,15 @@ class _BatchUnpickler(pickle.Unpickler):
             return _reconstruct()
         if module == "numpy" and name in ("ndarray", "dtype"):
             return getattr(np, name)
-        if module == "_codecs" and name == "encode":  # bytes in protocol-2 pickles written by Python 3
+        if (
+            module == "_codecs" and name == "encode"
+        ):  # bytes in protocol-2 pickles written by Python 3
             import codecs
 
             return codecs.encode
-        raise pickle.UnpicklingError(f"CIFAR-10 batch refers to {module}.{name}, which a batch never does")
+        raise pickle.UnpicklingError(
+            f"CIFAR-10 batch refers to {module}.{name}, which a batch never does"
+        )
 
 
 def _read_batch(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +59,9 @@ def _read_batch(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"CIFAR-10 batch {name} lacks b'data' or b'labels'") from exc
     if data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
-        raise ValueError(f"CIFAR-10 batch {name}: data must be (n, 3072) with n labels, got {data.shape}, {labels.shape}")
+        raise ValueError(
+            f"CIFAR-10 batch {name}: data must be (n, 3072) with n labels, got {data.shape}, {labels.shape}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"CIFAR-10 batch {name}: labels outside 0..9")
     return data, labels
@@ -77,7 +83,9 @@ def _read_archive(path: Path) -> dict[str, bytes]:
 def _read_folder(folder: Path) -> dict[str, bytes]:
     missing = [name for name in (*TRAIN_BATCHES, TEST_BATCH) if not (folder / name).is_file()]
     if missing:
-        raise FileNotFoundError(f"{folder} lacks {', '.join(missing)} (an incomplete extraction of {ARCHIVE})")
+        raise FileNotFoundError(
+            f"{folder} lacks {', '.join(missing)} (an incomplete extraction of {ARCHIVE})"
+        )
     return {name: (folder / name).read_bytes() for name in (*TRAIN_BATCHES, TEST_BATCH)}
 
 
@@ -128,8 +136,10 @@ def cifar10(
     itemsize = np.dtype(dtype).itemsize
     # The uint8 training images once more (concatenated) and the two float results; the
     # conversion itself goes through a lookup table in row blocks, so no full-size temporary.
-    _memory.require(f"CIFAR-10 as {np.dtype(dtype).name} ({n_train} + {n_test} images)",
-                    n_train * 3072 + (n_train + n_test) * 3072 * itemsize)
+    _memory.require(
+        f"CIFAR-10 as {np.dtype(dtype).name} ({n_train} + {n_test} images)",
+        n_train * 3072 + (n_train + n_test) * 3072 * itemsize,
+    )
     x_train_raw = np.concatenate([d for d, _ in train])
     y_train = np.concatenate([l for _, l in train])
     del train
@@ -158,14 +168,16 @@ def _channel_moments(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(raw)
     sums, squares = [0, 0, 0], [0, 0, 0]
     for start in range(0, n, ROWS_PER_BLOCK):
-        block = raw[start:start + ROWS_PER_BLOCK].reshape(-1, 3, 1024).astype(np.int64)
+        block = raw[start : start + ROWS_PER_BLOCK].reshape(-1, 3, 1024).astype(np.int64)
         for c in range(3):
             sums[c] += int(block[:, c].sum())
             squares[c] += int(np.einsum("ij,ij->", block[:, c], block[:, c]))
     count = n * 1024
     mean = np.array([s / (count * 255.0) for s in sums])
     # Var = (count·Σv² − (Σv)²)/count², exact in Python integers before the one division.
-    var = np.array([(count * q - s * s) / (count * count * 255.0**2) for s, q in zip(sums, squares)])
+    var = np.array(
+        [(count * q - s * s) / (count * count * 255.0**2) for s, q in zip(sums, squares)]
+    )
     return mean, np.sqrt(var)
 
 
@@ -175,5 +187,7 @@ def _convert(raw: np.ndarray, table: np.ndarray) -> np.ndarray:
     channel = np.arange(3)[None, :, None]
     for start in range(0, len(raw), ROWS_PER_BLOCK):
         stop = start + ROWS_PER_BLOCK
-        out[start:stop].reshape(-1, 3, 1024)[...] = table[channel, raw[start:stop].reshape(-1, 3, 1024)]
+        out[start:stop].reshape(-1, 3, 1024)[...] = table[
+            channel, raw[start:stop].reshape(-1, 3, 1024)
+        ]
     return out

@@ -49,7 +49,14 @@ def verify(path: Path, expected_md5: str) -> None:
         )
 
 
-def download(urls: Sequence[str], target: Path, expected_md5: str, *, progress: bool = True, timeout: float = 60) -> Path:
+def download(
+    urls: Sequence[str],
+    target: Path,
+    expected_md5: str,
+    *,
+    progress: bool = True,
+    timeout: float = 60,
+) -> Path:
     """Fetch ``target`` from the first of ``urls`` that works, verify it, move it into place.
 
     The bytes go to a temporary file beside ``target``; only a complete file with the right md5
@@ -62,7 +69,10 @@ def download(urls: Sequence[str], target: Path, expected_md5: str, *, progress: 
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".part", dir=target.parent)
         try:
             digest = hashlib.md5(usedforsecurity=False)
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            with (
+                os.fdopen(fd, "wb") as out,
+                urllib.request.urlopen(url, timeout=timeout) as response,
+            ):
                 total = int(response.headers.get("Content-Length") or 0)
                 bar = ProgressBar(f"download {target.name}") if progress else None
                 done = 0
@@ -75,7 +85,9 @@ def download(urls: Sequence[str], target: Path, expected_md5: str, *, progress: 
                 if bar is not None:
                     bar(done, done)
             if digest.hexdigest() != expected_md5:
-                raise ChecksumError(f"download from {url} has md5 {digest.hexdigest()}, expected {expected_md5}")
+                raise ChecksumError(
+                    f"download from {url} has md5 {digest.hexdigest()}, expected {expected_md5}"
+                )
             os.chmod(tmp, default_file_mode())
             os.replace(tmp, target)
             return target

@@ -75,9 +75,16 @@ def mnist(
     x_test = arrays["t10k-images-idx3-ubyte.gz"]
     y_train = arrays["train-labels-idx1-ubyte.gz"].astype(np.int64)
     y_test = arrays["t10k-labels-idx1-ubyte.gz"].astype(np.int64)
-    if x_train.ndim != 3 or len(x_train) != len(y_train) or x_test.ndim != 3 or len(x_test) != len(y_test):
-        raise ValueError(f"MNIST files in {folder} do not match: images {x_train.shape}, {x_test.shape}; "
-                         f"labels {y_train.shape}, {y_test.shape}")
+    if (
+        x_train.ndim != 3
+        or len(x_train) != len(y_train)
+        or x_test.ndim != 3
+        or len(x_test) != len(y_test)
+    ):
+        raise ValueError(
+            f"MNIST files in {folder} do not match: images {x_train.shape}, {x_test.shape}; "
+            f"labels {y_train.shape}, {y_test.shape}"
+        )
     x_train = x_train.reshape(len(x_train), -1).astype(np.float64) / 255.0
     x_test = x_test.reshape(len(x_test), -1).astype(np.float64) / 255.0
     info = {"source": str(folder), "standardize": standardize}

@@ -26,8 +26,10 @@ class Dataset:
         for split in ("train", "test"):
             x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
             if x.ndim != 2 or len(x) != len(y):
-                raise ValueError(f"{self.name}: x_{split} must be (n, features) with one target per row; "
-                                 f"got shapes {x.shape} and {y.shape}")
+                raise ValueError(
+                    f"{self.name}: x_{split} must be (n, features) with one target per row; "
+                    f"got shapes {x.shape} and {y.shape}"
+                )
         if self.x_train.shape[1] != self.x_test.shape[1]:
             raise ValueError(f"{self.name}: train and test inputs have different widths")
 

@@ -82,9 +82,21 @@ class ProbeCDF:
             return out
         s, k, h = self._locate(t)
         x = (s - self.u[k]) / h
-        h00, h10, h01, h11 = 2 * x**3 - 3 * x**2 + 1, x**3 - 2 * x**2 + x, -2 * x**3 + 3 * x**2, x**3 - x**2
-        inside = h00 * self.f[k] + h10 * h * self.slopes[k] + h01 * self.f[k + 1] + h11 * h * self.slopes[k + 1]
-        out = np.where(t < np.exp(self.u[0]), self.atom, np.where(t > np.exp(self.u[-1]), 1.0, inside))
+        h00, h10, h01, h11 = (
+            2 * x**3 - 3 * x**2 + 1,
+            x**3 - 2 * x**2 + x,
+            -2 * x**3 + 3 * x**2,
+            x**3 - x**2,
+        )
+        inside = (
+            h00 * self.f[k]
+            + h10 * h * self.slopes[k]
+            + h01 * self.f[k + 1]
+            + h11 * h * self.slopes[k + 1]
+        )
+        out = np.where(
+            t < np.exp(self.u[0]), self.atom, np.where(t > np.exp(self.u[-1]), 1.0, inside)
+        )
         return np.where(t < 0, 0.0, out)
 
     def density(self, t: np.ndarray) -> np.ndarray:
@@ -94,8 +106,17 @@ class ProbeCDF:
             return np.zeros_like(t)
         s, k, h = self._locate(t)
         x = (s - self.u[k]) / h
-        d00, d10, d01, d11 = 6 * x**2 - 6 * x, 3 * x**2 - 4 * x + 1, -6 * x**2 + 6 * x, 3 * x**2 - 2 * x
-        df_du = (d00 * self.f[k] + d01 * self.f[k + 1]) / h + d10 * self.slopes[k] + d11 * self.slopes[k + 1]
+        d00, d10, d01, d11 = (
+            6 * x**2 - 6 * x,
+            3 * x**2 - 4 * x + 1,
+            -6 * x**2 + 6 * x,
+            3 * x**2 - 2 * x,
+        )
+        df_du = (
+            (d00 * self.f[k] + d01 * self.f[k + 1]) / h
+            + d10 * self.slopes[k]
+            + d11 * self.slopes[k + 1]
+        )
         inside = (t >= np.exp(self.u[0])) & (t <= np.exp(self.u[-1]))
         return np.where(inside, np.maximum(df_du, 0.0) / np.where(t > 0, t, 1.0), 0.0)
 
@@ -115,8 +136,13 @@ def probe_cdfs(nodes: np.ndarray, weights: np.ndarray, resolution: float) -> lis
         if u.size >= 2:
             # From the floor (F = w0/2) up to the first node, and one node spacing beyond the
             # top node to 1: the brackets allow anything there; this spreads it smoothly.
-            u = np.concatenate([[np.log(resolution) if resolution > 0 else u[0] - (u[1] - u[0])], u,
-                                [u[-1] + (u[-1] - u[-2])]])
+            u = np.concatenate(
+                [
+                    [np.log(resolution) if resolution > 0 else u[0] - (u[1] - u[0])],
+                    u,
+                    [u[-1] + (u[-1] - u[-2])],
+                ]
+            )
             f = np.concatenate([[atom], f, [1.0]])
             keep = np.concatenate([[True], np.diff(u) > 0])  # drop coincident knots
             u, f = u[keep], f[keep]

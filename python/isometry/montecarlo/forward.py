@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry.montecarlo.mlp import default_q0
 from isometry.training.activations import activation as numpy_activation

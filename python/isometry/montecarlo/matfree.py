@@ -109,13 +109,20 @@ class SpectralDensity(Result):
     @property
     def weights_kind(self) -> str:
         """Deprecated name of :attr:`weights` (the ensemble)."""
-        warnings.warn("SpectralDensity.weights_kind is deprecated: use .weights (the ensemble); the "
-                      "quadrature weights are .quadrature_weights", DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "SpectralDensity.weights_kind is deprecated: use .weights (the ensemble); the "
+            "quadrature weights are .quadrature_weights",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.weights
 
     def _restored(self) -> SpectralDensity:
-        object.__setattr__(self, "_probe_cdfs",
-                           _quadrature.probe_cdfs(self.nodes, self.quadrature_weights, self.resolution))
+        object.__setattr__(
+            self,
+            "_probe_cdfs",
+            _quadrature.probe_cdfs(self.nodes, self.quadrature_weights, self.resolution),
+        )
         return self
 
     def statistics(self) -> dict[str, Any]:
@@ -154,10 +161,14 @@ class SpectralDensity(Result):
         """
         if hasattr(other, "cdf") and not isinstance(other, np.ndarray):
             if resolution is not None:
-                raise TypeError("resolution applies to eigenvalues; a law is compared from resolved_from up")
+                raise TypeError(
+                    "resolution applies to eigenvalues; a law is compared from resolved_from up"
+                )
             t = self._evaluation_points(other)
             return float(np.max(np.abs(self.cdf(t) - np.asarray(other.cdf(t)))))
-        floor = self.resolved_from if resolution is None else max(self.resolved_from, float(resolution))
+        floor = (
+            self.resolved_from if resolution is None else max(self.resolved_from, float(resolution))
+        )
         ev = np.sort(np.asarray(other, dtype=float))
         n = ev.size
         # Below the floor only the total mass is comparable: check F at the floor itself.
@@ -184,8 +195,11 @@ class SpectralDensity(Result):
 
     def ks_distance_to(self, law: _Law) -> float:
         """Deprecated: ``ks_distance(law)`` takes a law as well as eigenvalues."""
-        warnings.warn("SpectralDensity.ks_distance_to(law) is deprecated: use ks_distance(law)",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "SpectralDensity.ks_distance_to(law) is deprecated: use ks_distance(law)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.ks_distance(law)
 
     def wasserstein_log10(self, other: _Law | np.ndarray) -> float:
@@ -227,21 +241,30 @@ def _resolved_from(nodes: np.ndarray, weights: np.ndarray, floor: float) -> floa
     (Chebyshev–Markov–Stieltjes). Spectra of deep nets that pile up over many decades near 0
     are resolved from here up.
     """
-    firsts = [float(np.min(theta[(theta > floor) & (tau > 0)], initial=np.inf)) for theta, tau in zip(nodes, weights)]
+    firsts = [
+        float(np.min(theta[(theta > floor) & (tau > 0)], initial=np.inf))
+        for theta, tau in zip(nodes, weights)
+    ]
     finite = [f for f in firsts if np.isfinite(f)]
     return max(finite) if finite else floor
 
 
-def _choose_storage(storage: str, weights: str, width: int, depth: int, available: int | None = None) -> str:
+def _choose_storage(
+    storage: str, weights: str, width: int, depth: int, available: int | None = None
+) -> str:
     if weights == "structured_orthogonal":
         if storage == "dense":
-            raise ValueError("storage='dense' is not available for weights='structured_orthogonal' "
-                             "(it is applied on the fly); use storage='auto' or 'onthefly'")
+            raise ValueError(
+                "storage='dense' is not available for weights='structured_orthogonal' "
+                "(it is applied on the fly); use storage='auto' or 'onthefly'"
+            )
         return "onthefly"
     if weights == "orthogonal":
         if storage == "onthefly":
-            raise ValueError("storage='onthefly' is not available for weights='orthogonal' (Haar, stored "
-                             "densely); use weights='structured_orthogonal' or 'gaussian' for large widths")
+            raise ValueError(
+                "storage='onthefly' is not available for weights='orthogonal' (Haar, stored "
+                "densely); use weights='structured_orthogonal' or 'gaussian' for large widths"
+            )
         return "dense"
     if storage != "auto":
         return storage
@@ -390,15 +413,40 @@ def jacobian_spectral_density(
     True
     """
     common = _p.common_arguments(
-        width, depth, activation, weights, allowed_weights=MATFREE_WEIGHTS, sigma_w=sigma_w, sigma_b=sigma_b,
-        sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=q_star, seed=seed, device=device,
+        width,
+        depth,
+        activation,
+        weights,
+        allowed_weights=MATFREE_WEIGHTS,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        sigma_w2=sigma_w2,
+        sigma_b2=sigma_b2,
+        q_star=q_star,
+        seed=seed,
+        device=device,
     )
-    options = _lanczos_options(common, method, probes, steps, probe, rule, storage, structured_blocks, resolution,
-                               points, x)
+    options = _lanczos_options(
+        common,
+        method,
+        probes,
+        steps,
+        probe,
+        rule,
+        storage,
+        structured_blocks,
+        resolution,
+        points,
+        x,
+    )
     q0 = _p.first_layer_variance(common, q0)
-    callback = _p.progress_callback(progress, f"Lanczos on J Jᵀ, width {common.width}, depth {common.depth}")
+    callback = _p.progress_callback(
+        progress, f"Lanczos on J Jᵀ, width {common.width}, depth {common.depth}"
+    )
     if client is not None and common.device == "gpu":
-        raise ValueError("client= splits probes over Dask workers on the CPU; use device='cpu' with a client")
+        raise ValueError(
+            "client= splits probes over Dask workers on the CPU; use device='cpu' with a client"
+        )
     if probe_chunks is not None:
         probe_chunks = _validation.positive_int("probe_chunks", probe_chunks)
     if common.device == "gpu":
@@ -407,14 +455,25 @@ def jacobian_spectral_density(
         storage, run = _dask_runner(common, options, reorthogonalize, client, probe_chunks)
     else:
         storage, run = _cpu_runner(common, options, reorthogonalize)
-    raw, seconds = _p.timed(run, common.activation, common.sigma_w, common.sigma_b, q0, common.seed, callback)
+    raw, seconds = _p.timed(
+        run, common.activation, common.sigma_w, common.sigma_b, q0, common.seed, callback
+    )
     _p.require_finite(raw, ("nodes", "weights"), "the Lanczos quadrature")
     return _density_result(raw, common, options, storage, float(q0), seconds)
 
 
 def _lanczos_options(
-    common: _p.Common, method: object, probes: object, steps: object, probe: object, rule: object,
-    storage: object, structured_blocks: object, resolution: object, points: object, x: object,
+    common: _p.Common,
+    method: object,
+    probes: object,
+    steps: object,
+    probe: object,
+    rule: object,
+    storage: object,
+    structured_blocks: object,
+    resolution: object,
+    points: object,
+    x: object,
 ) -> dict[str, Any]:
     """The quadrature's own arguments, checked (each error names its argument)."""
     _validation.choice("method", method, METHODS)
@@ -430,7 +489,9 @@ def _lanczos_options(
         "grid": None,
     }
     if not options["resolution"] < 1:
-        raise ValueError(f"resolution is relative to the largest node and must be in [0, 1), got {resolution}")
+        raise ValueError(
+            f"resolution is relative to the largest node and must be in [0, 1), got {resolution}"
+        )
     if options["points"] < 2:
         raise ValueError(f"points must be at least 2, got {points}")
     width = common.width
@@ -448,35 +509,69 @@ def _lanczos_options(
     return options
 
 
-def _cpu_runner(common: _p.Common, o: dict[str, Any], reorthogonalize: bool) -> tuple[str, Callable[..., Any]]:
+def _cpu_runner(
+    common: _p.Common, o: dict[str, Any], reorthogonalize: bool
+) -> tuple[str, Callable[..., Any]]:
     """(storage, run(activation, σ_w, σ_b, q0, seed, callback)) after the memory check."""
     width, depth, weights = common.width, common.depth, common.weights
     storage = _choose_storage(o["storage"], weights, width, depth)
     # Lockstep blocks share each layer product: worth it when weights are dense or regenerated.
     block = 1 if weights == "structured_orthogonal" else o["probes"]
-    needed = _core.matfree_bytes(width, depth, weights, storage, o["probes"], o["steps"], reorthogonalize, block)
+    needed = _core.matfree_bytes(
+        width, depth, weights, storage, o["probes"], o["steps"], reorthogonalize, block
+    )
     # The same leading terms in Python integers, which cannot wrap around at absurd sizes.
-    exact = 8 * width * (depth + o["probes"] * (o["steps"] + 1) + (depth * width if storage == "dense" else 0))
+    exact = (
+        8
+        * width
+        * (depth + o["probes"] * (o["steps"] + 1) + (depth * width if storage == "dense" else 0))
+    )
     needed = max(int(needed), exact)
     try:
-        _p.require_memory(f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, "
-                          f"storage={storage!r}, probes={o['probes']}, steps={o['steps']})", needed)
+        _p.require_memory(
+            f"jacobian_spectral_density(width={width}, depth={depth}, weights={weights!r}, "
+            f"storage={storage!r}, probes={o['probes']}, steps={o['steps']})",
+            needed,
+        )
     except MemoryError as exc:
         if weights == "orthogonal" and not width & (width - 1):
-            raise MemoryError(f"{exc}, or use weights='structured_orthogonal' (O(N) memory)") from None
+            raise MemoryError(
+                f"{exc}, or use weights='structured_orthogonal' (O(N) memory)"
+            ) from None
         raise
 
-    def run(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any) -> Any:
+    def run(
+        activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any
+    ) -> Any:
         return _core.matfree_quadrature(
-            width, depth, activation, weights, storage, sigma_w, sigma_b, q0, seed, o["structured_blocks"],
-            o["probes"], o["steps"], o["probe"], reorthogonalize, o["rule"], block, callback,
+            width,
+            depth,
+            activation,
+            weights,
+            storage,
+            sigma_w,
+            sigma_b,
+            q0,
+            seed,
+            o["structured_blocks"],
+            o["probes"],
+            o["steps"],
+            o["probe"],
+            reorthogonalize,
+            o["rule"],
+            block,
+            callback,
         )
 
     return storage, run
 
 
 def _dask_runner(
-    common: _p.Common, o: dict[str, Any], reorthogonalize: bool, client: Any, probe_chunks: int | None
+    common: _p.Common,
+    o: dict[str, Any],
+    reorthogonalize: bool,
+    client: Any,
+    probe_chunks: int | None,
 ) -> tuple[str, Callable[..., Any]]:
     """Probes split over the Dask workers of ``client`` (each worker checks its own chunk's
     memory); the merged result is the single-process one."""
@@ -484,36 +579,77 @@ def _dask_runner(
 
     storage = _choose_storage(o["storage"], common.weights, common.width, common.depth)
 
-    def run(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any) -> Any:
-        arguments = dict(width=common.width, depth=common.depth, activation=activation, weights=common.weights,
-                         storage=storage, sigma_w=sigma_w, sigma_b=sigma_b, q0=q0, seed=seed,
-                         structured_blocks=o["structured_blocks"], steps=o["steps"], probe=o["probe"],
-                         reorthogonalize=reorthogonalize, rule=o["rule"])
+    def run(
+        activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any
+    ) -> Any:
+        arguments = dict(
+            width=common.width,
+            depth=common.depth,
+            activation=activation,
+            weights=common.weights,
+            storage=storage,
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            q0=q0,
+            seed=seed,
+            structured_blocks=o["structured_blocks"],
+            steps=o["steps"],
+            probe=o["probe"],
+            reorthogonalize=reorthogonalize,
+            rule=o["rule"],
+        )
         return distributed_quadrature(client, probe_chunks, arguments, o["probes"], callback)
 
     return storage, run
 
 
-def _gpu_runner(common: _p.Common, o: dict[str, Any], reorthogonalize: bool) -> tuple[str, Callable[..., Any]]:
+def _gpu_runner(
+    common: _p.Common, o: dict[str, Any], reorthogonalize: bool
+) -> tuple[str, Callable[..., Any]]:
     """All probes in lockstep on the device: every layer product serves the whole block."""
     from isometry._internal import gpu as _gpu
 
     storage = o["storage"]
-    if storage != "auto" or common.weights != "gaussian":  # the pairing is checked before the device
+    if (
+        storage != "auto" or common.weights != "gaussian"
+    ):  # the pairing is checked before the device
         storage = _choose_storage(storage, common.weights, common.width, common.depth)
     storage, run = _gpu.matfree_quadrature_runner(
-        common.width, common.depth, common.weights, storage, o["probes"], o["steps"], reorthogonalize,
+        common.width,
+        common.depth,
+        common.weights,
+        storage,
+        o["probes"],
+        o["steps"],
+        reorthogonalize,
         _choose_storage,
     )
 
-    def runner(activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any) -> Any:
-        return run(activation, sigma_w, sigma_b, q0, seed, o["structured_blocks"], o["probe"], o["rule"], callback)
+    def runner(
+        activation: str, sigma_w: float, sigma_b: float, q0: float, seed: int, callback: Any
+    ) -> Any:
+        return run(
+            activation,
+            sigma_w,
+            sigma_b,
+            q0,
+            seed,
+            o["structured_blocks"],
+            o["probe"],
+            o["rule"],
+            callback,
+        )
 
     return storage, runner
 
 
 def _density_result(
-    raw: dict[str, Any], common: _p.Common, o: dict[str, Any], storage: str, q0: float, seconds: float
+    raw: dict[str, Any],
+    common: _p.Common,
+    o: dict[str, Any],
+    storage: str,
+    q0: float,
+    seconds: float,
 ) -> SpectralDensity:
     """Per-probe CDFs → density on the grid, moments, mass at 0, errors over probes."""
     nodes, quad_weights, taken = raw["nodes"], raw["weights"], raw["steps_taken"]
@@ -531,13 +667,33 @@ def _density_result(
 
     atoms = np.array([c.atom for c in cdfs])
     return SpectralDensity(
-        x=xs, density=per_probe.mean(axis=0), density_error=error(per_probe), nodes=nodes,
-        quadrature_weights=quad_weights, steps_taken=taken, moments=powers.mean(axis=0),
-        moment_errors=error(powers), mass_at_zero=float(atoms.mean()),
-        mass_at_zero_bound=float(np.mean([c.zero_weight for c in cdfs])), resolution=floor,
-        resolved_from=resolved_from, q=raw["q"], zero_derivatives=int(raw["zero_derivatives"]),
-        width=common.width, depth=common.depth, activation=common.activation, weights=common.weights,
-        storage=storage, sigma_w=common.sigma_w, sigma_b=common.sigma_b, q0=q0, seed=common.seed,
-        probes=o["probes"], steps=o["steps"], seconds=seconds, device=common.device,
-        critical_q_star=common.critical_q_star, _probe_cdfs=cdfs,
+        x=xs,
+        density=per_probe.mean(axis=0),
+        density_error=error(per_probe),
+        nodes=nodes,
+        quadrature_weights=quad_weights,
+        steps_taken=taken,
+        moments=powers.mean(axis=0),
+        moment_errors=error(powers),
+        mass_at_zero=float(atoms.mean()),
+        mass_at_zero_bound=float(np.mean([c.zero_weight for c in cdfs])),
+        resolution=floor,
+        resolved_from=resolved_from,
+        q=raw["q"],
+        zero_derivatives=int(raw["zero_derivatives"]),
+        width=common.width,
+        depth=common.depth,
+        activation=common.activation,
+        weights=common.weights,
+        storage=storage,
+        sigma_w=common.sigma_w,
+        sigma_b=common.sigma_b,
+        q0=q0,
+        seed=common.seed,
+        probes=o["probes"],
+        steps=o["steps"],
+        seconds=seconds,
+        device=common.device,
+        critical_q_star=common.critical_q_star,
+        _probe_cdfs=cdfs,
     )

@@ -185,11 +185,23 @@ def jacobian_spectrum(
     """
     sharing = weights == "parameter_sharing"
     if sharing and activation != "relu":
-        raise ValueError(f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
-                         f"must be 'relu', got {activation!r}")
+        raise ValueError(
+            f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "
+            f"must be 'relu', got {activation!r}"
+        )
     common = _p.common_arguments(
-        width, depth, activation, weights, allowed_weights=_validation.DENSE_WEIGHTS, sigma_w=sigma_w,
-        sigma_b=sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=q_star, seed=seed, device=device,
+        width,
+        depth,
+        activation,
+        weights,
+        allowed_weights=_validation.DENSE_WEIGHTS,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        sigma_w2=sigma_w2,
+        sigma_b2=sigma_b2,
+        q_star=q_star,
+        seed=seed,
+        device=device,
         critical=(1.0, 0.0) if sharing else None,
     )
     dtype = _validation.dtype(dtype)
@@ -199,25 +211,53 @@ def jacobian_spectrum(
 
         return parameter_sharing_spectrum(common, q0, dtype, method, progress, base)
     if base is not None:
-        raise ValueError(f"base is only used with weights='parameter_sharing', got base={base!r} "
-                         f"with weights={weights!r}")
+        raise ValueError(
+            f"base is only used with weights='parameter_sharing', got base={base!r} "
+            f"with weights={weights!r}"
+        )
     q0 = _p.first_layer_variance(common, q0)
     if common.device == "cpu":
-        _p.require_memory(f"jacobian_spectrum(width={common.width}, weights={common.weights!r}, dtype={dtype!r})",
-                          _memory_estimate(common.width, common.weights, method, dtype))
+        _p.require_memory(
+            f"jacobian_spectrum(width={common.width}, weights={common.weights!r}, dtype={dtype!r})",
+            _memory_estimate(common.width, common.weights, method, dtype),
+        )
         run = _core.jacobian_spectrum
     else:
         from isometry._internal import gpu as _gpu
 
         run = _gpu.jacobian_spectrum
     callback = _p.progress_callback(progress, f"J of {common.depth} layers, width {common.width}")
-    raw, seconds = _p.timed(run, common.width, common.depth, common.activation, common.weights, common.sigma_w,
-                            common.sigma_b, q0, common.seed, dtype, method, callback)
+    raw, seconds = _p.timed(
+        run,
+        common.width,
+        common.depth,
+        common.activation,
+        common.weights,
+        common.sigma_w,
+        common.sigma_b,
+        q0,
+        common.seed,
+        dtype,
+        method,
+        callback,
+    )
     _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
     return JacobianSpectrum(
-        eigenvalues=raw["eigenvalues"], singular_values=raw["singular_values"], q=raw["q"], width=common.width,
-        depth=common.depth, activation=common.activation, weights=common.weights, sigma_w=common.sigma_w,
-        sigma_b=common.sigma_b, q0=float(q0), seed=common.seed, dtype=dtype, method=method,
-        zero_derivatives=int(raw["zero_derivatives"]), seconds=seconds, device=common.device,
+        eigenvalues=raw["eigenvalues"],
+        singular_values=raw["singular_values"],
+        q=raw["q"],
+        width=common.width,
+        depth=common.depth,
+        activation=common.activation,
+        weights=common.weights,
+        sigma_w=common.sigma_w,
+        sigma_b=common.sigma_b,
+        q0=float(q0),
+        seed=common.seed,
+        dtype=dtype,
+        method=method,
+        zero_derivatives=int(raw["zero_derivatives"]),
+        seconds=seconds,
+        device=common.device,
         critical_q_star=common.critical_q_star,
     )

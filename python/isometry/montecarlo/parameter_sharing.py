@@ -33,10 +33,14 @@ def _checked(common: _p.Common, q0: object, base: object) -> tuple[float, str]:
     if common.device == "gpu":
         raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
     if common.width % 2:
-        raise ValueError(f"weights='parameter_sharing' mirrors every layer, so width must be even, "
-                         f"got {common.width}")
+        raise ValueError(
+            f"weights='parameter_sharing' mirrors every layer, so width must be even, "
+            f"got {common.width}"
+        )
     if common.sigma_b != 0.0:
-        raise ValueError(f"weights='parameter_sharing' has zero biases: sigma_b must be 0, got {common.sigma_b}")
+        raise ValueError(
+            f"weights='parameter_sharing' has zero biases: sigma_b must be 0, got {common.sigma_b}"
+        )
     base = _validation.choice("base", "orthogonal" if base is None else base, _validation.WEIGHTS)
     q0 = 1.0 if q0 is None else _validation.real("q0", q0, positive=True)
     return q0, base
@@ -57,18 +61,40 @@ def parameter_sharing_spectrum(
         f"jacobian_spectrum(width={width}, weights='parameter_sharing', dtype={dtype!r})",
         (width * width + 2 * width * half + half * half) * itemsize + 8 * width * width,
     )
-    callback = _p.progress_callback(progress, f"parameter-sharing J of {depth} layers, width {width}")
-    raw, seconds = _p.timed(_forward, width, depth, base, common.sigma_w, q0, common.seed, dtype, method, callback)
+    callback = _p.progress_callback(
+        progress, f"parameter-sharing J of {depth} layers, width {width}"
+    )
+    raw, seconds = _p.timed(
+        _forward, width, depth, base, common.sigma_w, q0, common.seed, dtype, method, callback
+    )
     _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
     return JacobianSpectrum(
-        width=width, depth=depth, activation=common.activation, weights="parameter_sharing",
-        sigma_w=common.sigma_w, sigma_b=common.sigma_b, q0=q0, seed=common.seed, dtype=dtype, method=method,
-        base=base, seconds=seconds, critical_q_star=common.critical_q_star, **raw,
+        width=width,
+        depth=depth,
+        activation=common.activation,
+        weights="parameter_sharing",
+        sigma_w=common.sigma_w,
+        sigma_b=common.sigma_b,
+        q0=q0,
+        seed=common.seed,
+        dtype=dtype,
+        method=method,
+        base=base,
+        seconds=seconds,
+        critical_q_star=common.critical_q_star,
+        **raw,
     )
 
 
 def _forward(
-    width: int, depth: int, base: str, sigma_w: float, q0: float, seed: int, dtype: str, method: str,
+    width: int,
+    depth: int,
+    base: str,
+    sigma_w: float,
+    q0: float,
+    seed: int,
+    dtype: str,
+    method: str,
     callback: Any,
 ) -> dict[str, Any]:
     """The honest forward pass and J; returns the array fields of a JacobianSpectrum."""
@@ -88,8 +114,10 @@ def _forward(
         x = h * d
         jac = d[:, None] * (w @ jac)
         if not np.all(np.isfinite(jac)):
-            raise OverflowError(f"the Jacobian product overflowed in {dtype} at layer {layer + 1}; "
-                                "lower depth or sigma_w, or use float64")
+            raise OverflowError(
+                f"the Jacobian product overflowed in {dtype} at layer {layer + 1}; "
+                "lower depth or sigma_w, or use float64"
+            )
         if callback is not None:
             callback(layer + 1, depth + 1)
     if method == "eigh":

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry.theory.relu_finite_width import checked_widths, generator
 
 __all__ = ["relu_network_norms"]
@@ -42,22 +43,28 @@ def relu_network_norms(
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
     networks = _validation.positive_int("networks", networks)
-    s0 = float(sizes[0]) if input_norm_sq is None else _validation.real("input_norm_sq", input_norm_sq, positive=True)
+    s0 = (
+        float(sizes[0])
+        if input_norm_sq is None
+        else _validation.real("input_norm_sq", input_norm_sq, positive=True)
+    )
     largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     batch = max(1, min(networks, _BATCH_ENTRIES // largest))
-    _memory.require(f"relu_network_norms(widths with a {largest}-entry layer)",
-                    8 * (2 * batch * largest + 3 * batch * max(sizes) + networks * len(sizes)))
+    _memory.require(
+        f"relu_network_norms(widths with a {largest}-entry layer)",
+        8 * (2 * batch * largest + 3 * batch * max(sizes) + networks * len(sizes)),
+    )
     rng = generator(seed, "relu_network")
     out = np.empty((networks, len(sizes)))
     for start in range(0, networks, batch):
         count = min(batch, networks - start)
         x = np.full((count, sizes[0]), math.sqrt(s0 / sizes[0]))
-        out[start:start + count, 0] = np.einsum("bi,bi->b", x, x)
+        out[start : start + count, 0] = np.einsum("bi,bi->b", x, x)
         for layer, (n_in, n) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             w = rng.standard_normal((count, n, n_in)) * (sigma_w / math.sqrt(n_in))
             h = np.einsum("bij,bj->bi", w, x)
             if sigma_b > 0:
                 h += sigma_b * rng.standard_normal((count, n))
             x = np.maximum(h, 0.0)
-            out[start:start + count, layer] = np.einsum("bi,bi->b", x, x)
+            out[start : start + count, layer] = np.einsum("bi,bi->b", x, x)
     return out

@@ -138,8 +138,17 @@ def resnet_jacobian_spectrum(
     if sigma_b is None and sigma_b2 is None:
         sigma_b = 0.0
     common = _p.common_arguments(
-        width, depth, activation, weights, allowed_weights=_validation.WEIGHTS, sigma_w=sigma_w, sigma_b=sigma_b,
-        sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=None, seed=seed,
+        width,
+        depth,
+        activation,
+        weights,
+        allowed_weights=_validation.WEIGHTS,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        sigma_w2=sigma_w2,
+        sigma_b2=sigma_b2,
+        q_star=None,
+        seed=seed,
     )
     a = checked_residual_scale(residual_scale, common.depth)
     input_variance = _validation.real("input_variance", input_variance, positive=True)
@@ -149,19 +158,48 @@ def resnet_jacobian_spectrum(
     _p.require_memory(
         f"resnet_jacobian_spectrum(width={common.width}, dtype={dtype!r})",
         _core.jacobian_workspace_bytes(common.width, 1, common.weights, method, itemsize, "resnet")
-        + 8 * common.width * 64 * itemsize + 3 * common.width * 8,
+        + 8 * common.width * 64 * itemsize
+        + 3 * common.width * 8,
     )
-    callback = _p.progress_callback(progress, f"ResNet J of {common.depth} blocks, width {common.width}")
+    callback = _p.progress_callback(
+        progress, f"ResNet J of {common.depth} blocks, width {common.width}"
+    )
     sw, sb = common.sigma_w, common.sigma_b
     q0 = a * a * sw * sw * input_variance + sb * sb  # variance of h_1
-    raw, seconds = _p.timed(_core.resnet_jacobian_spectrum, common.width, common.depth, common.activation,
-                            common.weights, sw, sb, a, q0, common.seed, dtype, method, callback)
+    raw, seconds = _p.timed(
+        _core.resnet_jacobian_spectrum,
+        common.width,
+        common.depth,
+        common.activation,
+        common.weights,
+        sw,
+        sb,
+        a,
+        q0,
+        common.seed,
+        dtype,
+        method,
+        callback,
+    )
     _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
     c2 = np.asarray(raw["c2"])
     return ResnetSpectrum(
-        eigenvalues=raw["eigenvalues"], singular_values=raw["singular_values"], q=raw["q"], c2=c2,
-        c=float(a * a * c2.sum()), width=common.width, depth=common.depth, activation=common.activation,
-        weights=common.weights, sigma_w=sw, sigma_b=sb, residual_scale=a, input_variance=input_variance,
-        seed=common.seed, dtype=dtype, method=method, zero_derivatives=int(raw["zero_derivatives"]),
+        eigenvalues=raw["eigenvalues"],
+        singular_values=raw["singular_values"],
+        q=raw["q"],
+        c2=c2,
+        c=float(a * a * c2.sum()),
+        width=common.width,
+        depth=common.depth,
+        activation=common.activation,
+        weights=common.weights,
+        sigma_w=sw,
+        sigma_b=sb,
+        residual_scale=a,
+        input_variance=input_variance,
+        seed=common.seed,
+        dtype=dtype,
+        method=method,
+        zero_derivatives=int(raw["zero_derivatives"]),
         seconds=seconds,
     )

@@ -21,6 +21,8 @@ def resolution_floor(result: JacobianSpectrum) -> float:
 def theory_density_or_none(result: JacobianSpectrum) -> JacobianDensity | None:
     """The large-width density for the run's parameters, or None where the theory has none."""
     try:
-        return jacobian_density(result.activation, result.weights, result.depth, result.sigma_w, result.sigma_b)
+        return jacobian_density(
+            result.activation, result.weights, result.depth, result.sigma_w, result.sigma_b
+        )
     except (ValueError, OverflowError, ConvergenceError):  # OverflowError: spectrum beyond doubles
         return None

@@ -7,7 +7,12 @@ target), ``deep_linear`` (Saxe et al. mode strengths and learning times).
 
 from isometry.plotting.deep_linear import plot_learning_time_vs_depth, plot_mode_strengths
 from isometry.plotting.resnet import plot_relu_signal, plot_resnet_spectrum
-from isometry.plotting.spectrum import plot_density, plot_phase_diagram, plot_spectral_density, plot_spectrum
+from isometry.plotting.spectrum import (
+    plot_density,
+    plot_phase_diagram,
+    plot_spectral_density,
+    plot_spectrum,
+)
 from isometry.plotting.training import plot_accuracy_curves, plot_experiment, plot_steps_to_accuracy
 
 __all__ = [

@@ -10,7 +10,15 @@ from typing import Any
 from isometry._internal.files import default_file_mode
 
 __all__ = [
-    "COLORS", "STYLE", "axes", "finish", "log_ticks", "plain_log_ticks", "pyplot", "save_figure", "style",
+    "COLORS",
+    "STYLE",
+    "axes",
+    "finish",
+    "log_ticks",
+    "plain_log_ticks",
+    "pyplot",
+    "save_figure",
+    "style",
 ]
 
 
@@ -79,7 +87,9 @@ def style() -> Any:
     return matplotlib.rc_context({**STYLE, "axes.prop_cycle": cycler(color=COLORS)})
 
 
-def axes(ax: Any, panels: int, figsize: tuple[float, float], **subplots: Any) -> tuple[Any, list[Any]]:
+def axes(
+    ax: Any, panels: int, figsize: tuple[float, float], **subplots: Any
+) -> tuple[Any, list[Any]]:
     """(figure, list of axes) to draw ``panels`` panels into.
 
     ``ax=None``: a new ``matplotlib.figure.Figure`` (no pyplot, so no global state and nothing to
@@ -100,7 +110,9 @@ def axes(ax: Any, panels: int, figsize: tuple[float, float], **subplots: Any) ->
         return ax.figure, [ax]
     listed = list(ax.ravel() if hasattr(ax, "ravel") else ax)
     if not 1 <= len(listed) <= panels:
-        raise ValueError(f"ax must be one Axes or a sequence of up to {panels} Axes, got {len(listed)}")
+        raise ValueError(
+            f"ax must be one Axes or a sequence of up to {panels} Axes, got {len(listed)}"
+        )
     return listed[0].figure, listed
 
 

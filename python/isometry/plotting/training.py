@@ -13,7 +13,13 @@ from typing import Any
 from isometry.plotting._figure import axes, finish, plain_log_ticks, style
 from isometry.training.records import read_table, write_table
 
-__all__ = ["experiment_plots", "plot_accuracy_curves", "plot_experiment", "plot_steps_to_accuracy", "steps_to_accuracy"]
+__all__ = [
+    "experiment_plots",
+    "plot_accuracy_curves",
+    "plot_experiment",
+    "plot_steps_to_accuracy",
+    "steps_to_accuracy",
+]
 
 FAMILY = ("activation", "init", "optimizer", "q_star")  # one curve per family (best learning rate)
 
@@ -23,7 +29,9 @@ def _label(row: dict[str, Any], keys: tuple[str, ...]) -> str:
     for k in keys:
         v = row.get(k)
         if k == "q_star":
-            parts.append(f"$q^*={v:g}$" if isinstance(v, float) else f"$\\sigma_w={row.get('sigma_w')}$")
+            parts.append(
+                f"$q^*={v:g}$" if isinstance(v, float) else f"$\\sigma_w={row.get('sigma_w')}$"
+            )
         elif k == "learning_rate":
             parts.append(f"$\\eta={v:g}$")
         else:
@@ -36,16 +44,36 @@ def steps_to_accuracy(out_dir: str | Path, target: float) -> list[dict[str, Any]
     out = Path(out_dir)
     reached: dict[str, dict[str, Any]] = {}
     for row in read_table(out / "evals.csv"):
-        entry = reached.setdefault(row["run_id"], {**{k: row[k] for k in (
-            "run_id", "activation", "init", "depth", "optimizer", "q_star", "sigma_w", "learning_rate", "seed")},
-            "target": target, "steps": None})
+        entry = reached.setdefault(
+            row["run_id"],
+            {
+                **{
+                    k: row[k]
+                    for k in (
+                        "run_id",
+                        "activation",
+                        "init",
+                        "depth",
+                        "optimizer",
+                        "q_star",
+                        "sigma_w",
+                        "learning_rate",
+                        "seed",
+                    )
+                },
+                "target": target,
+                "steps": None,
+            },
+        )
         acc = row["test_accuracy"]
         if entry["steps"] is None and isinstance(acc, float) and acc >= target:
             entry["steps"] = row["step"]
     return list(reached.values())
 
 
-def plot_accuracy_curves(out_dir: str | Path, path: str | Path | None = None, *, ax: Any = None) -> Any:
+def plot_accuracy_curves(
+    out_dir: str | Path, path: str | Path | None = None, *, ax: Any = None
+) -> Any:
     """Test accuracy vs step, one panel per depth, one line per run (configuration and rate).
     ``ax``: a sequence of axes, one per depth (or one Axes: the first depth only)."""
     rows = read_table(Path(out_dir) / "evals.csv")
@@ -70,7 +98,9 @@ def plot_accuracy_curves(out_dir: str | Path, path: str | Path | None = None, *,
         return finish(fig, path, dpi=130)
 
 
-def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path | None, target: float, *, ax: Any = None) -> Any:
+def plot_steps_to_accuracy(
+    out_dir: str | Path, path: str | Path | None, target: float, *, ax: Any = None
+) -> Any:
     """Steps to reach ``target`` test accuracy vs depth, best learning rate per configuration.
 
     Configurations that never reach the target at some depth are drawn up to the last depth
@@ -82,8 +112,23 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path | None, target:
     if not table:
         raise ValueError(f"{out_dir}/evals.csv has no finished runs to plot")
     if path is not None:
-        write_table(Path(path).with_suffix(".csv"), ("run_id", "activation", "init", "depth", "optimizer", "q_star",
-                                                  "sigma_w", "learning_rate", "seed", "target", "steps"), table)
+        write_table(
+            Path(path).with_suffix(".csv"),
+            (
+                "run_id",
+                "activation",
+                "init",
+                "depth",
+                "optimizer",
+                "q_star",
+                "sigma_w",
+                "learning_rate",
+                "seed",
+                "target",
+                "steps",
+            ),
+            table,
+        )
     best: dict[str, dict[int, int | None]] = defaultdict(dict)
     for r in table:
         fam = _label(r, FAMILY)
@@ -98,7 +143,9 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path | None, target:
         return finish(fig, path, dpi=130)
 
 
-def _draw_steps(ax: Any, best: dict[str, dict[int, int | None]], table: list[dict[str, Any]], target: float) -> None:
+def _draw_steps(
+    ax: Any, best: dict[str, dict[int, int | None]], table: list[dict[str, Any]], target: float
+) -> None:
     from matplotlib.ticker import NullLocator
 
     drawn: list[int] = []
@@ -119,10 +166,18 @@ def _draw_steps(ax: Any, best: dict[str, dict[int, int | None]], table: list[dic
         ax.set_yscale("log")
     if not drawn:
         ax.set_yticks([])
-        ax.text(0.5, 0.5, f"no run reached {target:.0%} test accuracy", transform=ax.transAxes,
-                ha="center", va="center")
+        ax.text(
+            0.5,
+            0.5,
+            f"no run reached {target:.0%} test accuracy",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+        )
     all_depths = sorted({r["depth"] for r in table})
-    ax.set_xlim(all_depths[0] / 1.3, all_depths[-1] * 1.3)  # a log axis needs limits even with no data
+    ax.set_xlim(
+        all_depths[0] / 1.3, all_depths[-1] * 1.3
+    )  # a log axis needs limits even with no data
     ax.set_xticks(all_depths, [str(d) for d in all_depths])
     ax.xaxis.set_minor_locator(NullLocator())  # only the depths as x ticks
     ax.grid(alpha=0.25, which="both")
@@ -131,10 +186,13 @@ def _draw_steps(ax: Any, best: dict[str, dict[int, int | None]], table: list[dic
         plain_log_ticks(ax.yaxis)
 
 
-def experiment_plots(out_dir: str | Path, targets: list[float]) -> list[tuple[Path, Callable[[], Path]]]:
+def experiment_plots(
+    out_dir: str | Path, targets: list[float]
+) -> list[tuple[Path, Callable[[], Path]]]:
     """(path, draw) for every picture of an experiment folder, in ``<out>/plots/``; ``draw()`` draws it."""
     folder = Path(out_dir) / "plots"
     folder.mkdir(parents=True, exist_ok=True)
+
     def drawn(function: Callable[..., Any], *args: Any, path: Path) -> Callable[[], Path]:
         def draw() -> Path:
             function(*args)

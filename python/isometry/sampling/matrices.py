@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 
 __all__ = ["gaussian", "haar_orthogonal"]

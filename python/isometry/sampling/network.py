@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._names import ensembles
 
@@ -35,7 +36,9 @@ def _layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
     return sizes
 
 
-def _draw(fan_out: int, fan_in: int, layer: int, base: str, sigma_w: float, seed: int) -> np.ndarray:
+def _draw(
+    fan_out: int, fan_in: int, layer: int, base: str, sigma_w: float, seed: int
+) -> np.ndarray:
     """W (fan_out × fan_in) of layer ``layer`` (0-based substream), float64."""
     streams = _core.STREAMS
     if base == "orthogonal":
@@ -44,16 +47,20 @@ def _draw(fan_out: int, fan_in: int, layer: int, base: str, sigma_w: float, seed
         q = q if fan_out >= fan_in else q.T
         return sigma_w * np.ascontiguousarray(q)
     # Column-major element j·fan_out + i, as jacobian_spectrum's square layers.
-    z = _core.gaussian_f64(fan_in, fan_out, sigma_w / np.sqrt(fan_in), seed,
-                           streams["layer_gaussian"], layer)
+    z = _core.gaussian_f64(
+        fan_in, fan_out, sigma_w / np.sqrt(fan_in), seed, streams["layer_gaussian"], layer
+    )
     return np.ascontiguousarray(z.T)
 
 
 def _check_memory(what: str, sizes: list[int], dtype: str, factor: int = 1) -> None:
     count = sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) + sum(sizes[1:])
     # The float64 draw of one layer exists beside the converted copies.
-    _memory.require(what, factor * count * np.dtype(dtype).itemsize + 8 * max(
-        a * b for a, b in zip(sizes[:-1], sizes[1:])))
+    _memory.require(
+        what,
+        factor * count * np.dtype(dtype).itemsize
+        + 8 * max(a * b for a, b in zip(sizes[:-1], sizes[1:])),
+    )
 
 
 def network_weights(

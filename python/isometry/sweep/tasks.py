@@ -261,7 +261,9 @@ def _matfree(params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarr
         "resolved_from": r.resolved_from,
         "mass_at_zero": r.mass_at_zero,
     }
-    top = float(np.max(r.nodes[r.quadrature_weights > 0]))  # the largest Ritz value converges to λ_max first
+    top = float(
+        np.max(r.nodes[r.quadrature_weights > 0])
+    )  # the largest Ritz value converges to λ_max first
     row.update(
         lambda_max=top, theory_lambda_max=NAN, lambda_max_rel_error=NAN, ks=NAN, w1_log10=NAN
     )

@@ -19,6 +19,7 @@ from isometry.theory.freeprob import (
 )
 from isometry.theory.meanfield import chi1, derivative_moments, length_map, q_star
 from isometry.theory.phase_diagram import PhaseDiagram, phase_diagram
+from isometry.theory.predictions import length_trajectory, spectrum_mean_and_normalized_variance
 from isometry.theory.relu_finite_width import (
     ReluOutputLaw,
     relu_death_probability,
@@ -38,7 +39,6 @@ from isometry.theory.resnet import (
     resnet_parameter_table,
     resnet_sigma_w,
 )
-from isometry.theory.predictions import length_trajectory, spectrum_mean_and_normalized_variance
 
 __all__ = [
     "Activation",

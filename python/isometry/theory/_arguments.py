@@ -28,10 +28,14 @@ def network(activation: ActivationLike, sigma_w: float, sigma_b: float) -> tuple
 
 def where(activation: ActivationLike, **params: float) -> str:
     """``activation='tanh', sigma_w=1.2, sigma_b=0.1`` for messages."""
-    return ", ".join([f"activation={describe(activation)}"] + [f"{k}={v!r}" for k, v in params.items()])
+    return ", ".join(
+        [f"activation={describe(activation)}"] + [f"{k}={v!r}" for k, v in params.items()]
+    )
 
 
-def raise_without_fixed_point(kind: str, activation: ActivationLike, sigma_w: float, sigma_b: float) -> None:
+def raise_without_fixed_point(
+    kind: str, activation: ActivationLike, sigma_w: float, sigma_b: float
+) -> None:
     """Raise the ValueError that explains a missing q* for kinds 'scale_invariant' and 'divergent'
     (from ``_core.q_star``); return for 'positive' and 'zero'."""
     at = where(activation, sigma_w=sigma_w, sigma_b=sigma_b)
@@ -118,7 +122,9 @@ def resolve_network(
         return Network(sw, sb, DEFAULT_Q_STAR)
     if sigma_w is None:
         sb = _validation.real("sigma_b", sigma_b, nonnegative=True)
-        return Network(critical[0] if critical is not None else edge_of_chaos(activation, sb), sb, None)
+        return Network(
+            critical[0] if critical is not None else edge_of_chaos(activation, sb), sb, None
+        )
     sw = _validation.real("sigma_w", sigma_w, positive=True)
     sb = 0.0 if sigma_b is None else _validation.real("sigma_b", sigma_b, nonnegative=True)
     return Network(sw, sb, None)
@@ -148,15 +154,20 @@ def vectorize(*names: str) -> Callable[[F], F]:
                     raise TypeError(f"give {plain} or {plain}2 (= {plain}**2), not both")
                 kwargs[plain] = _square_root(f"{plain}2", square, positive=plain == "sigma_w")
             bound = signature.bind(*args, **kwargs)
-            arrays = {n: bound.arguments[n] for n in names
-                      if n in bound.arguments and _is_array(bound.arguments[n])}
+            arrays = {
+                n: bound.arguments[n]
+                for n in names
+                if n in bound.arguments and _is_array(bound.arguments[n])
+            }
             if not arrays:
                 return function(*bound.args, **bound.kwargs)
             try:
                 shape = np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
             except ValueError as exc:
                 shapes = ", ".join(f"{n}: {np.shape(v)}" for n, v in arrays.items())
-                raise ValueError(f"the array arguments do not broadcast together ({shapes})") from exc
+                raise ValueError(
+                    f"the array arguments do not broadcast together ({shapes})"
+                ) from exc
             spread = {n: np.broadcast_to(np.asarray(v), shape) for n, v in arrays.items()}
             outputs: list[Any] = []
             for index in np.ndindex(*shape):
@@ -173,12 +184,17 @@ def vectorize(*names: str) -> Callable[[F], F]:
         if extra_names := [f"{p}2" for p in squared if f"{p}2" not in signature.parameters]:
             wrapper.__doc__ = _document_squares(wrapper.__doc__, extra_names)
         params = list(signature.parameters.values())
-        extra = [inspect.Parameter(f"{p}2", inspect.Parameter.KEYWORD_ONLY, default=None) for p in squared
-                 if f"{p}2" not in signature.parameters]
+        extra = [
+            inspect.Parameter(f"{p}2", inspect.Parameter.KEYWORD_ONLY, default=None)
+            for p in squared
+            if f"{p}2" not in signature.parameters
+        ]
         if extra:
             wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-                parameters=[p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD] + extra
-                + [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD])
+                parameters=[p for p in params if p.kind != inspect.Parameter.VAR_KEYWORD]
+                + extra
+                + [p for p in params if p.kind == inspect.Parameter.VAR_KEYWORD]
+            )
         return wrapper  # type: ignore[return-value]
 
     return decorate
@@ -188,9 +204,11 @@ def _document_squares(doc: str | None, names: list[str]) -> str | None:
     """Add the σ² keywords to a numpydoc Parameters section (before Returns)."""
     if not doc or "\n    Returns\n" not in doc:
         return doc
-    entry = (f"    {', '.join(names)} : float or array_like, optional\n"
-             "        The variance in place of the standard deviation (σ_w², σ_b²: the papers tabulate\n"
-             "        variances); one form per parameter.\n\n")
+    entry = (
+        f"    {', '.join(names)} : float or array_like, optional\n"
+        "        The variance in place of the standard deviation (σ_w², σ_b²: the papers tabulate\n"
+        "        variances); one form per parameter.\n\n"
+    )
     head, tail = doc.split("\n    Returns\n", 1)
     return head.rstrip("\n") + "\n" + entry + "    Returns\n" + tail
 
@@ -204,7 +222,9 @@ def _square_root(name: str, value: object, *, positive: bool) -> Any:
         arr = np.asarray(value, dtype=float)
         bad = ~np.isfinite(arr) | ((arr <= 0) if positive else (arr < 0))
         if bad.any():
-            raise ValueError(f"{name} must be finite and {'> 0' if positive else '>= 0'}, got {arr[bad][0]}")
+            raise ValueError(
+                f"{name} must be finite and {'> 0' if positive else '>= 0'}, got {arr[bad][0]}"
+            )
         return np.sqrt(arr)
     return _from_square(name, value, positive=positive)
 
@@ -212,6 +232,8 @@ def _square_root(name: str, value: object, *, positive: bool) -> Any:
 def _stack(outputs: list[Any], shape: tuple[int, ...]) -> Any:
     first = outputs[0]
     if isinstance(first, tuple):
-        columns = [np.array([o[i] for o in outputs], dtype=float).reshape(shape) for i in range(len(first))]
+        columns = [
+            np.array([o[i] for o in outputs], dtype=float).reshape(shape) for i in range(len(first))
+        ]
         return type(first)(*columns) if hasattr(first, "_fields") else tuple(columns)
     return np.array(outputs, dtype=float).reshape(shape)

@@ -51,17 +51,23 @@ class _Batched:
         if out.ndim == 0:  # a constant written without reference to h, e.g. lambda h: 1.0
             return np.full(h.shape, float(out))
         if out.shape != h.shape:
-            raise ValueError(f"Activation.{self.name} returned shape {out.shape} for an input of shape {h.shape}")
+            raise ValueError(
+                f"Activation.{self.name} returned shape {out.shape} for an input of shape {h.shape}"
+            )
         return out
 
     def _pointwise(self, h: np.ndarray) -> np.ndarray:
-        return np.fromiter((float(self.function(float(x))) for x in h), dtype=np.float64, count=h.size)
+        return np.fromiter(
+            (float(self.function(float(x))) for x in h), dtype=np.float64, count=h.size
+        )
 
     def _checked(self, h: np.ndarray, out: np.ndarray) -> np.ndarray:
         bad = ~np.isfinite(out)
         if bad.any():
             i = int(np.argmax(bad))
-            raise ValueError(f"Activation.{self.name} returned {out[i]} at h = {h[i]!r}; it must be finite")
+            raise ValueError(
+                f"Activation.{self.name} returned {out[i]} at h = {h[i]!r}; it must be finite"
+            )
         return out
 
 
@@ -101,7 +107,9 @@ class Activation:
         for arg in ("phi", "dphi"):
             value = getattr(self, arg)
             if not callable(value):
-                raise TypeError(f"{arg} must be callable, got {value!r} of type {type(value).__name__}")
+                raise TypeError(
+                    f"{arg} must be callable, got {value!r} of type {type(value).__name__}"
+                )
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, got {self.name!r}")
         kinks = self.kinks
@@ -136,7 +144,9 @@ def core_activation(activation: object) -> Any:
     if isinstance(activation, str):
         if activation in _validation.ACTIVATIONS:
             return activation
-        raise ValueError(f"activation must be one of {allowed}, or an isometry.theory.Activation; got {activation!r}")
+        raise ValueError(
+            f"activation must be one of {allowed}, or an isometry.theory.Activation; got {activation!r}"
+        )
     raise TypeError(
         f"activation must be a name ({allowed}) or an isometry.theory.Activation, "
         f"got {activation!r} of type {type(activation).__name__}"
@@ -153,4 +163,3 @@ def describe(activation: ActivationLike) -> str:
 def is_homogeneous(activation: ActivationLike) -> bool:
     """linear and relu: positively homogeneous, so μ_k and the correlation map do not depend on q."""
     return isinstance(activation, str) and activation in ("linear", "relu")
-

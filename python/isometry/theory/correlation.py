@@ -161,7 +161,9 @@ def depth_scales(activation: ActivationLike, sigma_w: float, sigma_b: float) -> 
     return DepthScales(point["xi_q"], point["xi_c"])
 
 
-def _fixed_point_length(activation: ActivationLike, core: object, sigma_w: float, sigma_b: float) -> float:
+def _fixed_point_length(
+    activation: ActivationLike, core: object, sigma_w: float, sigma_b: float
+) -> float:
     with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):
         q, kind, _ = _core.q_star(core, sigma_w, sigma_b)
     if kind == "positive":
@@ -177,11 +179,12 @@ def _fixed_point_length(activation: ActivationLike, core: object, sigma_w: float
     raise AssertionError(f"unexpected fixed-point kind {kind!r}")
 
 
-def _mean_field_point(activation: ActivationLike, sigma_w: float, sigma_b: float) -> dict[str, float]:
+def _mean_field_point(
+    activation: ActivationLike, sigma_w: float, sigma_b: float
+) -> dict[str, float]:
     core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
     with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):
         point = _core.mean_field_point(core, sigma_w, sigma_b)
     if point["kind"] == "divergent":
         _arguments.raise_without_fixed_point("divergent", activation, sigma_w, sigma_b)
     return {k: float(v) for k, v in point.items() if k != "kind"}
-

@@ -99,7 +99,9 @@ def learning_time_infinite_depth(s: float, u0: float, uf: float) -> float:
     return math.log(uf * (s - u0) / (u0 * (s - uf))) / s**2 + 1.0 / (s * u0) - 1.0 / (s * uf)
 
 
-def learning_time_large_depth(s: float, u0: float, uf: float, layers: int, tau: float = 1.0) -> float:
+def learning_time_large_depth(
+    s: float, u0: float, uf: float, layers: int, tau: float = 1.0
+) -> float:
     """Eq. 17 in physical time: t = (τ/N_l) T for a network of ``layers`` = N_l layers.
 
     T is :func:`learning_time_infinite_depth`; τ = 1/λ for learning rate λ (continuous-time
@@ -143,8 +145,14 @@ def _times(t: np.ndarray | float) -> tuple[np.ndarray, tuple[int, ...]]:
     return flat, t.shape
 
 
-def mode_strength_deep(t: np.ndarray | float, s: float, u0: float, depth: float, tau: float = 1.0,
-                       steps_per_unit: int = 2000) -> np.ndarray:
+def mode_strength_deep(
+    t: np.ndarray | float,
+    s: float,
+    u0: float,
+    depth: float,
+    tau: float = 1.0,
+    steps_per_unit: int = 2000,
+) -> np.ndarray:
     """u(t) of eq. 15 for D = ``depth`` weight matrices, by classical RK4.
 
     The step is 1/steps_per_unit of the fastest time scale τ/(D s·max(s, u₀)^{1−2/D}), so the
@@ -155,11 +163,17 @@ def mode_strength_deep(t: np.ndarray | float, s: float, u0: float, depth: float,
     tau = _validation.real("tau", tau, positive=True)
     flat, shape = _times(t)
     rate = depth * s * max(s, u0) ** (1.0 - 2.0 / depth) / tau
-    return _rk4(lambda u: depth / tau * u ** (2.0 - 2.0 / depth) * (s - u), u0, flat,
-                1.0 / (steps_per_unit * rate)).reshape(shape)
+    return _rk4(
+        lambda u: depth / tau * u ** (2.0 - 2.0 / depth) * (s - u),
+        u0,
+        flat,
+        1.0 / (steps_per_unit * rate),
+    ).reshape(shape)
 
 
-def mode_strength_infinite_depth(T: np.ndarray | float, s: float, u0: float, steps_per_unit: int = 2000) -> np.ndarray:
+def mode_strength_infinite_depth(
+    T: np.ndarray | float, s: float, u0: float, steps_per_unit: int = 2000
+) -> np.ndarray:
     """u(T) of the D → ∞ limit du/dT = u² (s − u), T = D t/τ (eq. 16), by RK4."""
     s, u0, _ = _check(s, u0)
     flat, shape = _times(T)

@@ -35,12 +35,16 @@ __all__ = [
 
 def _fixed_point(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
     """The q at which D² is drawn: q*, or 1 where the law of D² does not depend on q."""
-    if isinstance(activation, str) and (activation == "linear" or (activation == "relu" and sigma_b == 0.0)):
+    if isinstance(activation, str) and (
+        activation == "linear" or (activation == "relu" and sigma_b == 0.0)
+    ):
         return 1.0  # D² is Bernoulli(1) or Bernoulli(1/2) at every q
     try:
         return q_star(activation, sigma_w, sigma_b)  # 0.0 in the ordered phase: D² -> φ'(0)² = 1
     except ValueError as exc:
-        raise ValueError(f"{exc}; the free-probability spectrum needs a finite fixed point") from None
+        raise ValueError(
+            f"{exc}; the free-probability spectrum needs a finite fixed point"
+        ) from None
 
 
 def _check(
@@ -69,10 +73,15 @@ class JacobianMoments(Result):
 
     @property
     def variance(self) -> float:
-        return float(self.moments[1] - self.moments[0] ** 2) if self.moments.size > 1 else float("nan")
+        return (
+            float(self.moments[1] - self.moments[0] ** 2) if self.moments.size > 1 else float("nan")
+        )
 
     def statistics(self) -> dict[str, float]:
-        return {**{f"m{k}": float(m) for k, m in enumerate(self.moments, start=1)}, "variance": self.variance}
+        return {
+            **{f"m{k}": float(m) for k, m in enumerate(self.moments, start=1)},
+            "variance": self.variance,
+        }
 
     def to_frame(self) -> Any:
         """Columns ``k`` and ``moment`` (pandas)."""
@@ -84,13 +93,18 @@ class JacobianMoments(Result):
 
 
 def _resolved(
-    activation: ActivationLike, sigma_w: object, sigma_b: object, sigma_w2: object, sigma_b2: object,
+    activation: ActivationLike,
+    sigma_w: object,
+    sigma_b: object,
+    sigma_w2: object,
+    sigma_b2: object,
     q_star: object,
 ) -> tuple[object, object]:
     """(σ_w, σ_b) from either form, or the critical point (at ``q_star``, default 0.5) when both
     are left out — the same rule as the Monte Carlo functions."""
-    network = _arguments.resolve_network(activation, sigma_w, sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2,
-                                         q_star=q_star)
+    network = _arguments.resolve_network(
+        activation, sigma_w, sigma_b, sigma_w2=sigma_w2, sigma_b2=sigma_b2, q_star=q_star
+    )
     return network.sigma_w, network.sigma_b
 
 
@@ -165,7 +179,9 @@ def jacobian_moments(
     20.0
     """
     sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
-    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+    activation, weights, depth, sigma_w, sigma_b = _check(
+        activation, weights, depth, sigma_w, sigma_b
+    )
     order = _validation.positive_int("order", order)
     q = _fixed_point(activation, sigma_w, sigma_b)
     if isinstance(activation, Activation):
@@ -173,8 +189,15 @@ def jacobian_moments(
         moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
     else:
         moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
-    return JacobianMoments(moments=moments, q_star=q, activation=describe(activation).strip("'"), weights=weights,
-                           depth=depth, sigma_w=sigma_w, sigma_b=sigma_b)
+    return JacobianMoments(
+        moments=moments,
+        q_star=q,
+        activation=describe(activation).strip("'"),
+        weights=weights,
+        depth=depth,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+    )
 
 
 @dataclass(frozen=True, repr=False)
@@ -221,7 +244,11 @@ class JacobianDensity(Result):
         total = cumulative[-1]
         if total <= 0:
             return float(self.x[0]), float(self.x[-1])
-        lo = float(np.interp(tail * total, cumulative, self.x)) if cumulative[0] < tail * total else float(self.x[0])
+        lo = (
+            float(np.interp(tail * total, cumulative, self.x))
+            if cumulative[0] < tail * total
+            else float(self.x[0])
+        )
         hi = float(np.interp((1 - tail) * total, cumulative, self.x))
         return lo, max(hi, lo)
 
@@ -265,7 +292,13 @@ class JacobianDensity(Result):
         cumulative = self._cumulative() + self.mass_below_grid
         if self._log_grid():  # between points of a log grid the distribution is smooth in log x
             with np.errstate(divide="ignore"):
-                inside = np.interp(np.log(np.maximum(t, 0.0)), np.log(self.x), cumulative, left=0.0, right=cumulative[-1])
+                inside = np.interp(
+                    np.log(np.maximum(t, 0.0)),
+                    np.log(self.x),
+                    cumulative,
+                    left=0.0,
+                    right=cumulative[-1],
+                )
         else:
             inside = np.interp(t, self.x, cumulative, left=0.0, right=cumulative[-1])
         below_grid = self._cdf_below_grid(t)
@@ -283,7 +316,9 @@ class JacobianDensity(Result):
                 log_t = np.log(np.maximum(t, 0.0))
             log_mass = np.log(np.maximum(self.tail_mass, 1e-300))
             inside = np.exp(np.interp(log_t, self.tail_log_x, log_mass))
-            return np.where(log_t < self.tail_log_x[0], 0.0, np.minimum(inside, self.mass_below_grid))
+            return np.where(
+                log_t < self.tail_log_x[0], 0.0, np.minimum(inside, self.mass_below_grid)
+            )
         a = self._tail_exponent()
         ratio = np.clip(t / self.x[0], 0.0, 1.0)
         return self.mass_below_grid * (ratio ** (1.0 - a) if a < 1.0 else ratio)
@@ -332,7 +367,9 @@ class JacobianDensity(Result):
             f, t = x ** (k + 1) * rho, np.log(x)
         else:
             f, t = x**k * rho, x
-        return float(np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2) + sum(m * loc**k for loc, m in self.atoms))
+        return float(
+            np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2) + sum(m * loc**k for loc, m in self.atoms)
+        )
 
 
 def _checked_points(points: int) -> int:
@@ -361,8 +398,19 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
         lambda_max=float(raw["lambda_max"]),
         mass_below_grid=float(raw["mass_below_grid"]),
         q_star=q_star,
-        diagnostics={k: raw[k] for k in ("iterations", "restarts", "max_residual", "relative_epsilon", "lower_edge_is_hard")}
-        | ({"logarithmic_grid": bool(raw["logarithmic_grid"])} if "logarithmic_grid" in raw else {}),
+        diagnostics={
+            k: raw[k]
+            for k in (
+                "iterations",
+                "restarts",
+                "max_residual",
+                "relative_epsilon",
+                "lower_edge_is_hard",
+            )
+        }
+        | (
+            {"logarithmic_grid": bool(raw["logarithmic_grid"])} if "logarithmic_grid" in raw else {}
+        ),
         tail_log_x=np.asarray(raw.get("tail_log_x", np.zeros(0))),
         tail_mass=np.asarray(raw.get("tail_mass", np.zeros(0))),
         exact_cumulative=np.asarray(raw.get("cumulative", np.zeros(0))),
@@ -370,7 +418,13 @@ def _density_from_core(raw: dict[str, Any], q_star: float) -> JacobianDensity:
 
 
 def _custom_density(
-    activation: Activation, q: float, weights: str, depth: int, sigma_w: float, grid: list[float], points: int
+    activation: Activation,
+    q: float,
+    weights: str,
+    depth: int,
+    sigma_w: float,
+    grid: list[float],
+    points: int,
 ) -> dict[str, Any]:
     """``_core``'s density dict for a custom activation at fixed point q."""
     if q == 0.0:
@@ -378,7 +432,9 @@ def _custom_density(
         # network with σ_w² φ'(0)² (an atom for orthogonal weights, Fuss–Catalan for Gaussian).
         slope = abs(float(activation.derivative(np.zeros(1))[0]))
         if slope == 0.0:
-            raise ValueError(f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes")
+            raise ValueError(
+                f"{describe(activation)} has φ'(0) = 0: at q* = 0 the Jacobian vanishes"
+            )
         return _core.jacobian_density_bernoulli(1.0, weights, depth, sigma_w * slope, grid, points)
     # The sampled law of D² is built in C++ from the activation's φ' (d2_law.hpp: 96 nodes per
     # unit of h, no pole correction).
@@ -472,25 +528,41 @@ def jacobian_density(
     2.0081
     """
     sigma_w, sigma_b = _resolved(activation, sigma_w, sigma_b, sigma_w2, sigma_b2, q_star)
-    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+    activation, weights, depth, sigma_w, sigma_b = _check(
+        activation, weights, depth, sigma_w, sigma_b
+    )
     points = _checked_points(points)
     grid = _checked_grid(x)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    where = (f"activation={describe(activation)}, weights={weights!r}, depth={depth}, sigma_w={sigma_w!r}, "
-             f"sigma_b={sigma_b!r} (q*={q!r})")
+    where = (
+        f"activation={describe(activation)}, weights={weights!r}, depth={depth}, sigma_w={sigma_w!r}, "
+        f"sigma_b={sigma_b!r} (q*={q!r})"
+    )
     with _law_checks.naming(where):
         if isinstance(activation, Activation):
             raw = _custom_density(activation, q, weights, depth, sigma_w, grid, points)
         else:
             raw = _core.jacobian_density(activation, weights, depth, sigma_w, q, grid, points)
     law = _density_from_core(raw, q)
-    _law_checks.check_law(law, where, _series_moments(activation, weights, depth, sigma_w, sigma_b),
-                          default_grid=not grid)
-    return replace(law, activation=describe(activation).strip("'"), weights=weights, depth=depth,
-                   sigma_w=sigma_w, sigma_b=sigma_b)
+    _law_checks.check_law(
+        law,
+        where,
+        _series_moments(activation, weights, depth, sigma_w, sigma_b),
+        default_grid=not grid,
+    )
+    return replace(
+        law,
+        activation=describe(activation).strip("'"),
+        weights=weights,
+        depth=depth,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+    )
 
 
-def _series_moments(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float):
+def _series_moments(
+    activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float
+):
     """m_1, m_2 from the S-transform series, or None where they overflow or are not defined."""
     try:
         moments = jacobian_moments(activation, weights, depth, sigma_w, sigma_b, order=2).moments
@@ -558,8 +630,11 @@ def lambda_max(
     12.20703125
     """
     if "depths" in kwargs:
-        warnings.warn("lambda_max(depths=...) is deprecated: use depth= (an int or an array)",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "lambda_max(depths=...) is deprecated: use depth= (an int or an array)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         if depth is not None:
             raise TypeError("give depth or depths, not both")
         depth = kwargs.pop("depths")
@@ -569,18 +644,28 @@ def lambda_max(
 
 
 @_arguments.vectorize("depth", "sigma_w", "sigma_b")
-def _lambda_max(activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float) -> float:
-    activation, weights, depth, sigma_w, sigma_b = _check(activation, weights, depth, sigma_w, sigma_b)
+def _lambda_max(
+    activation: ActivationLike, weights: str, depth: int, sigma_w: float, sigma_b: float
+) -> float:
+    activation, weights, depth, sigma_w, sigma_b = _check(
+        activation, weights, depth, sigma_w, sigma_b
+    )
     q = _fixed_point(activation, sigma_w, sigma_b)
     if isinstance(activation, Activation):
         return float(_custom_density(activation, q, weights, depth, sigma_w, [], 2)["lambda_max"])
     return float(_core.lambda_max(activation, weights, depth, sigma_w, q))
 
+
 UNIVERSAL_KINDS = ("bernoulli", "smooth")
 
 
 def universal_density(
-    kind: str, sigma0_sq: float, x: np.ndarray | None = None, *, points: int = 2000, depth: int | None = None
+    kind: str,
+    sigma0_sq: float,
+    x: np.ndarray | None = None,
+    *,
+    points: int = 2000,
+    depth: int | None = None,
 ) -> JacobianDensity:
     """The L → ∞ limits of PSG18 §5 at fixed σ₀² = var(JJᵀ) with orthogonal weights.
 
@@ -647,9 +732,13 @@ def universal_density(
         depth = _validation.positive_int("depth", depth)
     points = _checked_points(points)
     if kind == "smooth" and sigma0_sq > 700:
-        raise ValueError(f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}")
+        raise ValueError(
+            f"sigma0_sq must be at most 700 for the smooth law (its lower edge ~e^(-sigma0_sq)/sigma0_sq underflows), got {sigma0_sq}"
+        )
     grid = _checked_grid(x)
-    where = f"kind={kind!r}, sigma0_sq={sigma0_sq!r}" + (f", depth={depth}" if depth is not None else "")
+    where = f"kind={kind!r}, sigma0_sq={sigma0_sq!r}" + (
+        f", depth={depth}" if depth is not None else ""
+    )
     moments = None
     with _law_checks.naming(where):
         if kind == "bernoulli" and depth is None:
@@ -657,8 +746,14 @@ def universal_density(
             moments = _finite_or_none(lambda: _core.bernoulli_limit_moments(sigma0_sq, 2))
         elif kind == "bernoulli":
             p = depth / (depth + sigma0_sq)
-            raw = _core.jacobian_density_bernoulli(p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points)
-            moments = _finite_or_none(lambda: _core.jacobian_moments_for_law([p, p], "orthogonal", depth, 1.0 / np.sqrt(p)))
+            raw = _core.jacobian_density_bernoulli(
+                p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points
+            )
+            moments = _finite_or_none(
+                lambda: _core.jacobian_moments_for_law(
+                    [p, p], "orthogonal", depth, 1.0 / np.sqrt(p)
+                )
+            )
         else:
             raw = _core.exponential_s_density(0.0, sigma0_sq, grid, points)
             moments = _finite_or_none(lambda: _core.exponential_s_moments(0.0, sigma0_sq, 2))

@@ -52,15 +52,23 @@ class PhaseDiagram(Result):
             raise ImportError("to_frame needs pandas: pip install pandas") from exc
         sw, sb = np.meshgrid(self.sigma_w, self.sigma_b)
         names = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
-        return pd.DataFrame({"sigma_w": sw.ravel(), "sigma_b": sb.ravel(),
-                             **{n: getattr(self, n).ravel() for n in names}})
+        return pd.DataFrame(
+            {
+                "sigma_w": sw.ravel(),
+                "sigma_b": sb.ravel(),
+                **{n: getattr(self, n).ravel() for n in names},
+            }
+        )
 
 
 _FIELDS = ("q_star", "chi1", "c_star", "xi_q", "xi_c")
 
 
 def phase_diagram(
-    activation: ActivationLike, sigma_w_grid: object, sigma_b_grid: object, *,
+    activation: ActivationLike,
+    sigma_w_grid: object,
+    sigma_b_grid: object,
+    *,
     progress: ProgressLike = None,
 ) -> PhaseDiagram:
     """q*, χ₁, c*, ξ_q, ξ_c at every (σ_w, σ_b) of the grid (see :class:`PhaseDiagram`).
@@ -78,7 +86,7 @@ def phase_diagram(
     rows = max(1, -(-sigma_b.size // 50))
     parts: list[dict[str, np.ndarray]] = []
     for start in range(0, sigma_b.size, rows):
-        block = np.ascontiguousarray(sigma_b[start:start + rows])
+        block = np.ascontiguousarray(sigma_b[start : start + rows])
         with _arguments.at_point(activation):
             parts.append(_core.phase_diagram(core, sigma_w, block))
         if callback is not None:

@@ -18,7 +18,9 @@ from isometry.theory.meanfield import derivative_moments, length_map
 __all__ = ["length_trajectory", "spectrum_mean_and_normalized_variance"]
 
 
-def length_trajectory(activation: ActivationLike, sigma_w: float, sigma_b: float, q0: float, depth: int) -> np.ndarray:
+def length_trajectory(
+    activation: ActivationLike, sigma_w: float, sigma_b: float, q0: float, depth: int
+) -> np.ndarray:
     """``[q^1, ..., q^depth]`` from the length map started at q^1 = q0."""
     depth = _validation.positive_int("depth", depth)
     q = [float(q0)]

@@ -58,18 +58,26 @@ _EULER_GAMMA = 0.57721566490153286061
 
 def checked_widths(widths: object) -> list[int]:
     if isinstance(widths, (str, bytes)) or not isinstance(widths, (Sequence, np.ndarray)):
-        raise TypeError(f"widths must be a sequence of positive integers [N_0, ..., N_L], got {widths!r}")
+        raise TypeError(
+            f"widths must be a sequence of positive integers [N_0, ..., N_L], got {widths!r}"
+        )
     sizes = [_validation.positive_int(f"widths[{i}]", n) for i, n in enumerate(list(widths))]
     if len(sizes) < 2:
         raise ValueError(f"widths needs the input width and at least one layer, got {sizes}")
     return sizes
 
 
-def _checked(widths: object, sigma_w: float, sigma_b: float, input_norm_sq: float | None) -> tuple[list[int], float, float, float]:
+def _checked(
+    widths: object, sigma_w: float, sigma_b: float, input_norm_sq: float | None
+) -> tuple[list[int], float, float, float]:
     sizes = checked_widths(widths)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    s0 = float(sizes[0]) if input_norm_sq is None else _validation.real("input_norm_sq", input_norm_sq, positive=True)
+    s0 = (
+        float(sizes[0])
+        if input_norm_sq is None
+        else _validation.real("input_norm_sq", input_norm_sq, positive=True)
+    )
     return sizes, sigma_w, sigma_b, s0
 
 
@@ -89,7 +97,10 @@ def _log_binomial_pmf(n: int) -> np.ndarray:
 def _digamma_trigamma_half(n: int) -> tuple[np.ndarray, np.ndarray]:
     """ψ(k/2) and ψ'(k/2) for k = 1..n, from ψ(½), ψ(1), ψ'(½), ψ'(1) and x → x + 1."""
     psi, tri = np.empty(n), np.empty(n)
-    starts = {1: (-_EULER_GAMMA - 2 * math.log(2.0), math.pi**2 / 2), 2: (-_EULER_GAMMA, math.pi**2 / 6)}
+    starts = {
+        1: (-_EULER_GAMMA - 2 * math.log(2.0), math.pi**2 / 2),
+        2: (-_EULER_GAMMA, math.pi**2 / 6),
+    }
     for first, (p, t) in starts.items():
         for k in range(first, n + 1, 2):  # k/2 runs over x, x+1, x+2, ...
             psi[k - 1], tri[k - 1] = p, t
@@ -99,7 +110,11 @@ def _digamma_trigamma_half(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def relu_norm_moments(
-    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+    widths: Sequence[int],
+    sigma_w: float = math.sqrt(2.0),
+    sigma_b: float = 0.0,
+    *,
+    input_norm_sq: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact (mean, variance) of s_l = ‖x^l‖² for l = 0..L (arrays of length L + 1).
 
@@ -119,7 +134,11 @@ def relu_norm_moments(
 
 
 def relu_norm_ratio_moments(
-    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+    widths: Sequence[int],
+    sigma_w: float = math.sqrt(2.0),
+    sigma_b: float = 0.0,
+    *,
+    input_norm_sq: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact (mean, variance) of the ratio r_l = |x^l|²/|x^0|² for l = 0..L (r_0 = 1).
 
@@ -179,7 +198,11 @@ def relu_log_norm_moments(
 
 
 def relu_mean_field_norm(
-    widths: Sequence[int], sigma_w: float = math.sqrt(2.0), sigma_b: float = 0.0, *, input_norm_sq: float | None = None
+    widths: Sequence[int],
+    sigma_w: float = math.sqrt(2.0),
+    sigma_b: float = 0.0,
+    *,
+    input_norm_sq: float | None = None,
 ) -> np.ndarray:
     """The mean-field signal: s_l = N_l q_l/2 with q_l = σ_w² s_{l-1}/N_{l-1} + σ_b² (deterministic).
 
@@ -239,7 +262,9 @@ class ReluOutputLaw(Result):
         if np.any(np.isnan(s)):
             raise ValueError("s must not contain NaN")
         step = self.log_s[1] - self.log_s[0]
-        cumulative = np.concatenate([[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)])
+        cumulative = np.concatenate(
+            [[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)]
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.log(np.maximum(s, 0.0))  # s <= 0 maps to -inf: below the grid
         alive = np.interp(t, self.log_s, cumulative, left=0.0, right=1.0)
@@ -253,7 +278,9 @@ class ReluOutputLaw(Result):
         if p <= self.dead:
             return 0.0
         step = self.log_s[1] - self.log_s[0]
-        cumulative = np.concatenate([[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)])
+        cumulative = np.concatenate(
+            [[0.0], np.cumsum((self.density[1:] + self.density[:-1]) * step / 2)]
+        )
         return float(np.exp(np.interp((p - self.dead) / (1.0 - self.dead), cumulative, self.log_s)))
 
 
@@ -290,8 +317,10 @@ def relu_output_law(
     narrowest = min(math.sqrt(_layer_log_moments(n)[1]) for n in set(sizes[1:]))
     if step > narrowest / 8:
         needed = int(2 ** math.ceil(math.log2(16 * half_span / narrowest)))
-        raise ValueError(f"points = {points} cannot resolve the narrowest layer law (sd {narrowest:.3g}); "
-                         f"use points >= {needed}")
+        raise ValueError(
+            f"points = {points} cannot resolve the narrowest layer law (sd {narrowest:.3g}); "
+            f"use points >= {needed}"
+        )
     offsets = (np.arange(points) - points // 2) * step  # centred, periodic
     spectrum = np.ones(points // 2 + 1, dtype=complex)
     centre = math.log(s0)

@@ -54,7 +54,9 @@ _MAX_C = 300.0  # the upper edge ~ e^{2c} overflows a double beyond this
 def _checked_c(c: object) -> float:
     c = _validation.real("c", c, positive=True)
     if c > _MAX_C:
-        raise ValueError(f"c must be at most {_MAX_C:g} (the upper edge grows like e^(2c) and overflows), got {c}")
+        raise ValueError(
+            f"c must be at most {_MAX_C:g} (the upper edge grows like e^(2c) and overflows), got {c}"
+        )
     return c
 
 
@@ -62,11 +64,17 @@ def checked_residual_scale(residual_scale: object, depth: int) -> float:
     """``residual_scale`` as a float: None means 1/√depth; otherwise a positive finite number."""
     if residual_scale is None:
         return 1.0 / math.sqrt(depth)
-    if isinstance(residual_scale, bool) or not isinstance(residual_scale, (int, float, np.floating, np.integer)):
-        raise TypeError(f"residual_scale must be a positive real number or None (1/sqrt(depth)), got {residual_scale!r}")
+    if isinstance(residual_scale, bool) or not isinstance(
+        residual_scale, (int, float, np.floating, np.integer)
+    ):
+        raise TypeError(
+            f"residual_scale must be a positive real number or None (1/sqrt(depth)), got {residual_scale!r}"
+        )
     value = float(residual_scale)
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"residual_scale must be positive and finite (or None for 1/sqrt(depth)), got {residual_scale!r}")
+        raise ValueError(
+            f"residual_scale must be positive and finite (or None for 1/sqrt(depth)), got {residual_scale!r}"
+        )
     return value
 
 
@@ -166,7 +174,9 @@ MAX_DEPTH = 10**7
 def _checked_depth(depth: object) -> int:
     depth = _validation.positive_int("depth", depth)
     if depth > MAX_DEPTH:
-        raise ValueError(f"depth must be at most {MAX_DEPTH} for the ResNet mean-field recursion, got {depth}")
+        raise ValueError(
+            f"depth must be at most {MAX_DEPTH} for the ResNet mean-field recursion, got {depth}"
+        )
     return depth
 
 
@@ -193,7 +203,12 @@ def resnet_parameter(
     a = checked_residual_scale(residual_scale, depth)
     v = _validation.real("input_variance", input_variance, positive=True)
     raw = _core.resnet_trajectory(
-        activation=core, sigma_w=sigma_w, sigma_b=sigma_b, depth=depth, residual_scale=a, input_variance=v
+        activation=core,
+        sigma_w=sigma_w,
+        sigma_b=sigma_b,
+        depth=depth,
+        residual_scale=a,
+        input_variance=v,
     )
     return ResnetParameter(
         c=float(raw["c"]),

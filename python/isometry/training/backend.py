@@ -12,9 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory
+from isometry._internal import validation as _validation
 
-__all__ = ["DEVICES", "array_module", "device_name", "require_device_memory", "synchronize", "to_numpy"]
+__all__ = [
+    "DEVICES",
+    "array_module",
+    "device_name",
+    "require_device_memory",
+    "synchronize",
+    "to_numpy",
+]
 
 from isometry._names import CUPY_INSTALL_HINT, DEVICES  # noqa: E402  (DEVICES re-exported: training configs check it)
 
@@ -34,7 +42,9 @@ def array_module(device: str) -> ModuleType:
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # cupy raises CUDARuntimeError without a driver
-        raise RuntimeError(f"device='gpu': CuPy is installed but finds no CUDA device ({exc})") from exc
+        raise RuntimeError(
+            f"device='gpu': CuPy is installed but finds no CUDA device ({exc})"
+        ) from exc
     if count < 1:
         raise RuntimeError("device='gpu': CuPy is installed but finds no CUDA device")
     return cupy

@@ -15,7 +15,9 @@ from isometry.training.backend import to_numpy
 __all__ = ["load_checkpoint", "save_checkpoint"]
 
 
-def save_checkpoint(path: Path, *, run_id: str, step: int, theta: Any, optimizer_state: dict[str, Any]) -> None:
+def save_checkpoint(
+    path: Path, *, run_id: str, step: int, theta: Any, optimizer_state: dict[str, Any]
+) -> None:
     """Write to a temporary file beside ``path`` and rename: a crash leaves the previous checkpoint."""
     arrays = {"theta": to_numpy(theta), "step": np.int64(step), "run_id": np.array(run_id)}
     for key, value in optimizer_state.items():
@@ -38,6 +40,9 @@ def load_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str,
         saved = str(data["run_id"])
         if saved != run_id:
             raise ValueError(f"{path} is a checkpoint of run {saved!r}, not {run_id!r}")
-        state = {key[4:]: (int(data[key]) if key == "opt_t" else data[key].copy())
-                 for key in data.files if key.startswith("opt_")}
+        state = {
+            key[4:]: (int(data[key]) if key == "opt_t" else data[key].copy())
+            for key in data.files
+            if key.startswith("opt_")
+        }
         return int(data["step"]), data["theta"].copy(), state

@@ -40,7 +40,9 @@ def validate_data_options(dataset: str, options: Mapping[str, Any]) -> dict[str,
     allowed = set(TEACHER_DEFAULTS) if dataset == "teacher" else {"n_train", "n_test"}
     unknown = sorted(set(options) - allowed)
     if unknown:
-        raise ValueError(f"data_options for {dataset!r} take {sorted(allowed)}; got unknown {unknown}")
+        raise ValueError(
+            f"data_options for {dataset!r} take {sorted(allowed)}; got unknown {unknown}"
+        )
     checked = dict(options)
     for key in ("n_train", "n_test", "features"):
         if key in checked:
@@ -48,7 +50,9 @@ def validate_data_options(dataset: str, options: Mapping[str, Any]) -> dict[str,
     if "classes" in checked:
         checked["classes"] = _validation.positive_int("data_options['classes']", checked["classes"])
         if checked["classes"] < 2:
-            raise ValueError(f"data_options['classes'] must be at least 2, got {checked['classes']}")
+            raise ValueError(
+                f"data_options['classes'] must be at least 2, got {checked['classes']}"
+            )
     if "data_seed" in checked:
         checked["data_seed"] = _validation.seed(checked["data_seed"])
     return checked
@@ -99,10 +103,15 @@ class RunConfig:
 
     @property
     def run_id(self) -> str:
-        scale = f"q{_number_text(self.q_star)}" if self.q_star is not None else (
-            f"sw{_number_text(self.sigma_w)}-sb{_number_text(self.sigma_b or 0.0)}")
-        return (f"{self.activation}-{self.init}-L{self.depth}-{self.optimizer}-{scale}-"
-                f"lr{self.learning_rate:g}-s{self.seed}-{self.digest}")
+        scale = (
+            f"q{_number_text(self.q_star)}"
+            if self.q_star is not None
+            else (f"sw{_number_text(self.sigma_w)}-sb{_number_text(self.sigma_b or 0.0)}")
+        )
+        return (
+            f"{self.activation}-{self.init}-L{self.depth}-{self.optimizer}-{scale}-"
+            f"lr{self.learning_rate:g}-s{self.seed}-{self.digest}"
+        )
 
 
 def _list(name: str, value: Any) -> list:
@@ -156,13 +165,20 @@ class Experiment:
     def validate(self) -> None:
         _validation.choice("dataset", self.dataset, DATASETS)
         self.inits = [_validation.choice("inits", v, INITS) for v in _list("inits", self.inits)]
-        self.activations = [_validation.choice("activations", v, ACTIVATIONS)
-                            for v in _list("activations", self.activations)]
-        self.optimizers = [_validation.choice("optimizers", v, OPTIMIZERS) for v in _list("optimizers", self.optimizers)]
+        self.activations = [
+            _validation.choice("activations", v, ACTIVATIONS)
+            for v in _list("activations", self.activations)
+        ]
+        self.optimizers = [
+            _validation.choice("optimizers", v, OPTIMIZERS)
+            for v in _list("optimizers", self.optimizers)
+        ]
         self.depths = [_validation.positive_int("depths", d) for d in _list("depths", self.depths)]
         self.seeds = [_validation.seed(s) for s in _list("seeds", self.seeds)]
-        self.q_stars = [None if q is None else _validation.real("q_stars", q, positive=True)
-                        for q in _list("q_stars", self.q_stars)]
+        self.q_stars = [
+            None if q is None else _validation.real("q_stars", q, positive=True)
+            for q in _list("q_stars", self.q_stars)
+        ]
         if None in self.q_stars and self.sigma_w is None:
             raise ValueError("q_stars contains None (explicit scales) but sigma_w is not set")
         if self.sigma_w is not None:
@@ -173,23 +189,33 @@ class Experiment:
             unknown = sorted(set(self.optimizers) - set(self.learning_rates))
             if unknown:
                 raise ValueError(f"learning_rates has no entry for optimizer(s) {unknown}")
-            self.learning_rates = {k: [_validation.real("learning_rates", x, positive=True) for x in _list(k, v)]
-                                   for k, v in self.learning_rates.items()}
+            self.learning_rates = {
+                k: [_validation.real("learning_rates", x, positive=True) for x in _list(k, v)]
+                for k, v in self.learning_rates.items()
+            }
         else:
-            self.learning_rates = [_validation.real("learning_rates", x, positive=True)
-                                   for x in _list("learning_rates", self.learning_rates)]
+            self.learning_rates = [
+                _validation.real("learning_rates", x, positive=True)
+                for x in _list("learning_rates", self.learning_rates)
+            ]
         for name in ("width", "batch_size", "steps", "eval_every", "checkpoint_every"):
             setattr(self, name, _validation.positive_int(name, getattr(self, name)))
         self.schedule = validate_schedule(self.schedule)
         _validation.choice("loss", self.loss, LOSSES)
         if self.loss != "cross_entropy":  # every dataset of a grid has class labels
-            raise ValueError(f"loss {self.loss!r} needs regression targets; dataset {self.dataset!r} has class "
-                             "labels, use loss='cross_entropy'")
+            raise ValueError(
+                f"loss {self.loss!r} needs regression targets; dataset {self.dataset!r} has class "
+                "labels, use loss='cross_entropy'"
+            )
         self.data_options = validate_data_options(self.dataset, self.data_options)
-        n_train = self.data_options.get("n_train", TEACHER_DEFAULTS["n_train"] if self.dataset == "teacher" else None)
+        n_train = self.data_options.get(
+            "n_train", TEACHER_DEFAULTS["n_train"] if self.dataset == "teacher" else None
+        )
         if n_train is not None and self.batch_size > n_train:
-            raise ValueError(f"batch_size {self.batch_size} is larger than the {n_train} training examples "
-                             "(data_options['n_train'])")
+            raise ValueError(
+                f"batch_size {self.batch_size} is larger than the {n_train} training examples "
+                "(data_options['n_train'])"
+            )
         self.optimizer_options = validate_grid_options(self.optimizers, self.optimizer_options)
         self.dtype = _validation.dtype(self.dtype)
         _validation.choice("device", self.device, DEVICES)
@@ -197,15 +223,20 @@ class Experiment:
             if not (isinstance(target, numbers.Real) and 0 < target <= 1):
                 raise ValueError(f"accuracy_targets must lie in (0, 1], got {target!r}")
         if "parameter_sharing" in self.inits and self.width % 2:
-            raise ValueError(f"init 'parameter_sharing' mirrors hidden units: width must be even, got {self.width}")
+            raise ValueError(
+                f"init 'parameter_sharing' mirrors hidden units: width must be even, got {self.width}"
+            )
 
     # -- expansion ------------------------------------------------------------------------
     def _valid(self, init: str, activation: str) -> bool:
         return init != "parameter_sharing" or activation == "relu"
 
     def skipped(self) -> list[str]:
-        return [f"{init} × {act}: parameter sharing needs relu" for init, act in
-                itertools.product(self.inits, self.activations) if not self._valid(init, act)]
+        return [
+            f"{init} × {act}: parameter sharing needs relu"
+            for init, act in itertools.product(self.inits, self.activations)
+            if not self._valid(init, act)
+        ]
 
     def runs(self) -> list[RunConfig]:
         out = []
@@ -214,19 +245,38 @@ class Experiment:
         ):
             if not self._valid(init, act):
                 continue
-            rates = self.learning_rates[opt] if isinstance(self.learning_rates, dict) else self.learning_rates
+            rates = (
+                self.learning_rates[opt]
+                if isinstance(self.learning_rates, dict)
+                else self.learning_rates
+            )
             for lr in rates:
-                out.append(RunConfig(
-                    dataset=self.dataset, width=self.width, depth=depth, activation=act, init=init,
-                    optimizer=opt, learning_rate=lr, seed=seed, q_star=q,
-                    sigma_w=self.sigma_w if q is None else None,
-                    sigma_b=self.sigma_b if q is None else None,
-                    batch_size=self.batch_size, steps=self.steps, eval_every=self.eval_every,
-                    checkpoint_every=self.checkpoint_every, schedule=dict(self.schedule), loss=self.loss,
-                    dtype=self.dtype, device=self.device, bias=self.bias,
-                    optimizer_options=dict(self.optimizer_options.get(opt, {})),
-                    data_options=dict(self.data_options),
-                ))
+                out.append(
+                    RunConfig(
+                        dataset=self.dataset,
+                        width=self.width,
+                        depth=depth,
+                        activation=act,
+                        init=init,
+                        optimizer=opt,
+                        learning_rate=lr,
+                        seed=seed,
+                        q_star=q,
+                        sigma_w=self.sigma_w if q is None else None,
+                        sigma_b=self.sigma_b if q is None else None,
+                        batch_size=self.batch_size,
+                        steps=self.steps,
+                        eval_every=self.eval_every,
+                        checkpoint_every=self.checkpoint_every,
+                        schedule=dict(self.schedule),
+                        loss=self.loss,
+                        dtype=self.dtype,
+                        device=self.device,
+                        bias=self.bias,
+                        optimizer_options=dict(self.optimizer_options.get(opt, {})),
+                        data_options=dict(self.data_options),
+                    )
+                )
         return out
 
     # -- (de)serialisation ---------------------------------------------------------------
@@ -247,4 +297,3 @@ class Experiment:
         d = self.to_dict()
         d.update({k: v for k, v in changes.items() if v is not None})
         return Experiment.from_dict(d)
-

@@ -49,7 +49,7 @@ class Batcher:
         if epoch != self._epoch:
             self._order = self.xp.asarray(epoch_order(self.x.shape[0], self.seed, epoch))
             self._epoch = epoch
-        idx = self._order[position * self.batch:(position + 1) * self.batch]
+        idx = self._order[position * self.batch : (position + 1) * self.batch]
         self.xp.take(self.x, idx, axis=0, out=self.x_buf)
         self.xp.take(self.y, idx, axis=0, out=self.y_buf)
         return self.x_buf, self.y_buf

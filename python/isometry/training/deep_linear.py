@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,9 +28,9 @@ from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._internal.progress import ProgressBar
 from isometry._internal.results import Result
+from isometry.datasets.dataset import Dataset
 from isometry.sampling.network import network_weights
 from isometry.theory import deep_linear as theory
-from isometry.datasets.dataset import Dataset
 from isometry.training.losses import SquaredError
 from isometry.training.model import MLP
 from isometry.training.optimizers import make_optimizer
@@ -53,21 +52,34 @@ def end_to_end(weights: Sequence[np.ndarray]) -> np.ndarray:
     return total
 
 
-def decoupled_weights(u: np.ndarray, v: np.ndarray, u0: float, width: int, depth: int, seed: int) -> list[np.ndarray]:
+def decoupled_weights(
+    u: np.ndarray, v: np.ndarray, u0: float, width: int, depth: int, seed: int
+) -> list[np.ndarray]:
     """W_1 = R_1 a Vᵀ, W_l = R_l a R_{l−1}ᵀ, W_D = U a R_{D−1}ᵀ with a = u₀^{1/D} on the k modes:
     balanced (every layer equal strength a) and W_D⋯W_1 = u₀ U Vᵀ (docs/theory/deep_linear.md)."""
     k = u.shape[1]
     a = u0 ** (1.0 / depth)
-    rs = [np.ascontiguousarray(_core.haar_columns_f64(width, k, seed, _core.STREAMS["synthetic_data"], 20 + l))
-          for l in range(depth - 1)]
+    rs = [
+        np.ascontiguousarray(
+            _core.haar_columns_f64(width, k, seed, _core.STREAMS["synthetic_data"], 20 + l)
+        )
+        for l in range(depth - 1)
+    ]
     left = [*rs, u]
     right = [v, *rs]
     return [a * (lo @ ri.T) for lo, ri in zip(left, right)]
 
 
-def _train_linear(dataset: Dataset, weights: list[np.ndarray], lr: float, steps: int,
-                  record_every: int, on_record=None, stop_loss: float | None = None,
-                  progress: ProgressBar | None = None) -> tuple[list[int], list[float], int | None, bool]:
+def _train_linear(
+    dataset: Dataset,
+    weights: list[np.ndarray],
+    lr: float,
+    steps: int,
+    record_every: int,
+    on_record=None,
+    stop_loss: float | None = None,
+    progress: ProgressBar | None = None,
+) -> tuple[list[int], list[float], int | None, bool]:
     """Full-batch SGD on the linear network; (recorded steps, losses, first step ≤ stop_loss, diverged)."""
     sizes = [weights[0].shape[1], *[w.shape[0] for w in weights]]
     model = MLP(sizes, "linear", dtype="float64", bias=False)
@@ -153,7 +165,9 @@ def mode_strength_experiment(
         # The theory needs every mode to start below its target strength (u₀ < s_α); clipping u₀
         # would draw the curve of a different initial condition.
         raise ValueError(f"u0 must be < min(singular_values) = {s.min():g}, got {u0:g}")
-    if steps is None:  # long enough for the weakest mode to be learned: 1.5× its D = 2 time to s − 1%
+    if (
+        steps is None
+    ):  # long enough for the weakest mode to be learned: 1.5× its D = 2 time to s − 1%
         slowest = theory.learning_time(s.min(), min(u0, 0.5 * s.min()), 0.99 * s.min(), depth)
         steps = int(1.5 * slowest / learning_rate) + 1
     if init == "decoupled":
@@ -161,26 +175,48 @@ def mode_strength_experiment(
     else:
         sizes = [n_in] + [width] * (depth - 1) + [n_out]
         # Entries N(0, σ_w²/fan_in) with σ_w^D = u₀: typical singular values of W_D⋯W_1 ~ u₀.
-        weights, _ = network_weights(sizes, weights="gaussian", sigma_w=u0 ** (1.0 / depth), seed=seed)
+        weights, _ = network_weights(
+            sizes, weights="gaussian", sigma_w=u0 ** (1.0 / depth), seed=seed
+        )
     sims = []
     steps_out, losses, _, diverged = _train_linear(
-        data, weights, learning_rate, steps, record_every,
+        data,
+        weights,
+        learning_rate,
+        steps,
+        record_every,
         on_record=lambda k, m: sims.append(np.einsum("ia,ij,ja->a", u, end_to_end(m.weights), v)),
     )
     if diverged:
-        raise ValueError(f"gradient descent diverged with learning_rate={learning_rate}; use a smaller one")
+        raise ValueError(
+            f"gradient descent diverged with learning_rate={learning_rate}; use a smaller one"
+        )
     sim = np.array(sims)
     t = learning_rate * np.asarray(steps_out, dtype=np.float64)
     curves = []
     for a in range(s.size):
         start = max(float(abs(sim[0, a])), 1e-12)  # a mode at exactly 0 would stay there
         if not start < s[a]:
-            raise ValueError(f"the random initial network has mode strength |u(0)| = {start:g} >= s = {s[a]:g} "
-                             f"for mode {a}, where the theory does not apply; use a smaller u0 (got {u0:g})")
-        curves.append(theory.mode_strength(t, s[a], start) if depth == 2
-                      else theory.mode_strength_deep(t, s[a], start, depth, steps_per_unit=200))
-    return ModeResult(s, depth, u0, learning_rate, init, np.asarray(steps_out), sim, np.array(curves).T,
-                      np.asarray(losses))
+            raise ValueError(
+                f"the random initial network has mode strength |u(0)| = {start:g} >= s = {s[a]:g} "
+                f"for mode {a}, where the theory does not apply; use a smaller u0 (got {u0:g})"
+            )
+        curves.append(
+            theory.mode_strength(t, s[a], start)
+            if depth == 2
+            else theory.mode_strength_deep(t, s[a], start, depth, steps_per_unit=200)
+        )
+    return ModeResult(
+        s,
+        depth,
+        u0,
+        learning_rate,
+        init,
+        np.asarray(steps_out),
+        sim,
+        np.array(curves).T,
+        np.asarray(losses),
+    )
 
 
 @dataclass(repr=False)
@@ -189,7 +225,9 @@ class DepthResult(Result):
     criterion: float
     depths: list[int]
     learning_rates: dict[str, list[float]] = field(default_factory=dict)
-    steps_to_learn: dict[str, list[int | None]] = field(default_factory=dict)  # None: not within max_steps
+    steps_to_learn: dict[str, list[int | None]] = field(
+        default_factory=dict
+    )  # None: not within max_steps
     diverged: dict[str, list[bool]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -227,24 +265,40 @@ def learning_time_vs_depth(
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     e_min = 0.5 * float(np.mean(np.sum((x @ coef - y) ** 2, axis=1)))
     stop = e_min + criterion * (e0 - e_min)
-    result = DepthResult(dataset.name, criterion, list(depths),
-                         info={"s_max": s_max, "E0": e0, "E_min": e_min, "stop_loss": stop, "width": width,
-                               "lr_scale": lr_scale, "max_steps": max_steps})
+    result = DepthResult(
+        dataset.name,
+        criterion,
+        list(depths),
+        info={
+            "s_max": s_max,
+            "E0": e0,
+            "E_min": e_min,
+            "stop_loss": stop,
+            "width": width,
+            "lr_scale": lr_scale,
+            "max_steps": max_steps,
+        },
+    )
     scales = [float(lr_scale)] if np.isscalar(lr_scale) else [float(v) for v in lr_scale]
     if not scales or not all(np.isfinite(v) and v > 0 for v in scales):
-        raise ValueError(f"lr_scale must be a positive number or a non-empty sequence of them, got {lr_scale!r}")
+        raise ValueError(
+            f"lr_scale must be a positive number or a non-empty sequence of them, got {lr_scale!r}"
+        )
     result.info["lr_scales"] = scales
     for init in inits:
         result.learning_rates[init], result.steps_to_learn[init], result.diverged[init] = [], [], []
         for depth in depths:
             sizes = [x.shape[1]] + [width] * (depth - 1) + [y.shape[1]]
-            best: tuple[int | None, float, bool] | None = None  # (steps, lr, diverged) of the best scale
+            best: tuple[int | None, float, bool] | None = (
+                None  # (steps, lr, diverged) of the best scale
+            )
             for scale in scales:
                 weights, _ = network_weights(sizes, weights=init, sigma_w=1.0, seed=seed)
                 lr = scale / (depth * s_max**2)
                 bar = ProgressBar(f"{init} D={depth} lr×{scale:g}") if progress else None
-                _, _, reached, diverged = _train_linear(dataset, weights, lr, max_steps, max_steps, stop_loss=stop,
-                                                        progress=bar)
+                _, _, reached, diverged = _train_linear(
+                    dataset, weights, lr, max_steps, max_steps, stop_loss=stop, progress=bar
+                )
                 if best is None or (reached is not None and (best[0] is None or reached < best[0])):
                     best = (reached, lr, diverged)
             assert best is not None

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from isometry.training.config import RunConfig
 from isometry.datasets.dataset import Dataset
+from isometry.training.config import RunConfig
 from isometry.training.runner import RunOutcome, train_run
 
 __all__ = ["train_on_dask"]

@@ -26,27 +26,54 @@ from typing import Any
 import numpy as np
 
 from isometry._internal.files import open_atomically, write_text_atomically
+from isometry._internal.progress import ProgressLike, wants_progress
 from isometry.build import build_info
+from isometry.datasets.dataset import Dataset
 from isometry.training.backend import array_module, device_name
 from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
-from isometry.datasets.dataset import Dataset
-from isometry._internal.progress import ProgressLike, wants_progress
 from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, table_text, write_table
 from isometry.training.runner import RunOutcome, train_run
 
 __all__ = ["CONFIG_COLUMNS", "environment", "load_dataset", "run_experiment"]
 
-CONFIG_COLUMNS = ("run_id", "dataset", "activation", "init", "depth", "width", "optimizer", "q_star",
-                  "sigma_w", "sigma_b", "learning_rate", "seed", "batch_size", "dtype", "device")
-RUN_COLUMNS = (*CONFIG_COLUMNS, "state", "steps_done", "final_train_loss", "final_train_accuracy",
-               "final_test_loss", "final_test_accuracy", "seconds", "message")
+CONFIG_COLUMNS = (
+    "run_id",
+    "dataset",
+    "activation",
+    "init",
+    "depth",
+    "width",
+    "optimizer",
+    "q_star",
+    "sigma_w",
+    "sigma_b",
+    "learning_rate",
+    "seed",
+    "batch_size",
+    "dtype",
+    "device",
+)
+RUN_COLUMNS = (
+    *CONFIG_COLUMNS,
+    "state",
+    "steps_done",
+    "final_train_loss",
+    "final_train_accuracy",
+    "final_test_loss",
+    "final_test_accuracy",
+    "seconds",
+    "message",
+)
 
 
 def environment(device: str) -> dict[str, Any]:
     xp = array_module(device)
     env = {
-        "isometry": build_info(), "device": device_name(xp), "numpy": np.__version__,
-        "python": sys.version.split()[0], "platform": platform.platform(),
+        "isometry": build_info(),
+        "device": device_name(xp),
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     if xp is not np:
@@ -55,8 +82,14 @@ def environment(device: str) -> dict[str, Any]:
     return env
 
 
-def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = None, download: bool = False,
-                 progress: bool = True) -> Dataset:
+def load_dataset(
+    name: str,
+    options: dict[str, Any],
+    *,
+    data_dir: str | None = None,
+    download: bool = False,
+    progress: bool = True,
+) -> Dataset:
     """The experiment's dataset, cut to ``n_train`` / ``n_test`` examples when those are given."""
     options = validate_data_options(name, options)
     n_train, n_test = options.pop("n_train", None), options.pop("n_test", None)
@@ -64,8 +97,13 @@ def load_dataset(name: str, options: dict[str, Any], *, data_dir: str | None = N
         from isometry.training.synthetic import teacher_task
 
         settings = {**TEACHER_DEFAULTS, **options}
-        data = teacher_task(n_train or settings["n_train"], n_test or settings["n_test"], settings["features"],
-                            settings["classes"], seed=settings["data_seed"])
+        data = teacher_task(
+            n_train or settings["n_train"],
+            n_test or settings["n_test"],
+            settings["features"],
+            settings["classes"],
+            seed=settings["data_seed"],
+        )
     elif name == "digits":  # bundled with scikit-learn: nothing to find or download
         from isometry.datasets import digits
 
@@ -109,8 +147,16 @@ def _write_runs_table(out: Path, runs: list[RunConfig], outcomes: dict[str, RunO
         cfg = _config_row(run)
         if run.run_id in outcomes:
             o = outcomes[run.run_id]
-            rows.append({**cfg, "state": o.state, "steps_done": o.steps_done, "message": o.message,
-                         "seconds": o.seconds, **{f"final_{k}": v for k, v in o.final.items()}})
+            rows.append(
+                {
+                    **cfg,
+                    "state": o.state,
+                    "steps_done": o.steps_done,
+                    "message": o.message,
+                    "seconds": o.seconds,
+                    **{f"final_{k}": v for k, v in o.final.items()},
+                }
+            )
         else:
             rows.append({**cfg, "state": "pending"})
     write_table(out / "runs.csv", RUN_COLUMNS, rows)
@@ -157,7 +203,9 @@ class _GridClock:
     def finished(self, run: RunConfig, outcome: RunOutcome) -> None:
         self.left.pop(run.run_id, None)
         if not outcome.skipped:
-            self.work_done += self._work(run, max(outcome.steps_done - (outcome.resumed_from or 0), 0))
+            self.work_done += self._work(
+                run, max(outcome.steps_done - (outcome.resumed_from or 0), 0)
+            )
             self.seconds += outcome.seconds
 
     def describe(self, i: int) -> str:
@@ -199,23 +247,48 @@ def run_experiment(
     (:mod:`isometry.training.distributed`); same numbers, runs logged in the order they finish.
     """
     if client is not None and callback is not None:
-        raise ValueError("callback is called in the training process: it cannot be used with client=")
+        raise ValueError(
+            "callback is called in the training process: it cannot be used with client="
+        )
     progress = wants_progress(progress)
     out = Path(out_dir)
     runs = experiment.runs()
     if not runs:
-        raise ValueError(f"experiment {experiment.name!r} has no runs (every combination was skipped: "
-                         f"{experiment.skipped()})")
+        raise ValueError(
+            f"experiment {experiment.name!r} has no runs (every combination was skipped: "
+            f"{experiment.skipped()})"
+        )
     say = log or (lambda _msg: None)
     if dataset is None:
-        dataset = load_dataset(experiment.dataset, experiment.data_options, data_dir=data_dir, download=download,
-                               progress=progress)
-    write_text_atomically(out / "experiment.json", json.dumps({
-        "experiment": experiment.to_dict(), "environment": environment(experiment.device),
-        "dataset": {"name": dataset.name, "n_train": len(dataset.x_train), "n_test": len(dataset.x_test),
-                    "features": dataset.features, "outputs": dataset.classes, **dataset.info},
-        "skipped_combinations": experiment.skipped(), "runs": [r.run_id for r in runs],
-    }, indent=2, default=str) + "\n")
+        dataset = load_dataset(
+            experiment.dataset,
+            experiment.data_options,
+            data_dir=data_dir,
+            download=download,
+            progress=progress,
+        )
+    write_text_atomically(
+        out / "experiment.json",
+        json.dumps(
+            {
+                "experiment": experiment.to_dict(),
+                "environment": environment(experiment.device),
+                "dataset": {
+                    "name": dataset.name,
+                    "n_train": len(dataset.x_train),
+                    "n_test": len(dataset.x_test),
+                    "features": dataset.features,
+                    "outputs": dataset.classes,
+                    **dataset.info,
+                },
+                "skipped_combinations": experiment.skipped(),
+                "runs": [r.run_id for r in runs],
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n",
+    )
     outcomes: dict[str, RunOutcome] = {}
     eta = _GridClock(runs)
     try:
@@ -224,22 +297,28 @@ def run_experiment(
 
             finished = train_on_dask(client, runs, dataset, out)
         else:
+
             def hook(run: RunConfig) -> Callable[[int], None] | None:
                 return None if callback is None else (lambda done: callback(run, done))
 
-            finished = ((run, train_run(run, dataset, out, progress=progress, callback=hook(run), log=say))
-                        for run in runs)
+            finished = (
+                (run, train_run(run, dataset, out, progress=progress, callback=hook(run), log=say))
+                for run in runs
+            )
         for i, (run, outcome) in enumerate(finished, start=1):
             outcomes[run.run_id] = outcome
             eta.finished(run, outcome)
             what = "already " + outcome.state if outcome.skipped else outcome.state
             resumed = f", resumed from step {outcome.resumed_from}" if outcome.resumed_from else ""
             acc = outcome.final.get("test_accuracy")
-            say(f"[{i}/{len(runs)}] {run.run_id}: {what} ({outcome.steps_done} steps{resumed}"
+            say(
+                f"[{i}/{len(runs)}] {run.run_id}: {what} ({outcome.steps_done} steps{resumed}"
                 + (f", test accuracy {acc:.4f}" if isinstance(acc, float) else "")
-                + (f", {outcome.seconds:.1f} s" if not outcome.skipped else "") + ")"
+                + (f", {outcome.seconds:.1f} s" if not outcome.skipped else "")
+                + ")"
                 + (f"\n    {outcome.message}" if outcome.state == "diverged" else "")
-                + eta.describe(i))
+                + eta.describe(i)
+            )
             _write_runs_table(out, runs, outcomes)
     except BaseException as interruption:
         # Interrupted: still join the runs that ended, so the tables match runs.csv. The

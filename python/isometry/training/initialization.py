@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from isometry.sampling import network as _init
-from isometry._names import ensembles
 from isometry import theory
+from isometry._names import ensembles
+from isometry.sampling import network as _init
 
 __all__ = ["INITS", "Scales", "first_layer_fan", "initial_parameters", "resolve_scales"]
 
@@ -52,14 +52,21 @@ def first_layer_fan(init: str, layer_sizes: Sequence[int]) -> int:
     n_in, n_1 = int(layer_sizes[0]), int(layer_sizes[1])
     if init == "gaussian":
         return n_in
-    if init == "parameter_sharing" and len(layer_sizes) > 2:  # a single layer is W0 itself, unmirrored
+    if (
+        init == "parameter_sharing" and len(layer_sizes) > 2
+    ):  # a single layer is W0 itself, unmirrored
         n_1 //= 2
     return max(n_in, n_1)
 
 
 def resolve_scales(
-    activation: str, init: str, q_star: float | None, sigma_w: float | None, sigma_b: float | None,
-    *, layer_sizes: Sequence[int],
+    activation: str,
+    init: str,
+    q_star: float | None,
+    sigma_w: float | None,
+    sigma_b: float | None,
+    *,
+    layer_sizes: Sequence[int],
 ) -> Scales:
     """(σ_w, σ_b) and the inputs' target second moment for a network of ``layer_sizes``."""
     if init not in INITS:
@@ -76,7 +83,9 @@ def resolve_scales(
         if not (isinstance(q_star, (int, float)) and math.isfinite(q_star) and q_star > 0):
             raise ValueError(f"q_star must be a finite number > 0, got {q_star!r}")
         if len(layer_sizes) < 2:
-            raise ValueError(f"layer_sizes needs an input and an output size, got {list(layer_sizes)}")
+            raise ValueError(
+                f"layer_sizes needs an input and an output size, got {list(layer_sizes)}"
+            )
         gain = first_layer_fan(init, layer_sizes) / int(layer_sizes[0])
         if init == "parameter_sharing":
             return Scales(1.0, 0.0, float(q_star) * gain)
@@ -95,6 +104,9 @@ def initial_parameters(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(weights, biases) as host arrays of ``dtype``; W_l has shape (layer_sizes[l], layer_sizes[l−1])."""
     if init == "parameter_sharing":
-        return _init.parameter_sharing(layer_sizes, base="orthogonal", sigma_w=sigma_w, seed=seed, dtype=dtype)
-    return _init.network_weights(layer_sizes, weights=init, sigma_w=sigma_w, sigma_b=sigma_b, seed=seed,
-                                 dtype=dtype)
+        return _init.parameter_sharing(
+            layer_sizes, base="orthogonal", sigma_w=sigma_w, seed=seed, dtype=dtype
+        )
+    return _init.network_weights(
+        layer_sizes, weights=init, sigma_w=sigma_w, sigma_b=sigma_b, seed=seed, dtype=dtype
+    )

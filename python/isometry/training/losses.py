@@ -24,20 +24,22 @@ class SoftmaxCrossEntropy:
         self._shift = xp.empty((batch, 1), dtype=dtype)
         self._rows = xp.arange(batch)
 
-    def __call__(self, logits: Array, labels: Array, *, gradient: bool = True) -> tuple[Array, Array]:
+    def __call__(
+        self, logits: Array, labels: Array, *, gradient: bool = True
+    ) -> tuple[Array, Array]:
         xp = self.xp
         batch = logits.shape[0]
         z = self.grad[:batch]
         shift = self._shift[:batch]
         xp.max(logits, axis=1, keepdims=True, out=shift)
-        xp.subtract(logits, shift, out=z)              # z = logits − max ≤ 0: exp cannot overflow
-        picked = z[self._rows[:batch], labels]         # z of the true class (a small copy)
+        xp.subtract(logits, shift, out=z)  # z = logits − max ≤ 0: exp cannot overflow
+        picked = z[self._rows[:batch], labels]  # z of the true class (a small copy)
         xp.exp(z, out=z)
-        xp.sum(z, axis=1, keepdims=True, out=shift)    # Σ exp z ≥ 1
+        xp.sum(z, axis=1, keepdims=True, out=shift)  # Σ exp z ≥ 1
         loss = xp.mean(xp.log(shift[:, 0]) - picked)
         accuracy = xp.mean(xp.argmax(logits, axis=1) == labels)
         if gradient:
-            z /= shift                                 # softmax
+            z /= shift  # softmax
             z[self._rows[:batch], labels] -= 1
             z /= batch
         return loss, accuracy
@@ -51,7 +53,9 @@ class SquaredError:
         self.xp = xp
         self.grad = xp.empty((batch, outputs), dtype=dtype)
 
-    def __call__(self, outputs: Array, targets: Array, *, gradient: bool = True) -> tuple[Array, Array]:
+    def __call__(
+        self, outputs: Array, targets: Array, *, gradient: bool = True
+    ) -> tuple[Array, Array]:
         xp = self.xp
         batch = outputs.shape[0]
         r = self.grad[:batch]

@@ -59,7 +59,9 @@ class MLP:
     ) -> None:
         self.sizes = [int(n) for n in layer_sizes]
         if len(self.sizes) < 2 or min(self.sizes) < 1:
-            raise ValueError(f"layer_sizes must be at least two positive sizes, got {list(layer_sizes)}")
+            raise ValueError(
+                f"layer_sizes must be at least two positive sizes, got {list(layer_sizes)}"
+            )
         self.xp = xp
         self.dtype = dtype
         self.bias = bias
@@ -68,20 +70,22 @@ class MLP:
         count = sum(o * i for o, i in shapes) + (sum(self.sizes[1:]) if bias else 0)
         self.n_parameters = count
         if xp is np:
-            _memory.require(f"MLP({self.sizes}) parameters and gradients", 2 * count * np.dtype(dtype).itemsize)
+            _memory.require(
+                f"MLP({self.sizes}) parameters and gradients", 2 * count * np.dtype(dtype).itemsize
+            )
         self.theta = xp.zeros(count, dtype=dtype)
         self.grad = xp.zeros(count, dtype=dtype)
         self.weights, self.biases, self.grad_weights, self.grad_biases = [], [], [], []
         offset = 0
         for fan_out, fan_in in shapes:
             n = fan_out * fan_in
-            self.weights.append(self.theta[offset:offset + n].reshape(fan_out, fan_in))
-            self.grad_weights.append(self.grad[offset:offset + n].reshape(fan_out, fan_in))
+            self.weights.append(self.theta[offset : offset + n].reshape(fan_out, fan_in))
+            self.grad_weights.append(self.grad[offset : offset + n].reshape(fan_out, fan_in))
             offset += n
         for fan_out, _ in shapes:
             if bias:
-                self.biases.append(self.theta[offset:offset + fan_out])
-                self.grad_biases.append(self.grad[offset:offset + fan_out])
+                self.biases.append(self.theta[offset : offset + fan_out])
+                self.grad_biases.append(self.grad[offset : offset + fan_out])
                 offset += fan_out
             else:
                 self.biases.append(None)
@@ -95,7 +99,9 @@ class MLP:
         """Hidden (nonlinear) layers L; the network has L + 1 weight matrices."""
         return len(self.sizes) - 2
 
-    def set_parameters(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray] | None = None) -> None:
+    def set_parameters(
+        self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray] | None = None
+    ) -> None:
         xp = self.xp
         if len(weights) != len(self.weights):
             raise ValueError(f"weights: expected {len(self.weights)} matrices, got {len(weights)}")
@@ -106,15 +112,19 @@ class MLP:
         if self.bias and biases is not None:
             for l, (dst, src) in enumerate(zip(self.biases, biases)):
                 if tuple(src.shape) != dst.shape:
-                    raise ValueError(f"biases[{l}] has shape {tuple(src.shape)}, expected {dst.shape}")
+                    raise ValueError(
+                        f"biases[{l}] has shape {tuple(src.shape)}, expected {dst.shape}"
+                    )
                 dst[...] = xp.asarray(src, dtype=self.dtype)
 
     def workspace(self, batch: int) -> _Workspace:
         ws = self._workspaces.get(batch)
         if ws is None:
             if self.xp is np:
-                _memory.require(f"MLP({self.sizes}) activations for batch {batch}",
-                                _Workspace.nbytes(self.sizes, batch, np.dtype(self.dtype).itemsize))
+                _memory.require(
+                    f"MLP({self.sizes}) activations for batch {batch}",
+                    _Workspace.nbytes(self.sizes, batch, np.dtype(self.dtype).itemsize),
+                )
             ws = self._workspaces[batch] = _Workspace(self.xp, self.sizes, batch, self.dtype)
         return ws
 
@@ -151,7 +161,9 @@ class MLP:
         batch = self._batch
         ws = self._workspaces[batch]
         if dlogits.shape != ws.logits.shape:
-            raise ValueError(f"dlogits must have shape {ws.logits.shape}, got {tuple(dlogits.shape)}")
+            raise ValueError(
+                f"dlogits must have shape {ws.logits.shape}, got {tuple(dlogits.shape)}"
+            )
         delta = dlogits
         for l in range(len(self.weights) - 1, -1, -1):
             if l == 0:

@@ -18,16 +18,21 @@ makes the next update bitwise the same as in an uninterrupted run.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import math
 import numbers
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
-__all__ = ["HYPERPARAMETERS", "OPTIMIZERS", "Optimizer", "make_optimizer", "validate_grid_options",
-           "validate_options"]
+__all__ = [
+    "HYPERPARAMETERS",
+    "OPTIMIZERS",
+    "Optimizer",
+    "make_optimizer",
+    "validate_grid_options",
+    "validate_options",
+]
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 # The options each optimizer takes, with their defaults (PyTorch's).
@@ -54,7 +59,11 @@ def validate_options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
         takes = f"takes only {sorted(allowed)}" if allowed else "takes no options"
         raise ValueError(f"optimizer {name!r} {takes}; got unknown option(s) {unknown}")
     for key, value in options.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"optimizer {name!r}: {key} must be a finite number, got {value!r}")
         if key in _DECAY_RATES and not 0 <= value < 1:
             raise ValueError(f"optimizer {name!r}: {key} must lie in [0, 1), got {value!r}")
@@ -63,13 +72,17 @@ def validate_options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
     return dict(options)
 
 
-def validate_grid_options(optimizers: Sequence[str], options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def validate_grid_options(
+    optimizers: Sequence[str], options: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
     """A grid's ``optimizer_options`` (optimizer → options): only for optimizers of the grid."""
     if not isinstance(options, Mapping):
         raise TypeError(f"optimizer_options must be a dict optimizer → options, got {options!r}")
     stray = sorted(set(options) - set(optimizers))
     if stray:
-        raise ValueError(f"optimizer_options has options for {stray}, which are not in optimizers {list(optimizers)}")
+        raise ValueError(
+            f"optimizer_options has options for {stray}, which are not in optimizers {list(optimizers)}"
+        )
     return {name: validate_options(name, opts) for name, opts in options.items()}
 
 

@@ -65,8 +65,10 @@ def input_scale(x_train: np.ndarray, target_second_moment: float | None) -> floa
     if target_second_moment is None:
         return 1.0
     # In row blocks: a float64 copy of all of CIFAR-10 would be 1.2 GB.
-    total = sum(float(np.sum(np.square(x_train[i:i + 4096], dtype=np.float64)))
-                for i in range(0, len(x_train), 4096))
+    total = sum(
+        float(np.sum(np.square(x_train[i : i + 4096], dtype=np.float64)))
+        for i in range(0, len(x_train), 4096)
+    )
     second = total / x_train.size
     if not second > 0:
         raise ValueError("the training inputs are all zero; they cannot be scaled to q*")
@@ -80,29 +82,43 @@ class Trainer:
         self.config = c = config
         self.xp = xp = array_module(c.device)
         if dataset.regression != (c.loss == "squared_error"):
-            raise ValueError(f"loss {c.loss!r} does not fit dataset {dataset.name!r} "
-                             f"({'regression' if dataset.regression else 'class'} targets)")
+            raise ValueError(
+                f"loss {c.loss!r} does not fit dataset {dataset.name!r} "
+                f"({'regression' if dataset.regression else 'class'} targets)"
+            )
         for split in ("train", "test"):
             if len(getattr(dataset, f"x_{split}")) == 0:
-                raise ValueError(f"dataset {dataset.name!r} has no {split}ing examples (n_{split} must be >= 1)")
+                raise ValueError(
+                    f"dataset {dataset.name!r} has no {split}ing examples (n_{split} must be >= 1)"
+                )
         self.schedule = validate_schedule(c.schedule)
         sizes = [dataset.features] + [c.width] * c.depth + [dataset.classes]
-        self.scales = resolve_scales(c.activation, c.init, c.q_star, c.sigma_w, c.sigma_b, layer_sizes=sizes)
+        self.scales = resolve_scales(
+            c.activation, c.init, c.q_star, c.sigma_w, c.sigma_b, layer_sizes=sizes
+        )
         target_dtype = np.dtype(c.dtype) if dataset.regression else np.dtype(np.int64)
         n_examples = len(dataset.x_train) + len(dataset.x_test)
-        upload_bytes = n_examples * (dataset.features * np.dtype(c.dtype).itemsize
-                                     + int(np.prod(dataset.y_train.shape[1:], dtype=np.int64)) * target_dtype.itemsize)
+        upload_bytes = n_examples * (
+            dataset.features * np.dtype(c.dtype).itemsize
+            + int(np.prod(dataset.y_train.shape[1:], dtype=np.int64)) * target_dtype.itemsize
+        )
         # Host: the converted (scaled) copy of the inputs before it is uploaded; device: the uploaded copy.
-        _memory.require(f"run {c.run_id}: a {c.dtype} copy of the {n_examples} examples", upload_bytes)
+        _memory.require(
+            f"run {c.run_id}: a {c.dtype} copy of the {n_examples} examples", upload_bytes
+        )
         if xp is not np:
             require_device_memory(xp, f"run {c.run_id}: the {n_examples} examples", upload_bytes)
         self.input_scale = input_scale(dataset.x_train, self.scales.input_second_moment)
         self.model = MLP(sizes, c.activation, xp=xp, dtype=c.dtype, bias=c.bias)
-        weights, biases = initial_parameters(sizes, c.init, self.scales.sigma_w, self.scales.sigma_b, c.seed, c.dtype)
+        weights, biases = initial_parameters(
+            sizes, c.init, self.scales.sigma_w, self.scales.sigma_b, c.seed, c.dtype
+        )
         self.model.set_parameters(weights, biases)
         del weights, biases
         self.loss = make_loss(c.loss, xp, c.batch_size, dataset.classes, c.dtype)
-        self.optimizer = make_optimizer(c.optimizer, xp, self.model.n_parameters, c.dtype, **c.optimizer_options)
+        self.optimizer = make_optimizer(
+            c.optimizer, xp, self.model.n_parameters, c.dtype, **c.optimizer_options
+        )
 
         def upload(x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
             xs = x.astype(c.dtype, copy=self.input_scale != 1.0)
@@ -128,13 +144,13 @@ class Trainer:
 
     def evaluate(self) -> tuple[float, float]:
         """Loss and accuracy on the test split, in batches of the training batch size."""
-        xp, b = self.xp, self.config.batch_size
+        b = self.config.batch_size
         n = self.x_test.shape[0]
         total_loss, total_acc = 0.0, 0.0
         for start in range(0, n, b):
             r = min(b, n - start)
             if r == b:
-                x, y = self.x_test[start:start + b], self.y_test[start:start + b]
+                x, y = self.x_test[start : start + b], self.y_test[start : start + b]
             else:  # pad the last batch so the training workspace is reused
                 self._pad_x[:r] = self.x_test[start:]
                 self._pad_y[:r] = self.y_test[start:]
@@ -185,16 +201,30 @@ def train_run(
     directory = Path(out_dir) / "runs" / run_id
     status = _status(directory)
     if status is not None:
-        return RunOutcome(run_id, status["state"], status["steps_done"], status.get("message", ""),
-                          status.get("seconds", 0.0), skipped=True, final=status.get("final", {}))
+        return RunOutcome(
+            run_id,
+            status["state"],
+            status["steps_done"],
+            status.get("message", ""),
+            status.get("seconds", 0.0),
+            skipped=True,
+            final=status.get("final", {}),
+        )
     started = time.perf_counter()
     trainer = Trainer(config, dataset)
     xp, c = trainer.xp, config
-    _write_json(directory / "config.json", {
-        "run_id": run_id, **c.to_dict(), "resolved_sigma_w": trainer.scales.sigma_w,
-        "resolved_sigma_b": trainer.scales.sigma_b, "input_scale": trainer.input_scale,
-        "layer_sizes": trainer.model.sizes, "n_parameters": trainer.model.n_parameters,
-    })
+    _write_json(
+        directory / "config.json",
+        {
+            "run_id": run_id,
+            **c.to_dict(),
+            "resolved_sigma_w": trainer.scales.sigma_w,
+            "resolved_sigma_b": trainer.scales.sigma_b,
+            "input_scale": trainer.input_scale,
+            "layer_sizes": trainer.model.sizes,
+            "n_parameters": trainer.model.n_parameters,
+        },
+    )
     checkpoint = directory / "checkpoint.npz"
     step_rows: list[dict[str, Any]] = []
     eval_rows: list[dict[str, Any]] = []
@@ -209,7 +239,9 @@ def train_run(
         if log is not None:
             log(f"{run_id}: resuming from step {start} of {c.steps} (checkpoint)")
     elif log is not None and (directory / "steps.csv").is_file():
-        log(f"{run_id}: restarting from step 0 of {c.steps} (an earlier attempt left no checkpoint)")
+        log(
+            f"{run_id}: restarting from step 0 of {c.steps} (an earlier attempt left no checkpoint)"
+        )
     if not eval_rows:
         loss, acc = trainer.evaluate()
         eval_rows.append({"step": 0, "test_loss": loss, "test_accuracy": acc})
@@ -230,8 +262,15 @@ def train_run(
         accs = to_numpy(xp.stack([p[2] for p in pending]).astype(np.float64))
         bad = None
         for (k, _, _, lr), loss, acc in zip(pending, losses, accs):
-            step_rows.append({"step": k + 1, "epoch": trainer.batcher.epoch_of(k), "step_learning_rate": lr,
-                              "train_loss": float(loss), "train_accuracy": float(acc)})
+            step_rows.append(
+                {
+                    "step": k + 1,
+                    "epoch": trainer.batcher.epoch_of(k),
+                    "step_learning_rate": lr,
+                    "train_loss": float(loss),
+                    "train_accuracy": float(acc),
+                }
+            )
             if not math.isfinite(float(loss)):
                 bad = k + 1
                 break
@@ -239,7 +278,9 @@ def train_run(
         return bad
 
     done = start
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is recorded, not warned
+    with np.errstate(
+        over="ignore", invalid="ignore", divide="ignore"
+    ):  # divergence is recorded, not warned
         for k in range(start, c.steps):
             loss, acc, lr = trainer.step(k)
             pending.append((k, loss, acc, lr))
@@ -250,17 +291,24 @@ def train_run(
                 if bad is not None:
                     row = step_rows[-1]
                     state, done = "diverged", bad
-                    message = (f"diverged: training loss became {row['train_loss']} at step {bad} "
-                               f"(learning rate {row['step_learning_rate']:g}); the run stopped there — "
-                               "try a smaller learning rate")
+                    message = (
+                        f"diverged: training loss became {row['train_loss']} at step {bad} "
+                        f"(learning rate {row['step_learning_rate']:g}); the run stopped there — "
+                        "try a smaller learning rate"
+                    )
                     break
                 if done % c.eval_every == 0 or done == c.steps:
                     tl, ta = trainer.evaluate()
                     eval_rows.append({"step": done, "test_loss": tl, "test_accuracy": ta})
                 if done % c.checkpoint_every == 0 and done < c.steps:
                     save_records()
-                    save_checkpoint(checkpoint, run_id=run_id, step=done, theta=trainer.model.theta,
-                                    optimizer_state=trainer.optimizer.state())
+                    save_checkpoint(
+                        checkpoint,
+                        run_id=run_id,
+                        step=done,
+                        theta=trainer.model.theta,
+                        optimizer_state=trainer.optimizer.state(),
+                    )
             if bar is not None:
                 bar(done, c.steps)
             if callback is not None:
@@ -271,15 +319,29 @@ def train_run(
     final = {
         "train_loss": step_rows[-1]["train_loss"] if step_rows else None,
         "train_accuracy": step_rows[-1]["train_accuracy"] if step_rows else None,
-        "test_loss": eval_rows[-1]["test_loss"], "test_accuracy": eval_rows[-1]["test_accuracy"],
+        "test_loss": eval_rows[-1]["test_loss"],
+        "test_accuracy": eval_rows[-1]["test_accuracy"],
     }
     if keep_parameters and state == "finished":
-        save_checkpoint(directory / "final.npz", run_id=run_id, step=done, theta=trainer.model.theta,
-                        optimizer_state={})
-    _write_json(directory / "status.json", {
-        "run_id": run_id, "state": state, "steps_done": done, "message": message,
-        "seconds": seconds, "resumed_from": resumed_from, "final": final,
-    })
+        save_checkpoint(
+            directory / "final.npz",
+            run_id=run_id,
+            step=done,
+            theta=trainer.model.theta,
+            optimizer_state={},
+        )
+    _write_json(
+        directory / "status.json",
+        {
+            "run_id": run_id,
+            "state": state,
+            "steps_done": done,
+            "message": message,
+            "seconds": seconds,
+            "resumed_from": resumed_from,
+            "final": final,
+        },
+    )
     if checkpoint.is_file():
         checkpoint.unlink()
     return RunOutcome(run_id, state, done, message, seconds, resumed_from=resumed_from, final=final)

@@ -21,7 +21,12 @@ from typing import Any
 
 __all__ = ["SCHEDULES", "learning_rate", "validate_schedule"]
 
-SCHEDULES = {"constant": (), "step": ("every", "factor"), "exponential": ("half_life",), "cosine": ("steps",)}
+SCHEDULES = {
+    "constant": (),
+    "step": ("every", "factor"),
+    "exponential": ("half_life",),
+    "cosine": ("steps",),
+}
 STEP_COUNTS = ("every", "steps", "warmup")  # integers >= 1; the other keys are finite reals > 0
 
 
@@ -29,22 +34,34 @@ def validate_schedule(schedule: Mapping[str, Any] | None) -> dict[str, Any]:
     schedule = dict(schedule or {"name": "constant"})
     name = schedule.get("name")
     if name not in SCHEDULES:
-        raise ValueError(f"schedule name must be one of {', '.join(map(repr, SCHEDULES))}; got {name!r}")
+        raise ValueError(
+            f"schedule name must be one of {', '.join(map(repr, SCHEDULES))}; got {name!r}"
+        )
     allowed = set(SCHEDULES[name]) | {"name", "warmup"}
     unknown = sorted(set(schedule) - allowed)
     if unknown:
-        raise ValueError(f"schedule {name!r} takes {sorted(allowed - {'name'})}; unknown key(s) {unknown}")
+        raise ValueError(
+            f"schedule {name!r} takes {sorted(allowed - {'name'})}; unknown key(s) {unknown}"
+        )
     for key in (*SCHEDULES[name], "warmup"):
         if key in schedule or key != "warmup":
             value = schedule.get(key)
             if key in STEP_COUNTS:
                 if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                    raise ValueError(f"schedule {name!r}: {key} must be an integer >= 1 (a number of steps), "
-                                     f"got {value!r}")
+                    raise ValueError(
+                        f"schedule {name!r}: {key} must be an integer >= 1 (a number of steps), "
+                        f"got {value!r}"
+                    )
                 schedule[key] = int(value)
-            elif (isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-                  or not value > 0):
-                raise ValueError(f"schedule {name!r}: {key} must be a finite number > 0, got {value!r}")
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)
+                or not value > 0
+            ):
+                raise ValueError(
+                    f"schedule {name!r}: {key} must be a finite number > 0, got {value!r}"
+                )
     return schedule
 
 

@@ -21,12 +21,16 @@ __all__ = ["saxe_task", "teacher_task"]
 
 
 def _normal(n: int, m: int, seed: int, substream: int) -> np.ndarray:
-    return _core.normal_stream(n * m, seed, _core.STREAMS["synthetic_data"], substream, 0).reshape(n, m)
+    return _core.normal_stream(n * m, seed, _core.STREAMS["synthetic_data"], substream, 0).reshape(
+        n, m
+    )
 
 
 def _haar(n: int, m: int, seed: int, substream: int) -> np.ndarray:
     """n × m with orthonormal columns (m ≤ n)."""
-    return np.ascontiguousarray(_core.haar_columns_f64(n, m, seed, _core.STREAMS["synthetic_data"], substream))
+    return np.ascontiguousarray(
+        _core.haar_columns_f64(n, m, seed, _core.STREAMS["synthetic_data"], substream)
+    )
 
 
 def teacher_task(
@@ -53,8 +57,12 @@ def teacher_task(
     teacher = _normal(classes, features, seed, 2)
     x_train, x_test = _normal(n_train, features, seed, 0), _normal(n_test, features, seed, 1)
     return Dataset(
-        "teacher", x_train.astype(dtype), np.argmax(x_train @ teacher.T, axis=1).astype(np.int64),
-        x_test.astype(dtype), np.argmax(x_test @ teacher.T, axis=1).astype(np.int64), classes,
+        "teacher",
+        x_train.astype(dtype),
+        np.argmax(x_train @ teacher.T, axis=1).astype(np.int64),
+        x_test.astype(dtype),
+        np.argmax(x_test @ teacher.T, axis=1).astype(np.int64),
+        classes,
         {"task": "teacher", "features": features, "seed": seed},
     )
 
@@ -82,15 +90,26 @@ def saxe_task(
     n_in = _validation.positive_int("n_in", n_in)
     n_out = _validation.positive_int("n_out", n_out)
     if s.ndim != 1 or s.size < 1 or not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise ValueError(f"singular_values must be a non-empty list of finite numbers > 0, got {singular_values!r}")
+        raise ValueError(
+            f"singular_values must be a non-empty list of finite numbers > 0, got {singular_values!r}"
+        )
     if s.size > min(n_in, n_out):
-        raise ValueError(f"{s.size} singular values need n_in and n_out ≥ {s.size}; got {n_in}, {n_out}")
+        raise ValueError(
+            f"{s.size} singular values need n_in and n_out ≥ {s.size}; got {n_in}, {n_out}"
+        )
     seed = _validation.seed(seed)
     k = s.size
     x = np.sqrt(n_in) * _haar(n_in, n_in, seed, 10)
     u, v = _haar(n_out, k, seed, 11), _haar(n_in, k, seed, 12)
     m = (u * s) @ v.T
     y = x @ m.T
-    data = Dataset("saxe", x.astype(dtype), y.astype(dtype), x.astype(dtype), y.astype(dtype), n_out,
-                   {"task": "saxe", "singular_values": s.tolist(), "seed": seed})
+    data = Dataset(
+        "saxe",
+        x.astype(dtype),
+        y.astype(dtype),
+        x.astype(dtype),
+        y.astype(dtype),
+        n_out,
+        {"task": "saxe", "singular_values": s.tolist(), "seed": seed},
+    )
     return data, u, s, v

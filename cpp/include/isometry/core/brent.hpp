@@ -35,8 +35,12 @@ RootResult brent_root(F&& f, double a, double b, double xtol = 0.0, int max_iter
             d = e = b - a;
         }
         if (std::fabs(fc) < std::fabs(fb)) {
-            a = b; b = c; c = a;
-            fa = fb; fb = fc; fc = fa;
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
         }
         const double tol = 2.0 * eps * std::fabs(b) + 0.5 * xtol;
         const double m = 0.5 * (c - b);
@@ -47,13 +51,16 @@ RootResult brent_root(F&& f, double a, double b, double xtol = 0.0, int max_iter
             if (a == c) {  // secant
                 p = 2.0 * m * s;
                 q = 1.0 - s;
-            } else {       // inverse quadratic interpolation
+            } else {  // inverse quadratic interpolation
                 q = fa / fc;
                 r = fb / fc;
                 p = s * (2.0 * m * q * (q - r) - (b - a) * (r - 1.0));
                 q = (q - 1.0) * (r - 1.0) * (s - 1.0);
             }
-            if (p > 0.0) q = -q; else p = -p;
+            if (p > 0.0)
+                q = -q;
+            else
+                p = -p;
             if (2.0 * p < std::fmin(3.0 * m * q - std::fabs(tol * q), std::fabs(e * q))) {
                 e = d;
                 d = p / q;

@@ -8,8 +8,8 @@ struct BuildInfo {
     std::string cxx_standard;
     bool openmp;
     int openmp_max_threads;
-    std::string blas;         // OpenBLAS configuration string seen at build time
-    std::string blas_runtime; // the configuration the loaded library reports
+    std::string blas;          // OpenBLAS configuration string seen at build time
+    std::string blas_runtime;  // the configuration the loaded library reports
     int blas_threads;
     std::string cuda_option;  // ISOMETRY_CUDA at configure time: AUTO, ON or OFF
     std::string cuda_build;   // "built with CUDA ..." or "not built: <reason>"

@@ -16,7 +16,7 @@ namespace isometry::cuda {
 struct HandlePair;  // cuBLAS + cuSOLVER handles (defined in dense.cpp)
 
 class DenseSolver {
-public:
+  public:
     explicit DenseSolver(Stream stream);
     ~DenseSolver();
     DenseSolver(const DenseSolver&) = delete;
@@ -43,8 +43,8 @@ public:
 
     // C (m x n) <- Q C, Q = H_1 ... H_k from reflectors below the diagonal of V (m x k).
     template <typename T>
-    void ormqr_left(std::int64_t m, std::int64_t n, std::int64_t k, const T* v, std::int64_t ldv, const T* tau,
-                    T* c, std::int64_t ldc);
+    void ormqr_left(std::int64_t m, std::int64_t n, std::int64_t k, const T* v, std::int64_t ldv,
+                    const T* tau, T* c, std::int64_t ldc);
 
     // All eigenvalues (ascending, into device array w) of the symmetric matrix whose lower
     // triangle is in A (destroyed). 64-bit cuSOLVER API: any n that fits in memory.
@@ -56,14 +56,15 @@ public:
     template <typename T>
     std::size_t syevd_workspace_bytes(std::int64_t n, const T* a, std::int64_t lda, const T* w);
     template <typename T>
-    std::size_t gesvd_workspace_bytes(std::int64_t m, std::int64_t n, const T* a, std::int64_t lda, const T* s);
+    std::size_t gesvd_workspace_bytes(std::int64_t m, std::int64_t n, const T* a, std::int64_t lda,
+                                      const T* s);
 
     // All singular values (descending, into device array s) of the m x n matrix A (m >= n,
     // destroyed).
     template <typename T>
     void gesvd_values(std::int64_t m, std::int64_t n, T* a, std::int64_t lda, T* s);
 
-private:
+  private:
     void check_info(const char* routine);
     Stream stream_;
     int device_;

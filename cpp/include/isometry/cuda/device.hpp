@@ -72,15 +72,15 @@ void require_device();
 void require_device_memory(const std::string& what, std::size_t bytes);
 
 void synchronize(Stream stream);
-void copy_to_host(void* host, const void* device, std::size_t bytes, Stream stream);  // waits
+void copy_to_host(void* host, const void* device, std::size_t bytes, Stream stream);    // waits
 void copy_to_device(void* device, const void* host, std::size_t bytes, Stream stream);  // waits
-void copy_on_device(void* to, const void* from, std::size_t bytes, Stream stream);    // async
+void copy_on_device(void* to, const void* from, std::size_t bytes, Stream stream);      // async
 void fill_zero(void* device, std::size_t bytes, Stream stream);                         // async
 
 // Device memory owned by one scope: stream-ordered allocation and release on `stream`, so no
 // implicit device-wide synchronisation. A failed allocation throws DeviceMemoryError.
 class DeviceBuffer {
-public:
+  public:
     DeviceBuffer() = default;
     DeviceBuffer(std::size_t bytes, Stream stream);
     ~DeviceBuffer();
@@ -95,7 +95,7 @@ public:
     }
     std::size_t bytes() const { return bytes_; }
 
-private:
+  private:
     void release() noexcept;
     void* data_ = nullptr;
     std::size_t bytes_ = 0;
@@ -105,26 +105,26 @@ private:
 // Makes `device` current for one scope and restores the previous device; a negative index
 // leaves the current device alone.
 class DeviceGuard {
-public:
+  public:
     explicit DeviceGuard(int device);
     ~DeviceGuard();
     DeviceGuard(const DeviceGuard&) = delete;
     DeviceGuard& operator=(const DeviceGuard&) = delete;
 
-private:
+  private:
     int previous_ = -1;
 };
 
 // A stream created for one call (non-blocking with respect to the legacy default stream).
 class OwnedStream {
-public:
+  public:
     OwnedStream();
     ~OwnedStream();
     OwnedStream(const OwnedStream&) = delete;
     OwnedStream& operator=(const OwnedStream&) = delete;
     Stream get() const { return stream_; }
 
-private:
+  private:
     Stream stream_ = nullptr;
 };
 

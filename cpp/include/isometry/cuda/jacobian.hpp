@@ -26,7 +26,8 @@ std::size_t jacobian_device_bytes(const jacobian::NetworkConfig& config, jacobia
 // Runs on the current device and `stream`; returns when the eigenvalues are on the host.
 // progress(done, total) as on the CPU (after each layer and after the eigensolve).
 template <typename T>
-jacobian::SpectrumResult jacobian_spectrum(const jacobian::NetworkConfig& config, jacobian::SpectrumMethod method,
+jacobian::SpectrumResult jacobian_spectrum(const jacobian::NetworkConfig& config,
+                                           jacobian::SpectrumMethod method,
                                            const jacobian::Progress& progress, Stream stream);
 
 }  // namespace isometry::cuda

@@ -23,8 +23,8 @@ void fill_normal(T* out, std::size_t count, rng::StreamId id, std::uint64_t firs
 // the diagonal of V (leading dimension ldv), R_jj on the diagonal, scalar factors in tau. Only
 // the order of the float64 sum of squares differs, so results agree to rounding.
 template <typename T>
-void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv,
-                     T* tau, Stream stream);
+void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv, T* tau,
+                     Stream stream);
 
 // A[:, 0:cols] <- diag(scale) A[:, 0:cols] (products in float64, rounded to T, as on the CPU);
 // sets *nonfinite = 1 when a result is inf or NaN (never clears it).

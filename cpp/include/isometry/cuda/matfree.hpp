@@ -21,10 +21,11 @@
 namespace isometry::cuda {
 
 // Device bytes of one matfree_quadrature call (operator, Lanczos vectors, workspaces, slack).
-std::size_t matfree_device_bytes(const matfree::OperatorConfig& config, const matfree::LanczosConfig& lanczos);
+std::size_t matfree_device_bytes(const matfree::OperatorConfig& config,
+                                 const matfree::LanczosConfig& lanczos);
 
 class DeviceJacobianOperator {
-public:
+  public:
     // Runs the forward pass; products of up to `max_block` vectors at once afterwards.
     DeviceJacobianOperator(const matfree::OperatorConfig& config, std::int64_t max_block,
                            const matfree::Progress& progress, Stream stream);
@@ -41,7 +42,7 @@ public:
     // X <- W_l X or W_lᵀ X (layer 0-based), in place.
     void layer_product(std::int64_t layer, double* x, std::int64_t k, bool transpose) const;
 
-private:
+  private:
     const double* derivatives(std::int64_t layer) const;
     void structured_product(std::int64_t layer, double* x, std::int64_t k, bool transpose,
                             const double* pre_diagonal) const;
@@ -59,7 +60,8 @@ private:
 };
 
 // matfree::stochastic_lanczos with the operator on the device (same probes, same loop).
-matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op, const matfree::LanczosConfig& config,
+matfree::LanczosResult stochastic_lanczos(const DeviceJacobianOperator& op,
+                                          const matfree::LanczosConfig& config,
                                           const matfree::Progress& progress);
 
 }  // namespace isometry::cuda

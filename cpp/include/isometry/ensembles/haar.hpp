@@ -23,8 +23,7 @@ namespace isometry::ensembles {
 // The m reflectors of an n x m Haar draw (n >= m): vectors below the diagonal of V (n x m,
 // leading dimension ldv; V_jj holds R_jj), scalar factors in tau (length m).
 template <typename T>
-void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv,
-                     T* tau);
+void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv, T* tau);
 
 // Q (n x m, column-major, n >= m) with orthonormal columns, Haar on the Stiefel manifold;
 // m == n gives a Haar orthogonal matrix.

@@ -21,19 +21,19 @@
 namespace isometry::freeprob {
 
 class BernoulliLimit {
-public:
+  public:
     explicit BernoulliLimit(double sigma0_sq);
 
     double sigma0_sq() const { return s2_; }
-    double upper_edge() const;               // σ₀² e
-    std::vector<Atom> atoms() const;         // {e^{σ₀²}, 1 − σ₀²} for σ₀² < 1
+    double upper_edge() const;        // σ₀² e
+    std::vector<Atom> atoms() const;  // {e^{σ₀²}, 1 − σ₀²} for σ₀² < 1
     // v(x) on the cut, given log x (any log x < log(σ₀² e); x need not be a double).
     double parameter(double log_x) const;
     double log_x(double v) const;               // its inverse: log x(v)
     double scaled_density(double log_x) const;  // x ρ(x)
     double cdf(double log_x) const;             // continuous mass below x
 
-private:
+  private:
     double s2_;
 };
 

@@ -21,13 +21,13 @@ using complex = std::complex<double>;
 
 struct D2Law {
     bool bernoulli = true;
-    double p = 1.0;                  // Bernoulli: P(D² = 1)
-    std::vector<double> values;      // smooth: atoms d_i of the discretised law
-    std::vector<double> weights;     // smooth: their weights (sum 1)
-    double support_lower = 0.0;      // the support of D² (smooth laws: (0, 1]; discrete: [min, max])
+    double p = 1.0;               // Bernoulli: P(D² = 1)
+    std::vector<double> values;   // smooth: atoms d_i of the discretised law
+    std::vector<double> weights;  // smooth: their weights (sum 1)
+    double support_lower = 0.0;   // the support of D² (smooth laws: (0, 1]; discrete: [min, max])
     double support_upper = 1.0;
-    bool exact_atoms = false;        // a genuinely discrete law (not a discretised smooth one):
-                                     // y may sit between its atoms
+    bool exact_atoms = false;  // a genuinely discrete law (not a discretised smooth one):
+                               // y may sit between its atoms
     // tanh and erf: the rule is corrected for poles near the axis (other smooth laws, sampled from
     // a user's φ', are not: accurate only where y is farther from the support than the nodes' spacing).
     bool pole_corrected = false;
@@ -36,13 +36,13 @@ struct D2Law {
     double sqrt_q = 0.0;
     double step = 0.0;
     double reach = 0.0;
-    double pole_strip = 0.0;         // poles with |Im z| below this are corrected for
+    double pole_strip = 0.0;  // poles with |Im z| below this are corrected for
 
-    double moment(int k) const;      // μ_k = E[(D²)^k]
-    double zero_mass() const;        // P(D² = 0)
-    complex stieltjes_m(complex y) const;            // M_{D²}(y)
-    complex one_plus_stieltjes_m(complex y) const;   // 1 + M_{D²}(y), without cancellation
-    complex stieltjes_m_derivative(complex y) const; // dM_{D²}/dy
+    double moment(int k) const;                       // μ_k = E[(D²)^k]
+    double zero_mass() const;                         // P(D² = 0)
+    complex stieltjes_m(complex y) const;             // M_{D²}(y)
+    complex one_plus_stieltjes_m(complex y) const;    // 1 + M_{D²}(y), without cancellation
+    complex stieltjes_m_derivative(complex y) const;  // dM_{D²}/dy
     // M, 1 + M and dM/dy in one pass over the law (the hot loop of the density solver).
     void evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) const;
     // Distance from y to the singular points of M_{D²} (the support of D², or {0, 1, 1-p}).

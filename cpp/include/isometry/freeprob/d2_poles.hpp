@@ -25,7 +25,8 @@ struct D2Pole {
 };
 
 // d(z) = φ'(√q z)² for tanh (sech⁴) and erf (exp(−π q z²/2)); with d' and d''.
-void d2_value(meanfield::Activation activation, double sqrt_q, complex z, complex& d, complex& d1, complex& d2);
+void d2_value(meanfield::Activation activation, double sqrt_q, complex z, complex& d, complex& d1,
+              complex& d2);
 
 // Writes the poles with |Im z| < strip and Re z < reach into out (at most capacity of them) and
 // returns how many; y must not be 0.

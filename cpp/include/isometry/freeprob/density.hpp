@@ -17,11 +17,11 @@ struct Density {
     std::vector<double> x;
     std::vector<double> density;  // absolutely continuous part
     std::vector<Atom> atoms;
-    double support_lower = 0.0;   // edges of the continuous part (lower = grid start when the
-    double support_upper = 0.0;   // density piles up towards 0 over decades)
+    double support_lower = 0.0;       // edges of the continuous part (lower = grid start when the
+    double support_upper = 0.0;       // density piles up towards 0 over decades)
     bool lower_edge_is_hard = false;  // a true gap below support_lower
-    double lambda_max = 0.0;      // max of support and atom locations
-    double mass_below_grid = 0.0; // continuous mass below x[0], integrated in log x (see lower_tail)
+    double lambda_max = 0.0;          // max of support and atom locations
+    double mass_below_grid = 0.0;     // continuous mass below x[0], integrated in log x (see lower_tail)
     // The continuous mass below e^{tail_log_x[k]} (ascending; the last entry is log x[0]): the
     // distribution function below the grid, down to where the law's support or its pile-up
     // ends (which may lie far below the smallest double).
@@ -52,9 +52,9 @@ double upper_bulk_edge(const MlpMasterEquation& eq);
 // law ρ ~ x^{-a}, leaves less than 1e-15 below (then added in closed form). Points (log x, mass
 // below) along the way go to tail_log_x/tail_mass (ascending).
 struct LowerTail {
-    std::vector<double> log_x;  // ascending, the last one is t
-    std::vector<double> mass;   // continuous mass below e^{log_x[k]}
-    double total = 0.0;         // mass below e^t
+    std::vector<double> log_x;                               // ascending, the last one is t
+    std::vector<double> mass;                                // continuous mass below e^{log_x[k]}
+    double total = 0.0;                                      // mass below e^t
     double edge = -std::numeric_limits<double>::infinity();  // log of the hard edge it ended at
 };
 LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& atoms, double t,

@@ -19,7 +19,7 @@
 namespace isometry::freeprob {
 
 class ExponentialSEquation : public MasterEquation {
-public:
+  public:
     ExponentialSEquation(double a, double b);
 
     LogInverse log_inverse(complex y) const override;
@@ -35,13 +35,13 @@ public:
     double lower_edge() const;
     double upper_edge() const;
 
-private:
+  private:
     double a_, b_;
 };
 
 // The residual-network law: a = c, b = 2c.
 class ResnetMasterEquation final : public ExponentialSEquation {
-public:
+  public:
     explicit ResnetMasterEquation(double c);
     double c() const { return a(); }
     std::string describe() const override;

@@ -25,10 +25,10 @@ Weights parse_weights(const std::string& name);
 std::string format_number(double value);
 
 struct LogInverse {
-    complex value;       // Φ = log z at this y
-    complex derivative;  // dΦ/dy
-    complex m;           // M = M_{D²}(y)
-    complex one_plus_m;  // 1 + M
+    complex value;                      // Φ = log z at this y
+    complex derivative;                 // dΦ/dy
+    complex m;                          // M = M_{D²}(y)
+    complex one_plus_m;                 // 1 + M
     double magnitude = 0.0;             // Σ |terms| of Φ: its rounding error is about ε·magnitude
     double derivative_magnitude = 0.0;  // Σ |terms| of dΦ/dy, the same for the derivative
 };
@@ -36,7 +36,7 @@ struct LogInverse {
 // What the Stieltjes solver needs from a master equation Φ(y) = Log z: the MLP equation below
 // and the residual-network law (exponential_s.hpp) share one solver through this interface.
 class MasterEquation {
-public:
+  public:
     virtual ~MasterEquation() = default;
     // Φ and dΦ/dy at y.
     virtual LogInverse log_inverse(complex y) const = 0;
@@ -54,7 +54,7 @@ public:
 };
 
 class MlpMasterEquation final : public MasterEquation {
-public:
+  public:
     MlpMasterEquation(D2Law law, Weights weights, long depth, double sigma_w);
 
     LogInverse log_inverse(complex y) const override;
@@ -70,7 +70,7 @@ public:
     // log m₁ = L log(σ_w² μ₁), the large-|z| behaviour M ≈ m₁/z used to start solves.
     double log_first_moment() const override;
 
-private:
+  private:
     D2Law law_;
     Weights weights_;
     long depth_;

@@ -15,7 +15,7 @@
 namespace isometry::freeprob {
 
 struct PointSolution {
-    complex y = 0.0;        // the Newton unknown (see master_equation.hpp)
+    complex y = 0.0;           // the Newton unknown (see master_equation.hpp)
     complex one_plus_m = 0.0;  // 1 + M = z G
     int iterations = 0;
     double residual = 0.0;  // |Φ(M) - Log z| at the end (relative error of z)
@@ -26,7 +26,7 @@ struct GridSolution {
     std::vector<complex> one_plus_m;  // 1 + M = zG at log z_i = t_i + log(1 + i·relative_eps)
     std::vector<complex> y;
     long iterations = 0;
-    long restarts = 0;      // continuation steps that needed a fresh walk
+    long restarts = 0;  // continuation steps that needed a fresh walk
     double max_residual = 0.0;
 };
 
@@ -34,7 +34,7 @@ struct GridSolution {
 complex log_point(double t, double log_h);
 
 class StieltjesSolver {
-public:
+  public:
     // Continuation runs along chunks of this many consecutive grid points, solved in parallel:
     // fixed (not a multiple of the thread count) so that the result is bitwise identical for
     // any number of OpenMP threads.
@@ -60,7 +60,7 @@ public:
 
     const MasterEquation& equation() const { return eq_; }
 
-private:
+  private:
     const MasterEquation& eq_;
 };
 

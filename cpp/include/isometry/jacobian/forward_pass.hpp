@@ -23,9 +23,8 @@ void input_vector(const NetworkConfig& config, T* x);
 // `out`, writes x_l = φ(h) back into `column` and the row scales row_factor·φ'(h) into `scale`.
 // Serial, so the float64 sums are identical for any thread count. `h` and `scale` have length N.
 template <typename T>
-void forward_step(const NetworkConfig& config, std::int64_t layer, T* column,
-                  std::vector<double>& h, std::vector<double>& scale, double row_factor,
-                  SpectrumResult& out);
+void forward_step(const NetworkConfig& config, std::int64_t layer, T* column, std::vector<double>& h,
+                  std::vector<double>& scale, double row_factor, SpectrumResult& out);
 
 template <typename T>
 const char* dtype_name() {

@@ -51,17 +51,17 @@ struct NetworkConfig {
 struct SpectrumResult {
     std::vector<double> eigenvalues;      // of J Jᵀ, ascending
     std::vector<double> singular_values;  // of J, ascending (√ of clipped eigenvalues for eigh)
-    std::vector<double> q;            // empirical q^l = ||h_l||² / N, l = 1..L
-    std::int64_t zero_derivatives = 0;  // Σ_l #{i : φ'(h_l,i) = 0}
-    std::vector<double> c2;           // resnet only: c₂^l = σ_w² Σ_i φ'(h_l,i)²/N, l = 1..L
+    std::vector<double> q;                // empirical q^l = ||h_l||² / N, l = 1..L
+    std::int64_t zero_derivatives = 0;    // Σ_l #{i : φ'(h_l,i) = 0}
+    std::vector<double> c2;               // resnet only: c₂^l = σ_w² Σ_i φ'(h_l,i)²/N, l = 1..L
 };
 
 // Buffers reused between calls so hot loops do not pay for fresh allocations.
 template <typename T>
 struct JacobianWorkspace {
-    std::vector<T> product;     // N x (N+1): J and the forward vector x as last column
-    std::vector<T> weights;     // N x N: reflectors / Gaussian weights, then J Jᵀ
-    std::vector<T> next;        // N x (N+1): GEMM output for Gaussian layers, W_l [J | x] for resnets
+    std::vector<T> product;  // N x (N+1): J and the forward vector x as last column
+    std::vector<T> weights;  // N x N: reflectors / Gaussian weights, then J Jᵀ
+    std::vector<T> next;     // N x (N+1): GEMM output for Gaussian layers, W_l [J | x] for resnets
     std::vector<T> tau;
     linalg::Workspace<T> lapack;
     std::size_t bytes() const;

@@ -55,7 +55,7 @@ double forward_activation(const OperatorConfig& config, std::int64_t layer, doub
                           std::vector<double>& bias, std::int64_t& zeros);
 
 class JacobianOperator {
-public:
+  public:
     // Runs the forward pass (and draws dense weights); progress(layer, depth) after each layer.
     JacobianOperator(const OperatorConfig& config, const Progress& progress);
 
@@ -68,7 +68,7 @@ public:
     void apply(double* x, std::int64_t k, std::vector<double>& scratch) const;
     void apply_transpose(double* x, std::int64_t k, std::vector<double>& scratch) const;
 
-private:
+  private:
     // X <- W_l X or W_lᵀ X (layer 0-based), in place through `scratch`.
     void layer_product(std::int64_t layer, double* x, std::int64_t k, bool transpose,
                        std::vector<double>& scratch) const;

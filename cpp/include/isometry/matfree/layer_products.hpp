@@ -25,13 +25,13 @@ void dense_product(const double* w, std::int64_t n, const double* x, double* y, 
                    bool transpose);
 
 // The same with W_ij = scale · z_{j·N + i}, z the normal stream `id`, regenerated on the fly.
-void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, const double* x,
-                               double* y, std::int64_t k, bool transpose);
+void gaussian_onthefly_product(rng::StreamId id, double scale, std::int64_t n, const double* x, double* y,
+                               std::int64_t k, bool transpose);
 
 // x (length N, a power of two) <- W (d ⊙ x) or Wᵀ (d ⊙ x) in place for the structured
 // orthogonal W with `blocks` factors H S_d; `signs` is the layer's sign stream; the diagonal d
 // (null: none) is fused into the first transform, which saves a pass over memory.
-void structured_orthogonal_product(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n,
-                                   double* x, bool transpose, const double* pre_diagonal);
+void structured_orthogonal_product(rng::StreamId signs, int blocks, double sigma_w, std::int64_t n, double* x,
+                                   bool transpose, const double* pre_diagonal);
 
 }  // namespace isometry::matfree

@@ -21,7 +21,9 @@ ISOMETRY_HD void hadamard_butterfly(double& a, double& b) {
     b = difference;
 }
 
-ISOMETRY_HD bool is_power_of_two(std::int64_t n) { return n > 0 && (n & (n - 1)) == 0; }
+ISOMETRY_HD bool is_power_of_two(std::int64_t n) {
+    return n > 0 && (n & (n - 1)) == 0;
+}
 
 // x <- H x for x of length n (a power of two; std::invalid_argument otherwise). OpenMP inside.
 // Cache-blocked: stages 0..11 run inside contiguous blocks of 2^12 doubles (32 KiB), the rest

@@ -29,22 +29,32 @@ ISOMETRY_HD double tanh_derivative(double h) {
 
 ISOMETRY_HD double phi(Activation a, double h) {
     switch (a) {
-        case Activation::linear: return h;
-        case Activation::tanh: return std::tanh(h);
-        case Activation::hard_tanh: return h < -1.0 ? -1.0 : (h > 1.0 ? 1.0 : h);
-        case Activation::relu: return h > 0.0 ? h : 0.0;
-        case Activation::erf: return std::erf(0.88622692545275801365 * h);  // √π / 2
+        case Activation::linear:
+            return h;
+        case Activation::tanh:
+            return std::tanh(h);
+        case Activation::hard_tanh:
+            return h < -1.0 ? -1.0 : (h > 1.0 ? 1.0 : h);
+        case Activation::relu:
+            return h > 0.0 ? h : 0.0;
+        case Activation::erf:
+            return std::erf(0.88622692545275801365 * h);  // √π / 2
     }
     return 0.0;
 }
 
 ISOMETRY_HD double dphi(Activation a, double h) {
     switch (a) {
-        case Activation::linear: return 1.0;
-        case Activation::tanh: return tanh_derivative(h);
-        case Activation::hard_tanh: return (h > -1.0 && h < 1.0) ? 1.0 : 0.0;
-        case Activation::relu: return h > 0.0 ? 1.0 : 0.0;
-        case Activation::erf: return std::exp(-0.78539816339744830962 * h * h);  // π / 4
+        case Activation::linear:
+            return 1.0;
+        case Activation::tanh:
+            return tanh_derivative(h);
+        case Activation::hard_tanh:
+            return (h > -1.0 && h < 1.0) ? 1.0 : 0.0;
+        case Activation::relu:
+            return h > 0.0 ? 1.0 : 0.0;
+        case Activation::erf:
+            return std::exp(-0.78539816339744830962 * h * h);  // π / 4
     }
     return 0.0;
 }

@@ -87,7 +87,8 @@ double bivariate_normal_expectation(FBatch&& f, const std::vector<double>& f_kin
             if (!product) {
                 out[i] = inner(mean[i], f1[i]);
             } else {
-                // Where f vanishes (relu's negative half, φ' beyond hard_tanh's kinks) skip the inner integral.
+                // Where f vanishes (relu's negative half, φ' beyond hard_tanh's kinks) skip the inner
+                // integral.
                 out[i] = f1[i] == 0.0 ? 0.0 : f1[i] * inner(mean[i], 0.0);
             }
         }
@@ -95,7 +96,8 @@ double bivariate_normal_expectation(FBatch&& f, const std::vector<double>& f_kin
 
     std::vector<double> breaks = breaks_for_kinks(f_kinks, root_q);
     if (c != 0.0) {
-        for (double k : g_kinks) add_smoothed_kink_breaks(k / (root_q * c), b / (root_q * std::fabs(c)), breaks);
+        for (double k : g_kinks)
+            add_smoothed_kink_breaks(k / (root_q * c), b / (root_q * std::fabs(c)), breaks);
     }
     return piecewise_normal_expectation(outer, breaks, outer_tol).value;
 }

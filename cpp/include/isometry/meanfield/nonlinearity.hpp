@@ -25,7 +25,7 @@ struct CustomActivation {
 };
 
 class Nonlinearity {
-public:
+  public:
     // Implicit on purpose: every built-in Activation is a Nonlinearity.
     Nonlinearity(Activation builtin);  // NOLINT(google-explicit-constructor)
     // Throws std::invalid_argument for missing callbacks or kinks that are not finite, distinct
@@ -43,7 +43,7 @@ public:
     // Where φ' jumps: hard_tanh ±1, relu 0, none for the smooth built-ins.
     const std::vector<double>& kinks() const { return kinks_; }
 
-private:
+  private:
     Activation builtin_ = Activation::linear;
     std::shared_ptr<const CustomActivation> custom_;
     std::vector<double> kinks_;

@@ -32,8 +32,8 @@ struct QuadratureTolerance {
 
 struct PiecewiseExpectation {
     double value;
-    double error;       // estimated absolute error
-    double abs_value;   // E[|F(z)|]
+    double error;      // estimated absolute error
+    double abs_value;  // E[|F(z)|]
     int intervals;
     int evaluations;
 };
@@ -51,13 +51,17 @@ constexpr int kMaxIntervals = 2000;
 constexpr int kNodes = 21;
 
 // QK21: the 10-point Gauss–Legendre abscissae are kNode[1], kNode[3], ..., kNode[9].
-constexpr double kNode[11] = {
-    0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
-    0.930157491355708226001207180059508, 0.865063366688984510732096688423493,
-    0.780817726586416897063717578345042, 0.679409568299024406234327365114874,
-    0.562757134668604683339000099272694, 0.433395394129247190799265943165784,
-    0.294392862701460198131126603103866, 0.148874338981631210884826001129720,
-    0.0};
+constexpr double kNode[11] = {0.995657163025808080735527280689003,
+                              0.973906528517171720077964012084452,
+                              0.930157491355708226001207180059508,
+                              0.865063366688984510732096688423493,
+                              0.780817726586416897063717578345042,
+                              0.679409568299024406234327365114874,
+                              0.562757134668604683339000099272694,
+                              0.433395394129247190799265943165784,
+                              0.294392862701460198131126603103866,
+                              0.148874338981631210884826001129720,
+                              0.0};
 constexpr double kKronrodWeight[11] = {
     0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
     0.054755896574351996031381300244580, 0.075039674810919952767043140916190,
@@ -65,10 +69,9 @@ constexpr double kKronrodWeight[11] = {
     0.123491976262065851077208490893137, 0.134709217311473325928054001771707,
     0.142775938577060080797094273138717, 0.147739104901338491374841515972068,
     0.149445554002916905664936468389821};
-constexpr double kGaussWeight[5] = {
-    0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
-    0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
-    0.295524224714752870173892994651338};
+constexpr double kGaussWeight[5] = {0.066671344308688137593568809893332, 0.149451349150580593145776339657697,
+                                    0.219086362515982043995534934228163, 0.269266719309996355091226921569469,
+                                    0.295524224714752870173892994651338};
 
 struct Piece {
     double a, b;
@@ -136,7 +139,8 @@ inline void add_graded_breaks(double center, double unit, std::vector<double>& b
 // Breakpoints in z for F(z) = f(shift + scale · z) when f has kinks at `kinks` (in h) and, like
 // every activation, does its work on the h-scale 1 around h = 0 and its kinks: the kinks
 // themselves, and graded pieces around them and around h = 0.
-inline std::vector<double> breaks_for_kinks(const std::vector<double>& kinks, double scale, double shift = 0.0) {
+inline std::vector<double> breaks_for_kinks(const std::vector<double>& kinks, double scale,
+                                            double shift = 0.0) {
     std::vector<double> breaks;
     add_graded_breaks(-shift / scale, 1.0 / scale, breaks);
     for (double k : kinks) {
@@ -162,7 +166,10 @@ PiecewiseExpectation piecewise_normal_expectation(F&& f, std::vector<double> bre
         // Skip breaks too close to the previous edge to make a piece of their own.
         if (x > -Z && x < Z && x - edges.back() > 1e-13 * std::max(1.0, std::fabs(x))) edges.push_back(x);
     }
-    if (Z - edges.back() <= 1e-13 * Z) edges.back() = Z; else edges.push_back(Z);
+    if (Z - edges.back() <= 1e-13 * Z)
+        edges.back() = Z;
+    else
+        edges.push_back(Z);
 
     std::vector<gk::Piece> pieces;
     std::vector<double> z, fz;
@@ -203,8 +210,9 @@ PiecewiseExpectation piecewise_normal_expectation(F&& f, std::vector<double> bre
     auto target = [&] { return std::max(tol.atol, tol.rtol * abs_value); };
     while (error > target()) {
         if (static_cast<int>(pieces.size()) >= gk::kMaxIntervals) break;
-        auto worst = std::max_element(pieces.begin(), pieces.end(),
-                                      [](const gk::Piece& p, const gk::Piece& q) { return p.error < q.error; });
+        auto worst =
+            std::max_element(pieces.begin(), pieces.end(),
+                             [](const gk::Piece& p, const gk::Piece& q) { return p.error < q.error; });
         const double a = worst->a, b = worst->b, mid = 0.5 * (a + b);
         if (!(mid > a && mid < b)) break;  // the piece cannot be split in double precision
         *worst = pieces.back();

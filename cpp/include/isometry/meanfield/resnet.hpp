@@ -34,8 +34,8 @@ ResnetTrajectory resnet_trajectory(const Nonlinearity& a, double sigma_w, double
 
 struct ResnetSigmaW {
     double sigma_w;
-    double c;           // what resnet_trajectory gives at sigma_w
-    int evaluations;    // trajectories computed
+    double c;         // what resnet_trajectory gives at sigma_w
+    int evaluations;  // trajectories computed
 };
 
 // The σ_w at which resnet_trajectory gives c (> 0): c grows with σ_w. Bracketed by doubling
@@ -46,6 +46,7 @@ struct ResnetSigmaW {
 constexpr double kResnetMinSigmaW = 1e-3;
 constexpr double kResnetMaxSigmaW = 1e6;
 ResnetSigmaW resnet_sigma_w(const Nonlinearity& a, double c, double sigma_b, std::int64_t depth,
-                            double residual_scale, double input_variance, const LayerProgress& progress = nullptr);
+                            double residual_scale, double input_variance,
+                            const LayerProgress& progress = nullptr);
 
 }  // namespace isometry::meanfield

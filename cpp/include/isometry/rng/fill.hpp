@@ -11,8 +11,7 @@ namespace isometry::rng {
 // out[k] = scale · z_{first + k} for k < count, z the normal stream of `id`; single-threaded,
 // for callers that parallelise over something else (e.g. columns).
 template <typename T>
-void fill_normal_serial(T* out, std::size_t count, StreamId id, std::uint64_t first,
-                        double scale);
+void fill_normal_serial(T* out, std::size_t count, StreamId id, std::uint64_t first, double scale);
 
 // The same, spread over OpenMP threads.
 template <typename T>

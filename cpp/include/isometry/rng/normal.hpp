@@ -37,8 +37,8 @@ ISOMETRY_HD NormalPair box_muller(const Word4& w) {
     return NormalPair{radius * cosine, radius * sine};
 }
 
-ISOMETRY_HD NormalPair normal_pair(std::uint64_t seed, std::uint32_t stream,
-                                   std::uint32_t substream, std::uint64_t block) {
+ISOMETRY_HD NormalPair normal_pair(std::uint64_t seed, std::uint32_t stream, std::uint32_t substream,
+                                   std::uint64_t block) {
     return box_muller(philox_block(seed, stream, substream, block));
 }
 

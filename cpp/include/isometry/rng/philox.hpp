@@ -27,8 +27,7 @@ struct Word4 {
     std::uint32_t v[4];
 };
 
-ISOMETRY_HD void philox_mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi,
-                                std::uint32_t& lo) {
+ISOMETRY_HD void philox_mulhilo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi, std::uint32_t& lo) {
     const std::uint64_t product = static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b);
     hi = static_cast<std::uint32_t>(product >> 32);
     lo = static_cast<std::uint32_t>(product);
@@ -62,10 +61,9 @@ ISOMETRY_HD Word4 philox4x32_10(Word4 ctr, std::uint32_t key0, std::uint32_t key
 // The block `index` of stream (seed, stream, substream).
 ISOMETRY_HD Word4 philox_block(std::uint64_t seed, std::uint32_t stream, std::uint32_t substream,
                                std::uint64_t index) {
-    const Word4 ctr{{static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(index >> 32),
-                     substream, stream}};
-    return philox4x32_10(ctr, static_cast<std::uint32_t>(seed),
-                         static_cast<std::uint32_t>(seed >> 32));
+    const Word4 ctr{
+        {static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(index >> 32), substream, stream}};
+    return philox4x32_10(ctr, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
 }
 
 }  // namespace isometry::rng
