@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
-from typing_extensions import Self
 
 from isometry._internal.files import default_file_mode
 
@@ -148,7 +147,7 @@ class Result:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".npz", dir=path.parent)
         os.close(fd)
         try:
-            np.savez(tmp, __metadata__=np.array(json.dumps(metadata)), **arrays)
+            np.savez(tmp, __metadata__=np.array(json.dumps(metadata)), **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
             os.chmod(tmp, default_file_mode())
             os.replace(tmp, path)
         finally:
@@ -157,7 +156,7 @@ class Result:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Self:
+    def load(cls: type[R], path: str | os.PathLike[str]) -> R:
         """The result saved by :meth:`save` (``ValueError`` if the file holds another type)."""
         with np.load(Path(path), allow_pickle=False) as data:
             if "__metadata__" not in data.files:
@@ -185,7 +184,7 @@ class Result:
             return [tuple(v) for v in value]
         return value
 
-    def _restored(self) -> Self:
+    def _restored(self: R) -> R:
         """Rebuild private caches after ``load`` (nothing by default)."""
         return self
 

@@ -31,7 +31,7 @@ def positive_int(name: str, value: object) -> int:
 def seed(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"seed must be an integer in [0, 2**64), got {value!r}")
-    if not 0 <= value < 2**64:
+    if not 0 <= int(value) < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {value}")
     return int(value)
 

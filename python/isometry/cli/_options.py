@@ -151,7 +151,7 @@ def save_arrays(
         else:
             from isometry._internal.results import jsonable
 
-            np.savez(tmp, __metadata__=np.array(json.dumps(jsonable(dict(header)))), **columns)
+            np.savez(tmp, __metadata__=np.array(json.dumps(jsonable(dict(header)))), **columns)  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
         os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     finally:

@@ -111,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
             report["theory"] = f"not available: {exc}"
         else:
             report.update(
-                ks_theory_vs_monte_carlo=result.ks_distance(law),
-                wasserstein_log10_theory_vs_monte_carlo=result.wasserstein_log10(law),
+                ks_theory_vs_monte_carlo=result.ks_distance(law),  # type: ignore[arg-type]
+                wasserstein_log10_theory_vs_monte_carlo=result.wasserstein_log10(law),  # type: ignore[arg-type]
                 **{f"theory_m{k}": float(m) for k, m in enumerate(moments, start=1)},
             )
     if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from isometry._internal.validation import ACTIVATIONS
 from isometry.cli import _options
@@ -65,7 +66,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _options.add_progress(p)
 
 
-def _axis(plain, squared, default, grid, name):
+def _axis(
+    plain: tuple[float, float] | None,
+    squared: tuple[float, float] | None,
+    default: tuple[float, float],
+    grid: int,
+    name: str,
+) -> Any:
     import numpy as np
 
     if squared is not None:

@@ -146,12 +146,12 @@ def run(args: argparse.Namespace) -> int:
             ds = np.unique(
                 np.concatenate([[0], np.linspace(1, args.depth, min(args.depth, 25)).astype(int)])
             )
-            exact = [[1.0, 1.0, 1.0]]
+            exact_rows = [[1.0, 1.0, 1.0]]
             for d in ds[1:]:
                 law = theory.relu_output_law(widths[: d + 1], args.sigma_w)
-                exact.append([law.quantile(p) / s0 for p in levels])
+                exact_rows.append([law.quantile(p) / s0 for p in levels])
             bands["exact"] = np.stack(
-                [np.interp(layers, ds, np.array(exact)[:, i]) for i in range(3)], axis=1
+                [np.interp(layers, ds, np.array(exact_rows)[:, i]) for i in range(3)], axis=1
             )
         plot_relu_signal(
             layers,

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         args.activation, args.weights, args.depth, order=args.order, **network
     )
     sigma_w, sigma_b = moments.sigma_w, moments.sigma_b
+    assert sigma_w is not None and sigma_b is not None  # jacobian_moments always resolves them
     density = theory.jacobian_density(
         args.activation, args.weights, args.depth, sigma_w, sigma_b, points=args.points
     )

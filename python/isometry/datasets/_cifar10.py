@@ -28,7 +28,7 @@ def _reconstruct():
     try:
         from numpy._core.multiarray import _reconstruct as fn  # numpy >= 2
     except ImportError:  # pragma: no cover - numpy 1.x
-        from numpy.core.multiarray import _reconstruct as fn
+        from numpy.core.multiarray import _reconstruct as fn  # type: ignore[no-redef]
     return fn
 
 
@@ -73,7 +73,9 @@ def _read_archive(path: Path) -> dict[str, bytes]:
     with tarfile.open(path, "r:gz") as tar:
         for member in tar:
             if member.name in wanted and member.isfile():
-                raws[wanted[member.name]] = tar.extractfile(member).read()
+                handle = tar.extractfile(member)  # a regular file (checked above): never None
+                assert handle is not None
+                raws[wanted[member.name]] = handle.read()
     missing = sorted(set(wanted.values()) - set(raws))
     if missing:
         raise ValueError(f"{path} lacks {', '.join(f'{FOLDER}/{m}' for m in missing)}")

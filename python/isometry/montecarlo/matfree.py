@@ -48,7 +48,7 @@ class _Law(Protocol):
     def cdf(self, t: np.ndarray | float) -> np.ndarray: ...
 
 
-def _as_float(t: object, values: np.ndarray) -> np.ndarray | float:
+def _as_float(t: Any, values: np.ndarray) -> np.ndarray | float:
     """A float for a scalar ``t``, the array otherwise."""
     return float(values) if np.ndim(t) == 0 else values
 
@@ -216,7 +216,7 @@ class SpectralDensity(Result):
 
             hi = max(float(ev[-1]), float(np.max(self.nodes)))
         else:
-            other_cdf = other.cdf  # type: ignore[assignment]
+            other_cdf = other.cdf
             hi = float(np.max(self.nodes)) * 10
         lo = self.resolved_from
         t = np.geomspace(lo, hi * 1.01, 40000)
@@ -477,7 +477,7 @@ def _lanczos_options(
 ) -> dict[str, Any]:
     """The quadrature's own arguments, checked (each error names its argument)."""
     _validation.choice("method", method, METHODS)
-    options = {
+    options: dict[str, Any] = {
         "probes": _validation.positive_int("probes", probes),
         "steps": _validation.positive_int("steps", steps),
         "probe": _validation.choice("probe", probe, PROBES),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -221,7 +222,7 @@ def jacobian_spectrum(
             f"jacobian_spectrum(width={common.width}, weights={common.weights!r}, dtype={dtype!r})",
             _memory_estimate(common.width, common.weights, method, dtype),
         )
-        run = _core.jacobian_spectrum
+        run: Any = _core.jacobian_spectrum  # or the GPU's, with the same signature
     else:
         from isometry._internal import gpu as _gpu
 

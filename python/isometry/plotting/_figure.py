@@ -84,7 +84,8 @@ def style() -> Any:
         raise ImportError(
             'plotting needs matplotlib: pip install "isometry[plot]" (or pip install matplotlib)'
         ) from exc
-    return matplotlib.rc_context({**STYLE, "axes.prop_cycle": cycler(color=COLORS)})
+    rc: dict[str, Any] = {**STYLE, "axes.prop_cycle": cycler(color=COLORS)}
+    return matplotlib.rc_context(rc)  # type: ignore[arg-type]  # matplotlib types the keys as a Literal of every rc name
 
 
 def axes(

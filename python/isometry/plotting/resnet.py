@@ -123,7 +123,7 @@ def plot_relu_signal(
     order = sorted(bands, key=lambda name: name != "exact")
     with style():
         fig, (ax,) = axes(ax, 1, (7, 4.2))
-        handles = [Line2D([], [], color="k", lw=1.8, label="mean field (= exact mean)")]
+        handles: list[Any] = [Line2D([], [], color="k", lw=1.8, label="mean field (= exact mean)")]
         ax.plot(depths, mean_field, "k-", lw=1.8)
         for i, name in enumerate(order):
             q = bands[name]

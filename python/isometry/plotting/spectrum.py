@@ -176,7 +176,7 @@ def _spectrum_panel(ax: Any, result: JacobianSpectrum, theory: JacobianDensity |
             ax.set_xscale("log")
             log_ticks(ax.xaxis)
         else:
-            lo = min(bulk[0], theory.support[0]) if has_theory else bulk[0]
+            lo = min(bulk[0], theory.support[0]) if has_theory and theory is not None else bulk[0]
             bins = np.linspace(lo, bulk[-1] * (1 + 1e-12), 60)
             counts, _ = np.histogram(bulk, bins)
             ax.stairs(
@@ -187,7 +187,7 @@ def _spectrum_panel(ax: Any, result: JacobianSpectrum, theory: JacobianDensity |
                 color=COLORS[0],
                 label=f"Monte Carlo, $N={result.width}$",
             )
-    if has_theory:
+    if has_theory and theory is not None:
         x = theory.x
         y = x * theory.density if spans_decades else theory.density
         lo, _ = theory.quantile_range(1e-4)

@@ -156,7 +156,7 @@ def _draw_steps(
         label = fam + (f" (not reached at depth {', '.join(map(str, missing))})" if missing else "")
         if pts:
             ax.plot(*zip(*pts), "o-", label=label)
-            drawn += [steps for _, steps in pts]
+            drawn += [steps for _, steps in pts if steps is not None]
         else:
             ax.plot([], [], "x", label=label)
     ax.set_xlabel("depth $L$")

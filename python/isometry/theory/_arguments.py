@@ -76,7 +76,7 @@ def _from_square(name: str, value: object, *, positive: bool) -> float:
 
 def standard_deviations(
     sigma_w: object, sigma_b: object, sigma_w2: object = None, sigma_b2: object = None
-) -> tuple[object, object]:
+) -> tuple[Any, Any]:
     """(σ_w, σ_b) from either form; giving both forms of one is a TypeError."""
     if sigma_w2 is not None:
         if sigma_w is not None:

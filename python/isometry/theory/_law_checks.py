@@ -85,7 +85,7 @@ def check_law(
                 f"{tolerance:.3g}"
             )
         points = np.concatenate([np.exp(law.tail_log_x[np.exp(law.tail_log_x) > 0]), law.x])
-        cdf = law.cdf(np.sort(points))
+        cdf = np.asarray(law.cdf(np.sort(points)))
         if cdf.min() < -CDF_ROUNDING or cdf.max() > 1 + tolerance:
             problems.append(
                 f"the distribution function leaves [0, 1] (range {cdf.min():.9g} .. {cdf.max():.9g})"

@@ -18,7 +18,7 @@ Depth scales: perturbations decay like e^{-l/ξ},
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
@@ -162,7 +162,7 @@ def depth_scales(activation: ActivationLike, sigma_w: float, sigma_b: float) -> 
 
 
 def _fixed_point_length(
-    activation: ActivationLike, core: object, sigma_w: float, sigma_b: float
+    activation: ActivationLike, core: Any, sigma_w: float, sigma_b: float
 ) -> float:
     with _arguments.at_point(activation, sigma_w=sigma_w, sigma_b=sigma_b):
         q, kind, _ = _core.q_star(core, sigma_w, sigma_b)

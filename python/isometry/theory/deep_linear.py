@@ -54,6 +54,13 @@ def _check(s: float, u0: float, uf: float | None = None) -> tuple[float, float, 
     return s, u0, uf
 
 
+def _checked_interval(s: float, u0: float, uf: float) -> tuple[float, float, float]:
+    """_check for the functions whose end point uf is required."""
+    s, u0, end = _check(s, u0, uf)
+    assert end is not None  # uf was given, so _check returned it checked
+    return s, u0, end
+
+
 def _depth(depth: float) -> float:
     depth = _validation.real("depth", depth, positive=True)
     if depth < 1:
@@ -78,7 +85,7 @@ def learning_time(s: float, u0: float, uf: float, depth: float = 2, tau: float =
     In the logit variable w = ln(u/(s − u)) the integrand is smooth, dt = (τ/(D s)) u^{2/D − 1} dw,
     so 64-point Gauss–Legendre on panels gives it to rounding; for D = 2 it is eq. 11 exactly.
     """
-    s, u0, uf = _check(s, u0, uf)
+    s, u0, uf = _checked_interval(s, u0, uf)
     depth = _depth(depth)
     tau = _validation.real("tau", tau, positive=True)
     w0, wf = math.log(u0 / (s - u0)), math.log(uf / (s - uf))
@@ -95,7 +102,7 @@ def learning_time(s: float, u0: float, uf: float, depth: float = 2, tau: float =
 
 def learning_time_infinite_depth(s: float, u0: float, uf: float) -> float:
     """Eq. 17 times D/τ: the rescaled time T = D t/τ of the D → ∞ dynamics du/dT = u²(s − u)."""
-    s, u0, uf = _check(s, u0, uf)
+    s, u0, uf = _checked_interval(s, u0, uf)
     return math.log(uf * (s - u0) / (u0 * (s - uf))) / s**2 + 1.0 / (s * u0) - 1.0 / (s * uf)
 
 
@@ -110,7 +117,7 @@ def learning_time_large_depth(
     O(log(s/u₀)/N_l) against :func:`learning_time` with ``depth = N_l − 1``. ``layers`` counts
     the layers of units, input and output included (N_l − 1 weight matrices), as in the paper.
     """
-    s, u0, uf = _check(s, u0, uf)
+    s, u0, uf = _checked_interval(s, u0, uf)
     layers = _validation.positive_int("layers", layers)
     if layers < 2:
         raise ValueError(f"layers (N_l, input and output included) must be >= 2, got {layers}")

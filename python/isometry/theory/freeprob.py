@@ -99,7 +99,7 @@ def _resolved(
     sigma_w2: object,
     sigma_b2: object,
     q_star: object,
-) -> tuple[object, object]:
+) -> tuple[float, float]:
     """(σ_w, σ_b) from either form, or the critical point (at ``q_star``, default 0.5) when both
     are left out — the same rule as the Monte Carlo functions."""
     network = _arguments.resolve_network(
@@ -744,14 +744,15 @@ def universal_density(
         if kind == "bernoulli" and depth is None:
             raw = _core.bernoulli_limit_density(sigma0_sq, grid, points)
             moments = _finite_or_none(lambda: _core.bernoulli_limit_moments(sigma0_sq, 2))
-        elif kind == "bernoulli":
-            p = depth / (depth + sigma0_sq)
+        elif kind == "bernoulli" and depth is not None:
+            layers: int = depth
+            p = layers / (layers + sigma0_sq)
             raw = _core.jacobian_density_bernoulli(
-                p, "orthogonal", depth, 1.0 / np.sqrt(p), grid, points
+                p, "orthogonal", layers, 1.0 / np.sqrt(p), grid, points
             )
             moments = _finite_or_none(
                 lambda: _core.jacobian_moments_for_law(
-                    [p, p], "orthogonal", depth, 1.0 / np.sqrt(p)
+                    [p, p], "orthogonal", layers, 1.0 / np.sqrt(p)
                 )
             )
         else:

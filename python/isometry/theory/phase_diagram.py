@@ -88,7 +88,7 @@ def phase_diagram(
     for start in range(0, sigma_b.size, rows):
         block = np.ascontiguousarray(sigma_b[start : start + rows])
         with _arguments.at_point(activation):
-            parts.append(_core.phase_diagram(core, sigma_w, block))
+            parts.append(_core.phase_diagram(core, sigma_w, block))  # type: ignore[arg-type]  # pybind11 takes any float sequence; the stub says Sequence
         if callback is not None:
             callback(min(start + rows, sigma_b.size), sigma_b.size)
     arrays = {k: np.concatenate([np.asarray(p[k]) for p in parts], axis=0) for k in _FIELDS}

@@ -279,7 +279,11 @@ def learning_time_vs_depth(
             "max_steps": max_steps,
         },
     )
-    scales = [float(lr_scale)] if np.isscalar(lr_scale) else [float(v) for v in lr_scale]
+    scales = (
+        [float(v) for v in lr_scale]
+        if isinstance(lr_scale, Sequence | np.ndarray)
+        else [float(lr_scale)]
+    )
     if not scales or not all(np.isfinite(v) and v > 0 for v in scales):
         raise ValueError(
             f"lr_scale must be a positive number or a non-empty sequence of them, got {lr_scale!r}"

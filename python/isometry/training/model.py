@@ -156,7 +156,7 @@ class MLP:
     def backward(self, dlogits: Array) -> Array:
         """Fill ``grad`` with ∂loss/∂theta given ∂loss/∂logits of the last forward; returns ``grad``."""
         xp = self.xp
-        if self._input is None:
+        if self._input is None or self._batch is None:
             raise RuntimeError("backward() needs a forward() first")
         batch = self._batch
         ws = self._workspaces[batch]

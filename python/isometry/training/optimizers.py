@@ -65,9 +65,9 @@ def validate_options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
             or not math.isfinite(value)
         ):
             raise ValueError(f"optimizer {name!r}: {key} must be a finite number, got {value!r}")
-        if key in _DECAY_RATES and not 0 <= value < 1:
+        if key in _DECAY_RATES and not 0 <= float(value) < 1:
             raise ValueError(f"optimizer {name!r}: {key} must lie in [0, 1), got {value!r}")
-        if key == "eps" and not value > 0:
+        if key == "eps" and not float(value) > 0:
             raise ValueError(f"optimizer {name!r}: eps must be > 0, got {value!r}")
     return dict(options)
 
@@ -177,7 +177,12 @@ class Adam(Optimizer):
         theta -= tmp
 
 
-_CLASSES = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam}
+_CLASSES: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "rmsprop": RMSProp,
+    "adam": Adam,
+}
 
 
 def make_optimizer(name: str, xp: ModuleType, size: int, dtype: str, **hyper: float) -> Optimizer:

@@ -230,9 +230,9 @@ def train_run(
     eval_rows: list[dict[str, Any]] = []
     start, resumed_from = 0, None
     if checkpoint.is_file():
-        start, theta, state = load_checkpoint(checkpoint, run_id)
+        start, theta, optimizer_state = load_checkpoint(checkpoint, run_id)
         trainer.model.theta[...] = xp.asarray(theta)
-        trainer.optimizer.load_state(state)
+        trainer.optimizer.load_state(optimizer_state)
         step_rows = [_renamed(r) for r in read_table(directory / "steps.csv") if r["step"] <= start]
         eval_rows = [r for r in read_table(directory / "evals.csv") if r["step"] <= start]
         resumed_from = start

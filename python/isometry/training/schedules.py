@@ -57,7 +57,7 @@ def validate_schedule(schedule: Mapping[str, Any] | None) -> dict[str, Any]:
                 isinstance(value, bool)
                 or not isinstance(value, numbers.Real)
                 or not math.isfinite(value)
-                or not value > 0
+                or not float(value) > 0
             ):
                 raise ValueError(
                     f"schedule {name!r}: {key} must be a finite number > 0, got {value!r}"

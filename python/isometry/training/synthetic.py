@@ -68,7 +68,7 @@ def teacher_task(
 
 
 def saxe_task(
-    singular_values: Sequence[float],
+    singular_values: Sequence[float] | np.ndarray,
     n_in: int,
     n_out: int,
     *,
