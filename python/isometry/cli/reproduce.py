@@ -47,6 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rerun", action="store_true", help="recompute entries that already have a report"
     )
     parser.add_argument(
+        "--known-failure",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="an entry whose FAIL is known and reported but does not set the exit status (as a "
+        "strict xfail: if it passes instead, the exit status is 1, so the mark gets removed)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=None,
@@ -162,7 +170,16 @@ def run(args: argparse.Namespace) -> int:
         f"at this scale; {wall:.0f} s",
         file=sys.stderr,
     )
-    if failed:
-        print(f"FAILED: {', '.join(n for n in names if n in failed)}", file=sys.stderr)
-        return 1
-    return 0
+    known = set(args.known_failure)
+    unknown = sorted(known - set(names))
+    if unknown:
+        raise ValueError(f"--known-failure names entries that did not run: {', '.join(unknown)}")
+    unexpected = [n for n in names if n in failed and n not in known]
+    fixed = [n for n in names if n in known and n not in failed]
+    for n in (n for n in names if n in known and n in failed):
+        print(f"FAILED (known failure, reported): {n}", file=sys.stderr)
+    if fixed:
+        print(f"PASSED although marked --known-failure: {', '.join(fixed)}", file=sys.stderr)
+    if unexpected:
+        print(f"FAILED: {', '.join(unexpected)}", file=sys.stderr)
+    return 1 if unexpected or fixed else 0

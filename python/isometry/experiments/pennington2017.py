@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+import isometry
 from isometry import theory
 from isometry.experiments import Reproduction
 from isometry.experiments._spectral import (
@@ -68,7 +69,19 @@ def density_vs_depth(ctx: Context) -> Outcome:
         for j, ens in enumerate(ENSEMBLES):
             ax = axes[i, j]
             for depth, color in zip(p["depths"], COLORS):
-                law = theory.jacobian_density(act, ens, depth, sw, sb)
+                try:
+                    law = theory.jacobian_density(act, ens, depth, sw, sb)
+                except isometry.ConvergenceError as exc:
+                    # The solver refused this law: a failed row, with the solver's reason.
+                    rows.append(
+                        Row.check(
+                            f"KS(theory, MC): {LABELS[act]} {ens} L={depth}",
+                            False,
+                            measured=f"theory refused: {exc}"[:300],
+                            rule="the large-width law must be computable to compare with",
+                        )
+                    )
+                    continue
                 nets = spectra(ctx, act, ens, depth, sw, sb)
                 ev, floor = pooled(nets)
                 floor = max(floor, 10.0 ** p["log10_min"])
@@ -233,7 +246,7 @@ def sigmoid_isometry(ctx: Context) -> Outcome:
         th, mc, se = [], [], []
         for d in depths:
             sw, sb = critical_scales(act, data["q_star"][d])
-            th.append(float(theory.lambda_max(act, ens, d, sw, sb)[0]))
+            th.append(float(np.ravel(theory.lambda_max(act, ens, d, sw, sb))[0]))
             s = mc_summary(spectra(ctx, act, ens, d, sw, sb))
             mc.append(s["lambda_max"])
             se.append(s["lambda_max_se"])
