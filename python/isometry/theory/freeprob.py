@@ -549,6 +549,11 @@ def jacobian_density(
         where,
         _series_moments(activation, weights, depth, sigma_w, sigma_b),
         default_grid=not grid,
+        mass_tolerance=(
+            _law_checks.CUSTOM_MASS_TOLERANCE
+            if isinstance(activation, Activation)
+            else _law_checks.MASS_TOLERANCE
+        ),
     )
     return replace(
         law,
