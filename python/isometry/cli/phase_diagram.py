@@ -25,8 +25,11 @@ def run(args: argparse.Namespace) -> int:
 
     from isometry import theory
 
+    from isometry._internal import validation
+
     if args.grid < 2:
         raise ValueError(f"grid must be at least 2, got {args.grid}")
+    validation.phase_grid(args.grid * args.grid)  # before the axes are allocated
     sigma_w = np.linspace(*args.sigma_w, args.grid)
     sigma_b = np.linspace(*args.sigma_b, args.grid)
     diagram = theory.phase_diagram(args.activation, sigma_w, sigma_b)

@@ -242,6 +242,7 @@ def jacobian_spectral_density(
     points: int = 400,
     progress: bool | ProgressCallback = False,
     device: str = "cpu",
+    max_seconds: float | None = None,
 ) -> SpectralDensity:
     """The spectral density of J Jᵀ for one random network, from products J·v and Jᵀ·v only.
 
@@ -272,7 +273,8 @@ def jacobian_spectral_density(
     forward pass's elementwise part and the small tridiagonal quadrature stay on the host): the
     same network and probes, results equal to the CPU's to rounding; all probes run in lockstep
     there (structured transforms are batched over them). Device memory is estimated and refused
-    (MemoryError) before anything is allocated.
+    (MemoryError) before anything is allocated. The run time is estimated from the arguments and
+    refused (``WorkLimitError``) above ``max_seconds`` (default ``$ISOMETRY_MAX_SECONDS`` or one hour).
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
@@ -287,7 +289,7 @@ def jacobian_spectral_density(
     probe = _validation.choice("probe", probe, PROBES)
     rule = _validation.choice("rule", rule, RULES)
     storage = _validation.choice("storage", storage, STORAGES)
-    structured_blocks = _validation.positive_int("structured_blocks", structured_blocks)
+    structured_blocks = _validation.positive_int("structured_blocks", structured_blocks, _validation.C_INT_MAX)
     resolution = _validation.real("resolution", resolution, nonnegative=True)
     if not resolution < 1:
         raise ValueError(f"resolution is relative to the largest node and must be in [0, 1), got {resolution}")
@@ -301,6 +303,9 @@ def jacobian_spectral_density(
             f"weights='structured_orthogonal' needs a power-of-two width (Walsh–Hadamard transform), "
             f"got {width}; nearest: {below} or {above}"
         )
+    _validation.matfree_work(
+        f"jacobian_spectral_density(width={width}, depth={depth}, probes={probes}, steps={steps})", width, depth,
+        weights, storage, probes, steps, structured_blocks, points, _validation.max_seconds(max_seconds))
     if q0 is None:
         q0 = default_q0(activation, sigma_w, sigma_b)
     else:

@@ -102,6 +102,7 @@ def jacobian_spectrum(
     progress: bool | ProgressCallback = False,
     base: str | None = None,
     device: str = "cpu",
+    max_seconds: float | None = None,
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -130,6 +131,11 @@ def jacobian_spectrum(
     cuSOLVER) with the same weights, biases and input from the same Philox streams, so the
     eigenvalues equal the CPU's to rounding; they come back as numpy arrays like on the CPU.
     Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
+
+    The run time is estimated first and refused (``WorkLimitError``) above ``max_seconds``
+    (default ``$ISOMETRY_MAX_SECONDS`` or one hour). A spectrum that underflows to exactly 0
+    although φ' > 0 (saturated tanh/erf units at huge σ_w, σ_b or q0) raises
+    ``FloatingPointError`` naming the argument, instead of returning zeros.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
@@ -138,9 +144,10 @@ def jacobian_spectrum(
     device = _validation.device(device)
     if weights == "parameter_sharing" and device == "gpu":
         raise ValueError("weights='parameter_sharing' has no GPU implementation; use device='cpu'")
+    max_seconds = _validation.max_seconds(max_seconds)
     if weights == "parameter_sharing":
         return _parameter_sharing(width, depth, activation, sigma_w, sigma_b, q0, seed, dtype, method,
-                                  progress, base)
+                                  progress, base, max_seconds)
     if base is not None:
         raise ValueError(f"base is only used with weights='parameter_sharing', got base={base!r} "
                          f"with weights={weights!r}")
@@ -149,6 +156,9 @@ def jacobian_spectrum(
     seed = _validation.seed(seed)
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
+    _validation.dense_spectrum_work(f"jacobian_spectrum(width={width}, depth={depth})", width, depth, method,
+                                    dtype, max_seconds)
+    q0_given = q0 is not None
     if q0 is None:
         q0 = default_q0(activation, sigma_w, sigma_b)
     else:
@@ -179,6 +189,7 @@ def jacobian_spectrum(
     seconds = time.perf_counter() - start
     if not (np.all(np.isfinite(raw["eigenvalues"])) and np.all(np.isfinite(raw["singular_values"]))):
         raise FloatingPointError("the eigensolver returned non-finite values")  # core checks J first
+    _validation.jacobian_not_underflowed(raw, activation, depth, dtype, sigma_w, sigma_b, q0, q0_given)
     return JacobianSpectrum(
         eigenvalues=raw["eigenvalues"],
         singular_values=raw["singular_values"],
@@ -202,6 +213,7 @@ def jacobian_spectrum(
 def _parameter_sharing(
     width: int, depth: int, activation: str, sigma_w: float, sigma_b: float, q0: float | None,
     seed: int, dtype: str, method: str, progress: bool | ProgressCallback, base: str | None,
+    max_seconds: float | None = None,
 ) -> JacobianSpectrum:
     from isometry.montecarlo.parameter_sharing import parameter_sharing_spectrum
 
@@ -219,6 +231,10 @@ def _parameter_sharing(
     seed = _validation.seed(seed)
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
+    # Its squared singular values are σ_w^{2L} (orthogonal W0): refuse a scale beyond the dtype.
+    _validation.power_in_range("sigma_w", sigma_w, 2 * depth, dtype, "the scale of the spectrum")
+    _validation.dense_spectrum_work(f"jacobian_spectrum(width={width}, depth={depth}, weights='parameter_sharing')",
+                                    width, depth, method, dtype, max_seconds)
     callback: Any = None
     if progress is True:
         callback = ProgressBar(f"parameter-sharing J of {depth} layers, width {width}")

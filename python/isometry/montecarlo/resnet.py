@@ -59,6 +59,7 @@ def resnet_jacobian_spectrum(
     dtype: str = "float64",
     method: str = "eigh",
     progress: bool | ProgressCallback = False,
+    max_seconds: float | None = None,
 ) -> ResnetSpectrum:
     """All eigenvalues of J Jᵀ for one random residual network of ``depth`` blocks, ``width`` units.
 
@@ -72,7 +73,7 @@ def resnet_jacobian_spectrum(
 
     ``c2`` holds the empirical per-layer parameter c₂^l = σ_w² Σφ'(h^l)²/N and ``c`` =
     a²Σ_l c₂^l, the parameter of :func:`isometry.theory.resnet_density`. ``method`` and
-    ``progress`` as in :func:`isometry.jacobian_spectrum`.
+    ``progress`` and ``max_seconds`` as in :func:`isometry.jacobian_spectrum`.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
@@ -85,6 +86,8 @@ def resnet_jacobian_spectrum(
     seed = _validation.seed(seed)
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
+    _validation.dense_spectrum_work(f"resnet_jacobian_spectrum(width={width}, depth={depth})", width, depth,
+                                    method, dtype, _validation.max_seconds(max_seconds))
     itemsize = np.dtype(dtype).itemsize
     _memory.require(
         f"resnet_jacobian_spectrum(width={width}, dtype={dtype!r})",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry.theory import _arguments
 from isometry.theory.activation import ActivationLike, core_activation
@@ -52,6 +53,7 @@ def phase_diagram(activation: ActivationLike, sigma_w_grid: object, sigma_b_grid
     core = core_activation(activation)
     sigma_w = _grid("sigma_w_grid", sigma_w_grid, positive=True)
     sigma_b = _grid("sigma_b_grid", sigma_b_grid, positive=False)
+    _validation.phase_grid(sigma_w.size * sigma_b.size)
     with _arguments.at_point(activation):
         arrays = _core.phase_diagram(core, sigma_w, sigma_b)
     return PhaseDiagram(sigma_w=sigma_w, sigma_b=sigma_b, **arrays)

@@ -69,7 +69,7 @@ def resnet_edges(c: float) -> tuple[float, float]:
 def resnet_moments(c: float, order: int = 4) -> np.ndarray:
     """m_1..m_order of the law (series reversion of z S(z)/(1+z)); m₁ = e^c, m₂ = (1 + 2c) e^{2c}."""
     c = _checked_c(c)
-    order = _validation.positive_int("order", order)
+    order = _validation.moment_order(order)
     return np.asarray(_core.resnet_moments(c, order))
 
 
