@@ -43,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from isometry.plotting.spectrum import plot_phase_diagram
 
-        plot_phase_diagram(diagram, sigma_w, sigma_b, args.plot, title=args.activation)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        written = plot_phase_diagram(diagram, sigma_w, sigma_b, args.plot, title=args.activation)
+        print(f"wrote {written}", file=sys.stderr)
     return 0

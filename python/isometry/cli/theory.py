@@ -52,12 +52,12 @@ def run(args: argparse.Namespace) -> int:
     for location, mass in density.atoms:
         print(f"  atom      at {location:.10g}, mass {mass:.10g}")
     lines = ["x,density"] + [f"{x:.17g},{r:.17g}" for x, r in zip(density.x, density.density)]
-    write_text_atomically(args.output, "\n".join(lines) + "\n")
-    print(f"wrote {args.output} ({density.x.size} points; atoms are listed above, not in the file)", file=sys.stderr)
+    output = write_text_atomically(args.output, "\n".join(lines) + "\n")
+    print(f"wrote {output} ({density.x.size} points; atoms are listed above, not in the file)", file=sys.stderr)
     if args.plot:
         from isometry.plotting.spectrum import plot_density
 
-        plot_density(density, args.plot, title=f"{args.activation}, {args.weights}, L={args.depth}, "
+        written = plot_density(density, args.plot, title=f"{args.activation}, {args.weights}, L={args.depth}, "
                      f"σ_w={sigma_w:.4g}, σ_b={sigma_b:.4g}, q*={moments.q_star:.4g}")
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {written}", file=sys.stderr)
     return 0

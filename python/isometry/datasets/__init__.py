@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from isometry._internal import validation as _validation
 from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._cifar10 import cifar10 as _load_cifar10
 from isometry.datasets._mnist import mnist as _load_mnist
@@ -20,11 +21,14 @@ __all__ = ["ChecksumError", "Dataset", "cifar10", "data_directory", "mnist"]
 
 def cifar10(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
             standardize: bool = True, dtype: str = "float32", progress: bool = True) -> Dataset:
-    """CIFAR-10 (see the module docstring of isometry.datasets._cifar10)."""
+    """CIFAR-10 (see the module docstring of isometry.datasets._cifar10). ``dtype``: 'float32' or
+    'float64' (the pixels are standardised or scaled to [0, 1], so integer dtypes are refused)."""
+    dtype = _validation.dtype(dtype)
     return _load_cifar10(data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress)
 
 
 def mnist(data_dir: str | os.PathLike[str] | None = None, *, download: bool = False,
           standardize: bool = True, dtype: str = "float32", progress: bool = True) -> Dataset:
-    """MNIST (see isometry.datasets._mnist)."""
+    """MNIST (see isometry.datasets._mnist). ``dtype``: 'float32' or 'float64'."""
+    dtype = _validation.dtype(dtype)
     return _load_mnist(data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress)

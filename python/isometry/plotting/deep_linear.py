@@ -27,7 +27,7 @@ def plot_mode_strengths(results: Sequence[ModeResult], path: str | Path) -> Path
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, title="lines: theory, dots: simulation", title_fontsize=7)
     fig.tight_layout()
-    save_figure(fig, path, dpi=130)
+    path = save_figure(fig, path, dpi=130)
     plt.close(fig)
     return Path(path)
 
@@ -55,6 +55,6 @@ def plot_learning_time_vs_depth(result: DepthResult, path: str | Path) -> Path:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    save_figure(fig, path, dpi=130)
+    path = save_figure(fig, path, dpi=130)
     plt.close(fig)
     return Path(path)

@@ -43,7 +43,7 @@ def plot_resnet_spectrum(result: ResnetSpectrum, theory: JacobianDensity, path: 
     ax_c.set_ylabel("c₂^l")
     ax_c.legend(fontsize=8)
     fig.tight_layout()
-    save_figure(fig, path)
+    path = save_figure(fig, path)
     plt.close(fig)
     return path
 
@@ -69,6 +69,6 @@ def plot_relu_signal(depths: np.ndarray, bands: dict[str, np.ndarray], mean_fiel
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    save_figure(fig, path)
+    path = save_figure(fig, path)
     plt.close(fig)
     return path

@@ -82,7 +82,7 @@ def plot_spectrum(
     ax_q.set_title("pre-activation variance per layer", fontsize=9)
     ax_q.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    save_figure(fig, path)
+    path = save_figure(fig, path)
     plt.close(fig)
     return path
 
@@ -108,7 +108,7 @@ def plot_density(density: JacobianDensity, path: str | os.PathLike[str], title: 
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    save_figure(fig, path)
+    path = save_figure(fig, path)
     plt.close(fig)
     return path
 
@@ -133,6 +133,6 @@ def plot_phase_diagram(diagram, sigma_w: np.ndarray, sigma_b: np.ndarray, path: 
         ax.set_ylabel("σ_b")
         ax.set_title(f"{title}: {name}; white: edge of chaos χ₁ = 1", fontsize=9)
     fig.tight_layout()
-    save_figure(fig, path)
+    path = save_figure(fig, path)
     plt.close(fig)
     return path

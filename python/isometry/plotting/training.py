@@ -70,7 +70,7 @@ def plot_accuracy_curves(out_dir: str | Path, path: str | Path) -> Path:
     axes[0][0].set_ylabel("test accuracy")
     axes[0][-1].legend(fontsize=6.5, loc="lower right")
     fig.tight_layout()
-    save_figure(fig, path, dpi=130)
+    path = save_figure(fig, path, dpi=130)
     plt.close(fig)
     return Path(path)
 
@@ -127,7 +127,7 @@ def plot_steps_to_accuracy(out_dir: str | Path, path: str | Path, target: float)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=6.5)
     fig.tight_layout()
-    save_figure(fig, path, dpi=130)
+    path = save_figure(fig, path, dpi=130)
     plt.close(fig)
     return Path(path)
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from isometry._internal.files import default_file_mode
+from isometry._internal.files import atomic_open
 from isometry.training.backend import to_numpy
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+__all__ = ["load_checkpoint", "read_checkpoint", "save_checkpoint"]
 
 
 def save_checkpoint(path: Path, *, run_id: str, step: int, theta: Any, optimizer_state: dict[str, Any]) -> None:
@@ -20,16 +20,8 @@ def save_checkpoint(path: Path, *, run_id: str, step: int, theta: Any, optimizer
     arrays = {"theta": to_numpy(theta), "step": np.int64(step), "run_id": np.array(run_id)}
     for key, value in optimizer_state.items():
         arrays[f"opt_{key}"] = np.int64(value) if key == "t" else to_numpy(value)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def load_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str, Any]]:
@@ -41,3 +33,20 @@ def load_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str,
         state = {key[4:]: (int(data[key]) if key == "opt_t" else data[key].copy())
                  for key in data.files if key.startswith("opt_")}
         return int(data["step"]), data["theta"].copy(), state
+
+
+def read_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str, Any]] | None:
+    """:func:`load_checkpoint`, or None with a warning when the file cannot be read (truncated by a
+    full disk or a copy, corrupted): an unreadable checkpoint counts as absent, and the run
+    restarts from step 0 instead of failing for ever. A checkpoint of another run still raises."""
+    try:
+        return load_checkpoint(path, run_id)
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    except ValueError as exc:
+        if "is a checkpoint of run" in str(exc):
+            raise
+        reason = f"{type(exc).__name__}: {exc}"
+    warnings.warn(f"{path} is unreadable ({reason}); it is ignored and run {run_id} restarts from step 0",
+                  RuntimeWarning, stacklevel=2)
+    return None

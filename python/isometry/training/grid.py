@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from isometry._internal.files import open_atomically, write_text_atomically
+from isometry._internal.locks import DirectoryLock
 from isometry.build import build_info
 from isometry.training.backend import array_module, device_name
 from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
@@ -128,8 +129,31 @@ def run_experiment(
     callback: Callable[[RunConfig, int], None] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> list[RunOutcome]:
-    """Train every run of ``experiment`` (skipping finished ones); returns their outcomes."""
+    """Train every run of ``experiment`` (skipping finished ones); returns their outcomes.
+
+    ``out_dir`` is locked for the whole call (``out_dir/.isometry.lock``): a second process
+    writing into it gets ``DirectoryLockedError`` naming this one; a lock left by a killed
+    process is taken over.
+    """
     out = Path(out_dir)
+    with DirectoryLock(out, what=f"training {experiment.name!r}") as lock:
+        if lock.stale_holder and log is not None:
+            log(f"{out}: took over the lock of process {lock.stale_holder.get('pid')}, which is no longer running")
+        return _run_experiment(experiment, out, data_dir=data_dir, download=download, progress=progress,
+                               dataset=dataset, callback=callback, log=log)
+
+
+def _run_experiment(
+    experiment: Experiment,
+    out: Path,
+    *,
+    data_dir: str | None,
+    download: bool,
+    progress: bool,
+    dataset: Dataset | None,
+    callback: Callable[[RunConfig, int], None] | None,
+    log: Callable[[str], None] | None,
+) -> list[RunOutcome]:
     runs = experiment.runs()
     if not runs:
         raise ValueError(f"experiment {experiment.name!r} has no runs (every combination was skipped: "
