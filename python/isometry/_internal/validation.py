@@ -139,16 +139,18 @@ def moment_order(order: object) -> int:
     return order
 
 
-def grid_points(name: str, points: object, *, per_point_seconds: float = 5e-5, minimum: int = 2) -> int:
-    """A number of grid points for the compiled core (a C int): time and memory estimated."""
+def grid_points(name: str, points: object, *, per_point_seconds: float = 5e-5, minimum: int = 2,
+                bytes_per_point: int = 64) -> int:
+    """A count of grid points (or steps) for the compiled core (a C int): time and memory estimated."""
     from isometry._internal import memory as _memory
     from isometry._internal import work as _work
 
     points = positive_int(name, points, C_INT_MAX)
     if points < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {points}")
-    _memory.require(f"a grid of {points} points", 64 * points)
-    _work.require(f"a grid of {points} points", per_point_seconds * points, reduce=name)
+    if bytes_per_point:
+        _memory.require(f"{name}={points}", bytes_per_point * points)
+    _work.require(f"{name}={points}", per_point_seconds * points, reduce=name.split(" ")[0])
     return points
 
 

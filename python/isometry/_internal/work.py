@@ -3,7 +3,7 @@
 Every long-running entry point estimates its run time from its arguments (operation counts at a
 nominal speed, below) and raises :class:`WorkLimitError` with the estimate when it exceeds the
 limit: ``max_seconds=`` where the function takes it, else ``$ISOMETRY_MAX_SECONDS``, else
-:data:`DEFAULT_MAX_SECONDS` (one hour). The command line takes ``--max-seconds`` on every
+:data:`DEFAULT_MAX_SECONDS` (ten minutes). The command line takes ``--max-seconds`` on every
 command. The estimates are deliberately rough (a factor of a few either way): their job is to
 stop requests that would run for days — ``probes=10**6``, ``depth=10**6``, ``order=10**6`` —
 not to predict run times.
@@ -17,7 +17,7 @@ import os
 __all__ = ["DEFAULT_MAX_SECONDS", "ENVIRONMENT_VARIABLE", "WorkLimitError", "limit", "require"]
 
 #: The default limit of every estimate, in seconds.
-DEFAULT_MAX_SECONDS = 3600.0
+DEFAULT_MAX_SECONDS = 600.0
 ENVIRONMENT_VARIABLE = "ISOMETRY_MAX_SECONDS"
 
 # Nominal speeds of one core (the estimates divide operation counts by these).
@@ -77,7 +77,7 @@ def dense_spectrum_seconds(width: int, depth: int, method: str) -> float:
     n = float(width)
     products = depth * 4.0 * n**3  # Householder applications cost about two GEMMs
     solve = (20.0 if method == "svd" else 9.0) * n**3
-    return (products + solve) / FLOPS_BLAS3 + depth * (n * n / FLOPS_BLAS2 + CALL_OVERHEAD)
+    return (products + solve) / FLOPS_BLAS3 + depth * (n * n / FLOPS_BLAS2 + 10 * CALL_OVERHEAD)
 
 
 def matfree_seconds(width: int, depth: int, weights: str, storage: str, probes: int, steps: int,

@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(p)
         p.add_argument("--max-seconds", type=float, default=None, metavar="S",
                        help="refuse work estimated to take longer than S seconds (default: "
-                            "$ISOMETRY_MAX_SECONDS or 3600)")
+                            "$ISOMETRY_MAX_SECONDS or 600)")
         p.set_defaults(_run=module.run)
     return parser
 

@@ -274,7 +274,7 @@ def jacobian_spectral_density(
     same network and probes, results equal to the CPU's to rounding; all probes run in lockstep
     there (structured transforms are batched over them). Device memory is estimated and refused
     (MemoryError) before anything is allocated. The run time is estimated from the arguments and
-    refused (``WorkLimitError``) above ``max_seconds`` (default ``$ISOMETRY_MAX_SECONDS`` or one hour).
+    refused (``WorkLimitError``) above ``max_seconds`` (default ``$ISOMETRY_MAX_SECONDS`` or ten minutes).
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)

@@ -133,7 +133,7 @@ def jacobian_spectrum(
     Width is limited to 46340 there; the GPU memory needed is checked before anything is allocated.
 
     The run time is estimated first and refused (``WorkLimitError``) above ``max_seconds``
-    (default ``$ISOMETRY_MAX_SECONDS`` or one hour). A spectrum that underflows to exactly 0
+    (default ``$ISOMETRY_MAX_SECONDS`` or ten minutes). A spectrum that underflows to exactly 0
     although φ' > 0 (saturated tanh/erf units at huge σ_w, σ_b or q0) raises
     ``FloatingPointError`` naming the argument, instead of returning zeros.
     """

@@ -98,6 +98,12 @@ def learning_time_infinite_depth(s: float, u0: float, uf: float) -> float:
 
 
 def _rk4(rhs, u0: float, times: np.ndarray, max_step: float) -> np.ndarray:
+    # About 4 µs per Runge–Kutta step in Python: refuse integrations that would run for hours.
+    steps = float(times[-1]) / max_step if times.size else 1.0
+    if not math.isfinite(steps) or steps > 2**62:
+        raise ValueError(f"t/step = {steps:g} integration steps: lower t, s or steps_per_unit")
+    _validation.grid_points("steps_per_unit·t (integration steps)", max(1, math.ceil(steps)),
+                            per_point_seconds=4e-6, minimum=1, bytes_per_point=0)
     out = np.empty(times.size)
     u, t = u0, 0.0
     for i, target in enumerate(times):

@@ -229,6 +229,7 @@ def learning_time_vs_depth(
     result = DepthResult(dataset.name, criterion, list(depths),
                          info={"s_max": s_max, "E0": e0, "E_min": e_min, "stop_loss": stop, "width": width,
                                "lr_scale": lr_scale, "max_steps": max_steps})
+    depths = [_validation.positive_int("depths", d, 10**4) for d in depths]
     scales = [float(lr_scale)] if np.isscalar(lr_scale) else [float(v) for v in lr_scale]
     if not scales or not all(np.isfinite(v) and v > 0 for v in scales):
         raise ValueError(f"lr_scale must be a positive number or a non-empty sequence of them, got {lr_scale!r}")
