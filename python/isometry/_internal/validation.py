@@ -235,3 +235,27 @@ def jacobian_not_underflowed(raw: dict, activation: str, depth: int, dtype: str,
         f"where {activation}'(h) is below the smallest {dtype} (beyond |h| ≈ {_saturation(activation, dtype):.3g}), "
         f"in every unit of some layer; {name} must be at most about {limit:.3g}, and smaller for deep or "
         "narrow networks")
+
+
+def eigenvalue_sample(values: object, name: str = "eigenvalues") -> np.ndarray:
+    """A non-empty 1-D sample of finite real eigenvalues (as float64), or TypeError/ValueError."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a 1-D array of real numbers, got {type(values).__name__}") from exc
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)][0]} at index "
+                         f"{int(np.argmin(np.isfinite(arr)))}")
+    return arr
+
+
+def finite_values(what: str, arguments: str, *arrays: object) -> None:
+    """Refuse a result that overflowed (inf) or became undefined (NaN) in double precision,
+    naming the arguments that set its scale, instead of returning it silently."""
+    for value in arrays:
+        arr = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            kind = "overflows" if np.any(np.isinf(arr)) else "is undefined (NaN)"
+            raise OverflowError(f"{what} {kind} in double precision at {arguments}; lower them")

@@ -115,8 +115,9 @@ class SpectralDensity:
         floor itself. The estimate is continuous above its floor, so the supremum sits at the
         floor or at the jumps of F_n.
         """
-        floor = self.resolved_from if resolution is None else max(self.resolved_from, float(resolution))
-        ev = np.sort(np.asarray(eigenvalues, dtype=float))
+        floor = self.resolved_from if resolution is None else max(
+            self.resolved_from, _validation.real("resolution", resolution, nonnegative=True))
+        ev = np.sort(_validation.eigenvalue_sample(eigenvalues))
         n = ev.size
         # Below the floor only the total mass is comparable: check F at the floor itself.
         at_floor = abs(float(self.cdf(floor)) - np.searchsorted(ev, floor, side="right") / n)
@@ -158,7 +159,7 @@ class SpectralDensity:
         quantiles differ by about 2 % on average.
         """
         if isinstance(other, np.ndarray):
-            ev = np.sort(np.asarray(other, dtype=float))
+            ev = np.sort(_validation.eigenvalue_sample(other, "other"))
 
             def other_cdf(t: np.ndarray) -> np.ndarray:
                 return np.searchsorted(ev, t, side="right") / ev.size

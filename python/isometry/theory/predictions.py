@@ -23,6 +23,7 @@ __all__ = ["length_trajectory", "spectrum_mean_and_normalized_variance"]
 def length_trajectory(activation: ActivationLike, sigma_w: float, sigma_b: float, q0: float, depth: int) -> np.ndarray:
     """``[q^1, ..., q^depth]`` from the length map started at q^1 = q0."""
     depth = _validation.positive_int("depth", depth)
+    q0 = _validation.real("q0", q0, positive=True)
     _validation.grid_points("depth", depth, per_point_seconds=2e-5, minimum=1, bytes_per_point=16)  # one length map per layer
     q = [float(q0)]
     for _ in range(depth - 1):
