@@ -111,6 +111,7 @@ def test_directory_lock_refuses_a_second_process_and_detects_a_stale_one(tmp_pat
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
+        holder.stdout.close()
     # The holder was killed: its lock is stale and is taken over, with the dead holder recorded.
     lock = DirectoryLock(tmp_path)
     with lock:

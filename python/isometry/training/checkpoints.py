@@ -26,7 +26,8 @@ def save_checkpoint(path: Path, *, run_id: str, step: int, theta: Any, optimizer
 
 def load_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str, Any]]:
     """(step, theta, optimizer state) from ``path``; ValueError if it belongs to another run."""
-    with np.load(path, allow_pickle=False) as data:
+    # Opened here, so the file is closed even when np.load fails on a truncated archive.
+    with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
         saved = str(data["run_id"])
         if saved != run_id:
             raise ValueError(f"{path} is a checkpoint of run {saved!r}, not {run_id!r}")
