@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 PROFILES = {
     # examples per test function: the API test draws over every entry point, the CLI test over
     # every subcommand.
-    "fast": {"api": 350, "cli": 90, "timeout": 20.0},
+    "fast": {"api": 300, "cli": 80, "timeout": 10.0},
     "ci": {"api": 4200, "cli": 1000, "timeout": 20.0},
 }
 #: Classes a call may end in and still pass.
@@ -78,7 +78,17 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        return self._reap()
+
+    def _reap(self) -> int:
+        assert self.process is not None
         code = self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
         self.process = None
         self.restarts += 1
         return code
@@ -98,10 +108,7 @@ class Worker:
             return {"outcome": "hang", "type": "", "message": f"no reply within {self.timeout:g} s",
                     "seconds": time.perf_counter() - start}
         if reply == "eof":
-            assert self.process is not None
-            code = self.process.wait()
-            self.process = None
-            self.restarts += 1
+            code = self._reap()
             how = f"signal {-code}" if code < 0 else f"exit status {code}"
             return {"outcome": "crash", "type": how, "message": f"the worker died ({how})",
                     "seconds": time.perf_counter() - start}
@@ -113,8 +120,8 @@ class Worker:
                 self.process.stdin.close()  # type: ignore[union-attr]
                 self.process.wait(timeout=10)
             except (OSError, subprocess.TimeoutExpired):
-                self._kill()
-            self.process = None
+                pass
+            self._kill()
 
 
 class Tally:

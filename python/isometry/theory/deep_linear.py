@@ -140,6 +140,7 @@ def mode_strength_deep(t: np.ndarray | float, s: float, u0: float, depth: float,
     s, u0, _ = _check(s, u0)
     depth = _depth(depth)
     tau = _validation.real("tau", tau, positive=True)
+    steps_per_unit = _validation.positive_int("steps_per_unit", steps_per_unit, _validation.C_INT_MAX)
     flat, shape = _times(t)
     rate = depth * s * max(s, u0) ** (1.0 - 2.0 / depth) / tau
     return _rk4(lambda u: depth / tau * u ** (2.0 - 2.0 / depth) * (s - u), u0, flat,
@@ -149,5 +150,6 @@ def mode_strength_deep(t: np.ndarray | float, s: float, u0: float, depth: float,
 def mode_strength_infinite_depth(T: np.ndarray | float, s: float, u0: float, steps_per_unit: int = 2000) -> np.ndarray:
     """u(T) of the D → ∞ limit du/dT = u² (s − u), T = D t/τ (eq. 16), by RK4."""
     s, u0, _ = _check(s, u0)
+    steps_per_unit = _validation.positive_int("steps_per_unit", steps_per_unit, _validation.C_INT_MAX)
     flat, shape = _times(T)
     return _rk4(lambda u: u * u * (s - u), u0, flat, 1.0 / (steps_per_unit * s * s)).reshape(shape)
