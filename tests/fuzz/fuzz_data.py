@@ -12,8 +12,12 @@ import struct
 import numpy as np
 
 CIFAR_BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-MNIST_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-               "t10k-labels-idx1-ubyte.gz"]
+MNIST_FILES = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+]
 
 
 class _Evil:
@@ -23,8 +27,13 @@ class _Evil:
 
 def _cifar_batch(rng: np.random.Generator, n: int, labels: list[int] | None = None) -> bytes:
     data = rng.integers(0, 256, size=(n, 3072), dtype=np.uint8)
-    return pickle.dumps({b"data": data, b"labels": labels if labels is not None else
-                         rng.integers(0, 10, size=n).tolist()}, protocol=2)
+    return pickle.dumps(
+        {
+            b"data": data,
+            b"labels": labels if labels is not None else rng.integers(0, 10, size=n).tolist(),
+        },
+        protocol=2,
+    )
 
 
 def _idx(array: np.ndarray) -> bytes:
@@ -54,8 +63,12 @@ def make_data_dir(kind: str, scratch: str) -> str:
     elif kind.startswith("mnist"):
         folder = os.path.join(root, "mnist")
         os.makedirs(folder, exist_ok=True)
-        arrays = [rng.integers(0, 256, size=(6, 28, 28)), rng.integers(0, 10, size=6),
-                  rng.integers(0, 256, size=(3, 28, 28)), rng.integers(0, 10, size=3)]
+        arrays = [
+            rng.integers(0, 256, size=(6, 28, 28)),
+            rng.integers(0, 10, size=6),
+            rng.integers(0, 256, size=(3, 28, 28)),
+            rng.integers(0, 10, size=3),
+        ]
         for name, array in zip(MNIST_FILES, arrays):
             raw = _idx(array)
             if kind == "mnist-folder-bad-magic" and name.startswith("train-images"):
@@ -72,11 +85,24 @@ def make_data_dir(kind: str, scratch: str) -> str:
 def train_config(scratch: str) -> str:
     """A tiny teacher-task experiment as JSON (a few steps of one small run)."""
     path = os.path.join(scratch, "cfg.json")
-    spec = {"name": "fuzz", "dataset": "teacher",
-            "data_options": {"n_train": 64, "n_test": 32, "features": 8, "classes": 3},
-            "inits": ["orthogonal"], "activations": ["tanh"], "depths": [2], "optimizers": ["sgd"],
-            "q_stars": [0.5], "learning_rates": [0.01], "seeds": [0], "width": 8, "batch_size": 16,
-            "steps": 6, "eval_every": 3, "checkpoint_every": 3, "dtype": "float64"}
+    spec = {
+        "name": "fuzz",
+        "dataset": "teacher",
+        "data_options": {"n_train": 64, "n_test": 32, "features": 8, "classes": 3},
+        "inits": ["orthogonal"],
+        "activations": ["tanh"],
+        "depths": [2],
+        "optimizers": ["sgd"],
+        "q_stars": [0.5],
+        "learning_rates": [0.01],
+        "seeds": [0],
+        "width": 8,
+        "batch_size": 16,
+        "steps": 6,
+        "eval_every": 3,
+        "checkpoint_every": 3,
+        "dtype": "float64",
+    }
     with open(path, "w") as fh:
         json.dump(spec, fh)
     return path

@@ -36,7 +36,9 @@ CLEAN = ("ok", "clean_error")
 def profile() -> dict[str, Any]:
     name = os.environ.get("ISOMETRY_FUZZ_PROFILE", "fast")
     if name not in PROFILES:
-        raise ValueError(f"ISOMETRY_FUZZ_PROFILE must be one of {', '.join(PROFILES)}; got {name!r}")
+        raise ValueError(
+            f"ISOMETRY_FUZZ_PROFILE must be one of {', '.join(PROFILES)}; got {name!r}"
+        )
     return {"name": name, **PROFILES[name]}
 
 
@@ -56,8 +58,12 @@ class Worker:
         env["ISOMETRY_FUZZ_MEMORY_BYTES"] = str(self.memory_bytes)
         env["MPLBACKEND"] = "Agg"
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "fuzz_worker.py")], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, start_new_session=True,
+            [sys.executable, str(HERE / "fuzz_worker.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
         ready = self._receive(120.0)
         if not isinstance(ready, dict) or not ready.get("ready"):
@@ -105,13 +111,21 @@ class Worker:
             reply = "eof"
         if reply == "timeout":
             self._kill()
-            return {"outcome": "hang", "type": "", "message": f"no reply within {self.timeout:g} s",
-                    "seconds": time.perf_counter() - start}
+            return {
+                "outcome": "hang",
+                "type": "",
+                "message": f"no reply within {self.timeout:g} s",
+                "seconds": time.perf_counter() - start,
+            }
         if reply == "eof":
             code = self._reap()
             how = f"signal {-code}" if code < 0 else f"exit status {code}"
-            return {"outcome": "crash", "type": how, "message": f"the worker died ({how})",
-                    "seconds": time.perf_counter() - start}
+            return {
+                "outcome": "crash",
+                "type": how,
+                "message": f"the worker died ({how})",
+                "seconds": time.perf_counter() - start,
+            }
         return reply
 
     def close(self) -> None:
@@ -129,7 +143,9 @@ class Tally:
 
     def __init__(self) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
-        self.by_target: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+        self.by_target: dict[str, collections.Counter[str]] = collections.defaultdict(
+            collections.Counter
+        )
         self.examples: dict[str, list[str]] = collections.defaultdict(list)
 
     def add(self, target: str, request: dict[str, Any], reply: dict[str, Any]) -> None:
@@ -137,12 +153,18 @@ class Tally:
         self.counts[outcome] += 1
         self.by_target[target][outcome] += 1
         if outcome not in CLEAN and len(self.examples[outcome]) < 40:
-            self.examples[outcome].append(f"{describe(request)} -> {reply.get('type')}: {reply.get('message')}")
+            self.examples[outcome].append(
+                f"{describe(request)} -> {reply.get('type')}: {reply.get('message')}"
+            )
 
     def report(self, label: str) -> dict[str, Any]:
-        data = {"label": label, "total": sum(self.counts.values()), "counts": dict(self.counts),
-                "by_target": {t: dict(c) for t, c in sorted(self.by_target.items())},
-                "examples": dict(self.examples)}
+        data = {
+            "label": label,
+            "total": sum(self.counts.values()),
+            "counts": dict(self.counts),
+            "by_target": {t: dict(c) for t, c in sorted(self.by_target.items())},
+            "examples": dict(self.examples),
+        }
         path = os.environ.get("ISOMETRY_FUZZ_REPORT")
         if path:
             with open(path, "a") as fh:
@@ -153,7 +175,9 @@ class Tally:
 def describe(request: dict[str, Any]) -> str:
     if request["kind"] == "cli":
         return "isometry " + " ".join(str(a) for a in request["argv"])
-    args = ", ".join([repr(a)[:80] for a in request.get("args", [])]
-                     + [f"{k}={v!r}"[:80] for k, v in request.get("kwargs", {}).items()])
+    args = ", ".join(
+        [repr(a)[:80] for a in request.get("args", [])]
+        + [f"{k}={v!r}"[:80] for k, v in request.get("kwargs", {}).items()]
+    )
     method = f".{request['method']}(...)" if request.get("method") else ""
     return f"{request['target']}({args}){method}"

@@ -15,11 +15,30 @@ from typing import Any
 # Mean-field functions whose tanh/erf quadrature cost grows like √q (a hang or a non-convergence
 # at huge σ_w, σ_b, q or depth of the ResNet recursion): the bounded quadratures of the
 # mean-field work fix them.
-MEAN_FIELD_TARGETS = ("q_star", "chi1", "c_star", "depth_scales", "edge_of_chaos", "critical_point", "length_map",
-                      "correlation_map", "resnet_parameter", "resnet_parameter_table", "resnet_sigma_w",
-                      "default_q0", "jacobian_moments", "jacobian_density", "lambda_max", "phase_diagram",
-                      "jacobian_spectrum", "jacobian_spectral_density", "derivative_moments", "length_trajectory",
-                      "spectrum_mean_and_normalized_variance", "resnet_jacobian_spectrum")
+MEAN_FIELD_TARGETS = (
+    "q_star",
+    "chi1",
+    "c_star",
+    "depth_scales",
+    "edge_of_chaos",
+    "critical_point",
+    "length_map",
+    "correlation_map",
+    "resnet_parameter",
+    "resnet_parameter_table",
+    "resnet_sigma_w",
+    "default_q0",
+    "jacobian_moments",
+    "jacobian_density",
+    "lambda_max",
+    "phase_diagram",
+    "jacobian_spectrum",
+    "jacobian_spectral_density",
+    "derivative_moments",
+    "length_trajectory",
+    "spectrum_mean_and_normalized_variance",
+    "resnet_jacobian_spectrum",
+)
 MEAN_FIELD_COMMANDS = ("spectrum", "theory", "phase-diagram", "resnet")
 HUGE = 1e3
 
@@ -62,17 +81,24 @@ def owner(request: dict[str, Any], reply: dict[str, Any]) -> str | None:
         return "free-probability solver: upper edge not found (density work)"
     if outcome == "violation" and "(law mass)" in message and target.startswith("isometry.theory"):
         return "free-probability law loses its mass (density work)"
-    if method in ("ks_distance", "cdf") and target in ("isometry.theory.jacobian_density",
-                                                       "isometry.theory.resnet_density") and \
-            outcome in ("violation", "unnamed_error", "internal_error"):
+    if (
+        method in ("ks_distance", "cdf")
+        and target in ("isometry.theory.jacobian_density", "isometry.theory.resnet_density")
+        and outcome in ("violation", "unnamed_error", "internal_error")
+    ):
         return "JacobianDensity.ks_distance/cdf input handling (density work)"
     # Mean field at huge q (mean-field work).
     large = any(v >= HUGE for v in _numbers(request))
     if outcome == "hang" and large and (name in MEAN_FIELD_TARGETS or name in MEAN_FIELD_COMMANDS):
         return "tanh/erf mean-field quadrature at huge q (mean-field work)"
     if outcome in ("unnamed_error", "internal_error") and re.search(
-            r"normal_expectation: no convergence|q must be positive and finite, got (inf|0\.0)", message):
+        r"normal_expectation: no convergence|q must be positive and finite, got (inf|0\.0)", message
+    ):
         return "mean-field quadrature at extreme q (mean-field work)"
-    if outcome == "hang" and name in ("resnet_sigma_w", "resnet_parameter", "resnet_parameter_table") and large:
+    if (
+        outcome == "hang"
+        and name in ("resnet_sigma_w", "resnet_parameter", "resnet_parameter_table")
+        and large
+    ):
         return "ResNet mean-field recursion over huge depth (mean-field work)"
     return None

@@ -42,14 +42,33 @@ import time
 import traceback
 from typing import Any
 
-DOCUMENTED = ("ValueError", "TypeError", "MemoryError", "OverflowError", "FloatingPointError",
-              "ConvergenceError")
+DOCUMENTED = (
+    "ValueError",
+    "TypeError",
+    "MemoryError",
+    "OverflowError",
+    "FloatingPointError",
+    "ConvergenceError",
+)
 # Allowed where files or optional packages are the subject (dataset loaders, plots, outputs).
-DOCUMENTED_IO = ("FileNotFoundError", "OSError", "PermissionError", "IsADirectoryError",
-                 "NotADirectoryError", "ImportError", "ChecksumError", "UnpicklingError",
-                 "FileExistsError")
-INTERNAL_MESSAGES = ("incompatible function arguments", "int too large to convert",
-                     "Unable to allocate", "std::bad_alloc", "bad_alloc")
+DOCUMENTED_IO = (
+    "FileNotFoundError",
+    "OSError",
+    "PermissionError",
+    "IsADirectoryError",
+    "NotADirectoryError",
+    "ImportError",
+    "ChecksumError",
+    "UnpicklingError",
+    "FileExistsError",
+)
+INTERNAL_MESSAGES = (
+    "incompatible function arguments",
+    "int too large to convert",
+    "Unable to allocate",
+    "std::bad_alloc",
+    "bad_alloc",
+)
 
 
 def _read_exact(stream: Any, n: int) -> bytes | None:
@@ -101,7 +120,9 @@ def _special(name: str, scratch: str) -> Any:
         def sigmoid(h: Any) -> Any:
             return 0.5 * (1 + np.tanh(h / 2))
 
-        return Activation(lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h))))
+        return Activation(
+            lambda h: h * sigmoid(h), lambda h: sigmoid(h) * (1 + h * (1 - sigmoid(h)))
+        )
     if name == "softsign":
         from isometry.theory import Activation
 
@@ -147,7 +168,10 @@ def _walk(result: Any, path: str = "result", depth: int = 0):
         yield path, result
     elif dataclasses.is_dataclass(result) and not isinstance(result, type):
         for f in dataclasses.fields(result):
-            if f.name.startswith("_") or f.name in ("diagnostics", "info"):  # metadata, echoes of input
+            if f.name.startswith("_") or f.name in (
+                "diagnostics",
+                "info",
+            ):  # metadata, echoes of input
                 continue
             yield from _walk(getattr(result, f.name), f"{path}.{f.name}", depth + 1)
     elif isinstance(result, tuple) and hasattr(result, "_fields"):  # NamedTuple: by field name
@@ -177,7 +201,11 @@ def violations(target: str, result: Any, kwargs: dict[str, Any]) -> list[str]:
         if name == "JacobianDensity" and path == "result.q_star":
             continue  # NaN for the universal and ResNet laws, which have no q*
         if any(a in path for a in INFINITE_ALLOWED):
-            if isinstance(value, np.ndarray) and value.dtype.kind == "f" and np.any(np.isnan(value)):
+            if (
+                isinstance(value, np.ndarray)
+                and value.dtype.kind == "f"
+                and np.any(np.isnan(value))
+            ):
                 found.append(f"{path} has NaN")
             continue
         if not _finite(value):
@@ -190,7 +218,9 @@ def violations(target: str, result: Any, kwargs: dict[str, Any]) -> list[str]:
             if float(ev.min()) < -64 * eps * scale * max(result.width, 1):
                 found.append(f"eigenvalue {ev.min()} below −rounding (λ_max {scale})")
             if float(np.max(ev)) == 0.0 and result.activation in ("tanh", "erf", "linear"):
-                found.append("all eigenvalues exactly 0 for an activation with φ' > 0 (silent underflow)")
+                found.append(
+                    "all eigenvalues exactly 0 for an activation with φ' > 0 (silent underflow)"
+                )
         if sv.size and np.any(sv < 0):
             found.append("negative singular value")
     elif name == "SpectralDensity":
@@ -198,7 +228,9 @@ def violations(target: str, result: Any, kwargs: dict[str, Any]) -> list[str]:
             found.append("negative density")
         if np.any(result.weights < -1e-12):
             found.append("negative quadrature weight")
-        t = np.geomspace(max(result.resolved_from, 1e-300), max(float(np.max(result.nodes)), 1e-300) * 2, 50)
+        t = np.geomspace(
+            max(result.resolved_from, 1e-300), max(float(np.max(result.nodes)), 1e-300) * 2, 50
+        )
         cdf = result.cdf(t)
         if np.any(cdf < -1e-9) or np.any(cdf > 1 + 1e-9) or np.any(np.diff(cdf) < -1e-9):
             found.append("cdf outside [0, 1] or decreasing")
@@ -214,14 +246,26 @@ def violations(target: str, result: Any, kwargs: dict[str, Any]) -> list[str]:
         tol = 1e-10 if result.dtype == np.float64 else 1e-4
         if np.max(np.abs(gram - np.eye(gram.shape[0]))) > tol * max(q.shape):
             found.append("not orthogonal")
-    if target.endswith("relu_death_probability") and isinstance(result, np.ndarray):
-        if np.any(result < 0) or np.any(result > 1):
-            found.append("probability outside [0, 1]")
-    if target.endswith(("q_star", "chi1", "length_map")) and isinstance(result, float) and result < 0:
+    death = target.endswith("relu_death_probability") and isinstance(result, np.ndarray)
+    if death and (np.any(result < 0) or np.any(result > 1)):
+        found.append("probability outside [0, 1]")
+    if (
+        target.endswith(("q_star", "chi1", "length_map"))
+        and isinstance(result, float)
+        and result < 0
+    ):
         found.append(f"{target} returned a negative value {result}")
-    if target.endswith("derivative_moments") and isinstance(result, np.ndarray) and np.any(result < 0):
+    if (
+        target.endswith("derivative_moments")
+        and isinstance(result, np.ndarray)
+        and np.any(result < 0)
+    ):
         found.append("negative derivative moment")
-    if target.endswith("c_star") and isinstance(result, float) and not -1 - 1e-12 <= result <= 1 + 1e-12:
+    if (
+        target.endswith("c_star")
+        and isinstance(result, float)
+        and not -1 - 1e-12 <= result <= 1 + 1e-12
+    ):
         found.append(f"c* = {result} outside [-1, 1]")
     return found
 
@@ -283,7 +327,9 @@ def classify_exception(exc: BaseException, names: list[str], io_ok: bool) -> dic
         return {"outcome": "internal_error", **detail}
     if "\n" in message.strip() and "Invoked with" in message:
         return {"outcome": "internal_error", **detail}
-    if not _names_argument(message, names) and not (io_ok and "/" in message):  # a file named by its path
+    if not _names_argument(message, names) and not (
+        io_ok and "/" in message
+    ):  # a file named by its path
         return {"outcome": "unnamed_error", **detail}
     return {"outcome": "clean_error", **detail}
 
@@ -315,7 +361,11 @@ def run_api(request: dict[str, Any], scratch: str) -> dict[str, Any]:
         return out
     found = violations(request["target"], result, kwargs)
     if found:
-        return {"outcome": "violation", "type": type(result).__name__, "message": "; ".join(found)[:500]}
+        return {
+            "outcome": "violation",
+            "type": type(result).__name__,
+            "message": "; ".join(found)[:500],
+        }
     return {"outcome": "ok", "type": type(result).__name__, "message": ""}
 
 
@@ -331,10 +381,17 @@ def run_cli(request: dict[str, Any], scratch: str) -> dict[str, Any]:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except BaseException as exc:  # noqa: BLE001 - an exception escaping main is the defect
-        return {"outcome": "traceback", "type": type(exc).__name__, "message": str(exc)[:500],
-                "traceback": traceback.format_exc()[-2000:]}
+        return {
+            "outcome": "traceback",
+            "type": type(exc).__name__,
+            "message": str(exc)[:500],
+            "traceback": traceback.format_exc()[-2000:],
+        }
     text = err.getvalue()
-    detail = {"type": f"exit {code}", "message": text.strip().splitlines()[-1][:500] if text.strip() else ""}
+    detail = {
+        "type": f"exit {code}",
+        "message": text.strip().splitlines()[-1][:500] if text.strip() else "",
+    }
     if "Traceback" in text:
         return {"outcome": "traceback", **detail}
     if code == 0:
@@ -366,7 +423,7 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    import isometry  # noqa: F401  (import once, before the first timed call)
+    import isometry
     import isometry.theory  # noqa: F401
 
     root = tempfile.mkdtemp(prefix="isometry-fuzz-")
@@ -389,8 +446,12 @@ def main() -> None:
             else:
                 reply = run_api(request, scratch)
         except BaseException as exc:  # noqa: BLE001 - the worker itself must survive
-            reply = {"outcome": "internal_error", "type": type(exc).__name__,
-                     "message": f"worker: {exc}"[:500], "traceback": traceback.format_exc()[-2000:]}
+            reply = {
+                "outcome": "internal_error",
+                "type": type(exc).__name__,
+                "message": f"worker: {exc}"[:500],
+                "traceback": traceback.format_exc()[-2000:],
+            }
         finally:
             os.chdir(home)
             shutil.rmtree(scratch, ignore_errors=True)

@@ -7,10 +7,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import isometry
 import numpy as np
 import pytest
-
-import isometry
 from isometry import theory
 
 DENSITY = "free-probability law checks and solver (density work)"

@@ -11,7 +11,6 @@ import textwrap
 import time
 
 import pytest
-
 from isometry._internal import files
 from isometry._internal.locks import DirectoryLock, DirectoryLockedError
 
@@ -63,8 +62,12 @@ def test_a_failing_flush_is_reported_and_nothing_is_replaced(tmp_path, monkeypat
 def test_stale_temporaries_of_killed_writers_are_removed(tmp_path):
     target = tmp_path / "table.csv"
     # A writer killed mid-write: its temporary names a process that no longer exists.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     orphan = tmp_path / f".table.csv{files.TEMPORARY_MARK}{dead}-abc.csv"
     orphan.write_text("half")
     alive = tmp_path / f".table.csv{files.TEMPORARY_MARK}{os.getpid()}-def.csv"
@@ -97,16 +100,26 @@ def test_sigkill_during_writes_leaves_only_complete_files(tmp_path):
 
 
 def test_directory_lock_refuses_a_second_process_and_detects_a_stale_one(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from isometry._internal.locks import DirectoryLock
         with DirectoryLock({str(tmp_path)!r}, what="test holder"):
             print("locked", flush=True)
             time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(DirectoryLockedError, match=f"in use by process {holder.pid} .*test holder"):
+        with pytest.raises(
+            DirectoryLockedError, match=f"in use by process {holder.pid} .*test holder"
+        ):
             DirectoryLock(tmp_path).acquire()
     finally:
         holder.send_signal(signal.SIGKILL)

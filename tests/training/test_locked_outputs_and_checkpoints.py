@@ -10,34 +10,60 @@ import time
 
 import numpy as np
 import pytest
-
 from isometry import datasets
 from isometry.datasets import Dataset
 from isometry.training import Experiment, run_experiment
 from isometry.training.runner import train_run
 
-SPEC = {"name": "lock", "dataset": "teacher",
-        "data_options": {"n_train": 256, "n_test": 64, "features": 16, "classes": 4},
-        "inits": ["orthogonal"], "activations": ["tanh"], "depths": [2], "optimizers": ["sgd"], "q_stars": [0.5],
-        "learning_rates": [0.01], "seeds": [0, 1, 2], "width": 16, "batch_size": 32, "steps": 400,
-        "eval_every": 100, "checkpoint_every": 100, "dtype": "float64"}
+SPEC = {
+    "name": "lock",
+    "dataset": "teacher",
+    "data_options": {"n_train": 256, "n_test": 64, "features": 16, "classes": 4},
+    "inits": ["orthogonal"],
+    "activations": ["tanh"],
+    "depths": [2],
+    "optimizers": ["sgd"],
+    "q_stars": [0.5],
+    "learning_rates": [0.01],
+    "seeds": [0, 1, 2],
+    "width": 16,
+    "batch_size": 32,
+    "steps": 400,
+    "eval_every": 100,
+    "checkpoint_every": 100,
+    "dtype": "float64",
+}
 
 
 def test_two_train_processes_on_one_out(tmp_path):
     config = tmp_path / "cfg.json"
     config.write_text(json.dumps(SPEC))
     out = tmp_path / "out"
-    argv = [sys.executable, "-m", "isometry", "train", "--config", str(config), "--out", str(out), "--no-plots",
-            "--no-progress"]
+    argv = [
+        sys.executable,
+        "-m",
+        "isometry",
+        "train",
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        "--no-plots",
+        "--no-progress",
+    ]
     first = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while not (out / ".isometry.lock").exists() or not (out / ".isometry.lock").read_text():
-        assert time.time() < deadline and first.poll() is None, "the first process never took the lock"
+        assert time.time() < deadline and first.poll() is None, (
+            "the first process never took the lock"
+        )
         time.sleep(0.05)
-    second = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    first_out, first_err = first.communicate(timeout=300)
+    second = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=120)
+    _first_out, first_err = first.communicate(timeout=300)
     if first.returncode == 0 and second.returncode == 0:
-        pytest.skip("the first process finished before the second started (machine too fast to race)")
+        pytest.skip(
+            "the first process finished before the second started (machine too fast to race)"
+        )
     assert first.returncode == 0, first_err
     assert second.returncode == 1, second.stderr
     assert "Traceback" not in second.stderr
@@ -68,7 +94,9 @@ def test_truncated_checkpoint_restarts_from_zero_with_a_warning(tmp_path):
     checkpoint.write_bytes(raw[: len(raw) // 2])  # a full disk or a cut copy
     with pytest.warns(RuntimeWarning, match="unreadable .* restarts from step 0"):
         outcome = train_run(run, data, tmp_path, progress=False)
-    assert outcome.state == "finished" and outcome.resumed_from is None and outcome.steps_done == 200
+    assert (
+        outcome.state == "finished" and outcome.resumed_from is None and outcome.steps_done == 200
+    )
     # Same numbers as an uninterrupted run (the restart is from scratch, same seed).
     fresh = train_run(run, data, tmp_path / "fresh", progress=False)
     assert outcome.final == fresh.final
@@ -77,16 +105,24 @@ def test_truncated_checkpoint_restarts_from_zero_with_a_warning(tmp_path):
 def test_run_experiment_locks_its_folder(tmp_path):
     from isometry._internal.locks import DirectoryLock, DirectoryLockedError
 
-    experiment = Experiment.from_dict({**SPEC, "seeds": [0], "steps": 10, "eval_every": 5, "checkpoint_every": 5})
-    with DirectoryLock(tmp_path):  # another writer (here: this process, through another lock object)
-        with pytest.raises(DirectoryLockedError, match="in use by process"):
-            run_experiment(experiment, tmp_path, progress=False)
+    experiment = Experiment.from_dict(
+        {**SPEC, "seeds": [0], "steps": 10, "eval_every": 5, "checkpoint_every": 5}
+    )
+    # Another writer (here: this process, through another lock object) holds the folder.
+    with DirectoryLock(tmp_path), pytest.raises(DirectoryLockedError, match="in use by process"):
+        run_experiment(experiment, tmp_path, progress=False)
 
 
 def _dataset(**change):
     rng = np.random.default_rng(0)
-    parts = dict(name="custom", x_train=rng.normal(size=(8, 3)), y_train=np.arange(8) % 2,
-                 x_test=rng.normal(size=(4, 3)), y_test=np.arange(4) % 2, classes=2)
+    parts = {
+        "name": "custom",
+        "x_train": rng.normal(size=(8, 3)),
+        "y_train": np.arange(8) % 2,
+        "x_test": rng.normal(size=(4, 3)),
+        "y_test": np.arange(4) % 2,
+        "classes": 2,
+    }
     parts.update(change)
     return Dataset(**parts)
 

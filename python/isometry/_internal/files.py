@@ -36,8 +36,13 @@ __all__ = [
 #: Marks the temporary files of this module: ``.<name>.isometry-tmp-<pid>-<random><suffix>``.
 TEMPORARY_MARK = ".isometry-tmp-"
 
-_KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
-          (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"))
+_KINDS = (
+    (stat.S_ISDIR, "directory"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+    (stat.S_ISFIFO, "FIFO (named pipe)"),
+    (stat.S_ISSOCK, "socket"),
+)
 
 
 def default_file_mode() -> int:
@@ -62,8 +67,10 @@ def destination(path: str | os.PathLike[str]) -> Path:
     if stat.S_ISREG(mode):
         return path
     kind = next((name for test, name in _KINDS if test(mode)), "special file")
-    message = (f"{path} is a {kind}, not a regular file: results are written only to regular files "
-               "(atomically, by renaming a finished file over the old one); give a file name")
+    message = (
+        f"{path} is a {kind}, not a regular file: results are written only to regular files "
+        "(atomically, by renaming a finished file over the old one); give a file name"
+    )
     if stat.S_ISDIR(mode):
         raise IsADirectoryError(message)
     raise OSError(message)
@@ -81,7 +88,7 @@ def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     for entry in entries:
         if not entry.name.startswith(prefix):
             continue
-        pid_text = entry.name[len(prefix):].split("-", 1)[0]
+        pid_text = entry.name[len(prefix) :].split("-", 1)[0]
         if not pid_text.isdigit() or process_alive(int(pid_text)):
             continue
         with contextlib.suppress(OSError):
@@ -111,8 +118,11 @@ def atomic_path(path: str | os.PathLike[str], suffix: str | None = None) -> Iter
     target = destination(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{TEMPORARY_MARK}{os.getpid()}-",
-                               suffix=target.suffix if suffix is None else suffix, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}{TEMPORARY_MARK}{os.getpid()}-",
+        suffix=target.suffix if suffix is None else suffix,
+        dir=target.parent,
+    )
     os.close(fd)
     try:
         yield Path(tmp)

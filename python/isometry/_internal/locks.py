@@ -58,7 +58,7 @@ def _process_start(pid: int) -> str | None:
     except OSError:
         return None
     # Field 22, counted after the command name in parentheses (which may hold spaces).
-    fields = text[text.rfind(")") + 2:].split()
+    fields = text[text.rfind(")") + 2 :].split()
     return fields[19] if len(fields) > 19 else None
 
 
@@ -108,17 +108,30 @@ class DirectoryLock:
             holder = self.holder() or {}
             raise DirectoryLockedError(
                 f"{self.directory} is in use by process {holder.get('pid', '?')} on {holder.get('host', '?')} "
-                f"(since {holder.get('since', '?')}" + (f", {holder['what']}" if holder.get("what") else "")
-                + "); wait for it to finish, or write into another folder", holder) from None
+                f"(since {holder.get('since', '?')}"
+                + (f", {holder['what']}" if holder.get("what") else "")
+                + "); wait for it to finish, or write into another folder",
+                holder,
+            ) from None
         previous = self.holder()
-        if previous and not (previous.get("host") == socket.gethostname() and previous.get("pid") == os.getpid()):
+        if previous and not (
+            previous.get("host") == socket.gethostname() and previous.get("pid") == os.getpid()
+        ):
             pid = int(previous.get("pid", 0) or 0)
-            alive = previous.get("host") == socket.gethostname() and process_alive(pid) and (
-                previous.get("process_start") in (None, _process_start(pid)))
+            alive = (
+                previous.get("host") == socket.gethostname()
+                and process_alive(pid)
+                and (previous.get("process_start") in (None, _process_start(pid)))
+            )
             # The kernel lock was free, so its holder is gone even if the id is in use again.
             self.stale_holder = {**previous, "alive": alive}
-        me = {"pid": os.getpid(), "host": socket.gethostname(), "process_start": _process_start(os.getpid()),
-              "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "what": self.what}
+        me = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "process_start": _process_start(os.getpid()),
+            "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "what": self.what,
+        }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(me).encode(), 0)
         self._fd = fd
@@ -144,6 +157,10 @@ class DirectoryLock:
         self.acquire()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.release()

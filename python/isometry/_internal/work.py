@@ -42,11 +42,18 @@ def limit(max_seconds: float | None = None) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise ValueError(f"${ENVIRONMENT_VARIABLE} must be a number of seconds, got {text!r}") from None
+            raise ValueError(
+                f"${ENVIRONMENT_VARIABLE} must be a number of seconds, got {text!r}"
+            ) from None
         name = f"${ENVIRONMENT_VARIABLE}"
     else:
         value, name = max_seconds, "max_seconds"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or math.isnan(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a positive number of seconds (or inf), got {value!r}")
     return float(value)
 
@@ -60,7 +67,9 @@ def _duration(seconds: float) -> str:
     return f"about {seconds:.3g} s"
 
 
-def require(what: str, seconds: float, max_seconds: float | None = None, *, reduce: str = "") -> None:
+def require(
+    what: str, seconds: float, max_seconds: float | None = None, *, reduce: str = ""
+) -> None:
     """Raise WorkLimitError stating the estimate if ``seconds`` exceeds the limit in force."""
     allowed = limit(max_seconds)
     if seconds > allowed:
@@ -80,8 +89,16 @@ def dense_spectrum_seconds(width: int, depth: int, method: str) -> float:
     return (products + solve) / FLOPS_BLAS3 + depth * (n * n / FLOPS_BLAS2 + 10 * CALL_OVERHEAD)
 
 
-def matfree_seconds(width: int, depth: int, weights: str, storage: str, probes: int, steps: int,
-                    structured_blocks: int, points: int) -> float:
+def matfree_seconds(
+    width: int,
+    depth: int,
+    weights: str,
+    storage: str,
+    probes: int,
+    steps: int,
+    structured_blocks: int,
+    points: int,
+) -> float:
     """Stochastic Lanczos quadrature: 2·depth layer products per step per probe, plus the forward
     pass, the reorthogonalisation and the per-probe post-processing in Python."""
     n = float(width)

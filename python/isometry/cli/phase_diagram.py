@@ -24,7 +24,6 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from isometry import theory
-
     from isometry._internal import validation
 
     if args.grid < 2:

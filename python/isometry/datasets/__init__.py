@@ -13,8 +13,8 @@ import os
 import numpy as np
 
 from isometry._internal import validation as _validation
-from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._cifar10 import cifar10 as _load_cifar10
+from isometry.datasets._files import ChecksumError, data_directory
 from isometry.datasets._mnist import mnist as _load_mnist
 from isometry.datasets.dataset import Dataset
 
