@@ -210,3 +210,20 @@ def test_sampler_memory_is_checked_under_an_address_space_cap():
 def test_spectrum_prediction_of_saturated_units_is_an_error_not_a_zero_division():
     with pytest.raises((FloatingPointError, OverflowError), match="q=|depth"):
         theory.spectrum_mean_and_normalized_variance("erf", "orthogonal", 200, 1e3, 1e6)
+
+
+def test_empty_points_and_grid_are_named():
+    with pytest.raises(TypeError, match="points must be a positive integer"):
+        isometry.jacobian_spectral_density(8, 2, sigma_w=1.05, points=[])
+    with pytest.raises(ValueError, match="x must be a non-empty array"):
+        isometry.jacobian_spectral_density(8, 2, sigma_w=1.05, x=[])
+
+
+def test_eigenvalue_samples_are_checked_by_the_matrix_free_distances():
+    r = isometry.jacobian_spectral_density(16, 2, sigma_w=1.05, probes=2, steps=8, points=20)
+    with pytest.raises(ValueError, match="eigenvalues must be finite"):
+        r.ks_distance(np.array([np.nan, 1.0]))
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        r.ks_distance(np.array([[1.0, 2.0]]))
+    with pytest.raises(TypeError, match="eigenvalues must be a 1-D array"):
+        r.ks_distance("abc")
