@@ -39,7 +39,13 @@ MEAN_FIELD_TARGETS = (
     "spectrum_mean_and_normalized_variance",
     "resnet_jacobian_spectrum",
 )
-MEAN_FIELD_COMMANDS = ("spectrum", "theory", "phase-diagram", "resnet")
+MEAN_FIELD_COMMANDS = (
+    "spectrum",
+    "theory",
+    "phase-diagram",
+    "resnet",
+    "train",
+)  # train: q* → (σ_w, σ_b)
 HUGE = 1e3
 
 

@@ -42,8 +42,13 @@ def run(args: argparse.Namespace) -> int:
     from isometry import theory
     from isometry.montecarlo.relu_signal import relu_network_norms
 
+    from isometry._internal import validation
+
     if args.depth < 1 or args.width < 1:
         raise ValueError(f"width and depth must be positive integers, got {args.width}, {args.depth}")
+    # Before the list of depth + 1 widths is built: every layer costs the chain and the networks.
+    validation.grid_points("depth", args.depth, minimum=1, bytes_per_point=8 * (max(args.samples, 1) + max(args.networks, 1)),
+                           per_point_seconds=1e-7 * max(args.samples, 1) + 2e-9 * max(args.networks, 1) * args.width**2)
     widths = [args.width] * (args.depth + 1)
     s0 = float(args.width)
     chain = theory.sample_relu_chain(widths, args.sigma_w, args.sigma_b, samples=args.samples, seed=args.seed) / s0

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from isometry._internal import memory as _memory, validation as _validation
+from isometry._internal import memory as _memory, validation as _validation, work as _work
 from isometry.theory.relu_finite_width import checked_widths, generator
 
 __all__ = ["relu_network_norms"]
@@ -47,6 +47,9 @@ def relu_network_norms(
     batch = max(1, min(networks, _BATCH_ENTRIES // largest))
     _memory.require(f"relu_network_norms(widths with a {largest}-entry layer)",
                     8 * (2 * batch * largest + 3 * batch * max(sizes) + networks * len(sizes)))
+    _work.require(f"relu_network_norms(networks={networks})",
+                  networks * sum(2e-9 * a * b + 2e-7 for a, b in zip(sizes[:-1], sizes[1:])),
+                  reduce="networks, the widths or the depth")
     rng = generator(seed, "relu_network")
     out = np.empty((networks, len(sizes)))
     for start in range(0, networks, batch):

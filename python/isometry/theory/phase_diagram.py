@@ -64,6 +64,8 @@ def _grid(name: str, values: object, *, positive: bool) -> np.ndarray:
         grid = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a 1-D sequence of real numbers, got {values!r}") from exc
+    except OverflowError:  # an integer beyond the double range
+        raise ValueError(f"{name} must be finite real numbers (|value| < 1.8e308)") from None
     if grid.ndim != 1 or grid.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {grid.shape}")
     if not np.all(np.isfinite(grid)):

@@ -37,7 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from isometry._internal import memory as _memory
 from isometry._internal import validation as _validation
+from isometry._internal import work as _work
 from isometry._internal.core import _core
 
 __all__ = [
@@ -188,6 +190,9 @@ def sample_relu_chain(
     """
     sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
     samples = _validation.positive_int("samples", samples)
+    _memory.require(f"sample_relu_chain(samples={samples}, {len(widths)} widths)", 24 * samples * len(widths))
+    _work.require(f"sample_relu_chain(samples={samples}, {len(widths)} widths)", 1e-7 * samples * len(widths),
+                  reduce="samples or the depth")
     rng = generator(seed, "relu_chain")
     out = np.empty((samples, len(sizes)))
     out[:, 0] = s0

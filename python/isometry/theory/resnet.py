@@ -123,7 +123,7 @@ def resnet_parameter(
     activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    depth = _validation.positive_int("depth", depth)
+    depth = _validation.grid_points("depth", depth, per_point_seconds=5e-4, minimum=1, bytes_per_point=32)
     a = checked_residual_scale(residual_scale, depth)
     v = _validation.real("input_variance", input_variance, positive=True)
     m = 0.0
@@ -153,7 +153,7 @@ def resnet_sigma_w(
 ) -> float:
     """The σ_w at which :func:`resnet_parameter` gives ``c`` (c grows with σ_w; bisection)."""
     c = _checked_c(c)
-    depth = _validation.positive_int("depth", depth)
+    depth = _validation.grid_points("depth", depth, per_point_seconds=5e-4, minimum=1, bytes_per_point=32)
 
     def param(sigma_w: float) -> float:
         # A signal that overflows belongs to a c far above any allowed one (c <= 300): bisect down.

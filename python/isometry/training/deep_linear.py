@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from isometry._internal import validation as _validation
+from isometry._internal import work as _work
 from isometry._internal.core import _core
 from isometry._internal.progress import ProgressBar
 from isometry.sampling.network import network_weights
@@ -231,6 +232,10 @@ def learning_time_vs_depth(
                                "lr_scale": lr_scale, "max_steps": max_steps})
     depths = [_validation.positive_int("depths", d, 10**4) for d in depths]
     scales = [float(lr_scale)] if np.isscalar(lr_scale) else [float(v) for v in lr_scale]
+    n, p = (width or x.shape[1]), len(x)
+    _work.require(f"learning_time_vs_depth(width={n}, depths={list(depths)}, max_steps={max_steps})",
+                  len(inits) * len(scales) * sum(depths) * max_steps * 6.0 * p * n * n / _work.FLOPS_BLAS3,
+                  reduce="width, depths, max_steps or the learning-rate scales")
     if not scales or not all(np.isfinite(v) and v > 0 for v in scales):
         raise ValueError(f"lr_scale must be a positive number or a non-empty sequence of them, got {lr_scale!r}")
     result.info["lr_scales"] = scales
