@@ -87,6 +87,8 @@ class Row:
 
 @dataclass
 class Report:
+    """One reproduction's result: the claim, its table of numbers, the verdict and the figures."""
+
     name: str
     paper: str
     claim: str
