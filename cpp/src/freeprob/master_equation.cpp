@@ -31,7 +31,8 @@ double MlpMasterEquation::log_first_moment() const {
 
 double MlpMasterEquation::log_far_height(double t) const {
     // Far above the whole spectrum, whose top exceeds m₁ by about e·L·μ₂/μ₁² (e·L/p for
-    // Bernoulli laws; THEORY.md-style λ_max ≈ e σ²), not just above x = e^t.
+    // Bernoulli laws; the large-depth edge λ_max ≈ e σ² of docs/theory/universality.md), not
+    // just above x = e^t.
     const double mu1 = law_.moment(1), spread = std::max(1.0, law_.moment(2) / (mu1 * mu1));
     return std::log(100.0 * static_cast<double>(depth_) * spread) + std::max(t, log_first_moment());
 }
