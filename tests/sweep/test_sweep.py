@@ -111,6 +111,25 @@ def test_spec_expands_grid_times_seeds_with_defaults(tmp_path):
     assert {task_key(t) for t in load_spec(reordered).tasks()} == {task_key(t) for t in tasks}
 
 
+@pytest.mark.parametrize("kind", ["jacobian_spectrum", "jacobian_spectral_density"])
+def test_spec_defaults_are_the_api_defaults(kind):
+    """A spec that leaves σ and the ensemble out means the network the API call means."""
+    from isometry.sweep import spec as spec_module
+    from isometry.theory._arguments import DEFAULT_Q_STAR
+
+    assert spec_module.DEFAULT_Q_STAR == DEFAULT_Q_STAR
+    head = f'[sweep]\nkind = "{kind}"\n[grid]\nwidth = 8\ndepth = 2\n'
+    (task,) = load_spec(head).tasks()
+    assert task["q_star"] == DEFAULT_Q_STAR and task["sigma_w"] is None
+    assert task["weights"] == "orthogonal"  # the API's default ensemble
+    (only_b,) = load_spec(head + "sigma_b = 0.1\n").tasks()  # the edge of chaos at that σ_b
+    assert only_b["sigma_w"] is None and only_b["q_star"] is None and only_b["sigma_b"] == 0.1
+    (only_w,) = load_spec(head + "sigma_w = 1.2\n").tasks()
+    assert only_w["sigma_b"] == 0.0 and only_w["q_star"] is None
+    (resnet,) = load_spec(head.replace(kind, "resnet_jacobian_spectrum")).tasks()
+    assert (resnet["sigma_w"], resnet["sigma_b"], resnet["weights"]) == (1.0, 0.0, "orthogonal")
+
+
 # --- running, the store, resume -----------------------------------------------------------------
 
 
@@ -210,6 +229,7 @@ seeds = 1
 [grid]
 width = 128
 depth = 4
+weights = "structured_orthogonal"
 q_star = 0.5
 probes = 3
 steps = 12

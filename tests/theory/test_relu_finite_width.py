@@ -181,3 +181,25 @@ def test_output_law_arguments_are_checked():
     np.testing.assert_array_equal(
         law.cdf(np.array([-1.0, 0.0])), [0.0, law.dead]
     )  # no warning (errors here)
+
+
+@pytest.mark.parametrize("sample", ["chain", "network"])
+def test_relu_samplers_accept_every_seed_form(sample):
+    """The two ReLU samplers take seeds as the rest of the package does: a SeedSequence is its
+    first 64-bit word, a Generator gives a new (reproducible) key per call, None fresh entropy."""
+
+    def draw(seed):
+        if sample == "chain":
+            return theory.sample_relu_chain([8, 8, 8], samples=16, seed=seed)
+        return relu_network_norms([8, 8, 8], networks=16, seed=seed)
+
+    sequence = np.random.SeedSequence(2024)
+    key = int(sequence.generate_state(1, np.uint64)[0])
+    np.testing.assert_array_equal(draw(sequence), draw(key))
+    generator_a, generator_b = np.random.default_rng(7), np.random.default_rng(7)
+    first, second = draw(generator_a), draw(generator_a)
+    assert not np.array_equal(first, second)  # the generator advanced
+    np.testing.assert_array_equal(first, draw(generator_b))  # ... reproducibly
+    assert not np.array_equal(draw(None), draw(None))
+    with pytest.raises(TypeError, match="seed"):
+        draw(np.random.RandomState(0))

@@ -16,6 +16,7 @@ import numpy as np
 
 from isometry._internal import memory as _memory
 from isometry._internal import validation as _validation
+from isometry._internal.seeds import SeedLike
 from isometry.theory.relu_finite_width import checked_widths, generator
 
 __all__ = ["relu_network_norms"]
@@ -30,13 +31,15 @@ def relu_network_norms(
     *,
     networks: int = 10000,
     input_norm_sq: float | None = None,
-    seed: int = 0,
+    seed: SeedLike = 0,
 ) -> np.ndarray:
     """|x^l|² for l = 0..L in ``networks`` independent random networks: array (networks, L + 1).
 
     The input is the same for every network, x^0 = √(s_0/N_0)·(1, ..., 1) with s_0 =
     ``input_norm_sq`` (default N_0); by the rotation invariance of Gaussian weights the law of
-    the norms depends on x^0 only through s_0. Reproducible for a given (seed, networks), but
+    the norms depends on x^0 only through s_0. ``seed`` is an int, a ``numpy.random.SeedSequence``
+    or ``Generator`` (one key drawn from it), or None (fresh entropy: not repeatable, as the
+    result is a plain array with no key). Reproducible for a given (seed, networks), but
     not prefix-stable: networks are drawn in batches, so a different ``networks`` changes them all.
     """
     sizes = checked_widths(widths)

@@ -40,6 +40,10 @@ from typing import Any
 
 __all__ = ["KINDS", "NUMERICS_VERSION", "Spec", "SpecError", "load_spec", "parse_spec", "task_key"]
 
+# The q* of the API's default network (isometry.theory._arguments.DEFAULT_Q_STAR; a test checks
+# they agree): kept literal here so that reading a spec needs no compiled extension.
+DEFAULT_Q_STAR = 0.5
+
 # Bump when a change in isometry changes the numbers a task with the same parameters produces:
 # finished tasks of an older version are then recomputed instead of reused.
 NUMERICS_VERSION = 1
@@ -114,7 +118,7 @@ KINDS: dict[str, dict[str, tuple[Callable[[str, object], object], object]]] = {
     "resnet_jacobian_spectrum": {
         **_COMMON,
         **_DENSE,
-        "weights": (_choice("orthogonal", "gaussian"), "gaussian"),
+        "weights": (_choice("orthogonal", "gaussian"), "orthogonal"),
         "c": (_real(True), None),
         "residual_scale": (_real(True), None),
         "input_variance": (_real(True), 1.0),
@@ -123,7 +127,7 @@ KINDS: dict[str, dict[str, tuple[Callable[[str, object], object], object]]] = {
         **_COMMON,
         "weights": (
             _choice("structured_orthogonal", "gaussian", "orthogonal"),
-            "structured_orthogonal",
+            "orthogonal",
         ),
         "q_star": (_real(True), None),
         "q0": (_real(True), None),
@@ -254,10 +258,19 @@ def parse_spec(data: Mapping[str, Any], source: str = "") -> Spec:
             )
     if "q_star" in grid and "q0" in grid:
         raise SpecError("grid.q_star starts every layer at q*: remove grid.q0 or grid.q_star")
-    if "q_star" not in grid and "c" not in grid:
-        grid.setdefault("sigma_w", (1.0,))
-    if "q_star" not in grid:
+    # The same network as the API call with the same arguments left out: for the MLP kinds no
+    # σ at all means the critical network at the API's default q*, σ_b alone the edge of chaos
+    # at that σ_b (σ_w left to the task), σ_w alone σ_b = 0; the ResNet entry point's defaults
+    # are σ_w = 1, σ_b = 0.
+    if kind == "resnet_jacobian_spectrum":
+        if "c" not in grid:
+            grid.setdefault("sigma_w", (1.0,))
         grid.setdefault("sigma_b", (0.0,))
+    elif "q_star" not in grid:
+        if "sigma_w" not in grid and "sigma_b" not in grid:
+            grid["q_star"] = (DEFAULT_Q_STAR,)
+        elif "sigma_w" in grid:
+            grid.setdefault("sigma_b", (0.0,))
     return Spec(
         kind=kind, grid=grid, seeds=seeds, blas_threads=blas_threads, name=name, source=source
     )

@@ -41,6 +41,7 @@ import numpy as np
 from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._internal.results import Result
+from isometry._internal.seeds import SeedLike, resolve_seed
 
 __all__ = [
     "ReluOutputLaw",
@@ -81,9 +82,12 @@ def _checked(
     return sizes, sigma_w, sigma_b, s0
 
 
-def generator(seed: int, stream: str) -> np.random.Generator:
-    """numpy's Philox keyed by (seed, stream id): see the module docstring."""
-    seed = _validation.seed(seed)
+def generator(seed: SeedLike, stream: str) -> np.random.Generator:
+    """numpy's Philox keyed by (seed, stream id): see the module docstring.
+
+    ``seed`` takes every form the package accepts (int, SeedSequence, Generator, None; see
+    :mod:`isometry._internal.seeds`); it becomes one 64-bit key first."""
+    seed = resolve_seed(seed)
     return np.random.Generator(np.random.Philox(key=seed + (int(_core.STREAMS[stream]) << 64)))
 
 
@@ -218,10 +222,12 @@ def sample_relu_chain(
     *,
     samples: int = 10000,
     input_norm_sq: float | None = None,
-    seed: int = 0,
+    seed: SeedLike = 0,
 ) -> np.ndarray:
     """``samples`` independent runs of the chain: array (samples, L + 1) of s_0..s_L.
 
+    ``seed`` is an int, a ``numpy.random.SeedSequence`` or ``Generator`` (one key drawn from
+    it), or None (fresh entropy: not repeatable, as the result is a plain array with no key).
     Reproducible for a given (seed, samples), but not prefix-stable: the draws are vectorised
     per layer, so the first 100 rows of ``samples=200`` differ from ``samples=100``.
     """
