@@ -24,6 +24,7 @@ from dataclasses import asdict
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # for `comparisons`
+os.environ.setdefault("ISOMETRY_MAX_SECONDS", "inf")  # deliberate long runs: no run-time refusal
 
 import numpy as np  # noqa: E402
 from comparisons.common import Context, SectionResult, timing_table  # noqa: E402

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+# Benchmarks are deliberate long runs: never refused by the run-time estimates (see
+# isometry._internal.work), whatever their size.
+os.environ.setdefault("ISOMETRY_MAX_SECONDS", "inf")
+
 #: One seed for every benchmark, so timings compare the same draws across commits.
 SEED = 20240607
 

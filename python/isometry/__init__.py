@@ -17,6 +17,7 @@ __version__ = "0.2.0"
 from isometry._internal import moved_modules as _moved_modules
 from isometry._internal.core import _core
 from isometry._internal.threads import get_num_threads, set_num_threads, threads
+from isometry._internal.work import WorkLimitError
 from isometry.build import build_info
 from isometry.montecarlo.forward import length_trajectory_mc
 from isometry.montecarlo.matfree import SpectralDensity, jacobian_spectral_density
@@ -67,6 +68,7 @@ __all__ = [
     "JacobianSpectrum",
     "ResnetSpectrum",
     "SpectralDensity",
+    "WorkLimitError",
     "build_info",
     "datasets",
     "default_q0",

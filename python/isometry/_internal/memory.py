@@ -32,7 +32,30 @@ def available_bytes() -> int:
             available = min(available, int(limit) - used)
     except (OSError, ValueError):
         pass
+    headroom = _address_space_headroom()
+    if headroom is not None:
+        available = min(available, headroom)
     return max(int(available), 0)
+
+
+def _address_space_headroom() -> int | None:
+    """What an address-space limit (``ulimit -v``, RLIMIT_AS) still allows this process to map,
+    or None without one: under such a cap an allocation fails long before physical memory runs
+    out, so the estimate must be checked against it too."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    if soft == resource.RLIM_INFINITY or soft <= 0:
+        return None
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+        mapped = pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(int(soft) - mapped, 0)
 
 
 def require(what: str, needed_bytes: int) -> None:

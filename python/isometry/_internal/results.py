@@ -22,13 +22,12 @@ import dataclasses
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from isometry._internal.files import default_file_mode
+from isometry._internal.files import atomic_path, destination
 
 __all__ = ["Result", "jsonable"]
 
@@ -143,17 +142,9 @@ class Result:
             "type": type(self).__name__,
             "fields": {k: jsonable(v, strict=False) for k, v in fields.items() if k not in arrays},
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".npz", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path, suffix=".npz") as tmp:
             np.savez(tmp, __metadata__=np.array(json.dumps(metadata)), **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
-            os.chmod(tmp, default_file_mode())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return path
+        return destination(path)
 
     @classmethod
     def load(cls: type[R], path: str | os.PathLike[str]) -> R:

@@ -22,6 +22,7 @@ __all__ = [
     "add_network",
     "add_progress",
     "add_seed",
+    "figure_destination",
     "network_keywords",
     "save_arrays",
     "seed_value",
@@ -122,7 +123,7 @@ def save_arrays(
 ) -> Path:
     """Write ``columns`` as ``.npy`` (the first column only), ``.csv`` (all, with ``# key: value``
     header lines) or ``.npz`` (all, plus the header as JSON in ``__metadata__``), atomically."""
-    from isometry._internal.files import open_atomically
+    from isometry._internal.files import atomic_path, destination, open_atomically
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -136,28 +137,26 @@ def save_arrays(
             fh.write(",".join(names) + "\n")
             for row in zip(*(np.asarray(columns[n]) for n in names), strict=True):
                 fh.write(",".join(f"{v:.17g}" for v in row) + "\n")
-        return path
-    import os
-    import tempfile
-
-    from isometry._internal.files import default_file_mode
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
+        return destination(path)
+    with atomic_path(path) as tmp:
         if suffix == ".npy":
             np.save(tmp, np.asarray(next(iter(columns.values()))))
         else:
             from isometry._internal.results import jsonable
 
             np.savez(tmp, __metadata__=np.array(json.dumps(jsonable(dict(header)))), **columns)  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return destination(path)
+
+
+def figure_destination(path: str | Path | None) -> Path | None:
+    """Where ``--plot PATH`` will be written (``.png`` added to a name without an extension), or
+    ValueError for an extension matplotlib cannot write: called before the computation, so that
+    a bad name is refused at once, and for the "wrote" line after it."""
+    if path is None:
+        return None
+    from isometry.plotting._figure import figure_path
+
+    return figure_path(path)[0]
 
 
 def wrote(path: Path | str, what: str = "") -> None:

@@ -65,12 +65,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from isometry._internal import memory, validation, work
     from isometry._internal.files import write_text_atomically
     from isometry._internal.progress import wants_progress
     from isometry.plotting.deep_linear import plot_learning_time_vs_depth, plot_mode_strengths
     from isometry.training import deep_linear as dl
     from isometry.training.synthetic import saxe_task
 
+    validation.positive_int("width", args.width, 10**6)
+    memory.require(f"the synthetic task of width {args.width}", 8 * 4 * args.width * args.width)
+    # Its Haar factors, SVD and least squares: a few dozen width³ operations before any training.
+    work.require(f"the synthetic task of width {args.width}", 40.0 * args.width**3 / work.FLOPS_BLAS3, reduce="width")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report: dict = {}

@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from isometry import ConvergenceError, theory
     from isometry.montecarlo.matfree import jacobian_spectral_density
 
+    plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     result = jacobian_spectral_density(
         args.width,
         args.depth,
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         from isometry.plotting.spectrum import plot_spectral_density
 
         plot_spectral_density(result, args.plot, theory=law)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {plot}", file=sys.stderr)
     return 0
 
 

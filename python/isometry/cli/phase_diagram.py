@@ -86,9 +86,12 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from isometry import theory
+    from isometry._internal import validation
 
     if args.grid < 2:
         raise ValueError(f"grid must be at least 2, got {args.grid}")
+    validation.phase_grid(args.grid * args.grid)  # before the axes are allocated
+    plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     sigma_w = _axis(args.sigma_w, args.sigma_w2, (0.5, 4.0), args.grid, "sigma-w")
     sigma_b = _axis(args.sigma_b, args.sigma_b2, (0.0, 2.0), args.grid, "sigma-b")
     diagram = theory.phase_diagram(args.activation, sigma_w, sigma_b, progress=args.progress)
@@ -105,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
         from isometry.plotting.spectrum import plot_phase_diagram
 
         plot_phase_diagram(diagram, args.plot, title=args.activation)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {plot}", file=sys.stderr)
     return 0

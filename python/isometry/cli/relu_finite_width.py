@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from isometry.montecarlo.relu_signal import relu_network_norms
     from isometry.theory._arguments import standard_deviations
 
+    from isometry._internal import validation
+    from isometry.cli import _options
+
     sigma_w, sigma_b = standard_deviations(args.sigma_w, args.sigma_b, args.sigma_w2, args.sigma_b2)
     args.sigma_w = math.sqrt(2.0) if sigma_w is None else float(sigma_w)
     args.sigma_b = 0.0 if sigma_b is None else float(sigma_b)
@@ -66,6 +69,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(
             f"width and depth must be positive integers, got {args.width}, {args.depth}"
         )
+    # Before the list of depth + 1 widths is built: every layer costs the chain and the networks.
+    validation.grid_points(
+        "depth",
+        args.depth,
+        minimum=1,
+        bytes_per_point=8 * (max(args.samples, 1) + max(args.networks, 1)),
+        per_point_seconds=1e-7 * max(args.samples, 1)
+        + 2e-9 * max(args.networks, 1) * args.width**2,
+    )
+    plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     widths = [args.width] * (args.depth + 1)
     s0 = float(args.width)
     chain = (
@@ -160,5 +173,5 @@ def run(args: argparse.Namespace) -> int:
             args.plot,
             title=f"ReLU, width {args.width}, $\\sigma_w={args.sigma_w:.4g}$, $\\sigma_b={args.sigma_b:g}$",
         )
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {plot}", file=sys.stderr)
     return 0

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from isometry.montecarlo.resnet import resnet_jacobian_spectrum
     from isometry.theory._arguments import standard_deviations
 
+    plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     given_w, given_b = standard_deviations(args.sigma_w, args.sigma_b, args.sigma_w2, args.sigma_b2)
     if given_w is not None and args.c is not None:
         raise ValueError("give either --c or --sigma-w/--sigma-w2, not both")
@@ -176,5 +177,5 @@ def run(args: argparse.Namespace) -> int:
         from isometry.plotting.resnet import plot_resnet_spectrum
 
         plot_resnet_spectrum(result, density, args.plot, c2_mean_field=mean_field.c2)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {plot}", file=sys.stderr)
     return 0

@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from isometry import theory
     from isometry.montecarlo.mlp import jacobian_spectrum
 
+    plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     result = jacobian_spectrum(
         args.width,
         args.depth,
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         from isometry.plotting.spectrum import plot_spectrum
 
         plot_spectrum(result, args.plot, theory_q=trajectory, theory=density)
-        _options.wrote(args.plot)
+        _options.wrote(plot)
     return 0
 
 

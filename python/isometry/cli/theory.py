@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from isometry import theory
 
     network = _options.network_keywords(args)
+    plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     moments = theory.jacobian_moments(
         args.activation, args.weights, args.depth, order=args.order, **network
     )
@@ -88,11 +89,13 @@ def run(args: argparse.Namespace) -> int:
             "atoms (location, mass), not in the columns": repr([tuple(a) for a in density.atoms]),
             "mass below the first grid point": repr(density.mass_below_grid),
         }
-        _options.save_arrays(args.output, {"lambda": density.x, "density": density.density}, header)
-        print(f"wrote {args.output} ({density.x.size} points; ρ per unit λ)", file=sys.stderr)
+        output = _options.save_arrays(
+            args.output, {"lambda": density.x, "density": density.density}, header
+        )
+        print(f"wrote {output} ({density.x.size} points; ρ per unit λ)", file=sys.stderr)
     if args.plot:
         from isometry.plotting.spectrum import plot_density
 
         plot_density(density, args.plot)
-        print(f"wrote {args.plot}", file=sys.stderr)
+        print(f"wrote {plot}", file=sys.stderr)
     return 0

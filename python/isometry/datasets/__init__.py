@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
+from isometry._internal import validation as _validation
 from isometry.datasets._cifar10 import cifar10 as _load_cifar10
 from isometry.datasets._digits import digits
 from isometry.datasets._files import ChecksumError, data_directory
@@ -28,7 +31,10 @@ def cifar10(
     dtype: str = "float32",
     progress: bool = True,
 ) -> Dataset:
-    """CIFAR-10 (see the module docstring of isometry.datasets._cifar10)."""
+    """CIFAR-10 (see the module docstring of isometry.datasets._cifar10). ``dtype``: 'float32' or
+    'float64' (the pixels are standardised or scaled to [0, 1], so integer dtypes are refused)."""
+    dtype = _validation.dtype(dtype)
+    _booleans(standardize=standardize, download=download)
     return _load_cifar10(
         data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress
     )
@@ -42,7 +48,15 @@ def mnist(
     dtype: str = "float32",
     progress: bool = True,
 ) -> Dataset:
-    """MNIST (see isometry.datasets._mnist)."""
+    """MNIST (see isometry.datasets._mnist). ``dtype``: 'float32' or 'float64'."""
+    dtype = _validation.dtype(dtype)
+    _booleans(standardize=standardize, download=download)
     return _load_mnist(
         data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress
     )
+
+
+def _booleans(**flags: object) -> None:
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")

@@ -52,7 +52,12 @@ class _BatchUnpickler(pickle.Unpickler):
 
 
 def _read_batch(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
-    batch = _BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    try:
+        batch = _BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
+    except pickle.UnpicklingError as exc:
+        raise pickle.UnpicklingError(f"CIFAR-10 batch {name}: {exc}") from None
+    except (EOFError, ValueError, TypeError, AttributeError, IndexError) as exc:  # truncated or garbled
+        raise ValueError(f"CIFAR-10 batch {name} is not a readable batch ({type(exc).__name__}: {exc})") from None
     try:
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)
@@ -131,8 +136,8 @@ def cifar10(
         source = str(archive)
     else:
         raise _not_found(directory)
-    train = [_read_batch(raws[name], name) for name in TRAIN_BATCHES]
-    x_test_raw, y_test = _read_batch(raws[TEST_BATCH], TEST_BATCH)
+    train = [_read_batch(raws[name], f"{source}/{name}") for name in TRAIN_BATCHES]
+    x_test_raw, y_test = _read_batch(raws[TEST_BATCH], f"{source}/{TEST_BATCH}")
     del raws
     n_train, n_test = sum(len(d) for d, _ in train), len(x_test_raw)
     itemsize = np.dtype(dtype).itemsize

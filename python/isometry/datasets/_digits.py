@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from isometry._internal import validation as _validation
 from isometry.datasets.dataset import Dataset
 
 __all__ = ["N_TEST", "digits"]
@@ -23,6 +24,9 @@ def digits(*, standardize: bool = True, dtype: str = "float32") -> Dataset:
     both splits hold every class ~equally). ``standardize``: subtract each pixel's training mean
     and divide by the training set's overall standard deviation (one number: the border pixels
     are constant, so a per-pixel scale would divide by zero); else pixel/16."""
+    dtype = _validation.dtype(dtype)
+    if not isinstance(standardize, (bool, np.bool_)):
+        raise TypeError(f"standardize must be True or False, got {standardize!r}")
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:  # an optional extra: say which one

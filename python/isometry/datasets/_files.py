@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-from isometry._internal.files import default_file_mode
+from isometry._internal.files import atomic_open
 from isometry._internal.progress import ProgressBar
 
 __all__ = ["ChecksumError", "data_directory", "download", "md5sum", "verify"]
@@ -63,14 +62,12 @@ def download(
     is renamed to ``target`` (atomic on one file system), so an interruption or a bad download
     never leaves a file that looks finished.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     errors = []
     for url in urls:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".part", dir=target.parent)
         try:
             digest = hashlib.md5(usedforsecurity=False)
             with (
-                os.fdopen(fd, "wb") as out,
+                atomic_open(target, "wb") as out,
                 urllib.request.urlopen(url, timeout=timeout) as response,
             ):
                 total = int(response.headers.get("Content-Length") or 0)
@@ -84,16 +81,11 @@ def download(
                         bar(done, max(total, done + 1))
                 if bar is not None:
                     bar(done, done)
-            if digest.hexdigest() != expected_md5:
-                raise ChecksumError(
-                    f"download from {url} has md5 {digest.hexdigest()}, expected {expected_md5}"
-                )
-            os.chmod(tmp, default_file_mode())
-            os.replace(tmp, target)
+                if digest.hexdigest() != expected_md5:  # inside the block: nothing is renamed
+                    raise ChecksumError(
+                        f"download from {url} has md5 {digest.hexdigest()}, expected {expected_md5}"
+                    )
             return target
         except (OSError, ChecksumError) as exc:  # URLError is an OSError
             errors.append(f"{url}: {exc}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     raise OSError(f"could not download {target.name} to {target.parent}:\n  " + "\n  ".join(errors))

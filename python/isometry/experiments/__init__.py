@@ -15,7 +15,9 @@ command ``isometry reproduce`` also writes ``<out>/index.html``.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from isometry._internal import validation as _validation
+from isometry._internal import work
+from isometry._internal.locks import DirectoryLock
 from isometry.experiments._support import Context, Outcome
 from isometry.experiments.report import Report, load_report, save_figure, write_report
 
@@ -143,14 +147,22 @@ def reproduce(
         data_dir=data_dir,
         log=say,
     )
-    started, cpu_started = time.perf_counter(), time.process_time()
-    from isometry.experiments._support import limited_threads
+    with DirectoryLock(directory, what=f"isometry reproduce {name}"):
+        return _compute(entry, ctx, params)
 
-    with limited_threads(scale):
+
+def _compute(entry: Any, ctx: Context, params: dict[str, Any]) -> Report:
+    """Run the entry in its (locked) folder and write its figure and report."""
+    from isometry.experiments._support import limited_threads, pyplot
+
+    name, scale, device, directory = ctx.name, ctx.scale, ctx.device, ctx.out
+    started, cpu_started = time.perf_counter(), time.process_time()
+    # Full-scale entries are deliberate long runs (hours, stated in --list): the ten-minute
+    # default of the work estimates does not apply; $ISOMETRY_MAX_SECONDS still does.
+    no_default = work.default_limit(math.inf) if scale == "full" else contextlib.nullcontext()
+    with limited_threads(scale), no_default:
         outcome = entry.compute(ctx)
     figures = save_figure(outcome.figure, directory)
-    from isometry.experiments._support import pyplot
-
     pyplot().close(outcome.figure)
     report = Report(
         name=name,

@@ -1,11 +1,13 @@
 """The steps every Monte Carlo entry point takes, in order, written once.
 
     arguments → network (σ_w, σ_b: given, squared, or critical by default) → seed → q0 rule
-    → memory estimate → progress → the computation (timed) → finite check → result
+    → memory and run-time estimates (``max_seconds``) → progress → the computation (timed)
+    → finite check (and, for dense spectra, the underflow check) → result
 
 ``jacobian_spectrum``, ``resnet_jacobian_spectrum``, the parameter-sharing spectrum and
 ``jacobian_spectral_density`` are short compositions of these functions, so a rule (what
-``seed=None`` means, when progress is shown, how q0 defaults) changes in one place.
+``seed=None`` means, when progress is shown, how q0 defaults, which work limit applies)
+changes in one place.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ __all__ = [
     "default_q0",
     "first_layer_variance",
     "progress_callback",
+    "require_dense_work",
     "require_finite",
     "require_memory",
+    "require_not_underflowed",
     "spectrum_statistics",
     "timed",
 ]
@@ -59,6 +63,8 @@ class Common:
     critical_q_star: float | None  # the q* (σ_w, σ_b) were chosen for, when they were not given
     seed: int  # the Philox key actually used
     device: str
+    # The work limit given (None: $ISOMETRY_MAX_SECONDS or the default, read when estimating).
+    max_seconds: float | None = None
 
 
 def common_arguments(
@@ -76,18 +82,21 @@ def common_arguments(
     seed: SeedLike,
     device: object = "cpu",
     critical: tuple[float, float] | None = None,
+    max_seconds: object = None,
 ) -> Common:
     """Check the shared arguments (each error names its argument) and resolve the network.
 
     σ_w/σ_b: given, or as squares (``sigma_w2``/``sigma_b2``), or — with neither — the critical
     point at ``q_star`` (default :data:`DEFAULT_Q_STAR`); see ``theory._arguments.resolve_network``.
-    ``seed``: see :mod:`isometry._internal.seeds`.
+    ``seed``: see :mod:`isometry._internal.seeds`. ``max_seconds``: None (the limit in force,
+    see :mod:`isometry._internal.work`) or seconds > 0; checked here, applied by the estimates.
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)
     activation = _validation.choice("activation", activation, _validation.ACTIVATIONS)
     weights = _validation.choice("weights", weights, tuple(allowed_weights))
     device = _validation.device(device)
+    limit = _validation.max_seconds(max_seconds)
     network = _arguments.resolve_network(
         activation,
         sigma_w,
@@ -107,6 +116,7 @@ def common_arguments(
         network.critical_q_star,
         resolve_seed(seed),
         device,
+        limit,
     )
 
 
@@ -175,6 +185,31 @@ def first_layer_variance(common: Common, q0: object) -> float:
 def require_memory(what: str, needed_bytes: float) -> None:
     """Refuse (MemoryError with the estimate) before allocating anything."""
     _memory.require(what, int(needed_bytes))
+
+
+def require_dense_work(what: str, common: Common, method: str, dtype: str) -> None:
+    """Refuse a dense spectrum (J is width × width) past the memory or the time limit: the
+    estimate of :func:`isometry._internal.validation.dense_spectrum_work`, before any work."""
+    _validation.dense_spectrum_work(
+        what, common.width, common.depth, method, dtype, common.max_seconds, common.device
+    )
+
+
+def require_not_underflowed(
+    raw: dict[str, Any], common: Common, dtype: str, q0: float, q0_given: bool
+) -> None:
+    """FloatingPointError naming the argument if the spectrum came out exactly 0 although
+    φ' > 0 everywhere (saturated units, or σ_w^L below the smallest number of ``dtype``)."""
+    _validation.jacobian_not_underflowed(
+        raw,
+        common.activation,
+        common.depth,
+        dtype,
+        common.sigma_w,
+        common.sigma_b,
+        q0,
+        q0_given,
+    )
 
 
 def timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:

@@ -167,9 +167,13 @@ class SpectralDensity(Result):
             t = self._evaluation_points(other)
             return float(np.max(np.abs(self.cdf(t) - np.asarray(other.cdf(t)))))
         floor = (
-            self.resolved_from if resolution is None else max(self.resolved_from, float(resolution))
+            self.resolved_from
+            if resolution is None
+            else max(
+                self.resolved_from, _validation.real("resolution", resolution, nonnegative=True)
+            )
         )
-        ev = np.sort(np.asarray(other, dtype=float))
+        ev = np.sort(_validation.eigenvalue_sample(other, "other"))
         n = ev.size
         # Below the floor only the total mass is comparable: check F at the floor itself.
         at_floor = abs(float(self.cdf(floor)) - np.searchsorted(ev, floor, side="right") / n)
@@ -209,7 +213,7 @@ class SpectralDensity(Result):
         quantiles differ by about 2 % on average.
         """
         if isinstance(other, np.ndarray):
-            ev = np.sort(np.asarray(other, dtype=float))
+            ev = np.sort(_validation.eigenvalue_sample(other, "other"))
 
             def other_cdf(t: np.ndarray) -> np.ndarray:
                 return np.searchsorted(ev, t, side="right") / ev.size
@@ -301,6 +305,7 @@ def jacobian_spectral_density(
     q_star: float | None = None,
     client: Any = None,
     probe_chunks: int | None = None,
+    max_seconds: float | None = None,
 ) -> SpectralDensity:
     """The spectral density of J Jᵀ for one random network, from products J·v and Jᵀ·v only.
 
@@ -362,6 +367,9 @@ def jacobian_spectral_density(
         Split the probes over its workers (CPU only); the result is the single-process one.
     probe_chunks : int, optional
         How many Dask tasks the probes are split over (default: one per worker).
+    max_seconds : float, optional
+        Refuse (``WorkLimitError``) a run whose estimated time exceeds this many seconds;
+        default ``$ISOMETRY_MAX_SECONDS`` or ten minutes.
 
     Returns
     -------
@@ -378,6 +386,8 @@ def jacobian_spectral_density(
         If an argument is out of range (the message names it and the allowed range).
     MemoryError
         If the estimated memory (host or device) does not fit; checked before allocating.
+    isometry.WorkLimitError
+        If the estimated run time exceeds ``max_seconds`` (checked before starting).
 
     See Also
     --------
@@ -425,6 +435,7 @@ def jacobian_spectral_density(
         q_star=q_star,
         seed=seed,
         device=device,
+        max_seconds=max_seconds,
     )
     options = _lanczos_options(
         common,
@@ -439,6 +450,7 @@ def jacobian_spectral_density(
         points,
         x,
     )
+    _require_work(common, options)
     q0 = _p.first_layer_variance(common, q0)
     callback = _p.progress_callback(
         progress, f"Lanczos on J Jᵀ, width {common.width}, depth {common.depth}"
@@ -483,7 +495,9 @@ def _lanczos_options(
         "probe": _validation.choice("probe", probe, PROBES),
         "rule": _validation.choice("rule", rule, RULES),
         "storage": _validation.choice("storage", storage, STORAGES),
-        "structured_blocks": _validation.positive_int("structured_blocks", structured_blocks),
+        "structured_blocks": _validation.positive_int(
+            "structured_blocks", structured_blocks, _validation.C_INT_MAX
+        ),
         "resolution": _validation.real("resolution", resolution, nonnegative=True),
         "points": _validation.positive_int("points", points),
         "grid": None,
@@ -507,6 +521,24 @@ def _lanczos_options(
             raise ValueError("x must be a non-empty array of finite positive numbers")
         options["grid"] = grid
     return options
+
+
+def _require_work(common: _p.Common, o: dict[str, Any]) -> None:
+    """Refuse a run past the memory or time limit before the core sizes anything."""
+    width, depth = common.width, common.depth
+    _validation.matfree_work(
+        f"jacobian_spectral_density(width={width}, depth={depth}, probes={o['probes']}, "
+        f"steps={o['steps']})",
+        width,
+        depth,
+        common.weights,
+        _choose_storage(o["storage"], common.weights, width, depth),
+        o["probes"],
+        o["steps"],
+        o["structured_blocks"],
+        o["points"] if o["grid"] is None else o["grid"].size,
+        common.max_seconds,
+    )
 
 
 def _cpu_runner(

@@ -74,6 +74,7 @@ def jacobian_spectrum(
     sigma_w2: float | None = None,
     sigma_b2: float | None = None,
     q_star: float | None = None,
+    max_seconds: float | None = None,
 ) -> JacobianSpectrum:
     """All eigenvalues of J Jᵀ for one random ``depth``-layer network of ``width`` units.
 
@@ -121,6 +122,9 @@ def jacobian_spectrum(
     q_star : float, optional
         With σ_w and σ_b left out: the fixed point of the critical network (default 0.5,
         ``isometry.montecarlo.DEFAULT_Q_STAR``).
+    max_seconds : float, optional
+        Refuse (``WorkLimitError``) a run whose estimated time exceeds this many seconds;
+        default ``$ISOMETRY_MAX_SECONDS`` or ten minutes.
 
     Returns
     -------
@@ -136,8 +140,13 @@ def jacobian_spectrum(
         not given where q* is not a unique positive number.
     OverflowError
         If a product of layers overflows the dtype (the message names the layer).
+    FloatingPointError
+        If J underflows to exactly 0 although φ' > 0 (saturated tanh/erf units at huge σ_w,
+        σ_b or q0, or σ_w^L below the dtype's range); the message names the argument.
     MemoryError
         If the estimated memory does not fit (checked before anything is allocated).
+    isometry.WorkLimitError
+        If the estimated run time exceeds ``max_seconds`` (checked before starting).
 
     See Also
     --------
@@ -204,6 +213,7 @@ def jacobian_spectrum(
         seed=seed,
         device=device,
         critical=(1.0, 0.0) if sharing else None,
+        max_seconds=max_seconds,
     )
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
@@ -216,6 +226,10 @@ def jacobian_spectrum(
             f"base is only used with weights='parameter_sharing', got base={base!r} "
             f"with weights={weights!r}"
         )
+    _p.require_dense_work(
+        f"jacobian_spectrum(width={common.width}, depth={common.depth})", common, method, dtype
+    )
+    q0_given = q0 is not None
     q0 = _p.first_layer_variance(common, q0)
     if common.device == "cpu":
         _p.require_memory(
@@ -243,6 +257,7 @@ def jacobian_spectrum(
         callback,
     )
     _p.require_finite(raw, ("eigenvalues", "singular_values"), "the eigensolver")
+    _p.require_not_underflowed(raw, common, dtype, q0, q0_given)
     return JacobianSpectrum(
         eigenvalues=raw["eigenvalues"],
         singular_values=raw["singular_values"],

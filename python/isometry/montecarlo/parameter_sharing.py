@@ -46,6 +46,21 @@ def _checked(common: _p.Common, q0: object, base: object) -> tuple[float, str]:
     return q0, base
 
 
+def _require_in_range(common: _p.Common, dtype: str, method: str) -> None:
+    """Its squared singular values are σ_w^{2L} (orthogonal W0): refuse a scale beyond the
+    dtype (silent inf or 0 otherwise), then the time and memory of a dense spectrum."""
+    _validation.power_in_range(
+        "sigma_w", common.sigma_w, 2 * common.depth, dtype, "the scale of the spectrum"
+    )
+    _p.require_dense_work(
+        f"jacobian_spectrum(width={common.width}, depth={common.depth}, "
+        "weights='parameter_sharing')",
+        common,
+        method,
+        dtype,
+    )
+
+
 def parameter_sharing_spectrum(
     common: _p.Common, q0: object, dtype: str, method: str, progress: _p.ProgressLike, base: object
 ) -> Any:
@@ -53,6 +68,7 @@ def parameter_sharing_spectrum(
     from isometry.montecarlo.mlp import JacobianSpectrum
 
     q0, base = _checked(common, q0, base)
+    _require_in_range(common, dtype, method)
     width, depth = common.width, common.depth
     half = width // 2
     itemsize = np.dtype(dtype).itemsize

@@ -16,6 +16,7 @@ import numpy as np
 
 from isometry._internal import memory as _memory
 from isometry._internal import validation as _validation
+from isometry._internal import work as _work
 from isometry._internal.seeds import SeedLike
 from isometry.theory.relu_finite_width import checked_widths, generator
 
@@ -56,6 +57,11 @@ def relu_network_norms(
     _memory.require(
         f"relu_network_norms(widths with a {largest}-entry layer)",
         8 * (2 * batch * largest + 3 * batch * max(sizes) + networks * len(sizes)),
+    )
+    _work.require(
+        f"relu_network_norms(networks={networks})",
+        networks * sum(2e-9 * a * b + 2e-7 for a, b in zip(sizes[:-1], sizes[1:])),
+        reduce="networks, the widths or the depth",
     )
     rng = generator(seed, "relu_network")
     out = np.empty((networks, len(sizes)))

@@ -59,6 +59,7 @@ def resnet_jacobian_spectrum(
     progress: ProgressLike = None,
     sigma_w2: float | None = None,
     sigma_b2: float | None = None,
+    max_seconds: float | None = None,
 ) -> ResnetSpectrum:
     """All eigenvalues of J Jᵀ for one random residual network of ``depth`` blocks, ``width`` units.
 
@@ -91,6 +92,8 @@ def resnet_jacobian_spectrum(
         As in :func:`jacobian_spectrum` (None: a bar when stderr is a terminal).
     sigma_w2, sigma_b2 : float, optional
         σ_w², σ_b² instead of σ_w, σ_b (one form per parameter).
+    max_seconds : float, optional
+        As in :func:`jacobian_spectrum`: the limit of the estimated run time.
 
     Returns
     -------
@@ -149,11 +152,18 @@ def resnet_jacobian_spectrum(
         sigma_b2=sigma_b2,
         q_star=None,
         seed=seed,
+        max_seconds=max_seconds,
     )
     a = checked_residual_scale(residual_scale, common.depth)
     input_variance = _validation.real("input_variance", input_variance, positive=True)
     dtype = _validation.dtype(dtype)
     method = _validation.choice("method", method, _validation.METHODS)
+    _p.require_dense_work(
+        f"resnet_jacobian_spectrum(width={common.width}, depth={common.depth})",
+        common,
+        method,
+        dtype,
+    )
     itemsize = np.dtype(dtype).itemsize
     _p.require_memory(
         f"resnet_jacobian_spectrum(width={common.width}, dtype={dtype!r})",

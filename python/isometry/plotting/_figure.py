@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from isometry._internal.files import default_file_mode
+from isometry._internal.files import atomic_path, destination
 
 __all__ = [
     "COLORS",
     "STYLE",
     "axes",
+    "figure_path",
     "finish",
     "log_ticks",
     "plain_log_ticks",
@@ -36,21 +36,35 @@ def pyplot() -> Any:
     return plt
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> Path:
-    """Write ``fig`` to a temporary file beside ``path`` (same suffix, so matplotlib picks the
-    format from it) and rename it into place: no half-written picture is ever visible."""
+def figure_path(path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """(the path a picture goes to, its format): the format is the file's extension; a name
+    without one gets ``.png`` added (and the returned path says so); an extension matplotlib
+    cannot write is refused with the list of those it can. Call it before a long computation
+    to refuse a bad name early."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if not path.suffix:
+        path = path.with_name(path.name + ".png")
+    fmt = path.suffix[1:].lower()
+    if fmt not in supported:
+        raise ValueError(
+            f"cannot write a figure to {path}: the extension .{fmt} is not a picture format "
+            f"matplotlib writes; use one of {', '.join('.' + k for k in sorted(supported))}"
+        )
+    return path, fmt
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 120) -> Path:
+    """Write ``fig`` atomically (see :mod:`isometry._internal.files`): a temporary file with the
+    same extension, renamed into place when complete; no half-written picture is ever visible.
+    Returns the path written (``.png`` added to a name without an extension; the file a
+    symbolic link names)."""
+    path, fmt = figure_path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+    return destination(path)
 
 
 #: The one style of every figure of the package (applied inside each plotting function, so the

@@ -7,12 +7,10 @@ package never imports matplotlib itself.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from isometry._internal.files import default_file_mode
+from isometry._internal.files import atomic_path
 from isometry.plotting._figure import pyplot as _pyplot
 
 __all__ = ["reproduction_pyplot", "save_reproduction_figure"]
@@ -45,14 +43,7 @@ def save_reproduction_figure(fig: Any, directory: Path, stem: str = "figure") ->
     directory.mkdir(parents=True, exist_ok=True)
     for suffix, options in ((".png", {"dpi": 150}), (".pdf", {})):
         path = directory / f"{stem}{suffix}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{stem}-", suffix=suffix, dir=directory)
-        os.close(fd)
-        try:
-            fig.savefig(tmp, bbox_inches="tight", **options)
-            os.chmod(tmp, default_file_mode())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, bbox_inches="tight", format=suffix[1:], **options)
         names.append(path.name)
     return names

@@ -81,6 +81,7 @@ def gaussian(
     std = _validation.real("std", std, nonnegative=True)
     seed = _validation.seed(seed)
     dtype = _validation.dtype(dtype)
+    _validation.sampler_std(std, dtype)
     device = _validation.device(device)
     if device == "gpu":
         from isometry._internal import gpu as _gpu

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from isometry._internal.locks import DirectoryLock
 from isometry.sweep.progress import SweepProgress
 from isometry.sweep.spec import NUMERICS_VERSION, Spec, load_spec, task_key
 from isometry.sweep.store import Store
@@ -198,23 +199,26 @@ def run(
     ):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     target = Store(store)
-    target.create()
-    target.save_spec(spec.source)
-    todo, already, skipped = pending_tasks(spec, target, retry_failed)
-    bar = SweepProgress(len(todo), show=progress, log=target.log)
-    target.log(
-        f"start: {len(spec.tasks())} tasks in the spec, {already} already done, {skipped} failed and "
-        f"skipped, {len(todo)} to run"
-    )
-    try:
-        if todo and client is None and workers == 1:
-            _run_in_process(todo, target, bar)
-        elif todo:
-            with dask_client(client, workers, spec.blas_threads) as connected:
-                _run_on_dask(todo, target, bar, connected)
-    finally:
-        bar.close()
-        target.compact()
+    # One sweep per store at a time: a second one would run the same pending tasks again and
+    # race the final compaction. Workers never write into the store (this process commits).
+    with DirectoryLock(target.path, what="isometry sweep"):
+        target.create()
+        target.save_spec(spec.source)
+        todo, already, skipped = pending_tasks(spec, target, retry_failed)
+        bar = SweepProgress(len(todo), show=progress, log=target.log)
+        target.log(
+            f"start: {len(spec.tasks())} tasks in the spec, {already} already done, {skipped} "
+            f"failed and skipped, {len(todo)} to run"
+        )
+        try:
+            if todo and client is None and workers == 1:
+                _run_in_process(todo, target, bar)
+            elif todo:
+                with dask_client(client, workers, spec.blas_threads) as connected:
+                    _run_on_dask(todo, target, bar, connected)
+        finally:
+            bar.close()
+            target.compact()
     return SweepReport(
         total=len(spec.tasks()),
         already_done=already,

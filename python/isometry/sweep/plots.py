@@ -18,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from isometry._internal.files import write_text_atomically
+from isometry.plotting._figure import save_figure
+
 __all__ = ["configurations", "plot_store", "power_law_slope"]
 
 _IGNORED = {"key", "seed", "width", "status", "error"}
@@ -123,8 +126,10 @@ def _finite_width(plt: Any, configs: list[tuple[str, Any]], path: Path) -> Path:
     )
     axes[1].set_title(r"largest eigenvalue of $JJ^T$ vs the large-width edge", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=110)  # atomic: no half-written picture
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -207,8 +212,10 @@ def _spectra(plt: Any, store: Path, name: str, rows: Any, path: Path) -> Path:
     ax.set_title(name, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=110)  # atomic: no half-written picture
+    finally:
+        plt.close(fig)
     return path
 
 
@@ -238,7 +245,7 @@ def _worst(table: Any, path: Path, count: int = 10) -> Path:
         .sort_values("ks", ascending=False)
         .head(count)
     )
-    path.write_text(worst.to_csv())
+    write_text_atomically(path, worst.to_csv())
     print("worst-matching configurations (mean over seeds, by KS):")
     print(worst.to_string(float_format=lambda v: f"{v:.4g}"))
     return path

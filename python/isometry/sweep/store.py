@@ -11,7 +11,9 @@ Layout::
 
 A task is committed when its row file appears: its arrays are written first and every file is
 written to a temporary name and renamed, so a killed process leaves either the whole task or none
-of it (a stray ``.tmp-*`` file at most, ignored and cleaned up). ``<key>`` is the hash of the
+of it (a stray hidden temporary file at most, ignored, and removed by the next write once its
+writer is gone). One sweep at a time writes into a store: :func:`isometry.sweep.run` holds the
+store's directory lock (``STORE/.isometry.lock``) while it runs. ``<key>`` is the hash of the
 task's parameters and the numerics version (:func:`isometry.sweep.spec.task_key`).
 
 Read it without isometry::
@@ -26,12 +28,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from isometry._internal.files import atomic_path
 
 __all__ = ["Store"]
 
@@ -52,15 +55,10 @@ def _pyarrow() -> Any:
 
 
 def _replace(path: Path, write: Any) -> None:
-    """Call write(tmp_path), then rename tmp_path to path (atomic on one filesystem)."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Call write(tmp_path), then rename tmp_path to path: the package's one atomic writer
+    (synced, regular files only; see :mod:`isometry._internal.files`)."""
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 class Store:
@@ -83,7 +81,8 @@ class Store:
 
         for folder in (self.rows, self.arrays_dir, self.path / "specs"):
             folder.mkdir(parents=True, exist_ok=True)
-        # Left by a process killed mid-write (old enough not to belong to a live writer on this store).
+        # Left by a process killed mid-write in an earlier version's naming (old enough not to
+        # belong to a live writer); today's temporaries are removed by isometry._internal.files.
         for stray in self.path.rglob(".tmp-*"):
             with contextlib.suppress(OSError):
                 if time.time() - stray.stat().st_mtime > _STRAY_SECONDS:

@@ -182,7 +182,7 @@ def jacobian_moments(
     activation, weights, depth, sigma_w, sigma_b = _check(
         activation, weights, depth, sigma_w, sigma_b
     )
-    order = _validation.positive_int("order", order)
+    order = _validation.moment_order(order)
     q = _fixed_point(activation, sigma_w, sigma_b)
     if isinstance(activation, Activation):
         mu = derivative_moments(activation, q, order)
@@ -373,10 +373,7 @@ class JacobianDensity(Result):
 
 
 def _checked_points(points: int) -> int:
-    points = _validation.positive_int("points", points)
-    if points < 2:
-        raise ValueError(f"points must be at least 2, got {points}")
-    return points
+    return _validation.grid_points("points", points)
 
 
 def _checked_grid(x: np.ndarray | None) -> list[float]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from isometry._internal import validation as _validation
 from isometry._internal.core import _core
 from isometry._internal.progress import ProgressLike, progress_callback
 from isometry._internal.results import Result
@@ -81,6 +82,7 @@ def phase_diagram(
     core = core_activation(activation)
     sigma_w = _grid("sigma_w_grid", sigma_w_grid, positive=True)
     sigma_b = _grid("sigma_b_grid", sigma_b_grid, positive=False)
+    _validation.phase_grid(sigma_w.size * sigma_b.size)
     callback = progress_callback(progress, f"phase diagram, {sigma_b.size} x {sigma_w.size} points")
     # Blocks of σ_b rows keep every OpenMP thread busy while the bar moves ~50 times.
     rows = max(1, -(-sigma_b.size // 50))
@@ -100,6 +102,8 @@ def _grid(name: str, values: object, *, positive: bool) -> np.ndarray:
         grid = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a 1-D sequence of real numbers, got {values!r}") from exc
+    except OverflowError:  # an integer beyond the double range
+        raise ValueError(f"{name} must be finite real numbers (|value| < 1.8e308)") from None
     if grid.ndim != 1 or grid.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {grid.shape}")
     if not np.all(np.isfinite(grid)):

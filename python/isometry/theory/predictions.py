@@ -8,6 +8,9 @@ s₁ = 0 (orthogonal) or −1 (Gaussian).
 
 from __future__ import annotations
 
+import math
+import sys
+
 import numpy as np
 
 from isometry._internal import validation as _validation
@@ -23,6 +26,8 @@ def length_trajectory(
 ) -> np.ndarray:
     """``[q^1, ..., q^depth]`` from the length map started at q^1 = q0."""
     depth = _validation.positive_int("depth", depth)
+    q0 = _validation.real("q0", q0, positive=True)
+    _validation.grid_points("depth", depth, per_point_seconds=2e-5, minimum=1, bytes_per_point=16)  # one length map per layer
     q = [float(q0)]
     for _ in range(depth - 1):
         q.append(length_map(activation, q[-1], sigma_w, sigma_b))
@@ -38,5 +43,12 @@ def spectrum_mean_and_normalized_variance(
     depth = _validation.positive_int("depth", depth)
     mu1, mu2 = derivative_moments(activation, q, 2)
     s1 = 0.0 if weights == "orthogonal" else -1.0
-    mean = (sigma_w**2 * mu1) ** depth
+    if not mu1 > 0:  # φ'(h) underflowed to 0 at every h that matters: q far beyond saturation
+        raise FloatingPointError(f"E[φ'(h)²] underflows to 0 at q={q:g} for activation={activation!r}: the "
+                                 "units are saturated; choose a smaller q (or sigma_w, sigma_b)")
+    log_mean = depth * math.log(sigma_w**2 * mu1)
+    if log_mean > math.log(sys.float_info.max):
+        raise OverflowError(f"the mean eigenvalue (sigma_w**2·μ₁)**depth = ({sigma_w**2 * mu1:.6g})**{depth} overflows "
+                            f"a double; the largest depth that works is {int(math.log(sys.float_info.max) / math.log(sigma_w**2 * mu1))}")
+    mean = math.exp(log_mean)
     return float(mean), float(depth * (mu2 / mu1**2 - 1.0 - s1))

@@ -81,14 +81,17 @@ def checked_residual_scale(residual_scale: object, depth: int) -> float:
 @_arguments.vectorize("c")
 def resnet_edges(c: float) -> tuple[float, float]:
     """Edges of the support, ``((1+M)/M) e^{c(1+2M)}`` at ``M± = (−1 ± √(1 + 2/c))/2``."""
-    lower, upper = _core.resnet_edges(_checked_c(c))
+    c = _checked_c(c)
+    lower, upper = _core.resnet_edges(c)
+    if not (np.isfinite(lower) and np.isfinite(upper)):  # 2/c overflows for subnormal c
+        raise FloatingPointError(f"the edges overflow at c={c:g}: the smallest c that works is about 1.2e-308")
     return float(lower), float(upper)
 
 
 def resnet_moments(c: float, order: int = 4) -> np.ndarray:
     """m_1..m_order of the law (series reversion of z S(z)/(1+z)); m₁ = e^c, m₂ = (1 + 2c) e^{2c}."""
     c = _checked_c(c)
-    order = _validation.positive_int("order", order)
+    order = _validation.moment_order(order)
     return np.asarray(_core.resnet_moments(c, order))
 
 

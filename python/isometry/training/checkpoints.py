@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from isometry._internal.files import default_file_mode
+from isometry._internal.files import atomic_open
 from isometry.training.backend import to_numpy
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+__all__ = ["load_checkpoint", "read_checkpoint", "save_checkpoint"]
 
 
 def save_checkpoint(
@@ -22,21 +22,14 @@ def save_checkpoint(
     arrays = {"theta": to_numpy(theta), "step": np.int64(step), "run_id": np.array(run_id)}
     for key, value in optimizer_state.items():
         arrays[f"opt_{key}"] = np.int64(value) if key == "t" else to_numpy(value)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def load_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str, Any]]:
     """(step, theta, optimizer state) from ``path``; ValueError if it belongs to another run."""
-    with np.load(path, allow_pickle=False) as data:
+    # Opened here, so the file is closed even when np.load fails on a truncated archive.
+    with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
         saved = str(data["run_id"])
         if saved != run_id:
             raise ValueError(f"{path} is a checkpoint of run {saved!r}, not {run_id!r}")
@@ -46,3 +39,20 @@ def load_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str,
             if key.startswith("opt_")
         }
         return int(data["step"]), data["theta"].copy(), state
+
+
+def read_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str, Any]] | None:
+    """:func:`load_checkpoint`, or None with a warning when the file cannot be read (truncated by a
+    full disk or a copy, corrupted): an unreadable checkpoint counts as absent, and the run
+    restarts from step 0 instead of failing for ever. A checkpoint of another run still raises."""
+    try:
+        return load_checkpoint(path, run_id)
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+    except ValueError as exc:
+        if "is a checkpoint of run" in str(exc):
+            raise
+        reason = f"{type(exc).__name__}: {exc}"
+    warnings.warn(f"{path} is unreadable ({reason}); it is ignored and run {run_id} restarts from step 0",
+                  RuntimeWarning, stacklevel=2)
+    return None

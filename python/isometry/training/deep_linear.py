@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from isometry._internal import validation as _validation
+from isometry._internal import work as _work
 from isometry._internal.core import _core
 from isometry._internal.progress import ProgressBar
 from isometry._internal.results import Result
@@ -283,6 +284,13 @@ def learning_time_vs_depth(
         [float(v) for v in lr_scale]
         if isinstance(lr_scale, Sequence | np.ndarray)
         else [float(lr_scale)]
+    )
+    depths = [_validation.positive_int("depths", d, 10**4) for d in depths]
+    n, p = (width or x.shape[1]), len(x)
+    _work.require(
+        f"learning_time_vs_depth(width={n}, depths={list(depths)}, max_steps={max_steps})",
+        len(inits) * len(scales) * sum(depths) * max_steps * 6.0 * p * n * n / _work.FLOPS_BLAS3,
+        reduce="width, depths, max_steps or the learning-rate scales",
     )
     if not scales or not all(np.isfinite(v) and v > 0 for v in scales):
         raise ValueError(

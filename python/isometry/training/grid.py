@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from isometry._internal.files import open_atomically, write_text_atomically
+from isometry._internal.locks import DirectoryLock
 from isometry._internal.progress import ProgressLike, wants_progress
 from isometry.build import build_info
 from isometry.datasets.dataset import Dataset
@@ -245,6 +246,9 @@ def run_experiment(
     resumes from a checkpoint or restarts.
     ``client`` (a ``dask.distributed.Client``): run the grid's runs as Dask tasks on its workers
     (:mod:`isometry.training.distributed`); same numbers, runs logged in the order they finish.
+    ``out_dir`` is locked for the whole call (``out_dir/.isometry.lock``): a second process
+    writing into it gets ``DirectoryLockedError`` naming this one; a lock left by a killed
+    process is taken over.
     """
     if client is not None and callback is not None:
         raise ValueError(
@@ -252,6 +256,37 @@ def run_experiment(
         )
     progress = wants_progress(progress)
     out = Path(out_dir)
+    with DirectoryLock(out, what=f"training {experiment.name!r}") as lock:
+        if lock.stale_holder and log is not None:
+            log(
+                f"{out}: took over the lock of process {lock.stale_holder.get('pid')}, "
+                "which is no longer running"
+            )
+        return _run_experiment(
+            experiment,
+            out,
+            data_dir=data_dir,
+            download=download,
+            progress=progress,
+            dataset=dataset,
+            callback=callback,
+            log=log,
+            client=client,
+        )
+
+
+def _run_experiment(
+    experiment: Experiment,
+    out: Path,
+    *,
+    data_dir: str | None,
+    download: bool,
+    progress: bool,
+    dataset: Dataset | None,
+    callback: Callable[[RunConfig, int], None] | None,
+    log: Callable[[str], None] | None,
+    client: Any,
+) -> list[RunOutcome]:
     runs = experiment.runs()
     if not runs:
         raise ValueError(

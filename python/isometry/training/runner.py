@@ -28,10 +28,11 @@ import numpy as np
 
 from isometry._internal import memory as _memory
 from isometry._internal.files import write_text_atomically
+from isometry._internal.locks import DirectoryLock
 from isometry._internal.progress import ProgressLike, progress_callback
 from isometry._internal.results import Result
 from isometry.training.backend import array_module, require_device_memory, synchronize, to_numpy
-from isometry.training.checkpoints import load_checkpoint, save_checkpoint
+from isometry.training.checkpoints import read_checkpoint, save_checkpoint
 from isometry.training.config import RunConfig
 from isometry.training.data import Batcher, Dataset
 from isometry.training.initialization import initial_parameters, resolve_scales
@@ -199,6 +200,20 @@ def train_run(
     """
     run_id = config.run_id
     directory = Path(out_dir) / "runs" / run_id
+    with DirectoryLock(directory, what=f"run {run_id}"):  # one process per run: claim it
+        return _train_run(config, dataset, directory, progress, callback, keep_parameters, log)
+
+
+def _train_run(
+    config: RunConfig,
+    dataset: Dataset,
+    directory: Path,
+    progress: ProgressLike,
+    callback: Callable[[int], None] | None,
+    keep_parameters: bool,
+    log: Callable[[str], None] | None,
+) -> RunOutcome:
+    run_id = config.run_id
     status = _status(directory)
     if status is not None:
         return RunOutcome(
@@ -229,8 +244,9 @@ def train_run(
     step_rows: list[dict[str, Any]] = []
     eval_rows: list[dict[str, Any]] = []
     start, resumed_from = 0, None
-    if checkpoint.is_file():
-        start, theta, optimizer_state = load_checkpoint(checkpoint, run_id)
+    saved = read_checkpoint(checkpoint, run_id) if checkpoint.is_file() else None
+    if saved is not None:
+        start, theta, optimizer_state = saved
         trainer.model.theta[...] = xp.asarray(theta)
         trainer.optimizer.load_state(optimizer_state)
         step_rows = [_renamed(r) for r in read_table(directory / "steps.csv") if r["step"] <= start]
