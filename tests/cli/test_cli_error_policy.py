@@ -103,12 +103,14 @@ def test_every_exception_type_is_one_line(monkeypatch, capsys):
 
 def test_output_to_a_full_device_fails_and_the_device_survives(tmp_path):
     """A character device as --output is refused (it used to be replaced by a regular file as
-    root); the test uses its own node (1, 7) = /dev/full when it may create one."""
-    target = tmp_path / "full"
+    root); the test uses its own node (1, 7) = /dev/full when it may create one, else a link to
+    /dev/full (written through, so the device is what is refused). The name ends in .csv, the
+    format --output takes."""
+    target = tmp_path / "full.csv"
     try:
         os.mknod(target, stat.S_IFCHR | 0o666, os.makedev(1, 7))
     except (PermissionError, OSError):
-        target = "/dev/full"  # not root: os.replace cannot touch /dev anyway
+        target.symlink_to("/dev/full")  # not root: os.replace cannot touch /dev anyway
     done = cli(
         "theory", "--sigma-w", "1.05", "--depth", "4", "--points", "50", "--output", str(target)
     )
@@ -153,7 +155,9 @@ def test_plot_with_an_unknown_extension_is_refused(tmp_path):
         str(tmp_path / "out.unknownext"),
     )
     one_line_error(done, 2, ".unknownext", ".png")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+    # Refused before the computation: nothing is written, not even the --output table.
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert "wrote" not in done.stderr
 
 
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])

@@ -221,9 +221,12 @@ def test_empty_points_and_grid_are_named():
 
 def test_eigenvalue_samples_are_checked_by_the_matrix_free_distances():
     r = isometry.jacobian_spectral_density(16, 2, sigma_w=1.05, probes=2, steps=8, points=20)
-    with pytest.raises(ValueError, match="eigenvalues must be finite"):
+    # The argument is `other` (eigenvalues or a law): the messages name it.
+    with pytest.raises(ValueError, match="other must be finite"):
         r.ks_distance(np.array([np.nan, 1.0]))
-    with pytest.raises(ValueError, match="non-empty 1-D"):
+    with pytest.raises(ValueError, match="other must be a non-empty 1-D"):
         r.ks_distance(np.array([[1.0, 2.0]]))
-    with pytest.raises(TypeError, match="eigenvalues must be a 1-D array"):
+    with pytest.raises(TypeError, match="other must be a 1-D array"):
         r.ks_distance("abc")
+    with pytest.raises(ValueError, match="other must be finite"):
+        r.wasserstein_log10(np.array([1.0, np.inf]))

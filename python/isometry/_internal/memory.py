@@ -62,7 +62,9 @@ def require(what: str, needed_bytes: int) -> None:
     """Raise MemoryError stating the estimate if `needed_bytes` does not fit."""
     available = available_bytes()
     if needed_bytes > _USABLE_FRACTION * available:
+        # An integer estimate can exceed the double range (a grid of 10**400 points).
+        needed = f"{needed_bytes / GIB:.2f}" if needed_bytes < 2**1000 else "more than 1e290"
         raise MemoryError(
-            f"{what} needs about {needed_bytes / GIB:.2f} GiB but only "
+            f"{what} needs about {needed} GiB but only "
             f"{available / GIB:.2f} GiB of memory is available; reduce the size"
         )

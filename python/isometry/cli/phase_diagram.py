@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.grid < 2:
         raise ValueError(f"grid must be at least 2, got {args.grid}")
+    validation.positive_int("grid", args.grid, 10**6)  # points per axis: 10**12 in all
     validation.phase_grid(args.grid * args.grid)  # before the axes are allocated
     plot = _options.figure_destination(args.plot)  # a bad extension is refused before the work
     sigma_w = _axis(args.sigma_w, args.sigma_w2, (0.5, 4.0), args.grid, "sigma-w")

@@ -154,7 +154,9 @@ def default_q0(activation: str, sigma_w: float, sigma_b: float) -> float:
     >>> isometry.default_q0("relu", 2**0.5, 0.0)
     1.0
     """
-    if activation == "linear" or (activation == "relu" and sigma_b == 0.0):
+    if isinstance(activation, str) and (
+        activation == "linear" or (activation == "relu" and sigma_b == 0.0)
+    ):
         return 1.0
     try:
         q = _q_star(activation, sigma_w, sigma_b)

@@ -135,7 +135,10 @@ class SpectralDensity(Result):
     def cdf(self, t: np.ndarray | float) -> np.ndarray | float:
         """P(λ ≤ t): the mean over probes of each probe's interpolated quadrature CDF (a float
         for a scalar t)."""
-        values = np.mean([p.cdf(np.asarray(t, dtype=float)) for p in self._probe_cdfs], axis=0)
+        t_array = np.asarray(t, dtype=float)
+        if np.any(np.isnan(t_array)):  # a NaN would come back as a silent NaN probability
+            raise ValueError("t must not be NaN")
+        values = np.mean([p.cdf(t_array) for p in self._probe_cdfs], axis=0)
         return _as_float(t, values)
 
     def cdf_error(self, t: np.ndarray | float) -> np.ndarray | float:

@@ -41,7 +41,12 @@ def figure_path(path: str | os.PathLike[str]) -> tuple[Path, str]:
     without one gets ``.png`` added (and the returned path says so); an extension matplotlib
     cannot write is refused with the list of those it can. Call it before a long computation
     to refuse a bad name early."""
-    from matplotlib.backend_bases import FigureCanvasBase
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError as exc:
+        raise ImportError(
+            'plotting needs matplotlib: pip install "isometry[plot]" (or pip install matplotlib)'
+        ) from exc
 
     path = Path(path)
     supported = FigureCanvasBase.get_supported_filetypes()

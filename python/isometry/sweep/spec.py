@@ -49,6 +49,8 @@ DEFAULT_Q_STAR = 0.5
 NUMERICS_VERSION = 1
 
 ACTIVATIONS = ("linear", "tanh", "hard_tanh", "relu", "erf")
+#: The most seeds a count may ask for (each is a task of every grid point; a count is expanded).
+MAX_SEEDS = 10**6
 
 
 class SpecError(ValueError):
@@ -67,17 +69,19 @@ def _choice(*allowed: str) -> Callable[[str, object], object]:
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise SpecError(f"{name} must be a positive integer, got {value!r}")
+    if value > 2**62:  # sizes are multiplied out in estimates; nothing computable is this large
+        raise SpecError(f"{name} must be at most 2**62, got an integer of {len(str(value))} digits")
     return int(value)
 
 
 def _real(positive: bool) -> Callable[[str, object], object]:
     def check(name: str, value: object) -> object:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Real)
-            or not math.isfinite(value)
-        ):
-            raise SpecError(f"{name} must be a finite real number, got {value!r}")
+        try:
+            finite = math.isfinite(value)  # type: ignore[arg-type]
+        except (TypeError, OverflowError):  # not a number, or an integer beyond the doubles
+            finite = False
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not finite:
+            raise SpecError(f"{name} must be a finite real number, got {str(value)[:40]}")
         x = float(value)
         if positive and not x > 0:
             raise SpecError(f"{name} must be > 0, got {value!r}")
@@ -194,8 +198,10 @@ def _seeds(value: object) -> tuple[int, ...]:
     if isinstance(value, bool):
         raise SpecError(f"sweep.seeds must be a count or a list of integers, got {value!r}")
     if isinstance(value, int):
-        if value < 1:
-            raise SpecError(f"sweep.seeds as a count must be positive, got {value}")
+        if not 1 <= value <= MAX_SEEDS:
+            raise SpecError(
+                f"sweep.seeds as a count must be in [1, {MAX_SEEDS}], got {value}"
+            )
         return tuple(range(value))
     if isinstance(value, list) and value:
         for i, s in enumerate(value):
@@ -224,10 +230,12 @@ def parse_spec(data: Mapping[str, Any], source: str = "") -> Spec:
             f"blas_threads, name"
         )
     kind = sweep.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise SpecError(f"sweep.kind must be one of {', '.join(map(repr, KINDS))}; got {kind!r}")
     seeds = _seeds(sweep.get("seeds", 1))
     blas_threads = _positive_int("sweep.blas_threads", sweep.get("blas_threads", 1))
+    if blas_threads > 1024:  # isometry.set_num_threads' range
+        raise SpecError(f"sweep.blas_threads must be in [1, 1024], got {blas_threads}")
     name = sweep.get("name", "")
     if not isinstance(name, str):
         raise SpecError(f"sweep.name must be a string, got {name!r}")

@@ -6,12 +6,15 @@ import contextlib
 import functools
 import inspect
 import math
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
+from isometry._internal import memory as _memory
 from isometry._internal import validation as _validation
+from isometry._internal import work as _work
 from isometry._internal.core import _core
 from isometry.theory.activation import ActivationLike, core_activation, describe
 
@@ -168,9 +171,17 @@ def vectorize(*names: str) -> Callable[[F], F]:
                 raise ValueError(
                     f"the array arguments do not broadcast together ({shapes})"
                 ) from exc
+            size = int(np.prod(shape))
+            if size == 0:  # no point to call the function at, so no result type to build
+                empty = ", ".join(n for n, v in arrays.items() if np.size(v) == 0)
+                raise ValueError(f"{empty} is an empty array; give at least one value")
+            what = f"{function.__name__} at {size} points"
+            _memory.require(what, 64 * size)  # the broadcast inputs' points and the outputs
             spread = {n: np.broadcast_to(np.asarray(v), shape) for n, v in arrays.items()}
             outputs: list[Any] = []
+            times: list[float] = []
             for index in np.ndindex(*shape):
+                start = time.perf_counter()
                 point = dict(bound.arguments)
                 for n, v in spread.items():
                     point[n] = v[index].item()
@@ -179,6 +190,9 @@ def vectorize(*names: str) -> Callable[[F], F]:
                 except (ValueError, TypeError) as exc:
                     at = ", ".join(f"{n}={point[n]!r}" for n in spread)
                     raise type(exc)(f"at {at} (index {index}): {exc}") from None
+                times.append(time.perf_counter() - start)
+                if len(times) == 2 and size > 2:  # the faster of the first two times the rest
+                    _work.require(what, min(times) * size, reduce="the array sizes")
             return _stack(outputs, shape)
 
         if extra_names := [f"{p}2" for p in squared if f"{p}2" not in signature.parameters]:

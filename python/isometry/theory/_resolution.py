@@ -30,7 +30,12 @@ def sample_and_floor(sample: Any, resolution: float | None) -> tuple[np.ndarray,
     if hasattr(sample, "eigenvalues") and hasattr(sample, "method"):
         dtype = str(getattr(sample, "dtype", "float64"))
         sample = sample.eigenvalues
-    ev = np.asarray(sample, dtype=float).ravel()
+    try:
+        ev = np.asarray(sample, dtype=float).ravel()
+    except (TypeError, ValueError):  # "abc", None, ragged lists: name what was expected
+        raise TypeError(
+            f"eigenvalues must be an array of real numbers, got {type(sample).__name__}"
+        ) from None
     if ev.size == 0 or not np.all(np.isfinite(ev)):
         raise ValueError("eigenvalues must be a non-empty array of finite numbers")
     if resolution is None:

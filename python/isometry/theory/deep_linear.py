@@ -149,7 +149,10 @@ def _rk4(rhs, u0: float, times: np.ndarray, max_step: float) -> np.ndarray:
 
 
 def _times(t: np.ndarray | float) -> tuple[np.ndarray, tuple[int, ...]]:
-    t = np.asarray(t, dtype=np.float64)
+    try:
+        t = np.asarray(t, dtype=np.float64)
+    except OverflowError:  # an integer beyond the double range
+        raise ValueError("t must be finite and >= 0 (|t| < 1.8e308)") from None
     flat = t.ravel()
     if np.any(flat < 0) or not np.all(np.isfinite(flat)):
         raise ValueError("t must be finite and >= 0")

@@ -184,11 +184,18 @@ def jacobian_moments(
     )
     order = _validation.moment_order(order)
     q = _fixed_point(activation, sigma_w, sigma_b)
-    if isinstance(activation, Activation):
-        mu = derivative_moments(activation, q, order)
-        moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
-    else:
-        moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
+    try:
+        if isinstance(activation, Activation):
+            mu = derivative_moments(activation, q, order)
+            moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
+        else:
+            moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
+    except ValueError as exc:  # m_1 = χ₁^L beyond the double range: the series has no inverse
+        if "reversion" not in str(exc):
+            raise
+        raise FloatingPointError(
+            f"the moments at depth={depth} leave the double range (m_1 = chi_1**depth); lower depth"
+        ) from None
     return JacobianMoments(
         moments=moments,
         q_star=q,
@@ -285,7 +292,10 @@ class JacobianDensity(Result):
     def cdf(self, t: np.ndarray | float) -> np.ndarray | float:
         """P(λ <= t): atoms plus the integrated density (linear interpolation on the grid); a
         float for a scalar t."""
-        values = self._cdf(np.asarray(t, dtype=float))
+        t_array = np.asarray(t, dtype=float)
+        if np.any(np.isnan(t_array)):  # a NaN would come back as a silent NaN probability
+            raise ValueError("t must not be NaN")
+        values = self._cdf(t_array)
         return float(values) if np.ndim(t) == 0 else values
 
     def _cdf(self, t: np.ndarray) -> np.ndarray:

@@ -68,7 +68,13 @@ def length_map(activation: ActivationLike, q: float, sigma_w: float, sigma_b: fl
     core, sigma_w, sigma_b = _arguments.network(activation, sigma_w, sigma_b)
     q = _validation.real("q", q, positive=True)
     with _arguments.at_point(activation, q=q):
-        return float(_core.length_map(core, q, sigma_w, sigma_b))
+        out = float(_core.length_map(core, q, sigma_w, sigma_b))
+    if not math.isfinite(out):  # σ_w² E φ² + σ_b² beyond a double: refused, not a silent inf
+        raise OverflowError(
+            f"the length map overflows a double at q={q:g}, sigma_w={sigma_w:g}, "
+            f"sigma_b={sigma_b:g}; lower them"
+        )
+    return out
 
 
 @_arguments.vectorize("sigma_w", "sigma_b")

@@ -27,10 +27,18 @@ def length_trajectory(
     """``[q^1, ..., q^depth]`` from the length map started at q^1 = q0."""
     depth = _validation.positive_int("depth", depth)
     q0 = _validation.real("q0", q0, positive=True)
-    _validation.grid_points("depth", depth, per_point_seconds=2e-5, minimum=1, bytes_per_point=16)  # one length map per layer
+    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
+    sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
+    # One length map per layer.
+    _validation.grid_points("depth", depth, per_point_seconds=2e-5, minimum=1, bytes_per_point=16)
     q = [float(q0)]
-    for _ in range(depth - 1):
-        q.append(length_map(activation, q[-1], sigma_w, sigma_b))
+    for layer in range(2, depth + 1):
+        q.append(float(length_map(activation, q[-1], sigma_w, sigma_b)))
+        if not math.isfinite(q[-1]):  # σ_w² E φ² + σ_b² beyond a double: refuse, not inf
+            raise OverflowError(
+                f"the length map overflows a double at layer {layer} (sigma_w={sigma_w:g}, "
+                f"sigma_b={sigma_b:g}, q0={q0:g}); lower sigma_w, sigma_b or q0"
+            )
     return np.array(q)
 
 
@@ -41,6 +49,7 @@ def spectrum_mean_and_normalized_variance(
     """(m₁, m₂/m₁² − 1) of the J Jᵀ spectrum when every layer sits at variance q."""
     weights = _validation.choice("weights", weights, _validation.WEIGHTS)
     depth = _validation.positive_int("depth", depth)
+    sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     mu1, mu2 = derivative_moments(activation, q, 2)
     s1 = 0.0 if weights == "orthogonal" else -1.0
     if not mu1 > 0:  # φ'(h) underflowed to 0 at every h that matters: q far beyond saturation

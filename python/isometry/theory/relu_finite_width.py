@@ -250,6 +250,9 @@ def sample_relu_chain(
         # χ²_k = 2·Gamma(k/2); numpy's gamma needs shape > 0, so draw with k ≥ 1 and zero the rest.
         chi2 = 2.0 * rng.standard_gamma(np.maximum(k, 1) / 2.0)
         out[:, layer] = np.where(k > 0, v * chi2, 0.0)
+    _validation.finite_values(
+        "the sampled |x^l|²", f"sigma_w={sigma_w}, sigma_b={sigma_b}, input_norm_sq={s0}", out
+    )
     return out
 
 

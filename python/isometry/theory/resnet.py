@@ -20,13 +20,16 @@ starting from m_0 = 0, v_0 = ``input_variance`` (= |x_0|²/N).
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from isometry._internal import validation as _validation
+from isometry._internal import work as _work
 from isometry._internal.core import _core
 from isometry._internal.results import Result
 from isometry.theory import _arguments, _law_checks
@@ -174,12 +177,29 @@ class ResnetParameter(Result):
 MAX_DEPTH = 10**7
 
 
-def _checked_depth(depth: object) -> int:
+#: Seconds per layer of the recursion (measured ~2e-5 for tanh or a custom activation at huge
+#: q, whose moments are quadratures, on a loaded 2-core machine; ~1e-7 for the closed forms),
+#: with a factor of about 3 to spare.
+_LAYER_SECONDS = {"quadrature": 6e-5, "closed form": 3e-7}
+
+
+def _checked_depth(depth: object, activations: tuple[object, ...] = (), evaluations: int = 1) -> int:
+    """``depth`` in [1, MAX_DEPTH], and the time of ``evaluations`` recursions over it for each
+    of ``activations`` within the work limit (``isometry._internal.work``)."""
     depth = _validation.positive_int("depth", depth)
     if depth > MAX_DEPTH:
         raise ValueError(
             f"depth must be at most {MAX_DEPTH} for the ResNet mean-field recursion, got {depth}"
         )
+    per_layer = sum(
+        _LAYER_SECONDS["closed form" if a in ("linear", "relu", "hard_tanh", "erf") else "quadrature"]
+        for a in activations
+    )
+    _work.require(
+        f"the ResNet mean-field recursion over {depth} layers",
+        evaluations * depth * per_layer,
+        reduce="depth",
+    )
     return depth
 
 
@@ -202,17 +222,18 @@ def resnet_parameter(
     core = core_activation(activation)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    depth = _checked_depth(depth)
+    depth = _checked_depth(depth, (activation,))
     a = checked_residual_scale(residual_scale, depth)
     v = _validation.real("input_variance", input_variance, positive=True)
-    raw = _core.resnet_trajectory(
-        activation=core,
-        sigma_w=sigma_w,
-        sigma_b=sigma_b,
-        depth=depth,
-        residual_scale=a,
-        input_variance=v,
-    )
+    with _named_underflow(a, v):
+        raw = _core.resnet_trajectory(
+            activation=core,
+            sigma_w=sigma_w,
+            sigma_b=sigma_b,
+            depth=depth,
+            residual_scale=a,
+            input_variance=v,
+        )
     return ResnetParameter(
         c=float(raw["c"]),
         c2=np.asarray(raw["c2"]),
@@ -241,19 +262,36 @@ def resnet_sigma_w(
     core = core_activation(activation)
     c = _checked_c(c)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
-    depth = _checked_depth(depth)
+    depth = _checked_depth(depth, (activation,), evaluations=80)  # the bracket and Brent
     a = checked_residual_scale(residual_scale, depth)
     v = _validation.real("input_variance", input_variance, positive=True)
-    sigma_w, _, _ = _core.resnet_sigma_w(
-        activation=core, c=c, sigma_b=sigma_b, depth=depth, residual_scale=a, input_variance=v
-    )
+    with _named_underflow(a, v):
+        sigma_w, _, _ = _core.resnet_sigma_w(
+            activation=core, c=c, sigma_b=sigma_b, depth=depth, residual_scale=a, input_variance=v
+        )
     return float(sigma_w)
+
+
+@contextlib.contextmanager
+def _named_underflow(residual_scale: float, input_variance: float) -> Iterator[None]:
+    """The core's "signal underflowed to 0" (a std::underflow_error, which reaches Python as a
+    bare RuntimeError) as the FloatingPointError it is, with the scales that set the signal."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if isinstance(exc, _core.ConvergenceError) or "underflowed" not in str(exc):
+            raise
+        raise FloatingPointError(
+            f"{exc} (residual_scale={residual_scale:g}, input_variance={input_variance:g}: the "
+            "first variance is residual_scale² sigma_w² input_variance + sigma_b²)"
+        ) from None
 
 
 def resnet_parameter_table(
     sigma_w: float = 1.0, sigma_b: float = 0.0, *, depth: int = 64, input_variance: float = 1.0
 ) -> dict[str, float]:
     """c per built-in activation at the same (σ_w, σ_b, depth), with a = 1/√depth."""
+    _checked_depth(depth, _validation.ACTIVATIONS)  # all of them, before the first starts
     return {
         name: resnet_parameter(name, sigma_w, sigma_b, depth=depth, input_variance=input_variance).c
         for name in _validation.ACTIVATIONS

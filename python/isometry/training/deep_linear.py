@@ -286,6 +286,7 @@ def learning_time_vs_depth(
         else [float(lr_scale)]
     )
     depths = [_validation.positive_int("depths", d, 10**4) for d in depths]
+    max_steps = _validation.positive_int("max_steps", max_steps, _validation.C_INT_MAX)
     n, p = (width or x.shape[1]), len(x)
     _work.require(
         f"learning_time_vs_depth(width={n}, depths={list(depths)}, max_steps={max_steps})",

@@ -33,7 +33,7 @@ from isometry.datasets.dataset import Dataset
 from isometry.training.backend import array_module, device_name
 from isometry.training.config import TEACHER_DEFAULTS, Experiment, RunConfig, validate_data_options
 from isometry.training.records import EVAL_COLUMNS, STEP_COLUMNS, table_text, write_table
-from isometry.training.runner import RunOutcome, train_run
+from isometry.training.runner import RunOutcome, require_work, train_run
 
 __all__ = ["CONFIG_COLUMNS", "environment", "load_dataset", "run_experiment"]
 
@@ -324,6 +324,8 @@ def _run_experiment(
         )
         + "\n",
     )
+    for run in runs:  # every run's estimate before the first starts (see runner.require_work)
+        require_work(run, dataset)
     outcomes: dict[str, RunOutcome] = {}
     eta = _GridClock(runs)
     try:

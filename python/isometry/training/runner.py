@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from isometry._internal import memory as _memory
+from isometry._internal import work as _work
 from isometry._internal.files import write_text_atomically
 from isometry._internal.locks import DirectoryLock
 from isometry._internal.progress import ProgressLike, progress_callback
@@ -179,6 +180,23 @@ def _status(directory: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def require_work(config: RunConfig, dataset: Dataset) -> None:
+    """The run's time, estimated from its size (forward and backward pass ~6 flops per weight
+    and example, the test-set evaluations, a per-layer Python overhead). A training run is a
+    deliberate long job: the ten-minute default does not apply, but ``$ISOMETRY_MAX_SECONDS``
+    (``--max-seconds``) does, so that a limit set by the caller also stops ``steps=2**31``."""
+    c = config
+    weights = dataset.features * c.width + max(c.depth - 1, 0) * c.width**2 + c.width * dataset.classes
+    per_step = 6.0 * c.batch_size * weights / _work.FLOPS_BLAS3 + 3e-5 * c.depth + 1e-4
+    evaluations = (c.steps // max(c.eval_every, 1) + 1) * 2.0 * len(dataset.x_test) * weights
+    with _work.default_limit(math.inf):
+        _work.require(
+            f"training run {c.run_id} ({c.steps} steps, depth {c.depth}, width {c.width})",
+            c.steps * per_step + evaluations / _work.FLOPS_BLAS3,
+            reduce="steps, depth, width or batch_size",
+        )
+
+
 def train_run(
     config: RunConfig,
     dataset: Dataset,
@@ -225,6 +243,7 @@ def _train_run(
             skipped=True,
             final=status.get("final", {}),
         )
+    require_work(config, dataset)
     started = time.perf_counter()
     trainer = Trainer(config, dataset)
     xp, c = trainer.xp, config
