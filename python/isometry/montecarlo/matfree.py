@@ -529,6 +529,16 @@ def _lanczos_options(
 def _require_work(common: _p.Common, o: dict[str, Any]) -> None:
     """Refuse a run past the memory or time limit before the core sizes anything."""
     width, depth = common.width, common.depth
+    try:
+        _check_matfree_work(common, o)
+    except MemoryError as exc:
+        if common.weights == "orthogonal" and not width & (width - 1):
+            raise MemoryError(f"{exc}, or use weights='structured_orthogonal' (O(N) memory)") from None
+        raise
+
+
+def _check_matfree_work(common: _p.Common, o: dict[str, Any]) -> None:
+    width, depth = common.width, common.depth
     _validation.matfree_work(
         f"jacobian_spectral_density(width={width}, depth={depth}, probes={o['probes']}, "
         f"steps={o['steps']})",
