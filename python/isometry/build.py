@@ -10,8 +10,26 @@ __all__ = ["build_info"]
 
 
 def build_info() -> dict[str, Any]:
-    """Compiler, OpenMP threads, BLAS (configuration and threads), CUDA, version, and the effective
-    thread counts and wait settings (``info["threads"]``, see :func:`isometry.set_num_threads`)."""
+    """What this build of isometry was compiled with, and the thread settings in effect.
+
+    Returns
+    -------
+    dict
+        ``"version"``; the compiler, C++ standard and build type; OpenMP (version, maximum
+        threads at load) and BLAS (configuration, threads); ``"cuda"``: whether the CUDA
+        extension was built and loads and which device it sees; ``"threads"``: the effective
+        thread counts and wait settings now (see :func:`isometry.set_num_threads`).
+
+    See Also
+    --------
+    set_num_threads, get_num_threads
+
+    Examples
+    --------
+    >>> info = isometry.build_info()
+    >>> info["version"] == isometry.__version__, "threads" in info, "cuda" in info
+    (True, True, True)
+    """
     from isometry import __version__
 
     info: dict[str, Any] = {"version": __version__}
