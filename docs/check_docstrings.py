@@ -35,7 +35,7 @@ import sys
 from collections.abc import Iterator
 
 import numpy as np
-from numpydoc.validate import validate
+from numpydoc.validate import get_doc_object, validate
 
 PUBLIC_MODULES = [
     "isometry",
@@ -171,9 +171,11 @@ def validate_names(report: bool) -> int:
     failures = 0
     pending = 0
     names = list(public_names())
-    for qualname, _ in names:
+    for qualname, obj in names:
         checks = FULL_CHECKS if qualname in FULL else BASE_CHECKS
-        errors = validate(qualname)["errors"]
+        # The object itself, not its name: numpydoc imports a name as a module first, and
+        # isometry.build_info is also the old import path of the module isometry.build.
+        errors = validate(get_doc_object(obj))["errors"]
         bad = [(code, message) for code, message in errors if code in checks]
         for code, message in bad:
             print(f"  {qualname}: {code} {message}")

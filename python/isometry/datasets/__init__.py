@@ -78,8 +78,8 @@ def cifar10(
     >>> try:
     ...     datasets.cifar10(tempfile.mkdtemp())
     ... except FileNotFoundError as error:
-    ...     print(str(error)[:50])
-    CIFAR-10 not found: put cifar-10-python.tar.gz (md5
+    ...     print(str(error).split(" (")[0])  # then the md5, the address and the folder
+    CIFAR-10 not found: put cifar-10-python.tar.gz
     """
     return _load_cifar10(
         data_dir, download_missing=download, standardize=standardize, dtype=dtype, progress=progress
@@ -143,7 +143,7 @@ def mnist(
     >>> try:
     ...     datasets.mnist(tempfile.mkdtemp())
     ... except FileNotFoundError as error:
-    ...     print(str(error)[:44])
+    ...     print(str(error).split(",")[0])  # then the other files and the folder
     MNIST not found: put train-images-idx3-ubyte.gz
     """
     return _load_mnist(

@@ -80,6 +80,7 @@ class Reproduction:
     >>> from isometry.experiments import registry
     >>> entry = registry()["psg17_relu_no_isometry"]
     >>> entry.paper, sorted(entry.params("quick")) == sorted(entry.quick)
+    ('pennington2017', True)
     """
 
     name: str

@@ -147,7 +147,8 @@ class SpectralDensity(Result):
     Examples
     --------
     >>> d = isometry.jacobian_spectral_density(64, 4, sigma_w=1.05, probes=4, steps=8, seed=0)
-    >>> d.nodes.shape, d.moments.shape
+    >>> d.nodes.shape, d.moments.shape  # probes × (steps + 1) nodes
+    ((4, 9), (4,))
     >>> round(d.cdf(float(d.nodes.max()) * 2), 12)  # every probe's mass lies below its top node
     1.0
     """

@@ -193,7 +193,8 @@ def parameter_sharing(
     Notes
     -----
     With orthogonal W0 every singular value of the network's Jacobian is σ_w^L, at any depth
-    (BD19 §4).
+    (see the documentation's "Finite-width ReLU networks and parameter sharing" theory
+    page).
 
     References
     ----------

@@ -68,6 +68,7 @@ class SpecError(ValueError):
     ...                               "grid": {"width": 16, "depht": 2}})
     ... except isometry.sweep.SpecError as error:
     ...     print(error)
+    unknown key(s) grid.depht for kind 'jacobian_spectrum'; allowed: width, depth, activation, sigma_w, sigma_b, dtype, method, weights, q_star, q0
     """
 
 

@@ -145,7 +145,7 @@ def critical_sigma_b(activation: ActivationLike, sigma_w: float) -> tuple[float,
     Raises
     ------
     ValueError
-        Where there is no such bias: σ_w below 1/|φ'(0)| for tanh, erf and hard_tanh
+        Where there is no such bias: σ_w below 1/``|φ'(0)|`` for tanh, erf and hard_tanh
         (μ₁ ≤ φ'(0)², so χ₁ < 1 at every q), linear and relu (μ₁ does not depend on q), or, for a
         custom :class:`~isometry.theory.Activation`, every solution needs σ_b² < 0 or is not the
         stable fixed point the network reaches (as in :func:`edge_of_chaos`); or if an argument is

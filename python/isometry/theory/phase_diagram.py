@@ -62,6 +62,7 @@ class PhaseDiagram(Result):
     >>> from isometry import theory
     >>> d = theory.phase_diagram("relu", [1.0, 2**0.5, 2.0], [0.0], progress=False)
     >>> d.q_star  # ordered: q* = 0; σ_w² = 2: every q; above: q^l diverges
+    array([[ 0., nan, nan]])
     """
 
     sigma_w: np.ndarray

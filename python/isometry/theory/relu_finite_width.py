@@ -159,7 +159,8 @@ def relu_norm_moments(
     so s_l = v_l χ²_K with K ~ Binomial(N_l, ½): E s_l = (N_l/2) E v_l and
     E s_l² = (N_l²/4 + 5N_l/4) E v_l², a linear recursion, exact at every width (no quadrature).
     He initialisation (σ_w² = 2, σ_b = 0) keeps the mean; the variance then grows like
-    s_0²((1 + 5/N)^L − 1). See the documentation's "Finite-width ReLU networks" theory page.
+    s_0²((1 + 5/N)^L − 1). See the documentation's
+    "Finite-width ReLU networks and parameter sharing" theory page (a reconstruction of [1]_).
 
     References
     ----------
@@ -170,7 +171,8 @@ def relu_norm_moments(
     --------
     >>> from isometry import theory
     >>> mean, variance = theory.relu_norm_moments([100, 100, 100])  # He: the mean is kept
-    >>> mean.tolist(), variance.round(9).tolist()  # variance = s_0²((1 + 5/100)^l − 1)
+    >>> mean.round(9).tolist(), variance.round(9).tolist()  # variance = s_0²((1 + 5/100)^l − 1)
+    ([100.0, 100.0, 100.0], [0.0, 500.0, 1025.0])
     """
     sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
     mean, second = [s0], [s0 * s0]
@@ -240,7 +242,8 @@ def relu_norm_ratio_moments(
     --------
     >>> from isometry import theory
     >>> mean, variance = theory.relu_norm_ratio_moments([10, 20, 20])
-    >>> mean.tolist()  # E r_L = N_L/N_0 with He initialisation
+    >>> mean.round(12).tolist()  # E r_L = N_L/N_0 with He initialisation
+    [1.0, 2.0, 2.0]
     """
     sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
     mean, variance = relu_norm_moments(sizes, sigma_w, sigma_b, input_norm_sq=s0)
@@ -285,7 +288,9 @@ def relu_death_probability(widths: Sequence[int], sigma_b: float = 0.0) -> np.nd
     --------
     >>> from isometry import theory
     >>> theory.relu_death_probability([4, 1, 1]).tolist()  # 1 − (1/2)(1/2) at the end
+    [0.0, 0.5, 0.75]
     >>> theory.relu_death_probability([4, 2, 2], sigma_b=0.1).tolist()
+    [0.0, 0.25, 0.25]
     """
     sizes = checked_widths(widths)
     sigma_b = _validation.real("sigma_b", sigma_b, nonnegative=True)
@@ -362,7 +367,8 @@ def relu_log_norm_moments(
     --------
     >>> from isometry import theory
     >>> mean, variance = theory.relu_log_norm_moments([100] * 11, input_norm_sq=1.0)
-    >>> round(mean[-1], 4), round(variance[-1], 4)  # ≈ −5L/(2N) = −0.25 and 5L/N = 0.5
+    >>> round(float(mean[-1]), 4), round(float(variance[-1]), 4)  # ≈ −5L/(2N), 5L/N: −0.25, 0.5
+    (-0.2542, 0.5194)
     """
     sizes, sigma_w, _, s0 = _checked(widths, sigma_w, 0.0, input_norm_sq)
     mean, var = [math.log(s0)], [0.0]
@@ -428,6 +434,7 @@ def relu_mean_field_norm(
     --------
     >>> from isometry import theory
     >>> theory.relu_mean_field_norm([10, 10, 10], sigma_w=1.0).tolist()  # halved per layer
+    [10.0, 5.0, 2.5]
     """
     return relu_norm_moments(widths, sigma_w, sigma_b, input_norm_sq=input_norm_sq)[0]
 
@@ -547,7 +554,10 @@ class ReluOutputLaw(Result):
     --------
     >>> from isometry import theory
     >>> law = theory.relu_output_law([8, 8], points=4096)
-    >>> law.dead, law.cdf(0.0), law.quantile(law.dead)  # one layer of 8 units: 2⁻⁸
+    >>> round(law.dead * 2**8, 9), law.cdf(0.0) == law.dead  # one layer of 8 units: 2⁻⁸
+    (1.0, True)
+    >>> law.quantile(law.dead), law.quantile(1.0) > law.quantile(0.5) > 0
+    (0.0, True)
     """
 
     log_s: np.ndarray
@@ -652,9 +662,10 @@ def relu_output_law(
     --------
     >>> from isometry import theory
     >>> law = theory.relu_output_law([20, 20, 20], points=4096)
-    >>> law.dead == theory.relu_death_probability([20, 20, 20])[-1]
+    >>> bool(law.dead == theory.relu_death_probability([20, 20, 20])[-1])
     True
-    >>> round(law.cdf(20.0), 3)  # P(s_L ≤ s_0): below ½, the typical signal shrinks
+    >>> round(law.cdf(20.0), 3)  # P(s_L ≤ s_0) above ½: the typical signal shrinks
+    0.611
     """
     sizes, sigma_w, _, s0 = _checked(widths, sigma_w, 0.0, input_norm_sq)
     points = _validation.positive_int("points", points)

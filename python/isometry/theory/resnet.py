@@ -150,7 +150,8 @@ def resnet_moments(c: float, order: int = 4) -> np.ndarray:
 
     Notes
     -----
-    Series reversion of z S(z)/(1 + z) with S(z) = e^(−c(1+2z)) (T19 eq. 16), exact to rounding.
+    Series reversion of z S(z)/(1 + z) with S(z) = e^(−c(1+2z)), exact to rounding. See the
+    documentation's "Residual networks" theory page for the law and its caveats.
 
     References
     ----------
@@ -266,7 +267,8 @@ class ResnetParameter(Result):
     --------
     >>> from isometry import theory
     >>> p = theory.resnet_parameter("relu", 1.0, depth=4)
-    >>> p.c, p.residual_scale, p.q.shape
+    >>> p.c, p.residual_scale, p.q.shape  # c = a² L σ_w²/2
+    (0.5, 0.5, (4,))
     """
 
     c: float
@@ -340,7 +342,7 @@ def resnet_parameter(
 
     Notes
     -----
-    c = a² Σ_l σ_w² E[φ'(h_l)²] with h_l ~ N(0, q_l) (T19 eq. 13), where the ResNet's own
+    c = a² Σ_l σ_w² E[φ'(h_l)²] with h_l ~ N(0, q_l), where the ResNet's own
     mean-field recursion gives q_l: q_l = a²σ_w² v_{l-1} + σ_b², m_l = m_{l-1} + E φ(h_l),
     v_l = v_{l-1} + 2 m_{l-1} E φ(h_l) + E φ(h_l)², from m_0 = 0 and v_0 = ``input_variance``
     (φ need not be odd: relu units acquire a mean). ReLU gives c = a² L σ_w²/2 exactly, linear
@@ -360,6 +362,7 @@ def resnet_parameter(
     0.5
     >>> p = theory.resnet_parameter("tanh", 1.0, depth=16)
     >>> round(p.c, 6), p.c2.shape
+    (0.855791, (16,))
     """
     core = core_activation(activation)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
@@ -497,7 +500,8 @@ def resnet_parameter_table(
     --------
     >>> from isometry import theory
     >>> table = theory.resnet_parameter_table(1.0, depth=8)
-    >>> sorted(table), table["linear"], table["relu"]
+    >>> sorted(table), round(table["linear"], 12), round(table["relu"], 12)  # σ_w², σ_w²/2
+    (['erf', 'hard_tanh', 'linear', 'relu', 'tanh'], 1.0, 0.5)
     """
     return {
         name: resnet_parameter(name, sigma_w, sigma_b, depth=depth, input_variance=input_variance).c

@@ -250,7 +250,7 @@ class Experiment:
     optimizer_options : dict, optional
         Optimizer name → its settings.
     accuracy_targets : list of float, default [0.3]
-        Test accuracies in (0, 1] whose first crossing each run records (steps to learn).
+        Test accuracies in (0, 1] for the plots of steps to reach each (``isometry train``).
     description : str, default ""
         Free text.
 

@@ -69,7 +69,8 @@ class RunOutcome(Result):
     resumed_from : int, optional
         The checkpoint's step when the run resumed.
     final : dict, optional
-        The final evaluation: test loss and accuracy, steps to each accuracy target.
+        The last training and test losses and accuracies (``train_loss``, ``train_accuracy``,
+        ``test_loss``, ``test_accuracy``).
 
     See Also
     --------
