@@ -15,10 +15,11 @@ def build_info() -> dict[str, Any]:
     Returns
     -------
     dict
-        ``"version"``; the compiler, C++ standard and build type; OpenMP (version, maximum
-        threads at load) and BLAS (configuration, threads); ``"cuda"``: whether the CUDA
-        extension was built and loads and which device it sees; ``"threads"``: the effective
-        thread counts and wait settings now (see :func:`isometry.set_num_threads`).
+        ``"version"``, ``"compiler"``, ``"cxx_standard"``; ``"openmp"`` and
+        ``"openmp_max_threads"`` (at load); ``"blas"`` (the configuration it was built with),
+        ``"blas_runtime"`` and ``"blas_threads"``; ``"cuda"``: how the CUDA extension was
+        built, whether it loads (and why not) and the devices it sees; ``"threads"``: the
+        effective thread counts and wait settings now (see :func:`isometry.set_num_threads`).
 
     See Also
     --------

@@ -44,8 +44,9 @@ def load(store: str | os.PathLike[str]) -> Any:
     Returns
     -------
     pandas.DataFrame
-        The task's parameters, its status, key and statistics (mean, variance, distances to the
-        theory, timings), one row per task.
+        One row per task: its ``key``, parameters and ``status`` (``error`` when it failed),
+        the σ_w, σ_b and q0 used, the moments m1..m4 and λ_max beside the theory's, the KS and
+        log10-Wasserstein distances to the theory law, and where and how long it ran.
 
     Raises
     ------
@@ -95,8 +96,10 @@ def arrays(store: str | os.PathLike[str], key: str) -> dict[str, Any]:
     Returns
     -------
     dict of str to ndarray
-        The task's arrays in their stored shapes: the eigenvalues (or the density and the
-        quadrature nodes and weights), q^l, ...
+        The task's arrays in their stored shapes: ``eigenvalues`` (dense kinds) or ``x``,
+        ``density``, ``density_error``, ``nodes``, ``quadrature_weights``, ``moments`` and
+        ``moment_errors`` (matrix-free), and the simulated and mean-field q^l (``q``,
+        ``q_theory``).
 
     Raises
     ------

@@ -201,7 +201,7 @@ class Experiment:
     Parameters
     ----------
     name : str
-        The experiment's name (its folder's, in the CLI).
+        The experiment's name.
     dataset : str, default "teacher"
         ``"teacher"`` (synthetic), ``"digits"``, ``"mnist"`` or ``"cifar10"``.
     data_options : dict, optional

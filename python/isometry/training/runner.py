@@ -120,8 +120,8 @@ class Trainer:
     config : RunConfig
         The run.
     dataset : Dataset
-        Its data (host arrays; uploaded to the device here, inputs scaled to q* when the run is
-        given by q*).
+        Its data (host arrays, uploaded to the device here; when the run is given by q*, the
+        inputs are scaled so that the first pre-activations have variance q*).
 
     Raises
     ------
