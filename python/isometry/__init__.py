@@ -16,7 +16,13 @@ __version__ = "0.2.0"
 
 from isometry._internal import moved_modules as _moved_modules
 from isometry._internal.core import _core
-from isometry._internal.threads import get_num_threads, set_num_threads, threads
+from isometry._internal.threads import (
+    get_num_threads,
+    get_thread_adaptation,
+    set_num_threads,
+    set_thread_adaptation,
+    threads,
+)
 from isometry.build import build_info
 from isometry.montecarlo.forward import length_trajectory_mc
 from isometry.montecarlo.matfree import SpectralDensity, jacobian_spectral_density
@@ -90,6 +96,7 @@ __all__ = [
     "default_q0",
     "gaussian",
     "get_num_threads",
+    "get_thread_adaptation",
     "haar_orthogonal",
     "init",
     "jacobian_spectral_density",
@@ -99,6 +106,7 @@ __all__ = [
     "plotting",
     "resnet_jacobian_spectrum",
     "set_num_threads",
+    "set_thread_adaptation",
     "theory",
     "threads",
     "training",
