@@ -19,7 +19,8 @@ def build_info() -> dict[str, Any]:
         ``"openmp_max_threads"`` (at load); ``"blas"`` (the configuration it was built with),
         ``"blas_runtime"`` and ``"blas_threads"``; ``"cuda"``: how the CUDA extension was
         built, whether it loads (and why not) and the devices it sees; ``"threads"``: the
-        effective thread counts and wait settings now (see :func:`isometry.set_num_threads`).
+        effective thread counts, wait settings and adaptation mode now (see
+        :func:`isometry.set_num_threads`).
 
     See Also
     --------
