@@ -429,8 +429,8 @@ def jacobian_spectral_density(
     points : int, default 400
         Size of the default grid, at least 2.
     progress : bool, callable or None, default None
-        None: a bar on stderr when it is a terminal; ``True`` always, ``False`` never; a
-        callable gets (done, total).
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
     device : {"cpu", "gpu"}, default "cpu"
         ``"gpu"`` runs the products and the Lanczos vectors on the current CUDA device.
     sigma_w2, sigma_b2 : float, optional

@@ -145,7 +145,7 @@ def resnet_jacobian_spectrum(
         (per-layer weight variance σ_w²/(N·L)).
     input_variance : float, default 1.0
         ‖x_0‖²/N of the input, a random direction; positive.
-    seed : int, numpy SeedSequence or Generator, or None; default 0
+    seed : int, numpy.random.SeedSequence, numpy.random.Generator or None, default 0
         As in :func:`jacobian_spectrum`; the key used is ``result.seed``.
     dtype : {"float64", "float32"}, default "float64"
     method : {"eigh", "svd"}, default "eigh"
