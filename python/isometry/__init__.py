@@ -33,9 +33,27 @@ from isometry.sampling.matrices import gaussian, haar_orthogonal
 _moved_modules.install()
 
 ConvergenceError = _core.ConvergenceError
-ConvergenceError.__doc__ = (
-    "An iterative solver did not converge; the message gives the point and residual."
-)
+ConvergenceError.__doc__ = """An iterative solver did not converge; the message gives the point and residual.
+
+A ``RuntimeError`` raised by the core's iterative solvers (the Newton iterations of the
+free-probability densities, adaptive quadratures, fixed-point and root searches) instead of
+returning a number that is not converged; the theory functions prefix the message with the
+parameters they were computing at.
+
+See Also
+--------
+isometry.theory.jacobian_density, isometry.theory.Activation
+
+Examples
+--------
+>>> issubclass(isometry.ConvergenceError, RuntimeError)
+True
+>>> try:
+...     raise isometry.ConvergenceError("Newton did not converge at x = 1e-30")
+... except RuntimeError as error:
+...     print(type(error).__name__, error)
+ConvergenceError Newton did not converge at x = 1e-30
+"""
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 

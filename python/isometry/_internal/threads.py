@@ -179,6 +179,17 @@ def set_num_threads(n: int) -> None:
     n : int
         Threads, 1 to 1024.
 
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n`` is outside 1 to 1024.
+
+    See Also
+    --------
+    threads, get_num_threads, build_info
+
     Examples
     --------
     >>> before = isometry.get_num_threads()
@@ -229,6 +240,13 @@ def threads(n: int) -> Iterator[None]:
     ------
     None
         The block runs with the new counts.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n`` is outside 1 to 1024.
 
     Examples
     --------
