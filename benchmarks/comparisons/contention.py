@@ -1,5 +1,9 @@
 """k. Under contention: each workload alone and beside CPU-bound competitor processes.
 
+Contended runs are made under each thread adaptation mode (isometry.set_thread_adaptation):
+"openmp", the default, whose goals are checked; "off" (the counts as set: what adaptation
+buys) and "all" (OpenBLAS adapts too: opt-in, rounding-level differences between loads).
+
 A competitor is a plain busy loop in its own process (one per two usable cores, so on two cores
 one core is taken), started before the timed calls and stopped after. Every workload runs
   * idle, with the default thread count (all usable cores);
@@ -144,7 +148,10 @@ def usable_cpus() -> int:
 @contextlib.contextmanager
 def competitors(count: int) -> Iterator[None]:
     """`count` busy-loop processes for the duration of the block."""
-    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    # The loop ends by itself when its parent goes (a benchmark killed mid-run must not leave
+    # busy loops behind to skew the next one); getppid is a cheap syscall, still CPU-bound.
+    loop = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass"
+    procs = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(count)]
     try:
         time.sleep(0.5)  # let them get going (and the scheduler spread them) before timing
         yield
@@ -158,6 +165,16 @@ def competitors(count: int) -> Iterator[None]:
 def one_thread(fn: Callable[[], object]) -> object:
     with isometry.threads(1):
         return fn()
+
+
+def with_adaptation(mode: str, fn: Callable[[], object]) -> object:
+    """``fn`` under thread adaptation ``mode`` (the default is "openmp")."""
+    saved = isometry.get_thread_adaptation()
+    isometry.set_thread_adaptation(mode)
+    try:
+        return fn()
+    finally:
+        isometry.set_thread_adaptation(saved)
 
 
 def contenders(w: Workload, k: int, k_peer: int) -> list[Contender]:
@@ -193,21 +210,38 @@ def run(ctx: Context) -> SectionResult:
     )
     if ctx.torch is None:
         result.notes.append("k. torch: skipped (not importable)")
-    body, peer_body, data = [], [], []
+    body, peer_body, modes_body, data = [], [], [], []
     for w in workloads(ctx.quick, ctx.seed, ctx.torch):
         k_peer = k if ctx.quick else 1
         make = partial(contenders, w, k, k_peer)
         idle = race(make())
         with competitors(count):
             busy = race(
-                [*make(), Contender("isometry 1 thread", partial(one_thread, w.isometry), k)]
+                [
+                    *make(),
+                    Contender("isometry 1 thread", partial(one_thread, w.isometry), k),
+                    Contender("isometry all", partial(with_adaptation, "all", w.isometry), k),
+                    Contender("isometry off", partial(with_adaptation, "off", w.isometry), k),
+                ]
             )
         t_idle, t_busy, t_one = (
             idle["isometry"][1],
             busy["isometry"][1],
             busy["isometry 1 thread"][1],
         )
+        t_all, t_off = busy["isometry all"][1], busy["isometry off"][1]
         vs_idle, vs_one = t_busy / t_idle, t_busy / t_one
+        modes_body.append(
+            [
+                w.name,
+                f"{t_off:.3f}",
+                f"{t_busy:.3f}",
+                f"{t_all:.3f}",
+                f"{t_one:.3f}",
+                f"{t_all / t_idle:.2f}x",
+                f"{t_all / t_one:.2f}x",
+            ]
+        )
         ok_idle, ok_one = vs_idle <= GOAL_VS_IDLE, vs_one <= GOAL_VS_ONE_THREAD
         body.append(
             [
@@ -252,6 +286,8 @@ def run(ctx: Context) -> SectionResult:
                 "idle": t_idle,
                 "contended": t_busy,
                 "one_thread_contended": t_one,
+                "adaptation_all_contended": t_all,
+                "adaptation_off_contended": t_off,
                 "peers": {n: {"idle": idle[n][1], "contended": busy[n][1]} for n in w.peers},
             }
         )
@@ -268,6 +304,23 @@ def run(ctx: Context) -> SectionResult:
             ],
             body,
             right=set(range(1, 6)),
+        )
+    )
+    result.tables.append(
+        "thread adaptation under the same competitor (default threads; 'openmp' is the default "
+        "mode, 'all' adapts OpenBLAS too)\n"
+        + format_table(
+            [
+                "workload",
+                "off [s]",
+                "openmp [s]",
+                "all [s]",
+                "1 thread [s]",
+                "all /idle",
+                "all /1 thread",
+            ],
+            modes_body,
+            right=set(range(1, 7)),
         )
     )
     if peer_body:

@@ -16,7 +16,13 @@ __version__ = "0.2.0"
 
 from isometry._internal import moved_modules as _moved_modules
 from isometry._internal.core import _core
-from isometry._internal.threads import get_num_threads, set_num_threads, threads
+from isometry._internal.threads import (
+    get_num_threads,
+    get_thread_adaptation,
+    set_num_threads,
+    set_thread_adaptation,
+    threads,
+)
 from isometry._internal.work import WorkLimitError
 from isometry.build import build_info
 from isometry.montecarlo.forward import length_trajectory_mc
@@ -28,9 +34,27 @@ from isometry.sampling.matrices import gaussian, haar_orthogonal
 _moved_modules.install()
 
 ConvergenceError = _core.ConvergenceError
-ConvergenceError.__doc__ = (
-    "An iterative solver did not converge; the message gives the point and residual."
-)
+ConvergenceError.__doc__ = """An iterative solver did not converge; the message gives the point and residual.
+
+A ``RuntimeError`` raised by the core's iterative solvers (the Newton iterations of the
+free-probability densities, adaptive quadratures, fixed-point and root searches) instead of
+returning a number that is not converged; the theory functions prefix the message with the
+parameters they were computing at.
+
+See Also
+--------
+isometry.theory.jacobian_density, isometry.theory.Activation
+
+Examples
+--------
+>>> issubclass(isometry.ConvergenceError, RuntimeError)
+True
+>>> try:
+...     raise isometry.ConvergenceError("Newton did not converge at x = 1e-30")
+... except RuntimeError as error:
+...     print(type(error).__name__, error)
+ConvergenceError Newton did not converge at x = 1e-30
+"""
 #: Philox stream ids (counter word 3) of every random draw; see cpp/include/isometry/rng/streams.hpp.
 STREAMS: dict[str, int] = dict(_core.STREAMS)
 
@@ -74,6 +98,7 @@ __all__ = [
     "default_q0",
     "gaussian",
     "get_num_threads",
+    "get_thread_adaptation",
     "haar_orthogonal",
     "init",
     "jacobian_spectral_density",
@@ -83,6 +108,7 @@ __all__ = [
     "plotting",
     "resnet_jacobian_spectrum",
     "set_num_threads",
+    "set_thread_adaptation",
     "theory",
     "threads",
     "training",

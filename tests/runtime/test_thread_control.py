@@ -235,3 +235,96 @@ def test_results_identical_for_any_count(tmp_path):
         for other in (two, three):
             a, b = one[name], other[name]
             assert np.abs(a - b).max() <= 200 * np.finfo(a.dtype).eps * np.abs(a).max(), name
+
+
+# --------------------------------------------------------------------------------------------
+# Adaptation to the cores other processes leave free
+
+
+@pytest.fixture
+def restore_adaptation():
+    saved = isometry.get_thread_adaptation()
+    yield
+    isometry.set_thread_adaptation(saved)
+
+
+def test_adaptation_modes(restore_adaptation):
+    assert isometry.get_thread_adaptation() == "openmp"  # the default: bitwise safe
+    for mode in ("off", "all", "openmp"):
+        isometry.set_thread_adaptation(mode)
+        assert isometry.get_thread_adaptation() == mode
+        assert isometry.build_info()["threads"]["adaptation"] == mode
+    for bad in ("none", "", None, 1):
+        with pytest.raises(ValueError, match="mode must be one of 'off', 'openmp', 'all'"):
+            isometry.set_thread_adaptation(bad)
+
+
+def test_adaptation_from_environment():
+    code = "import isometry; print(isometry.get_thread_adaptation())"
+    run = lambda value: subprocess.run(  # noqa: E731
+        [sys.executable, "-W", "always", "-c", code],
+        env={**os.environ, "ISOMETRY_THREAD_ADAPTATION": value},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run("ALL").stdout.strip() == "all"
+    bad = run("sometimes")
+    assert bad.stdout.strip() == "openmp" and "ISOMETRY_THREAD_ADAPTATION" in bad.stderr
+
+
+def _poll(predicate, seconds: float = 3.0) -> bool:
+    """Whether ``predicate()`` holds within ``seconds`` (the estimate refreshes every 50 ms)."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.06)
+    return False
+
+
+@needs_two_cores
+def test_teams_shrink_beside_busy_processes(restore_adaptation, restore_counts):
+    """One busy loop per usable core leaves no core free: a region then gets one thread (with
+    adaptation) and the set count without it; a BLAS call in mode "all" leaves the set OpenBLAS
+    count in place afterwards."""
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(CPUS)]
+    try:
+        assert _poll(lambda: _core.free_cores() == 1), _core.free_cores()
+        assert _core.openmp_team_size_now() == 1 and _core.openmp_team_size() == CPUS
+        isometry.set_thread_adaptation("off")
+        assert _core.openmp_team_size_now() == CPUS
+        isometry.set_thread_adaptation("all")
+        reference = isometry.haar_orthogonal(96, seed=1)
+        assert _core.blas_get_num_threads() == CPUS  # lowered for the call only
+        isometry.set_thread_adaptation("off")
+        np.testing.assert_array_equal(isometry.haar_orthogonal(96, seed=1), reference)
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()
+
+
+@needs_two_cores
+def test_adapted_results_are_the_same_bits(restore_adaptation):
+    """Own loops: the same bits whether the team adapted (beside a busy process) or not."""
+
+    def own_loops():
+        d = isometry.jacobian_spectral_density(
+            2**12, 4, weights="structured_orthogonal", sigma_w=1.1, seed=2, probes=2, steps=10
+        )
+        return np.concatenate([d.moments, d.density, isometry.gaussian(300, 200, seed=4).ravel()])
+
+    isometry.set_thread_adaptation("off")
+    reference = own_loops()
+    isometry.set_thread_adaptation("openmp")
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(CPUS)]
+    try:
+        assert _poll(lambda: _core.openmp_team_size_now() == 1)
+        assert own_loops().tobytes() == reference.tobytes()
+    finally:
+        for p in busy:
+            p.kill()
+            p.wait()

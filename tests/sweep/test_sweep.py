@@ -195,6 +195,7 @@ kind = "jacobian_spectral_density"
 [grid]
 width = [64, 48]
 depth = 3
+weights = "structured_orthogonal"  # power-of-two widths only: 48 fails
 q_star = 0.5
 probes = 2
 steps = 6

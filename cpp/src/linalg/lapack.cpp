@@ -1,12 +1,17 @@
 #include "isometry/linalg/lapack.hpp"
 
 #include <cstddef>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+
+#include "isometry/core/threads.hpp"
 
 // Fortran symbols of scipy-openblas32. Trailing size_t arguments are the hidden lengths of
 // character arguments (gfortran ABI); passing them is always safe.
 extern "C" {
+int scipy_openblas_get_num_threads(void);
+void scipy_openblas_set_num_threads(int);
 using isometry::linalg::blas_int;
 void scipy_dgemm_(const char*, const char*, const blas_int*, const blas_int*, const blas_int*, const double*,
                   const double*, const blas_int*, const double*, const blas_int*, const double*, double*,
@@ -56,6 +61,39 @@ void check_info(const char* routine, blas_int info) {
     }
 }
 
+// OpenBLAS's thread count is one setting for the whole process. When its pool adapts to the
+// machine (Adaptation::all, threads.hpp), a BlasTeam lowers the count to the free cores for the
+// length of one call and then puts the caller's count back, so that threadpoolctl and
+// isometry.set_num_threads keep seeing their own setting. The mutex stops two calls from
+// different threads from restoring each other's count in mid-call; it is taken only in that
+// mode, so by default concurrent calls proceed as OpenBLAS allows.
+class BlasTeam {
+  public:
+    BlasTeam() {
+        if (isometry::thread_adaptation() != isometry::Adaptation::all) return;
+        lock_ = std::unique_lock<std::mutex>(mutex());
+        const int count = scipy_openblas_get_num_threads();
+        const int want = isometry::blas_adaptive_limit();
+        if (want >= 1 && want < count) {
+            scipy_openblas_set_num_threads(want);
+            restore_ = count;
+        }
+    }
+    ~BlasTeam() {
+        if (restore_ > 0) scipy_openblas_set_num_threads(restore_);
+    }
+    BlasTeam(const BlasTeam&) = delete;
+    BlasTeam& operator=(const BlasTeam&) = delete;
+
+  private:
+    static std::mutex& mutex() {
+        static std::mutex m;
+        return m;
+    }
+    std::unique_lock<std::mutex> lock_;
+    int restore_ = 0;
+};
+
 // LAPACK returns workspace sizes as floating point; round up so float32 sizes above 2^24 hold.
 template <typename T>
 blas_int workspace_size(T query) {
@@ -67,22 +105,26 @@ blas_int workspace_size(T query) {
 template <>
 void gemm<double>(char ta, char tb, blas_int m, blas_int n, blas_int k, double alpha, const double* a,
                   blas_int lda, const double* b, blas_int ldb, double beta, double* c, blas_int ldc) {
+    const BlasTeam team;
     scipy_dgemm_(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
 }
 template <>
 void gemm<float>(char ta, char tb, blas_int m, blas_int n, blas_int k, float alpha, const float* a,
                  blas_int lda, const float* b, blas_int ldb, float beta, float* c, blas_int ldc) {
+    const BlasTeam team;
     scipy_sgemm_(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc, 1, 1);
 }
 
 template <>
 void syrk_lower<double>(blas_int n, blas_int k, double alpha, const double* a, blas_int lda, double beta,
                         double* c, blas_int ldc) {
+    const BlasTeam team;
     scipy_dsyrk_("L", "N", &n, &k, &alpha, a, &lda, &beta, c, &ldc, 1, 1);
 }
 template <>
 void syrk_lower<float>(blas_int n, blas_int k, float alpha, const float* a, blas_int lda, float beta,
                        float* c, blas_int ldc) {
+    const BlasTeam team;
     scipy_ssyrk_("L", "N", &n, &k, &alpha, a, &lda, &beta, c, &ldc, 1, 1);
 }
 
@@ -90,6 +132,7 @@ void syrk_lower<float>(blas_int n, blas_int k, float alpha, const float* a, blas
     template <>                                                                                          \
     void ormqr_left<T>(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* c, \
                        blas_int ldc, Workspace<T>& work) {                                               \
+        const BlasTeam team;                                                                             \
         blas_int info = 0, query_size = -1;                                                              \
         T query = 0;                                                                                     \
         routine("L", "N", &m, &n, &k, v, &ldv, tau, c, &ldc, &query, &query_size, &info, 1, 1);          \
@@ -106,6 +149,7 @@ ISOMETRY_ORMQR(float, scipy_sormqr_)
     template <>                                                                          \
     void orgqr<T>(blas_int m, blas_int n, blas_int k, T * v, blas_int ldv, const T* tau, \
                   Workspace<T>& work) {                                                  \
+        const BlasTeam team;                                                             \
         blas_int info = 0, query_size = -1;                                              \
         T query = 0;                                                                     \
         routine(&m, &n, &k, v, &ldv, tau, &query, &query_size, &info);                   \
@@ -121,6 +165,7 @@ ISOMETRY_ORGQR(float, scipy_sorgqr_)
 #define ISOMETRY_SYEVD(T, routine)                                                                      \
     template <>                                                                                         \
     void syevd_values<T>(blas_int n, T * a, blas_int lda, T * w, Workspace<T> & work) {                 \
+        const BlasTeam team;                                                                            \
         blas_int info = 0, query_size = -1, iquery = 0;                                                 \
         T query = 0;                                                                                    \
         routine("N", "L", &n, a, &lda, w, &query, &query_size, &iquery, &query_size, &info, 1, 1);      \
@@ -138,6 +183,7 @@ ISOMETRY_SYEVD(float, scipy_ssyevd_)
 #define ISOMETRY_GESDD(T, routine)                                                                        \
     template <>                                                                                           \
     void gesdd_values<T>(blas_int m, blas_int n, T * a, blas_int lda, T * s, Workspace<T> & work) {       \
+        const BlasTeam team;                                                                              \
         blas_int info = 0, query_size = -1, one = 1;                                                      \
         T query = 0, unused = 0;                                                                          \
         std::vector<blas_int> iwork(8 * static_cast<std::size_t>(m < n ? m : n));                         \

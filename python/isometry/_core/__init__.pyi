@@ -232,8 +232,26 @@ def openmp_set_limit(n: int) -> None:
 def openmp_set_num_threads(n: int) -> None: ...
 def openmp_team_size() -> int:
     """
-    Threads of an isometry parallel region opened now from the calling thread.
+    Threads an isometry parallel region opened from the calling thread may have (the configured count, before adaptation to the free cores).
     """
+
+def openmp_team_size_now() -> int:
+    """
+    Threads an isometry parallel region opened now gets (after adaptation).
+    """
+
+def set_thread_adaptation(mode: str) -> None:
+    """
+    Which teams shrink to the cores other processes leave free.
+    """
+
+def thread_adaptation() -> str: ...
+def free_cores() -> int:
+    """
+    Usable cores minus those other processes kept busy over the last window (>= 1).
+    """
+
+def usable_cores() -> int: ...
 
 def phase_diagram(
     activation: str | CustomActivation,

@@ -16,5 +16,6 @@ try:
     from isometry import _core
 finally:
     _threads.restore_environment(_added)
+_threads.apply_adaptation_from_environment()
 
 __all__ = ["_core"]

@@ -36,6 +36,24 @@ MOVED: dict[str, str] = {
 SILENT = {"isometry.init"}
 
 
+class _CallableAlias(ModuleType):
+    """An old module path whose last name is also a public function of the package
+    (``isometry.build_info``): the import system binds the imported module to that name on the
+    package, so the alias must keep working as the function too. Attributes come from the new
+    module, calls go to the function."""
+
+    def __init__(self, name: str, target: ModuleType, function: object) -> None:
+        super().__init__(name, target.__doc__)
+        self.__dict__["_target"] = target
+        self.__dict__["_function"] = function
+
+    def __getattr__(self, attribute: str) -> object:
+        return getattr(self.__dict__["_target"], attribute)
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return self.__dict__["_function"](*args, **kwargs)
+
+
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, old: str, new: str) -> None:
         self.old, self.new = old, new
@@ -47,7 +65,13 @@ class _AliasLoader(importlib.abc.Loader):
                 DeprecationWarning,
                 stacklevel=4,
             )
-        return importlib.import_module(self.new)
+        target = importlib.import_module(self.new)
+        parent_name, _, child = self.old.rpartition(".")
+        parent = sys.modules.get(parent_name)
+        public = None if parent is None else parent.__dict__.get(child)
+        if callable(public) and not isinstance(public, ModuleType):
+            return _CallableAlias(self.old, target, public)
+        return target
 
     def exec_module(self, module: ModuleType) -> None:
         sys.modules[self.old] = module  # the import system re-sets it to the same module

@@ -38,8 +38,18 @@ too.
 Reproducibility. Every loop of ours splits its work into pieces fixed by the problem size and
 sums in a fixed order, so results are bitwise identical for any OpenMP count. OpenBLAS's GEMM
 blocking depends on *its* thread count, so results that pass through BLAS/LAPACK (Haar matrices,
-Jacobian spectra) agree across different counts to rounding only — the reason the count is never
-changed behind the user's back (e.g. by the machine's load).
+Jacobian spectra) agree across different counts to rounding only.
+
+Adaptation. On a machine where other processes keep some cores busy, a team larger than the free
+cores is slower than a smaller one, often slower than one thread: the thread that shares a core
+holds up every synchronisation of the team. So each of our OpenMP regions takes at most the
+cores other processes leave free (measured from /proc/stat over the last 50 ms or more; see
+cpp/include/isometry/core/free_cores.hpp). That changes no bits, so it is on by default
+(``"openmp"``). OpenBLAS's pool adapts too with ``set_thread_adaptation("all")``, per BLAS call;
+since its results depend on its count, BLAS-based results are then equal to rounding, not
+bitwise, between runs at different loads — hence opt-in. ``"off"`` uses the set counts always.
+The environment variable ``ISOMETRY_THREAD_ADAPTATION`` (off / openmp / all) sets the mode at
+import.
 """
 
 from __future__ import annotations
@@ -57,7 +67,10 @@ __all__ = [
     "apply_runtime_defaults",
     "get_num_threads",
     "restore_environment",
+    "THREAD_ADAPTATIONS",
+    "get_thread_adaptation",
     "set_num_threads",
+    "set_thread_adaptation",
     "thread_info",
     "threads",
 ]
@@ -75,6 +88,9 @@ MAX_THREADS = 1024
 #: OPENBLAS_THREAD_TIMEOUT: 4 is OpenBLAS's minimum (2**4 cycles): workers sleep as soon as a call
 #: ends; waking them costs microseconds per BLAS call, which every one of our BLAS calls dwarfs.
 RUNTIME_DEFAULTS: dict[str, str] = {"GOMP_SPINCOUNT": "10000", "OPENBLAS_THREAD_TIMEOUT": "4"}
+
+#: Modes of :func:`set_thread_adaptation`.
+THREAD_ADAPTATIONS = ("off", "openmp", "all")
 
 # What apply_runtime_defaults found and did, for thread_info().
 _load_report: dict[str, Any] = {}
@@ -147,10 +163,11 @@ def set_num_threads(n: int) -> None:
 
     Process-wide, for calls from any Python thread (like OpenBLAS's own setting, unlike OpenMP's
     ``omp_set_num_threads``). The default is every core the process may use (or
-    ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` when set). On a machine that other work keeps
-    busy, set ``n`` to the cores that are actually free: a thread that has to share its core
-    holds up the others at every synchronisation, and a call on too many threads can be several
-    times slower than on one. Random draws and everything computed in isometry's own loops are
+    ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` when set). ``n`` is a maximum: by default
+    isometry's own loops take only the cores other processes leave free
+    (:func:`set_thread_adaptation`), because a thread that has to share its core holds up the
+    others at every synchronisation, and a call on too many threads can be several times slower
+    than on one. Random draws and everything computed in isometry's own loops are
     bitwise identical for any ``n``; results that pass through BLAS/LAPACK (Haar matrices,
     spectra) are identical for any ``n`` at a fixed OpenBLAS count and agree to rounding across
     OpenBLAS counts. OpenBLAS caps ``n`` at the maximum it was compiled for;
@@ -161,6 +178,17 @@ def set_num_threads(n: int) -> None:
     ----------
     n : int
         Threads, 1 to 1024.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n`` is outside 1 to 1024.
+
+    See Also
+    --------
+    threads, get_num_threads, build_info
 
     Examples
     --------
@@ -213,6 +241,13 @@ def threads(n: int) -> Iterator[None]:
     None
         The block runs with the new counts.
 
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n`` is outside 1 to 1024.
+
     Examples
     --------
     >>> with isometry.threads(1):  # e.g. one thread per worker process
@@ -231,12 +266,82 @@ def threads(n: int) -> Iterator[None]:
         core.blas_set_num_threads(blas)
 
 
+def set_thread_adaptation(mode: str) -> None:
+    """Choose which thread teams shrink to the cores other processes leave free.
+
+    On a busy machine a team of threads larger than the free cores is slower than a team of the
+    free size, often slower than one thread (a thread that shares its core holds up every
+    synchronisation). With adaptation, each parallel region or BLAS call takes at most the cores
+    not used by other processes over the last 50 ms or more, and never more than
+    :func:`set_num_threads` allows.
+
+    Parameters
+    ----------
+    mode : {"openmp", "all", "off"}
+        ``"openmp"`` (the default): isometry's own OpenMP loops adapt; their results are
+        bitwise identical for any team size, so nothing changes but the speed. ``"all"``: the
+        OpenBLAS pool adapts too, call by call; results computed through BLAS/LAPACK (Haar
+        matrices, Jacobian spectra) then agree to rounding, not bitwise, between runs made at
+        different loads. ``"off"``: always the counts that were set.
+
+    Examples
+    --------
+    >>> isometry.set_thread_adaptation("off")
+    >>> isometry.get_thread_adaptation()
+    'off'
+    >>> isometry.set_thread_adaptation("openmp")
+    """
+    if not isinstance(mode, str) or mode not in THREAD_ADAPTATIONS:
+        raise ValueError(
+            f"mode must be one of {', '.join(map(repr, THREAD_ADAPTATIONS))}; got {mode!r}"
+        )
+    _core().set_thread_adaptation(mode)
+
+
+def get_thread_adaptation() -> str:
+    """The thread adaptation mode in force (see :func:`set_thread_adaptation`).
+
+    Returns
+    -------
+    str
+        ``"openmp"``, ``"all"`` or ``"off"``.
+
+    Examples
+    --------
+    >>> isometry.get_thread_adaptation() in ("openmp", "all", "off")
+    True
+    """
+    return str(_core().thread_adaptation())
+
+
+def apply_adaptation_from_environment(environ: MutableMapping[str, str] | None = None) -> None:
+    """Set the adaptation mode from ``ISOMETRY_THREAD_ADAPTATION`` (at import), if set."""
+    env = os.environ if environ is None else environ
+    mode = env.get("ISOMETRY_THREAD_ADAPTATION")
+    if mode is None:
+        return
+    try:
+        set_thread_adaptation(mode.strip().lower())
+    except ValueError:
+        import warnings
+
+        warnings.warn(
+            f"ISOMETRY_THREAD_ADAPTATION must be one of {', '.join(THREAD_ADAPTATIONS)}; got "
+            f"{mode!r}: keeping the default 'openmp'",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
 def thread_info() -> dict[str, Any]:
     """Effective thread counts and the wait settings the runtimes were loaded with."""
     core = _core()
     limit = core.openmp_limit()
     return {
         "num_threads": get_num_threads(),
+        "adaptation": get_thread_adaptation(),
+        "free_cores": int(core.free_cores()),
+        "openmp_now": int(core.openmp_team_size_now()),
         "openmp": core.openmp_team_size(),
         "openmp_limit": limit if limit > 0 else None,
         "openblas": core.blas_get_num_threads(),

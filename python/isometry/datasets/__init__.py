@@ -31,8 +31,60 @@ def cifar10(
     dtype: str = "float32",
     progress: bool = True,
 ) -> Dataset:
-    """CIFAR-10 (see the module docstring of isometry.datasets._cifar10). ``dtype``: 'float32' or
-    'float64' (the pixels are standardised or scaled to [0, 1], so integer dtypes are refused)."""
+    """CIFAR-10: 50000/10000 images flattened to 3072 values (channel-major, as stored), labels 0..9.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike, optional
+        The folder holding the dataset files; default ``$ISOMETRY_DATA``, else
+        ``$XDG_CACHE_HOME/isometry`` (``~/.cache/isometry``).
+    download : bool, default False
+        Fetch missing files (with a progress bar), moving each into place only once complete and
+        verified.
+    standardize : bool, default True
+        Subtract each channel's training-set mean and divide by its standard deviation; else
+        pixel/255.
+    dtype : {"float32", "float64"}, default "float32"
+        Floating-point type of the inputs.
+    progress : bool, default True
+        Show a download's progress.
+
+    Returns
+    -------
+    Dataset
+        The training and test splits, 10 classes.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the data is missing and ``download`` is False (the message names the file and the
+        folder).
+    ChecksumError
+        If ``cifar-10-python.tar.gz`` does not have its published md5.
+    OSError
+        If a download fails.
+
+    See Also
+    --------
+    mnist, data_directory
+
+    Notes
+    -----
+    Reads ``cifar-10-python.tar.gz`` (checked against its published md5) or, failing that, the
+    extracted ``cifar-10-batches-py/`` in the data directory. The batches are unpickled with only
+    NumPy's array constructor allowed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from isometry import datasets
+    >>> try:
+    ...     datasets.cifar10(tempfile.mkdtemp())
+    ... except FileNotFoundError as error:
+    ...     print(str(error).split(" (")[0])  # then the md5, the address and the folder
+    CIFAR-10 not found: put cifar-10-python.tar.gz
+    """
+
     dtype = _validation.dtype(dtype)
     _booleans(standardize=standardize, download=download)
     return _load_cifar10(
@@ -48,7 +100,59 @@ def mnist(
     dtype: str = "float32",
     progress: bool = True,
 ) -> Dataset:
-    """MNIST (see isometry.datasets._mnist). ``dtype``: 'float32' or 'float64'."""
+    """MNIST: 60000/10000 images flattened to 784 values, labels 0..9.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike, optional
+        The folder holding the dataset files; default ``$ISOMETRY_DATA``, else
+        ``$XDG_CACHE_HOME/isometry`` (``~/.cache/isometry``).
+    download : bool, default False
+        Fetch missing files (with a progress bar), moving each into place only once complete and
+        verified.
+    standardize : bool, default True
+        Subtract the training-set mean pixel value and divide by its standard deviation; else
+        pixel/255.
+    dtype : {"float32", "float64"}, default "float32"
+        Floating-point type of the inputs.
+    progress : bool, default True
+        Show a download's progress.
+
+    Returns
+    -------
+    Dataset
+        The training and test splits, 10 classes.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing and ``download`` is False (the message names the files and the
+        folder).
+    ChecksumError
+        If a file does not have its published md5.
+    OSError
+        If a download fails.
+
+    See Also
+    --------
+    cifar10, data_directory
+
+    Notes
+    -----
+    The four ``*-idx?-ubyte.gz`` files go in ``<data directory>/mnist/``; each is checked against
+    its published md5.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from isometry import datasets
+    >>> try:
+    ...     datasets.mnist(tempfile.mkdtemp())
+    ... except FileNotFoundError as error:
+    ...     print(str(error).split(",")[0])  # then the other files and the folder
+    MNIST not found: put train-images-idx3-ubyte.gz
+    """
+
     dtype = _validation.dtype(dtype)
     _booleans(standardize=standardize, download=download)
     return _load_mnist(

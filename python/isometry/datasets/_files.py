@@ -17,11 +17,46 @@ CHUNK = 1 << 20
 
 
 class ChecksumError(ValueError):
-    """A dataset file does not have its published checksum (corrupted or a different file)."""
+    """A dataset file does not have its published checksum (corrupted or a different file).
+
+    A ``ValueError``; the message names the file, both md5 sums and what to do.
+
+    See Also
+    --------
+    mnist, cifar10
+
+    Examples
+    --------
+    >>> from isometry.datasets import ChecksumError
+    >>> issubclass(ChecksumError, ValueError)
+    True
+    """
 
 
 def data_directory(data_dir: str | os.PathLike[str] | None) -> Path:
-    """``data_dir``, else ``$ISOMETRY_DATA``, else ``$XDG_CACHE_HOME/isometry`` (~/.cache/isometry)."""
+    """The folder where the datasets are looked up and downloaded to.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike or None
+        The folder, if given (``~`` is expanded).
+
+    Returns
+    -------
+    pathlib.Path
+        ``data_dir``, else ``$ISOMETRY_DATA``, else ``$XDG_CACHE_HOME/isometry``
+        (``~/.cache/isometry``).
+
+    See Also
+    --------
+    mnist, cifar10
+
+    Examples
+    --------
+    >>> from isometry import datasets
+    >>> datasets.data_directory("/data/sets").as_posix()
+    '/data/sets'
+    """
     if data_dir is not None:
         return Path(data_dir).expanduser()
     env = os.environ.get("ISOMETRY_DATA")

@@ -12,7 +12,45 @@ __all__ = ["Dataset"]
 
 @dataclass
 class Dataset:
-    """Host arrays: inputs (n, features) float, targets (n,) int labels or (n, outputs) floats."""
+    """An in-memory dataset: host arrays of inputs and targets for a train and a test split.
+
+    Every loader returns one and every training run consumes one; ``features`` is the input width
+    and ``regression`` whether the targets are vectors.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's name, used in messages.
+    x_train : ndarray
+        Training inputs, shape (n, features), float.
+    y_train : ndarray
+        Training targets: (n,) integer labels, or (n, outputs) floats for regression.
+    x_test : ndarray
+        Test inputs, shape (m, features).
+    y_test : ndarray
+        Test targets, as ``y_train``.
+    classes : int
+        Outputs of the network: the number of classes, or the target dimension.
+    info : dict, optional
+        Provenance: the source, the standardisation applied.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match.
+
+    See Also
+    --------
+    isometry.datasets.digits, isometry.training.load_dataset
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isometry.datasets import Dataset
+    >>> d = Dataset("toy", np.zeros((4, 3)), np.arange(4), np.zeros((2, 3)), np.arange(2), classes=4)
+    >>> d.features, d.regression
+    (3, False)
+    """
 
     name: str
     x_train: np.ndarray

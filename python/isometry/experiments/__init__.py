@@ -33,6 +33,7 @@ from isometry.experiments.report import Report, load_report, save_figure, write_
 
 __all__ = ["PAPERS", "Report", "Reproduction", "list_reproductions", "registry", "reproduce"]
 
+#: The five papers: key (``Reproduction.paper``) → citation.
 PAPERS = {
     "pennington2017": "Pennington, Schoenholz & Ganguli 2017, Resurrecting the sigmoid in deep learning "
     "through dynamical isometry (NeurIPS)",
@@ -50,7 +51,41 @@ SCALES = ("quick", "full")
 
 @dataclass(frozen=True)
 class Reproduction:
-    """One claim: ``compute(ctx)`` returns the table rows and the figure."""
+    """One claim of one paper and how to check it.
+
+    Listed by :func:`registry`; run with :func:`reproduce`. ``params(scale)`` gives the settings
+    at ``"quick"`` or ``"full"`` scale.
+
+    Parameters
+    ----------
+    name : str
+        The entry's name (``isometry reproduce <name>``).
+    paper : str
+        A key of ``isometry.experiments.PAPERS``.
+    claim : str
+        The claim, in one sentence.
+    compute : callable
+        ``compute(ctx)`` computes the numbers and the figure: the table rows and the figure.
+    quick : dict
+        Settings of the quick scale (seconds to a minute on 2 cores).
+    full : dict
+        Settings of the full scale that differ from ``quick`` (the paper's scale).
+    quick_cost : str
+        What the quick scale does and its time on 2 cores.
+    full_cost : str
+        The paper's scale and its expected cost.
+
+    See Also
+    --------
+    registry, reproduce
+
+    Examples
+    --------
+    >>> from isometry.experiments import registry
+    >>> entry = registry()["psg17_relu_no_isometry"]
+    >>> entry.paper, sorted(entry.params("quick")) == sorted(entry.quick)
+    ('pennington2017', True)
+    """
 
     name: str
     paper: str  # a key of PAPERS
@@ -66,7 +101,29 @@ class Reproduction:
 
 
 def registry() -> dict[str, Reproduction]:
-    """Every entry, in the order of the papers (imports the paper modules on first use)."""
+    """Every reproduction, by name, in the order of the papers.
+
+    Returns
+    -------
+    dict of str to Reproduction
+        Name → entry. Imports the paper modules on first use.
+
+    Raises
+    ------
+    RuntimeError
+        If two entries have the same name.
+
+    See Also
+    --------
+    list_reproductions, reproduce
+
+    Examples
+    --------
+    >>> from isometry.experiments import PAPERS, registry
+    >>> entries = registry()
+    >>> {e.paper for e in entries.values()} == set(PAPERS)  # every paper has an entry
+    True
+    """
     from isometry.experiments import (
         burkholz2019,
         pennington2017,
@@ -85,7 +142,25 @@ def registry() -> dict[str, Reproduction]:
 
 
 def list_reproductions() -> list[dict[str, str]]:
-    """Name, paper, claim and the cost of each scale, for every entry."""
+    """The name, paper, claim and cost of each scale of every reproduction.
+
+    Returns
+    -------
+    list of dict
+        One dict per entry with keys ``name``, ``paper`` (the full citation), ``claim``,
+        ``quick`` and ``full`` (what each scale does and costs).
+
+    See Also
+    --------
+    registry, reproduce
+
+    Examples
+    --------
+    >>> from isometry.experiments import list_reproductions
+    >>> first = list_reproductions()[0]
+    >>> sorted(first)
+    ['claim', 'full', 'name', 'paper', 'quick']
+    """
     return [
         {
             "name": e.name,
@@ -112,12 +187,58 @@ def reproduce(
     rerun: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> Report:
-    """Run (or reuse) one entry and return its :class:`Report`.
+    """Run one reproduction (or reuse its finished report) and return its :class:`Report`.
 
-    ``out`` (default ``./reproductions``) holds ``<name>/figure.png``, ``figure.pdf`` and
-    ``report.json``; a finished report there with the same scale, device and settings is
-    returned as it is unless ``rerun`` (training runs inside an entry resume on their own). ``device="gpu"`` sends the Monte Carlo spectra and the training to the GPU.
-    ``data_dir``: where CIFAR-10 lies for the full-scale training entries.
+    Parameters
+    ----------
+    name : str
+        The entry's name (:func:`list_reproductions` names them all).
+    scale : {"quick", "full"}, default "quick"
+        ``"quick"`` runs on 2 CPU cores in seconds to a minute; ``"full"`` is the paper's scale,
+        its cost stated per entry.
+    out : str or pathlib.Path, optional
+        The folder of the results, default ``./reproductions``: ``<name>/figure.png``,
+        ``figure.pdf`` and ``report.json``.
+    device : {"cpu", "gpu"}, default "cpu"
+        ``"gpu"`` sends the Monte Carlo spectra and the training to the GPU.
+    data_dir : str, optional
+        Where CIFAR-10 lies, for the full-scale training entries.
+    rerun : bool, default False
+        Compute again even if a finished report with the same scale, device and settings is in
+        ``out`` (training runs inside an entry resume on their own).
+    log : callable, optional
+        Called with one line of text per event; default: print to stderr.
+
+    Returns
+    -------
+    Report
+        The claim, the table (theory, measurement, the paper's value, each with its tolerance and
+        its reason), the verdict and the figures.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not an entry, or ``scale`` or ``device`` is not allowed.
+
+    See Also
+    --------
+    list_reproductions, Report
+
+    Notes
+    -----
+    The report is written last: its presence marks the entry finished, so an interrupted run is
+    recomputed, not reused.
+
+    Examples
+    --------
+    >>> from isometry.experiments import reproduce
+    >>> reproduce("no_such_claim")
+    Traceback (most recent call last):
+        ...
+    ValueError: unknown reproduction 'no_such_claim'; `isometry reproduce --list` names them all
+    >>> report = reproduce("psg17_relu_no_isometry", out="reproductions")  # doctest: +SKIP
+    >>> report.verdict  # doctest: +SKIP
+    'PASS'
     """
     entries = registry()
     if name not in entries:

@@ -87,7 +87,59 @@ class Row:
 
 @dataclass
 class Report:
-    """One reproduction's result: the claim, its table of numbers, the verdict and the figures."""
+    """One reproduction's result: the claim, its table of numbers, the verdict and the figures.
+
+    Returned by :func:`reproduce` and stored as ``report.json``. ``verdict`` is ``"PASS"`` when
+    every row passes, ``"INCONCLUSIVE"`` when the run cannot test the claim, else ``"FAIL"``;
+    ``table_text()`` prints the table; ``to_dict``/``from_dict`` convert to and from JSON values.
+
+    Parameters
+    ----------
+    name : str
+        The entry's name.
+    paper : str
+        The paper's citation.
+    claim : str
+        The claim, in one sentence.
+    scale : str
+        ``"quick"`` or ``"full"``.
+    rows : list of Row
+        The table: quantity, our theory, our measurement, the paper's value, the tolerance rule
+        with its reason, and whether it passed.
+    figures : list of str
+        The figures' paths, relative to the entry's folder.
+    notes : list of str, optional
+        Remarks made while computing.
+    device : str, default "cpu"
+        ``"cpu"`` or ``"gpu"``.
+    seconds : float, default 0.0
+        Wall time.
+    cpu_seconds : float, default 0.0
+        CPU time of this process (the wall time on an idle machine).
+    full_scale : str, default ""
+        The full scale's description and cost.
+    data : dict, optional
+        The numbers behind the figure.
+    params : dict, optional
+        The entry's settings at this scale.
+    version : int, default 1
+        The report format's version.
+    inconclusive : str, default ""
+        Why this run cannot test the claim (outside its regime), if so.
+
+    See Also
+    --------
+    reproduce
+
+    Examples
+    --------
+    >>> from isometry.experiments import Report
+    >>> from isometry.experiments.report import Row
+    >>> row = Row.compare("m₁", 1.0, 1.003, tol=0.01, reason="Monte Carlo, 3 s.e.")
+    >>> report = Report("demo", "a paper", "m₁ = 1", "quick", rows=[row], figures=[])
+    >>> report.verdict, row.passed
+    ('PASS', True)
+    """
 
     name: str
     paper: str

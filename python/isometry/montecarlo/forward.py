@@ -56,11 +56,73 @@ def length_trajectory_mc(
     seed: int = 0,
     max_operations: float = MAX_OPERATIONS,
 ) -> np.ndarray:
-    """``[q^1, ..., q^depth]`` of one random network of ``width`` units (module docstring).
+    """The simulated pre-activation variances ``[q^1, ..., q^depth]`` of one random network.
 
-    Arguments as for :func:`isometry.jacobian_spectrum` (``q0=None``: the mean-field fixed point,
-    as there). Work beyond ``max_operations`` floating-point operations is refused with the
-    estimate (``ValueError``); raise the bound to run it anyway. Memory is checked first.
+    The forward pass only, no Jacobian: q^l = ‖h_l‖²/N with h_l = W_l x_{l-1} + b_l and
+    x_l = φ(h_l), from the same Philox streams as :func:`jacobian_spectrum`, so for the same
+    arguments it equals that call's ``q`` to rounding.
+
+    Parameters
+    ----------
+    width : int
+        Number of units N of every layer, at least 1.
+    depth : int
+        Number of layers L, at least 1.
+    activation : {"tanh", "linear", "hard_tanh", "relu", "erf"}, default "tanh"
+        φ; ``"erf"`` is φ(h) = erf(√π h/2).
+    weights : {"orthogonal", "gaussian"}, default "orthogonal"
+        ``W_l = σ_w Q_l`` with Q_l Haar, or entries N(0, σ_w²/width).
+    sigma_w : float, default 1.0
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float, default 0.0
+        σ_b, the bias standard deviation; at least 0.
+    q0 : float, optional
+        Variance of the first pre-activations: the input is scaled so that
+        σ_w²‖x_0‖²/N + σ_b² = q0 (so q0 ≥ σ_b²). Defaults to the mean-field fixed point q*
+        (:func:`default_q0`), which the large-width theory assumes.
+    seed : int, default 0
+        The Philox key of the weights, biases and input: an int in [0, 2⁶⁴).
+    max_operations : float, default 2e10
+        Bound on the floating-point work (about 10 s on one core); larger work is refused with
+        the estimate. Raise it to run a larger network anyway.
+
+    Returns
+    -------
+    ndarray
+        q^l for l = 1..depth.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range (the message names it and the allowed range), or the work
+        exceeds ``max_operations``.
+    OverflowError
+        If q^l overflows (the message names the layer).
+    MemoryError
+        If the estimated memory does not fit (checked before anything is allocated).
+
+    See Also
+    --------
+    isometry.theory.length_trajectory : the mean-field trajectory to compare with.
+    jacobian_spectrum
+
+    Notes
+    -----
+    Cost: one width × width matrix–vector product per layer, plus a QR factorisation per layer
+    for orthogonal weights; one weight matrix in memory at a time.
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "Resurrecting the sigmoid in deep
+       learning through dynamical isometry: theory and practice", NeurIPS 2017.
+    .. [2] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> q = isometry.length_trajectory_mc(64, 3, activation="tanh", sigma_w=1.05, q0=0.5)
+    >>> q.shape, bool(abs(q[0] - 0.5) < 1e-12)  # the input is scaled to q^1 = q0 exactly
+    ((3,), True)
     """
     width = _validation.positive_int("width", width)
     depth = _validation.positive_int("depth", depth)

@@ -57,21 +57,100 @@ def _as_float(t: Any, values: np.ndarray) -> np.ndarray | float:
 class SpectralDensity(Result):
     """The spectral law of J Jᵀ estimated by stochastic Lanczos quadrature.
 
-    ``nodes``/``quadrature_weights`` (probes × (steps + 1)) are each probe's quadrature:
-    Gauss–Radau with the fixed node 0 first (``rule="radau"``), or Gauss; unused slots have
-    weight 0. ``weights`` is the weight ensemble, as in every other result. ``x``, ``density``
-    and ``density_error`` are the continuous part on a grid (log-spaced by default) with the
-    standard error of the mean over probes. ``mass_at_zero_bound`` is the quadrature weight at 0
-    (the Radau node, and nodes at or below ``resolution``): an upper bound on the mass at 0 that
-    tightens with the steps; ``mass_at_zero`` = half of it is what ``cdf`` puts at 0 (the
-    midpoint of the Chebyshev–Markov–Stieltjes bracket), the other half is spread from
-    ``resolution`` up to the first positive node. ``resolved_from`` is where the estimate is
-    resolved: Lanczos (any polynomial method) resolves the edge at 0 only on a linear scale
-    ~λ_max/steps², so below the first positive node only the total mass is known (to within the
-    bracket); distances are computed from there up and the default grid starts there.
-    ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact per probe for k ≤ 2·steps − 1; the
-    error is the spread over probes). ``seed`` is the Philox key used; ``critical_q_star`` the
-    q* of the critical point (σ_w, σ_b) were chosen at when they were not given.
+    Returned by :func:`jacobian_spectral_density`. ``cdf(t)`` and ``cdf_error(t)`` give the
+    estimated distribution function and its standard error, ``ks_distance`` and
+    ``wasserstein_log10`` compare it with another law or a sample, ``statistics()`` has the
+    moments with their errors and the mass at 0.
+
+    Parameters
+    ----------
+    x : ndarray
+        The grid of the continuous part (log-spaced by default, from ``resolved_from``).
+    density : ndarray
+        The continuous part's density on ``x``: the mean over probes.
+    density_error : ndarray
+        The standard error of that mean.
+    nodes : ndarray
+        Each probe's quadrature nodes, shape (probes, steps + 1): Gauss–Radau with the fixed node
+        0 first (``rule="radau"``), or Gauss.
+    quadrature_weights : ndarray
+        The matching quadrature weights; unused slots have weight 0.
+    steps_taken : ndarray
+        Lanczos steps of each probe (fewer than ``steps`` where the Krylov space closed).
+    moments : ndarray
+        ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact per probe for k ≤ 2·steps − 1).
+    moment_errors : ndarray
+        Their standard errors: the spread over probes.
+    mass_at_zero : float
+        Half of ``mass_at_zero_bound``: what ``cdf`` puts at 0 (the midpoint of the
+        Chebyshev–Markov–Stieltjes bracket); the other half is spread from ``resolution`` up to the
+        first positive node.
+    mass_at_zero_bound : float
+        The quadrature weight at 0 (the Radau node, and nodes at or below ``resolution``): an upper
+        bound on the mass at 0 that tightens with the steps.
+    resolution : float
+        Nodes at or below it count as 0.
+    resolved_from : float
+        Where the estimate is resolved: Lanczos (any polynomial method) resolves the edge at 0
+        only on a linear scale ~λ_max/steps², so below the first positive node only the total
+        mass is known (to within the bracket); distances are computed from there up.
+    q : ndarray
+        The empirical q^l = ‖h^l‖²/N for l = 1..depth.
+    zero_derivatives : int
+        Σ_l #{i : φ'(h^l_i) = 0}.
+    width : int
+        Number of units N of every layer.
+    depth : int
+        Number of layers L.
+    activation : str
+        φ, one of ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
+    weights : str
+        The weight ensemble.
+    storage : str
+        How the layers were held: ``"dense"`` (stored) or ``"onthefly"`` (regenerated from the seed
+        at every product).
+    sigma_w : float
+        σ_w as used (a standard deviation): resolved when it was not given.
+    sigma_b : float
+        σ_b as used.
+    q0 : float
+        The variance of the first pre-activations.
+    seed : int
+        The Philox key used: pass it back to repeat the run bit for bit.
+    probes : int
+        Number of random probe vectors.
+    steps : int
+        Lanczos steps per probe.
+    seconds : float
+        Wall time of the computation.
+    device : str, default "cpu"
+        Where it was computed: ``"cpu"`` or ``"gpu"``.
+    critical_q_star : float, optional
+        When σ_w and σ_b were not given: the q* of the critical point they were chosen at.
+
+    Other Parameters
+    ----------------
+    _probe_cdfs : list
+        Internal: each probe's distribution function, rebuilt from ``nodes`` on ``load``.
+
+    See Also
+    --------
+    jacobian_spectral_density, JacobianSpectrum
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "Resurrecting the sigmoid in deep
+       learning through dynamical isometry: theory and practice", NeurIPS 2017.
+    .. [2] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> d = isometry.jacobian_spectral_density(64, 4, sigma_w=1.05, probes=4, steps=8, seed=0)
+    >>> d.nodes.shape, d.moments.shape  # probes × (steps + 1) nodes
+    ((4, 9), (4,))
+    >>> round(d.cdf(float(d.nodes.max()) * 2), 12)  # every probe's mass lies below its top node
+    1.0
     """
 
     _frame_columns: ClassVar[tuple[str, ...]] = ("x", "density", "density_error")
@@ -358,8 +437,8 @@ def jacobian_spectral_density(
     points : int, default 400
         Size of the default grid, at least 2.
     progress : bool, callable or None, default None
-        None: a bar on stderr when it is a terminal; ``True`` always, ``False`` never; a
-        callable gets (done, total).
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
     device : {"cpu", "gpu"}, default "cpu"
         ``"gpu"`` runs the products and the Lanczos vectors on the current CUDA device.
     sigma_w2, sigma_b2 : float, optional

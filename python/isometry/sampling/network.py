@@ -72,11 +72,59 @@ def network_weights(
     seed: int = 0,
     dtype: str = "float64",
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Weights W_l of shape (layer_sizes[l], layer_sizes[l-1]) and biases b_l, l = 1..L.
+    """The weights W_l and biases b_l, l = 1..L, of a whole network, from isometry's Philox streams.
 
-    ``weights='orthogonal'``: W_l = σ_w·Q (Haar / Stiefel); ``'gaussian'``: iid N(0, σ_w²/fan_in).
-    b_l ~ N(0, σ_b²). For square layers these are bitwise the matrices of
-    :func:`isometry.jacobian_spectrum` with the same seed.
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_0, n_1, ..., n_L]``: the input and each layer; at least two sizes, each at least 1.
+    weights : {"orthogonal", "gaussian"}, default "orthogonal"
+        ``W_l = σ_w Q`` with Q Haar (for non-square layers a Haar point of the Stiefel manifold:
+        orthonormal rows or columns, whichever is shorter), or entries N(0, σ_w²/fan_in).
+    sigma_w : float, default 1.0
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float, default 0.0
+        σ_b, the bias standard deviation; at least 0.
+    seed : int, default 0
+        The Philox key: an int in [0, 2⁶⁴).
+    dtype : {"float64", "float32"}, default "float64"
+        Floating-point type of the arrays.
+
+    Returns
+    -------
+    weights : list of ndarray
+        W_l of shape (layer_sizes[l], layer_sizes[l-1]).
+    biases : list of ndarray
+        b_l of shape (layer_sizes[l],), entries N(0, σ_b²).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    TypeError
+        If ``layer_sizes`` is not a sequence of integers.
+    MemoryError
+        If the estimated memory does not fit (checked before anything is allocated).
+
+    See Also
+    --------
+    parameter_sharing, isometry.jacobian_spectrum
+
+    Notes
+    -----
+    Layer l uses streams ``layer_orthogonal`` / ``layer_gaussian`` / ``layer_bias`` with
+    substream l − 1 (``isometry.STREAMS``): for square layers these are bitwise the matrices of
+    :func:`isometry.jacobian_spectrum` with the same seed, so a trained network and the theory of
+    its Jacobian start from the same draw.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ws, bs = isometry.init.network_weights([8, 16, 4], sigma_w=2.0, sigma_b=0.1, seed=1)
+    >>> [w.shape for w in ws], [b.shape for b in bs]
+    ([(16, 8), (4, 16)], [(16,), (4,)])
+    >>> bool(np.allclose(ws[0].T @ ws[0], 4.0 * np.eye(8)))  # σ_w² times orthonormal columns
+    True
     """
     sizes = _layer_sizes(layer_sizes)
     weights = _validation.choice("weights", weights, BASES)
@@ -101,18 +149,71 @@ def parameter_sharing(
     seed: int = 0,
     dtype: str = "float64",
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Mirrored ('looks-linear') weights for a ReLU network; biases are zero.
+    """Mirrored ("looks-linear") weights for a ReLU network; biases are zero.
 
-    ``layer_sizes = [n_in, N_1, ..., N_{L-1}, n_out]`` with every hidden width N_l even. With
-    blocks W0_l drawn like :func:`network_weights` (``base``, σ_w, same streams) at the half
-    sizes, the layers are
+    With blocks W0_l drawn like :func:`network_weights` (``base``, σ_w, same streams) at the half
+    sizes, the layers are ``[W0; −W0]`` (first, N_1 × n_in), ``[[W0, −W0], [−W0, W0]]`` (hidden,
+    N_l × N_{l−1}) and ``[W0, −W0]`` (last, n_out × N_{L−1}), so that the hidden activations are
+    ``[relu(a_l); relu(−a_l)]`` with ``a_l = W0_l a_{l−1}`` and the output is
+    ``W0_L ⋯ W0_1 x`` exactly. A single layer (no hidden widths) is W0 itself.
 
-    * first:  ``[W0; −W0]``                    (N_1 × n_in,   W0: N_1/2 × n_in)
-    * hidden: ``[[W0, −W0], [−W0, W0]]``       (N_l × N_{l−1}, W0: N_l/2 × N_{l−1}/2)
-    * last:   ``[W0, −W0]``                    (n_out × N_{L−1}, W0: n_out × N_{L−1}/2)
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_in, N_1, ..., N_{L-1}, n_out]``: every hidden width N_l even; each at least 1.
+    base : {"orthogonal", "gaussian"}, default "orthogonal"
+        The law of the W0 blocks, as ``weights`` of :func:`network_weights`.
+    sigma_w : float, default 1.0
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    seed : int, default 0
+        The Philox key: an int in [0, 2⁶⁴).
+    dtype : {"float64", "float32"}, default "float64"
+        Floating-point type of the arrays.
 
-    so that the hidden activations are ``[relu(a_l); relu(−a_l)]`` with ``a_l = W0_l a_{l−1}``
-    and the output is ``W0_L ⋯ W0_1 x`` exactly. A single layer (no hidden widths) is W0 itself.
+    Returns
+    -------
+    weights : list of ndarray
+        W_l of shape (layer_sizes[l], layer_sizes[l-1]).
+    biases : list of ndarray
+        Zero vectors of shape (layer_sizes[l],).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range or a hidden width is odd.
+    TypeError
+        If ``layer_sizes`` is not a sequence of integers.
+    MemoryError
+        If the estimated memory does not fit (checked before anything is allocated).
+
+    See Also
+    --------
+    network_weights, isometry.jacobian_spectrum
+
+    Notes
+    -----
+    With orthogonal W0 every singular value of the network's Jacobian is σ_w^L, at any depth
+    (see the documentation's "Finite-width ReLU networks and parameter sharing" theory
+    page).
+
+    References
+    ----------
+    .. [1] R. Burkholz, A. Dubatovka, "Initialization of ReLUs for dynamical isometry",
+       NeurIPS 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ws, bs = isometry.init.parameter_sharing([4, 6, 6, 2], seed=0)
+    >>> [w.shape for w in ws]
+    [(6, 4), (6, 6), (2, 6)]
+    >>> x = np.arange(4.0)
+    >>> h = x
+    >>> for w in ws[:-1]:
+    ...     h = np.maximum(w @ h, 0)
+    >>> w0 = [ws[0][:3], ws[1][:3, :3], ws[2][:, :3]]  # the W0 blocks
+    >>> bool(np.allclose(ws[-1] @ h, w0[2] @ w0[1] @ w0[0] @ x))  # the network is linear
+    True
     """
     sizes = _layer_sizes(layer_sizes)
     base = _validation.choice("base", base, BASES)

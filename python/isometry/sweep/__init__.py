@@ -34,7 +34,43 @@ __all__ = [
 
 
 def load(store: str | os.PathLike[str]) -> Any:
-    """Every committed task of ``store`` as a pandas DataFrame (one row per task)."""
+    """Every committed task of a sweep store as a pandas DataFrame, one row per task.
+
+    Parameters
+    ----------
+    store : str or os.PathLike
+        The sweep's store: a folder holding ``store.json`` and one committed record per task.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per task: its ``key``, parameters and ``status`` (``error`` when it failed),
+        the σ_w, σ_b and q0 used, the moments m1..m4 and λ_max beside the theory's, the KS and
+        log10-Wasserstein distances to the theory law, and where and how long it ran.
+
+    Raises
+    ------
+    ImportError
+        If pandas is not installed (the message names the extra).
+    FileNotFoundError
+        If ``store`` is not a sweep store.
+
+    See Also
+    --------
+    run, arrays
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import isometry.sweep
+    >>> spec = {"sweep": {"kind": "jacobian_spectrum", "seeds": 2},
+    ...         "grid": {"width": 16, "depth": [2, 4]}}
+    >>> store = tempfile.mkdtemp()
+    >>> report = isometry.sweep.run(spec, store, workers=1, progress=False)
+    >>> table = isometry.sweep.load(store)
+    >>> len(table), sorted(set(table.depth))
+    (4, [2, 4])
+    """
     try:
         import pandas  # noqa: F401
     except ImportError:
@@ -48,5 +84,43 @@ def load(store: str | os.PathLike[str]) -> Any:
 
 
 def arrays(store: str | os.PathLike[str], key: str) -> dict[str, Any]:
-    """The arrays of task ``key`` (eigenvalues or density and quadrature, q^l, ...) as numpy arrays."""
+    """The arrays of one task of a sweep store as NumPy arrays.
+
+    Parameters
+    ----------
+    store : str or os.PathLike
+        The sweep's store: a folder holding ``store.json`` and one committed record per task.
+    key : str
+        The task's key (the ``key`` column of :func:`load`).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The task's arrays in their stored shapes: ``eigenvalues`` (dense kinds) or ``x``,
+        ``density``, ``density_error``, ``nodes``, ``quadrature_weights``, ``moments`` and
+        ``moment_errors`` (matrix-free), and the simulated and mean-field q^l (``q``,
+        ``q_theory``).
+
+    Raises
+    ------
+    KeyError
+        If the store holds no arrays for ``key`` (failed, or not run yet).
+
+    See Also
+    --------
+    load
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import isometry.sweep
+    >>> spec = {"sweep": {"kind": "jacobian_spectrum", "seeds": 2},
+    ...         "grid": {"width": 16, "depth": [2, 4]}}
+    >>> store = tempfile.mkdtemp()
+    >>> report = isometry.sweep.run(spec, store, workers=1, progress=False)
+    >>> table = isometry.sweep.load(store)
+    >>> arrays = isometry.sweep.arrays(store, table.key[0])
+    >>> arrays["eigenvalues"].shape
+    (16,)
+    """
     return Store(store).arrays(key)

@@ -41,7 +41,42 @@ INSTALL_HINT = 'pip install "isometry[sweep]"'
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What one call of :func:`run` did."""
+    """What one call of :func:`run` did.
+
+    Parameters
+    ----------
+    total : int
+        Tasks in the spec.
+    already_done : int
+        Tasks found finished in the store and skipped.
+    skipped_failed : int
+        Tasks found failed and left alone (``retry_failed=False``).
+    ran : int
+        Tasks run by this call.
+    done : int
+        Of those, the ones that finished.
+    failed : int
+        Of those, the ones that failed.
+    seconds : float
+        Wall time of the call.
+    store : pathlib.Path
+        The store's folder.
+
+    See Also
+    --------
+    run
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import isometry.sweep
+    >>> spec = {"sweep": {"kind": "jacobian_spectrum", "seeds": 2},
+    ...         "grid": {"width": 16, "depth": [2, 4]}}
+    >>> store = tempfile.mkdtemp()
+    >>> report = isometry.sweep.run(spec, store, workers=1, progress=False)
+    >>> report.total == report.already_done + report.skipped_failed + report.ran
+    True
+    """
 
     total: int  # tasks in the spec
     already_done: int  # found finished in the store and skipped
@@ -185,10 +220,63 @@ def run(
     progress: bool = True,
     retry_failed: bool = False,
 ) -> SweepReport:
-    """Run every task of ``spec`` not yet in ``store``; see the module docstring for the engines.
+    """Run every task of a sweep that is not yet in its store.
 
-    ``spec``: a TOML file path or text, a mapping, or a :class:`~isometry.sweep.spec.Spec`.
-    Finished tasks are skipped; failed ones are rerun only with ``retry_failed=True``.
+    Parameters
+    ----------
+    spec : str, pathlib.Path, mapping or Spec
+        As for :func:`load_spec`: a TOML file path or text, a mapping, or a Spec.
+    store : str or os.PathLike
+        The sweep's store: a folder holding ``store.json`` and one committed record per task. Created if missing.
+    client : distributed.Client or str, optional
+        A Dask client, or a scheduler address such as ``tcp://host:8786``: run the tasks on that
+        cluster.
+    workers : int, optional
+        With no ``client``: 1 runs the tasks in this process, one after another (no Dask needed);
+        otherwise a ``LocalCluster`` of this many worker processes (default: cores //
+        blas_threads).
+    progress : bool, default True
+        Show a progress bar of the tasks.
+    retry_failed : bool, default False
+        Rerun the tasks recorded as failed.
+
+    Returns
+    -------
+    SweepReport
+        The counts of tasks found done, skipped, run, done and failed, and the time.
+
+    Raises
+    ------
+    SpecError
+        If the spec cannot run (before anything runs).
+    ValueError
+        If both ``client`` and ``workers`` are given, or ``workers`` is not a positive integer.
+    ImportError
+        If Dask or pyarrow is needed and missing (the message names the extra).
+
+    See Also
+    --------
+    load, arrays, load_spec
+
+    Notes
+    -----
+    Every task is a pure function of its parameters, so where and in which order it runs changes
+    no bit. Results come back to this process and are committed one by one as they finish:
+    killing it loses only the tasks in flight. A task whose computation fails is recorded as
+    failed with its message and the sweep goes on.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import isometry.sweep
+    >>> spec = {"sweep": {"kind": "jacobian_spectrum", "seeds": 2},
+    ...         "grid": {"width": 16, "depth": [2, 4]}}
+    >>> store = tempfile.mkdtemp()
+    >>> report = isometry.sweep.run(spec, store, workers=1, progress=False)
+    >>> report.total, report.done, report.failed
+    (4, 4, 0)
+    >>> isometry.sweep.run(spec, store, workers=1, progress=False).already_done  # nothing to redo
+    4
     """
     start = time.perf_counter()
     spec = load_spec(spec)

@@ -44,8 +44,8 @@ __all__ = ["KINDS", "NUMERICS_VERSION", "Spec", "SpecError", "load_spec", "parse
 # they agree): kept literal here so that reading a spec needs no compiled extension.
 DEFAULT_Q_STAR = 0.5
 
-# Bump when a change in isometry changes the numbers a task with the same parameters produces:
-# finished tasks of an older version are then recomputed instead of reused.
+#: Bump when a change in isometry changes the numbers a task with the same parameters produces:
+#: finished tasks of an older version are then recomputed instead of reused.
 NUMERICS_VERSION = 1
 
 ACTIVATIONS = ("linear", "tanh", "hard_tanh", "relu", "erf")
@@ -54,7 +54,24 @@ MAX_SEEDS = 10**6
 
 
 class SpecError(ValueError):
-    """A spec that cannot run; the message names the key."""
+    """A sweep specification that cannot run; the message names the key.
+
+    A ``ValueError``, raised by :func:`load_spec` (and so :func:`run`) before any task runs.
+
+    See Also
+    --------
+    load_spec
+
+    Examples
+    --------
+    >>> import isometry.sweep
+    >>> try:
+    ...     isometry.sweep.load_spec({"sweep": {"kind": "jacobian_spectrum"},
+    ...                               "grid": {"width": 16, "depht": 2}})
+    ... except isometry.sweep.SpecError as error:
+    ...     print(error)
+    unknown key(s) grid.depht for kind 'jacobian_spectrum'; allowed: width, depth, activation, sigma_w, sigma_b, dtype, method, weights, q_star, q0
+    """
 
 
 def _choice(*allowed: str) -> Callable[[str, object], object]:
@@ -159,7 +176,41 @@ def task_key(params: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Spec:
-    """A checked spec: the task kind, the grid (every axis a tuple), seeds and BLAS threads."""
+    """A checked sweep specification: the task kind, the grid, the seeds and the BLAS threads.
+
+    Made by :func:`load_spec`. ``tasks()`` lists every task's full parameters (defaults filled
+    in), in grid order then seeds.
+
+    Parameters
+    ----------
+    kind : str
+        The task: ``"jacobian_spectrum"``, ``"resnet_jacobian_spectrum"`` or
+        ``"jacobian_spectral_density"``.
+    grid : dict of str to tuple
+        Argument name → its values (every axis a tuple; a fixed value is a 1-tuple).
+    seeds : tuple of int
+        The seeds each grid point runs with.
+    blas_threads : int
+        OpenBLAS threads per task: part of the numerics (OpenBLAS blocks its GEMMs by its thread
+        count, so results are bitwise reproducible only at a fixed count).
+    name : str, default ""
+        The sweep's name.
+    source : str, default ""
+        The TOML text, kept with the store for provenance.
+
+    See Also
+    --------
+    load_spec, run
+
+    Examples
+    --------
+    >>> import isometry.sweep
+    >>> spec = isometry.sweep.load_spec(
+    ...     {"sweep": {"kind": "jacobian_spectrum", "seeds": 2},
+    ...      "grid": {"width": [16, 32], "depth": 2}})
+    >>> spec.grid["width"], spec.seeds, len(spec.tasks())
+    ((16, 32), (0, 1), 4)
+    """
 
     kind: str
     grid: dict[str, tuple[Any, ...]]
@@ -299,7 +350,45 @@ def _tomllib() -> Any:
 
 
 def load_spec(spec: str | Path | Mapping[str, Any] | Spec) -> Spec:
-    """A :class:`Spec` from a TOML file path, a TOML string, a mapping, or a Spec."""
+    """A checked :class:`Spec` from a TOML file, TOML text, a mapping, or a Spec.
+
+    Parameters
+    ----------
+    spec : str, pathlib.Path, mapping or Spec
+        A path to a ``.toml`` file, TOML text, the parsed TOML as a mapping (sections
+        ``[sweep]``: ``kind``, ``seeds`` (a count or a list), ``blas_threads``, ``name``; and
+        ``[grid]``: a value or a list of values per argument of the task), or a Spec (returned as
+        it is).
+
+    Returns
+    -------
+    Spec
+        The whole spec, checked, with the defaults of the API filled in (no σ at all: the
+        critical network at q* = 0.5).
+
+    Raises
+    ------
+    SpecError
+        If the spec cannot run or the file cannot be read; the message names the key.
+
+    See Also
+    --------
+    run, Spec
+
+    Examples
+    --------
+    >>> import isometry.sweep
+    >>> spec = isometry.sweep.load_spec('''
+    ... [sweep]
+    ... kind = "jacobian_spectrum"
+    ... seeds = [0, 1]
+    ... [grid]
+    ... width = [16, 32]
+    ... depth = 2
+    ... ''')
+    >>> spec.kind, len(spec.tasks()), spec.grid["q_star"]
+    ('jacobian_spectrum', 4, (0.5,))
+    """
     if isinstance(spec, Spec):
         return spec
     if isinstance(spec, Mapping):

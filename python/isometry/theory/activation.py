@@ -89,11 +89,34 @@ class Activation:
     name : str, default "custom"
         Used in messages.
 
+    Raises
+    ------
+    TypeError
+        If ``phi`` or ``dphi`` is not callable, ``name`` not a string or ``kinks`` not real
+        numbers.
+    ValueError
+        If a kink is given twice.
+
+    See Also
+    --------
+    q_star, chi1, jacobian_density
+
     Notes
     -----
     φ(√q z)² must be negligible against the Gaussian weight at ``|z| = 10`` (any polynomial growth
     is; exponential growth may not be, and is reported). Integrals are computed to a requested
     relative accuracy of 1e-12 (the estimate is conservative).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isometry import theory
+    >>> my_tanh = theory.Activation(np.tanh, lambda h: 1 - np.tanh(h) ** 2, name="my_tanh")
+    >>> round(theory.q_star(my_tanh, 1.05, 0.0), 6) == round(theory.q_star("tanh", 1.05, 0.0), 6)
+    True
+    >>> relu = theory.Activation(lambda h: np.maximum(h, 0), lambda h: (h > 0) * 1.0, kinks=(0.0,))
+    >>> round(theory.chi1(relu, 2**0.5, 0.0), 9)
+    1.0
     """
 
     phi: Callable[[Any], Any]

@@ -126,12 +126,50 @@ def edge_of_chaos(activation: ActivationLike, sigma_b: float) -> float:
 def critical_sigma_b(activation: ActivationLike, sigma_w: float) -> tuple[float, float]:
     """``(sigma_b, q_star)``: the bias that puts ``sigma_w`` on the critical curve, and its q*.
 
-    Solves ``σ_w² μ₁(q) = 1`` for q (Brent's method on a scan of q from 2⁻⁴⁰ to 1e15), then
-    ``σ_b² = q − σ_w² E[φ(√q z)²]``. ``σ_w = 1/|φ'(0)|`` gives ``(0.0, 0.0)``, the q* → 0 end of
-    the curve. Raises ``ValueError`` where there is no such bias: σ_w below 1/|φ'(0)| for tanh,
-    erf and hard_tanh (μ₁ ≤ φ'(0)², so χ₁ < 1 at every q), linear and relu (μ₁ does not depend
-    on q), or, for a custom :class:`~isometry.theory.Activation`, every solution needs σ_b² < 0
-    or is not the stable fixed point the network reaches (as in :func:`edge_of_chaos`).
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+
+    Returns
+    -------
+    sigma_b : float
+        σ_b, a standard deviation: ``σ_b² = q* − σ_w² E[φ(√q* z)²]``.
+    q_star : float
+        q*, the fixed point, the solution of ``σ_w² μ₁(q) = 1``. ``σ_w = 1/|φ'(0)|`` gives
+        ``(0.0, 0.0)``, the q* → 0 end of the curve.
+
+    Raises
+    ------
+    ValueError
+        Where there is no such bias: σ_w below 1/``|φ'(0)|`` for tanh, erf and hard_tanh
+        (μ₁ ≤ φ'(0)², so χ₁ < 1 at every q), linear and relu (μ₁ does not depend on q), or, for a
+        custom :class:`~isometry.theory.Activation`, every solution needs σ_b² < 0 or is not the
+        stable fixed point the network reaches (as in :func:`edge_of_chaos`); or if an argument is
+        out of range.
+
+    See Also
+    --------
+    critical_point, edge_of_chaos
+
+    Notes
+    -----
+    Brent's method on a scan of q from 2⁻⁴⁰ to 1e15 (PSG18 §2.2, eqs. 4–5).
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> sb, q = theory.critical_sigma_b("tanh", 1.407428)
+    >>> round(sb, 4), round(q, 4)  # the critical point at q* = 0.8
+    (0.314, 0.8)
     """
     core = core_activation(activation)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)

@@ -69,7 +69,49 @@ def _depth(depth: float) -> float:
 
 
 def mode_strength(t: np.ndarray | float, s: float, u0: float, tau: float = 1.0) -> np.ndarray:
-    """Eq. 12, D = 2: u(t) = s e^{2st/τ} / (e^{2st/τ} − 1 + s/u₀), for t ≥ 0."""
+    """u(t) of one mode of a network with one hidden layer (D = 2), in closed form.
+
+    Parameters
+    ----------
+    t : float or array_like
+        Times, at least 0.
+    s : float
+        The strength s of the mode in the input–output correlation (its singular value); positive.
+    u0 : float
+        The mode's strength u₀ at t = 0; in (0, s).
+    tau : float, default 1.0
+        The time constant τ = 1/λ of continuous-time gradient descent with learning rate λ;
+        positive.
+
+    Returns
+    -------
+    ndarray
+        u(t) = s e^(2st/τ) / (e^(2st/τ) − 1 + s/u₀) (SMG14 eq. 12), of the shape of ``t``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    mode_strength_deep, learning_time
+
+    Notes
+    -----
+    Evaluated as s / (1 + (s/u₀ − 1) e^(−2st/τ)), which does not overflow at large t.
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland, S. Ganguli, "Exact solutions to the nonlinear dynamics of
+       learning in deep linear neural networks", ICLR 2014.
+
+    Examples
+    --------
+    >>> from isometry.theory import deep_linear
+    >>> deep_linear.mode_strength([0.0, 1.0, 50.0], s=1.0, u0=0.01).round(6).tolist()
+    [0.01, 0.069453, 1.0]
+    """
     s, u0, _ = _check(s, u0)
     tau = _validation.real("tau", tau, positive=True)
     t = np.asarray(t, dtype=np.float64)
@@ -80,10 +122,54 @@ def mode_strength(t: np.ndarray | float, s: float, u0: float, tau: float = 1.0) 
 
 
 def learning_time(s: float, u0: float, uf: float, depth: float = 2, tau: float = 1.0) -> float:
-    """Time for u to grow from u₀ to u_f under τ du/dt = D u^{2−2/D}(s − u).
+    """The time for a mode to grow from u₀ to u_f under τ du/dt = D u^(2−2/D) (s − u).
 
-    In the logit variable w = ln(u/(s − u)) the integrand is smooth, dt = (τ/(D s)) u^{2/D − 1} dw,
-    so 64-point Gauss–Legendre on panels gives it to rounding; for D = 2 it is eq. 11 exactly.
+    Parameters
+    ----------
+    s : float
+        The strength s of the mode in the input–output correlation (its singular value); positive.
+    u0 : float
+        The mode's strength u₀ at t = 0; in (0, s).
+    uf : float
+        The strength u_f to reach; in (u0, s).
+    depth : float, default 2
+        D, the number of weight matrices (any real ≥ 1).
+    tau : float, default 1.0
+        The time constant τ = 1/λ of continuous-time gradient descent with learning rate λ;
+        positive.
+
+    Returns
+    -------
+    float
+        t (SMG14 eq. 15; for D = 2 exactly eq. 11, t = (τ/2s) ln[u_f (s − u₀) / (u₀ (s − u_f))]).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    learning_time_large_depth, mode_strength_deep
+
+    Notes
+    -----
+    In the logit variable w = ln(u/(s − u)) the integrand is smooth,
+    dt = (τ/(D s)) u^(2/D − 1) dw, so 64-point Gauss–Legendre on panels of unit length gives it to
+    rounding.
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland, S. Ganguli, "Exact solutions to the nonlinear dynamics of
+       learning in deep linear neural networks", ICLR 2014.
+
+    Examples
+    --------
+    >>> import math
+    >>> from isometry.theory import deep_linear
+    >>> t = deep_linear.learning_time(1.0, 0.01, 0.5)
+    >>> math.isclose(t, 0.5 * math.log(99.0), rel_tol=1e-13)  # eq. 11
+    True
     """
     s, u0, uf = _checked_interval(s, u0, uf)
     depth = _depth(depth)
@@ -101,7 +187,42 @@ def learning_time(s: float, u0: float, uf: float, depth: float = 2, tau: float =
 
 
 def learning_time_infinite_depth(s: float, u0: float, uf: float) -> float:
-    """Eq. 17 times D/τ: the rescaled time T = D t/τ of the D → ∞ dynamics du/dT = u²(s − u)."""
+    """The rescaled learning time T = D t/τ of the infinite-depth dynamics du/dT = u² (s − u).
+
+    Parameters
+    ----------
+    s : float
+        The strength s of the mode in the input–output correlation (its singular value); positive.
+    u0 : float
+        The mode's strength u₀ at t = 0; in (0, s).
+    uf : float
+        The strength u_f to reach; in (u0, s).
+
+    Returns
+    -------
+    float
+        T = s⁻² ln[u_f (s − u₀) / (u₀ (s − u_f))] + 1/(s u₀) − 1/(s u_f) (SMG14 eq. 17 times D/τ).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    learning_time_large_depth, mode_strength_infinite_depth
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland, S. Ganguli, "Exact solutions to the nonlinear dynamics of
+       learning in deep linear neural networks", ICLR 2014.
+
+    Examples
+    --------
+    >>> from isometry.theory import deep_linear
+    >>> round(deep_linear.learning_time_infinite_depth(1.0, 0.01, 0.5), 6)  # ln 99 + 100 − 2
+    102.59512
+    """
     s, u0, uf = _checked_interval(s, u0, uf)
     return math.log(uf * (s - u0) / (u0 * (s - uf))) / s**2 + 1.0 / (s * u0) - 1.0 / (s * uf)
 
@@ -109,13 +230,55 @@ def learning_time_infinite_depth(s: float, u0: float, uf: float) -> float:
 def learning_time_large_depth(
     s: float, u0: float, uf: float, layers: int, tau: float = 1.0
 ) -> float:
-    """Eq. 17 in physical time: t = (τ/N_l) T for a network of ``layers`` = N_l layers.
+    """The large-depth learning time t = (τ/N_l) T of a network of ``layers`` = N_l layers.
 
-    T is :func:`learning_time_infinite_depth`; τ = 1/λ for learning rate λ (continuous-time
-    gradient descent ``τ dW/dt = −∂E/∂W``). This is the large-depth form of eq. 15, whose
-    rate (N_l − 1) u^{2 − 2/(N_l − 1)} it replaces by N_l u² (eq. 16): relative error
-    O(log(s/u₀)/N_l) against :func:`learning_time` with ``depth = N_l − 1``. ``layers`` counts
-    the layers of units, input and output included (N_l − 1 weight matrices), as in the paper.
+    Parameters
+    ----------
+    s : float
+        The strength s of the mode in the input–output correlation (its singular value); positive.
+    u0 : float
+        The mode's strength u₀ at t = 0; in (0, s).
+    uf : float
+        The strength u_f to reach; in (u0, s).
+    layers : int
+        N_l, the layers of units, input and output included (N_l − 1 weight matrices, as in the
+        paper); at least 2.
+    tau : float, default 1.0
+        The time constant τ = 1/λ of continuous-time gradient descent with learning rate λ;
+        positive.
+
+    Returns
+    -------
+    float
+        t in the units of τ (SMG14 eq. 17).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    learning_time_infinite_depth, learning_time
+
+    Notes
+    -----
+    T is :func:`learning_time_infinite_depth`. This is the large-depth form of eq. 15, whose rate
+    (N_l − 1) u^(2 − 2/(N_l − 1)) it replaces by N_l u² (eq. 16): relative error O(log(s/u₀)/N_l)
+    against :func:`learning_time` with ``depth = N_l − 1``.
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland, S. Ganguli, "Exact solutions to the nonlinear dynamics of
+       learning in deep linear neural networks", ICLR 2014.
+
+    Examples
+    --------
+    >>> from isometry.theory import deep_linear
+    >>> t = deep_linear.learning_time_large_depth(1.0, 0.01, 0.5, layers=1001)
+    >>> exact = deep_linear.learning_time(1.0, 0.01, 0.5, depth=1000)
+    >>> round(float(t / exact) - 1, 4)  # relative error O(log(s/u₀)/N_l); 0.065 at N_l = 101
+    0.0063
     """
     s, u0, uf = _checked_interval(s, u0, uf)
     layers = _validation.positive_int("layers", layers)
@@ -169,10 +332,55 @@ def mode_strength_deep(
     tau: float = 1.0,
     steps_per_unit: int = 2000,
 ) -> np.ndarray:
-    """u(t) of eq. 15 for D = ``depth`` weight matrices, by classical RK4.
+    """u(t) of one mode of a deep linear network with D weight matrices, by classical RK4.
 
-    The step is 1/steps_per_unit of the fastest time scale τ/(D s·max(s, u₀)^{1−2/D}), so the
-    global error is ~(1/steps_per_unit)⁴ relative: about 1e-12 with the default.
+    Parameters
+    ----------
+    t : float or array_like
+        Times, at least 0 and non-decreasing.
+    s : float
+        The strength s of the mode in the input–output correlation (its singular value); positive.
+    u0 : float
+        The mode's strength u₀ at t = 0; in (0, s).
+    depth : float
+        D, the number of weight matrices (any real ≥ 1).
+    tau : float, default 1.0
+        The time constant τ = 1/λ of continuous-time gradient descent with learning rate λ;
+        positive.
+    steps_per_unit : int, default 2000
+        RK4 steps per fastest time scale τ/(D s·max(s, u₀)^(1−2/D)).
+
+    Returns
+    -------
+    ndarray
+        u(t) solving τ du/dt = D u^(2−2/D) (s − u) (SMG14 eq. 15), of the shape of ``t``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    mode_strength, learning_time
+
+    Notes
+    -----
+    The global error is ~(1/steps_per_unit)⁴ relative: about 1e-12 with the default.
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland, S. Ganguli, "Exact solutions to the nonlinear dynamics of
+       learning in deep linear neural networks", ICLR 2014.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isometry.theory import deep_linear
+    >>> t = np.array([0.5, 1.0, 2.0])
+    >>> u = deep_linear.mode_strength_deep(t, s=1.0, u0=0.1, depth=2)
+    >>> bool(np.allclose(u, deep_linear.mode_strength(t, s=1.0, u0=0.1), rtol=1e-10))  # D = 2
+    True
     """
     s, u0, _ = _check(s, u0)
     depth = _depth(depth)
@@ -191,7 +399,45 @@ def mode_strength_deep(
 def mode_strength_infinite_depth(
     T: np.ndarray | float, s: float, u0: float, steps_per_unit: int = 2000
 ) -> np.ndarray:
-    """u(T) of the D → ∞ limit du/dT = u² (s − u), T = D t/τ (eq. 16), by RK4."""
+    """u(T) of the infinite-depth limit du/dT = u² (s − u), T = D t/τ, by classical RK4.
+
+    Parameters
+    ----------
+    T : float or array_like
+        Rescaled times T = D t/τ, at least 0 and non-decreasing.
+    s : float
+        The strength s of the mode in the input–output correlation (its singular value); positive.
+    u0 : float
+        The mode's strength u₀ at t = 0; in (0, s).
+    steps_per_unit : int, default 2000
+        RK4 steps per time scale 1/s².
+
+    Returns
+    -------
+    ndarray
+        u(T) (SMG14 eq. 16), of the shape of ``T``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    learning_time_infinite_depth, mode_strength_deep
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland, S. Ganguli, "Exact solutions to the nonlinear dynamics of
+       learning in deep linear neural networks", ICLR 2014.
+
+    Examples
+    --------
+    >>> from isometry.theory import deep_linear
+    >>> T = deep_linear.learning_time_infinite_depth(1.0, 0.01, 0.5)
+    >>> round(float(deep_linear.mode_strength_infinite_depth(T, 1.0, 0.01)), 9)
+    0.5
+    """
     s, u0, _ = _check(s, u0)
     steps_per_unit = _validation.positive_int("steps_per_unit", steps_per_unit, _validation.C_INT_MAX)
     flat, shape = _times(T)

@@ -60,8 +60,44 @@ def _check(
 
 @dataclass(frozen=True, repr=False)
 class JacobianMoments(Result):
-    """m_k = E[λ^k] of the limiting spectrum of J Jᵀ, k = 1..order, with the network they
-    belong to (σ_w, σ_b as resolved; ``q_star`` the fixed point the law of D² is drawn at)."""
+    """The moments m_k = E[λ^k], k = 1..order, of the large-width spectrum of J Jᵀ.
+
+    Returned by :func:`jacobian_moments`, with the network they belong to. ``variance`` is
+    m₂ − m₁², ``statistics()`` a dict of the moments and the variance, ``to_frame()`` a table.
+
+    Parameters
+    ----------
+    moments : ndarray
+        m_1..m_order.
+    q_star : float
+        The fixed point q* the law of D² is drawn at.
+    activation : str, optional
+        The activation's name.
+    weights : str, optional
+        The weight ensemble.
+    depth : int, optional
+        The number of layers L.
+    sigma_w : float, optional
+        σ_w as resolved (a standard deviation).
+    sigma_b : float, optional
+        σ_b as resolved.
+
+    See Also
+    --------
+    jacobian_moments, jacobian_density
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> m = theory.jacobian_moments("linear", "orthogonal", 4, 1.0, 0.0, order=2)
+    >>> m.moments.tolist(), m.variance  # orthogonal linear: every singular value is 1
+    ([1.0, 1.0], 0.0)
+    """
 
     moments: np.ndarray
     q_star: float
@@ -209,18 +245,67 @@ def jacobian_moments(
 
 @dataclass(frozen=True, repr=False)
 class JacobianDensity(Result):
-    """The limiting spectral law of J Jᵀ: a density on ``x`` plus atoms.
+    """The large-width spectral law of J Jᵀ: a density on a grid plus atoms.
 
-    ``density`` is the absolutely continuous part; ``atoms`` are (location, mass) pairs;
-    ``support`` the edges of the continuous part (the lower one is the grid start where the
-    density piles up towards 0); ``mass_below_grid`` is the continuous mass below ``x[0]``,
-    integrated in log x down to the law's lower edge or through its pile-up towards 0 (which at
-    large depth can hold most of the mass, far below the smallest double);
-    ``tail_log_x``/``tail_mass`` tabulate that mass below ``exp(tail_log_x)`` (ascending, ending
-    at ``log x[0]``); ``lambda_max`` the largest point of the spectrum. Every law is checked to be
-    a probability measure before it is returned (``isometry.theory._law_checks``).
-    ``activation``, ``weights``, ``depth``, ``sigma_w``, ``sigma_b`` describe the network (σ_w, σ_b
-    as resolved; None for the universal laws). ``density`` is per unit λ.
+    Returned by :func:`jacobian_density`, :func:`universal_density` and :func:`resnet_density`.
+    Every law is checked to be a probability measure before it is returned. ``cdf``, ``quantile``
+    and ``quantile_range`` query it; ``to_frame()`` tabulates ``x`` and ``density``.
+
+    Parameters
+    ----------
+    x : ndarray
+        The grid of λ.
+    density : ndarray
+        The absolutely continuous part, per unit λ, on ``x``.
+    atoms : list of (float, float)
+        (location, mass) pairs.
+    support : (float, float)
+        The edges of the continuous part (the lower one is the grid start where the density piles
+        up towards 0).
+    lambda_max : float
+        The largest point of the spectrum.
+    mass_below_grid : float
+        The continuous mass below ``x[0]``, integrated in log x down to the law's lower edge or
+        through its pile-up towards 0 (which at large depth can hold most of the mass, far below
+        the smallest double).
+    q_star : float
+        The fixed point q* the law of D² is drawn at (NaN for the ResNet law).
+    diagnostics : dict
+        Solver details: ``iterations``, ``restarts``, ``max_residual``, ``relative_epsilon``,
+        ``lower_edge_is_hard`` and, where chosen, ``logarithmic_grid``.
+    tail_log_x : ndarray, optional
+        log λ of the points where ``tail_mass`` is tabulated (ascending, ending at log x[0]).
+    tail_mass : ndarray, optional
+        The continuous mass below exp(tail_log_x).
+    exact_cumulative : ndarray, optional
+        For laws with a closed-form distribution function: the continuous mass between x[0] and
+        x[i] (used instead of the trapezoid rule).
+    activation : str, optional
+        The activation's name (None for the universal laws).
+    weights : str, optional
+        The weight ensemble (None for the universal laws).
+    depth : int, optional
+        The number of layers L (None for the universal laws).
+    sigma_w : float, optional
+        σ_w as resolved (None for the universal laws).
+    sigma_b : float, optional
+        σ_b as resolved (None for the universal laws).
+
+    See Also
+    --------
+    jacobian_density, universal_density, resnet_density
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.resnet_density(1.0, points=200)
+    >>> d.x.shape, d.atoms, round(d.cdf(d.support[1]), 3)  # trapezoid rule on 200 points
+    ((200,), [], 1.0)
     """
 
     _frame_columns: ClassVar[tuple[str, ...]] = ("x", "density")

@@ -138,10 +138,49 @@ def q_star(activation: ActivationLike, sigma_w: float, sigma_b: float) -> float:
 
 
 def derivative_moments(activation: ActivationLike, q: float, order: int = 2) -> np.ndarray:
-    """``[μ_1, ..., μ_order]`` with ``μ_k = E_z[φ'(√q z)^{2k}]`` (the law of D² at variance q).
+    """``[μ_1, ..., μ_order]`` with ``μ_k = E_z[φ'(√q z)^{2k}]``, the moments of the law of D².
 
-    ``q = 0`` gives the limit q → 0⁺: φ'(0)^{2k}, or (φ'(0⁻)^{2k} + φ'(0⁺)^{2k})/2 where 0 is a
-    kink (relu: 1/2 for every q).
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    q : float
+        The variance of the pre-activations; at least 0 (0 gives the limit q → 0⁺).
+    order : int, default 2
+        Number of moments, at least 1.
+
+    Returns
+    -------
+    ndarray
+        μ_1..μ_order. At q = 0: φ'(0)^(2k), or (φ'(0⁻)^(2k) + φ'(0⁺)^(2k))/2 where 0 is a kink.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    chi1, spectrum_mean_and_normalized_variance
+
+    Notes
+    -----
+    D_l = diag φ'(h_l) with h ~ N(0, q); χ₁ = σ_w² μ₁(q*) (PSG18 eq. 5). Accuracy as for
+    :func:`length_map`.
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> theory.derivative_moments("relu", 1.0, 3).tolist()  # φ'² is Bernoulli(½) at every q
+    [0.5, 0.5, 0.5]
+    >>> theory.derivative_moments("tanh", 0.0).tolist()
+    [1.0, 1.0]
     """
     core = core_activation(activation)
     q = _validation.real("q", q, nonnegative=True)

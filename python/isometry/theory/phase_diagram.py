@@ -19,22 +19,51 @@ __all__ = ["PhaseDiagram", "phase_diagram"]
 
 @dataclass(frozen=True, repr=False)
 class PhaseDiagram(Result):
-    """q*, χ₁, c*, ξ_q and ξ_c on a grid; every 2-D array has shape (len(sigma_b), len(sigma_w)).
+    """q*, χ₁, c*, ξ_q and ξ_c on a (σ_w, σ_b) grid, from :func:`phase_diagram`.
 
-    Entry ``[i, j]`` is the value at ``sigma_w[j], sigma_b[i]`` and equals what the pointwise
-    functions (``q_star``, ``chi1``, ``c_star``, ``depth_scales``) return there, except that where
-    they raise ``ValueError`` for want of a fixed point the grid holds NaN. This is the one place
-    where NaN is a documented marker, meaning "no unique finite fixed point":
+    Every 2-D array has shape (len(sigma_b), len(sigma_w)): entry ``[i, j]`` is the value at
+    ``sigma_w[j], sigma_b[i]`` and equals what the pointwise functions (``q_star``, ``chi1``,
+    ``c_star``, ``depth_scales``) return there, except that where they raise ``ValueError`` for
+    want of a fixed point the grid holds NaN. This is the one place where NaN is a documented
+    marker, meaning "no unique finite fixed point". ``to_frame()`` gives one row per grid point.
 
-    * ``q_star`` is NaN where q^l diverges (linear or relu above criticality) and at the
-      scale-invariant points (linear σ_w = 1, relu σ_w² = 2, both with σ_b = 0), and 0 where the
-      stable fixed point is q* = 0 (ordered phase without bias);
-    * ``c_star``, ``xi_q`` and ``xi_c`` are NaN where q^l diverges (at the scale-invariant points
-      they are 1, inf, inf);
-    * ``chi1`` is NaN where q^l diverges, except for linear and relu, whose χ₁ (σ_w², σ_w²/2)
-      does not depend on q.
+    Parameters
+    ----------
+    sigma_w : ndarray
+        The σ_w grid (standard deviations).
+    sigma_b : ndarray
+        The σ_b grid.
+    q_star : ndarray
+        q*: NaN where q^l diverges (linear or relu above criticality) and at the scale-invariant
+        points (linear σ_w = 1, relu σ_w² = 2, both with σ_b = 0); 0 where the stable fixed point
+        is q* = 0 (ordered phase without bias).
+    chi1 : ndarray
+        χ₁: NaN where q^l diverges, except for linear and relu, whose χ₁ (σ_w², σ_w²/2) does not
+        depend on q.
+    c_star : ndarray
+        c*: NaN where q^l diverges; 1 at the scale-invariant points.
+    xi_q : ndarray
+        ξ_q in layers: NaN where q^l diverges; inf at criticality and the scale-invariant points.
+    xi_c : ndarray
+        ξ_c in layers: as ``xi_q``.
 
-    ``xi_q``/``xi_c`` are ``inf`` at criticality (see ``depth_scales``).
+    See Also
+    --------
+    phase_diagram
+
+    References
+    ----------
+    .. [1] B. Poole et al., "Exponential expressivity in deep neural networks through transient
+       chaos", NeurIPS 2016.
+    .. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli, J. Sohl-Dickstein, "Deep information
+       propagation", ICLR 2017.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.phase_diagram("relu", [1.0, 2**0.5, 2.0], [0.0], progress=False)
+    >>> d.q_star  # ordered: q* = 0; σ_w² = 2: every q; above: q^l diverges
+    array([[ 0., nan, nan]])
     """
 
     sigma_w: np.ndarray
@@ -72,12 +101,60 @@ def phase_diagram(
     *,
     progress: ProgressLike = None,
 ) -> PhaseDiagram:
-    """q*, χ₁, c*, ξ_q, ξ_c at every (σ_w, σ_b) of the grid (see :class:`PhaseDiagram`).
+    """q*, χ₁, c*, ξ_q and ξ_c at every (σ_w, σ_b) of a grid.
 
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w_grid : array_like
+        The σ_w values (standard deviations), a non-empty 1-D sequence; each positive.
+    sigma_b_grid : array_like
+        The σ_b values, a non-empty 1-D sequence; each at least 0.
+    progress : bool, callable or None, default None
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
+        Counted in rows of σ_b.
+
+    Returns
+    -------
+    PhaseDiagram
+        2-D arrays of shape (len(sigma_b_grid), len(sigma_w_grid)); NaN marks "no unique finite
+        fixed point" (see :class:`PhaseDiagram`).
+
+    Raises
+    ------
+    ValueError
+        If a grid is empty, not 1-D, or out of range.
+    TypeError
+        If a grid is not a sequence of real numbers.
+
+    See Also
+    --------
+    q_star, chi1, c_star, depth_scales
+
+    Notes
+    -----
     Computed in C++: in parallel over grid points (OpenMP) for the built-in activations, serially
-    on the calling thread for a custom :class:`~isometry.theory.Activation` (every quadrature calls
-    back into Python). ``progress``: ``None`` draws a bar on stderr when it is a terminal (rows
-    of σ_b done), ``True`` always, ``False`` never; a callable gets (rows done, rows).
+    on the calling thread for a custom :class:`~isometry.theory.Activation` (every quadrature
+    calls back into Python). Each entry equals what the pointwise functions return there.
+
+    References
+    ----------
+    .. [1] B. Poole et al., "Exponential expressivity in deep neural networks through transient
+       chaos", NeurIPS 2016.
+    .. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli, J. Sohl-Dickstein, "Deep information
+       propagation", ICLR 2017.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> d = theory.phase_diagram("tanh", [0.9, 1.0, 1.5], [0.0, 0.1], progress=False)
+    >>> d.chi1.shape
+    (2, 3)
+    >>> bool(d.chi1[0, 2] > 1 > d.chi1[0, 0])  # chaotic at σ_w = 1.5, ordered at 0.9
+    True
     """
     core = core_activation(activation)
     sigma_w = _grid("sigma_w_grid", sigma_w_grid, positive=True)

@@ -24,7 +24,47 @@ __all__ = ["length_trajectory", "spectrum_mean_and_normalized_variance"]
 def length_trajectory(
     activation: ActivationLike, sigma_w: float, sigma_b: float, q0: float, depth: int
 ) -> np.ndarray:
-    """``[q^1, ..., q^depth]`` from the length map started at q^1 = q0."""
+    """The mean-field pre-activation variances ``[q^1, ..., q^depth]`` from q^1 = q0.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float
+        σ_b, the bias standard deviation; at least 0.
+    q0 : float
+        q^1, the variance of the first layer's pre-activations; positive.
+    depth : int
+        Number of layers L, at least 1.
+
+    Returns
+    -------
+    ndarray
+        q^l for l = 1..depth, each the :func:`length_map` of the one before (PSG18 eq. 3).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    length_map, q_star, isometry.length_trajectory_mc
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> theory.length_trajectory("relu", 2**0.5, 0.0, 1.5, 3).round(12).tolist()  # σ_w² = 2 keeps q
+    [1.5, 1.5, 1.5]
+    """
     depth = _validation.positive_int("depth", depth)
     q0 = _validation.real("q0", q0, positive=True)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
@@ -46,7 +86,54 @@ def length_trajectory(
 def spectrum_mean_and_normalized_variance(
     activation: ActivationLike, weights: str, depth: int, sigma_w: float, q: float
 ) -> tuple[float, float]:
-    """(m₁, m₂/m₁² − 1) of the J Jᵀ spectrum when every layer sits at variance q."""
+    """(m₁, m₂/m₁² − 1) of the spectrum of J Jᵀ when every layer sits at variance q.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    weights : {"orthogonal", "gaussian"}
+        The weight ensemble: ``W_l = σ_w Q_l`` with Q_l Haar, or entries N(0, σ_w²/N).
+    depth : int
+        Number of layers L, at least 1.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    q : float
+        The variance of every layer's pre-activations (q* at the fixed point); at least 0.
+
+    Returns
+    -------
+    mean : float
+        m₁ = (σ_w² μ₁)^L (PSG18 eq. 21).
+    normalized_variance : float
+        m₂/m₁² − 1 = L (μ₂/μ₁² − 1 − s₁) with s₁ = 0 (orthogonal) or −1 (Gaussian) (PSG18 eq. 22).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    jacobian_moments, derivative_moments
+
+    Notes
+    -----
+    μ_k = E_z[φ'(√q z)^(2k)] (:func:`derivative_moments`). ``q`` need not be a fixed point: this
+    is the prediction for a network whose layers all have variance q.
+
+    References
+    ----------
+    .. [1] J. Pennington, S. S. Schoenholz, S. Ganguli, "The emergence of spectral universality
+       in deep networks", AISTATS 2018.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> theory.spectrum_mean_and_normalized_variance("linear", "gaussian", 10, 1.0, 1.0)
+    (1.0, 10.0)
+    """
     weights = _validation.choice("weights", weights, _validation.WEIGHTS)
     depth = _validation.positive_int("depth", depth)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)

@@ -83,7 +83,48 @@ def checked_residual_scale(residual_scale: object, depth: int) -> float:
 
 @_arguments.vectorize("c")
 def resnet_edges(c: float) -> tuple[float, float]:
-    """Edges of the support, ``((1+M)/M) e^{c(1+2M)}`` at ``M± = (−1 ± √(1 + 2/c))/2``."""
+    """The edges of the support of the universal ResNet law of J Jᵀ.
+
+    Parameters
+    ----------
+    c : float
+        The universal ResNet parameter c (:func:`resnet_parameter`); positive, at most 300.
+
+    Returns
+    -------
+    lower : float
+        The lower edge, ``((1+M)/M) e^(c(1+2M))`` at ``M₋ = (−1 − √(1 + 2/c))/2``.
+    upper : float
+        The upper edge, the same at ``M₊ = (−1 + √(1 + 2/c))/2``. An array of c gives a pair of
+        arrays (broadcast like a NumPy ufunc).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    FloatingPointError
+        If the edges overflow (a subnormal c).
+
+    See Also
+    --------
+    resnet_density, resnet_moments
+
+    Notes
+    -----
+    The edges are where dz/dM = 0 on the master equation z = ((1+M)/M) e^(c(1+2M)), in closed form.
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> [round(edge, 4) for edge in theory.resnet_edges(1.0)]  # as resnet_density(1.0).support
+    [0.0474, 21.0944]
+    """
     c = _checked_c(c)
     lower, upper = _core.resnet_edges(c)
     if not (np.isfinite(lower) and np.isfinite(upper)):  # 2/c overflows for subnormal c
@@ -92,7 +133,48 @@ def resnet_edges(c: float) -> tuple[float, float]:
 
 
 def resnet_moments(c: float, order: int = 4) -> np.ndarray:
-    """m_1..m_order of the law (series reversion of z S(z)/(1+z)); m₁ = e^c, m₂ = (1 + 2c) e^{2c}."""
+    """The moments m_1..m_order of the universal ResNet law of J Jᵀ.
+
+    Parameters
+    ----------
+    c : float
+        The universal ResNet parameter c (:func:`resnet_parameter`); positive, at most 300.
+    order : int, default 4
+        Number of moments, at least 1.
+
+    Returns
+    -------
+    ndarray
+        m_k = E[λ^k], k = 1..order; m₁ = e^c, m₂ = (1 + 2c) e^(2c).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    resnet_density, resnet_edges
+
+    Notes
+    -----
+    Series reversion of z S(z)/(1 + z) with S(z) = e^(−c(1+2z)), exact to rounding. See the
+    documentation's "Residual networks" theory page for the law and its caveats.
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> import math
+    >>> from isometry import theory
+    >>> m = theory.resnet_moments(0.5, order=2)
+    >>> math.isclose(m[0], math.exp(0.5)), math.isclose(m[1], 2 * math.exp(1.0))
+    (True, True)
+    """
     c = _checked_c(c)
     order = _validation.moment_order(order)
     return np.asarray(_core.resnet_moments(c, order))
@@ -160,7 +242,42 @@ def resnet_density(c: float, x: np.ndarray | None = None, *, points: int = 2000)
 
 @dataclass(frozen=True, repr=False)
 class ResnetParameter(Result):
-    """c and the mean-field trajectory it came from (arrays over layers l = 1..L)."""
+    """The universal ResNet parameter c and the mean-field trajectory it came from.
+
+    Returned by :func:`resnet_parameter`; the arrays run over the layers l = 1..L.
+
+    Parameters
+    ----------
+    c : float
+        c = a² Σ_l σ_w² E[φ'(h_l)²].
+    c2 : ndarray
+        σ_w² E[φ'(h_l)²] per layer (the per-layer parameter without a²).
+    q : ndarray
+        The variance q_l of the pre-activations h_l.
+    mean : ndarray
+        m_l, the per-unit mean of x_l.
+    second_moment : ndarray
+        v_l = E[x_l²] per unit.
+    residual_scale : float
+        The residual scale a used.
+
+    See Also
+    --------
+    resnet_parameter, resnet_density
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> p = theory.resnet_parameter("relu", 1.0, depth=4)
+    >>> p.c, p.residual_scale, p.q.shape  # c = a² L σ_w²/2
+    (0.5, 0.5, (4,))
+    """
 
     c: float
     c2: np.ndarray  # σ_w² E[φ'(h_l)²] per layer (the per-layer parameter without a²)
@@ -212,12 +329,65 @@ def resnet_parameter(
     residual_scale: float | None = None,
     input_variance: float = 1.0,
 ) -> ResnetParameter:
-    """The universal parameter c of a ResNet from its mean-field forward pass (module docstring).
+    """The universal parameter c of a residual network, from its mean-field forward pass.
 
-    ``residual_scale=None`` is 1/√depth. ReLU: c = a² L σ_w²/2 exactly (φ'² is Bernoulli(½) at
-    any q); linear: c = a² L σ_w². E φ, E φ² and E φ'² come from the C++ mean-field code (closed
-    forms or quadrature), so any activation works, a custom :class:`~isometry.theory.Activation`
-    included. Raises ``OverflowError`` naming the layer where the signal overflows.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    sigma_w : float
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float, default 0.0
+        σ_b, the bias standard deviation; at least 0.
+    depth : int
+        Number of residual blocks L, 1 to 10⁷.
+    residual_scale : float, optional
+        The residual scale a of ``x_l = x_{l-1} + φ(h_l)``, ``W_l`` scaled by a; positive. Default
+        1/√depth.
+    input_variance : float, default 1.0
+        The input's per-unit second moment v_0 = ‖x_0‖²/N; positive.
+
+    Returns
+    -------
+    ResnetParameter
+        c and the per-layer trajectory it came from: ``c2`` = σ_w² E[φ'(h_l)²], ``q``, ``mean``
+        and ``second_moment`` of the units, ``residual_scale``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+    OverflowError
+        If the signal overflows (the message names the layer).
+
+    See Also
+    --------
+    resnet_sigma_w, resnet_density, isometry.resnet_jacobian_spectrum
+
+    Notes
+    -----
+    c = a² Σ_l σ_w² E[φ'(h_l)²] with h_l ~ N(0, q_l), where the ResNet's own
+    mean-field recursion gives q_l: q_l = a²σ_w² v_{l-1} + σ_b², m_l = m_{l-1} + E φ(h_l),
+    v_l = v_{l-1} + 2 m_{l-1} E φ(h_l) + E φ(h_l)², from m_0 = 0 and v_0 = ``input_variance``
+    (φ need not be odd: relu units acquire a mean). ReLU gives c = a² L σ_w²/2 exactly, linear
+    c = a² L σ_w². The Gaussian expectations are the mean-field code's closed forms or quadratures,
+    so a custom :class:`~isometry.theory.Activation` works too.
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> round(theory.resnet_parameter("relu", 1.0, depth=16).c, 12)  # a² L σ_w²/2 with a² = 1/L
+    0.5
+    >>> p = theory.resnet_parameter("tanh", 1.0, depth=16)
+    >>> round(p.c, 6), p.c2.shape
+    (0.855791, (16,))
     """
     core = core_activation(activation)
     sigma_w = _validation.real("sigma_w", sigma_w, positive=True)
@@ -254,10 +424,55 @@ def resnet_sigma_w(
     residual_scale: float | None = None,
     input_variance: float = 1.0,
 ) -> float:
-    """The σ_w at which :func:`resnet_parameter` gives ``c`` (c grows with σ_w).
+    """The σ_w at which :func:`resnet_parameter` gives the parameter ``c``.
 
-    Brent's method in log σ_w on [1e-3, 1e6] (C++, one call), to ~1e-15 relative in σ_w. Raises
-    ``ValueError`` where c lies outside what that range of σ_w gives.
+    Parameters
+    ----------
+    activation : str or Activation
+        ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"`` (φ(h) = erf(√π h/2)), or a
+        user-defined :class:`~isometry.theory.Activation`.
+    c : float
+        The universal ResNet parameter c (:func:`resnet_parameter`); positive, at most 300.
+    sigma_b : float, default 0.0
+        σ_b, the bias standard deviation; at least 0.
+    depth : int
+        Number of residual blocks L, 1 to 10⁷.
+    residual_scale : float, optional
+        The residual scale a of ``x_l = x_{l-1} + φ(h_l)``, ``W_l`` scaled by a; positive. Default
+        1/√depth.
+    input_variance : float, default 1.0
+        The input's per-unit second moment v_0 = ‖x_0‖²/N; positive.
+
+    Returns
+    -------
+    float
+        σ_w (a standard deviation) with ``resnet_parameter(activation, σ_w, sigma_b, ...).c == c``.
+
+    Raises
+    ------
+    ValueError
+        If c lies outside what σ_w in [1e-3, 1e6] gives, or an argument is out of range.
+
+    See Also
+    --------
+    resnet_parameter
+
+    Notes
+    -----
+    c grows with σ_w; Brent's method in log σ_w on [1e-3, 1e6] (one C++ call) finds it to ~1e-15
+    relative in σ_w.
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> round(theory.resnet_sigma_w("relu", 0.5, depth=16), 9)  # c = σ_w²/2
+    1.0
     """
     core = core_activation(activation)
     c = _checked_c(c)
@@ -290,7 +505,46 @@ def _named_underflow(residual_scale: float, input_variance: float) -> Iterator[N
 def resnet_parameter_table(
     sigma_w: float = 1.0, sigma_b: float = 0.0, *, depth: int = 64, input_variance: float = 1.0
 ) -> dict[str, float]:
-    """c per built-in activation at the same (σ_w, σ_b, depth), with a = 1/√depth."""
+    """c of every built-in activation at the same (σ_w, σ_b, depth), with a = 1/√depth.
+
+    Parameters
+    ----------
+    sigma_w : float, default 1.0
+        σ_w, the weight standard deviation (times √N); positive. The papers tabulate σ_w².
+    sigma_b : float, default 0.0
+        σ_b, the bias standard deviation; at least 0.
+    depth : int, default 64
+        Number of residual blocks L, 1 to 10⁷.
+    input_variance : float, default 1.0
+        The input's per-unit second moment v_0 = ‖x_0‖²/N; positive.
+
+    Returns
+    -------
+    dict of str to float
+        Activation name → c (:func:`resnet_parameter`).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range.
+
+    See Also
+    --------
+    resnet_parameter
+
+    References
+    ----------
+    .. [1] W. Tarnowski, P. Warchoł, S. Jastrzębski, J. Tabor, M. A. Nowak, "Dynamical isometry
+       is achieved in residual networks in a universal way for any activation function",
+       AISTATS 2019.
+
+    Examples
+    --------
+    >>> from isometry import theory
+    >>> table = theory.resnet_parameter_table(1.0, depth=8)
+    >>> sorted(table), round(table["linear"], 12), round(table["relu"], 12)  # σ_w², σ_w²/2
+    (['erf', 'hard_tanh', 'linear', 'relu', 'tanh'], 1.0, 0.5)
+    """
     _checked_depth(depth, _validation.ACTIVATIONS)  # all of them, before the first starts
     return {
         name: resnet_parameter(name, sigma_w, sigma_b, depth=depth, input_variance=input_variance).c

@@ -64,7 +64,73 @@ def _number_text(x: float | None) -> str:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that determines one training run's numbers."""
+    """Everything that determines one training run's numbers.
+
+    Usually made by :meth:`Experiment.runs`. ``run_id`` is a readable name plus a hash of the
+    whole configuration (``digest``), so a finished run is found again however the grid around it
+    changes; ``to_dict()`` gives the fields as plain values.
+
+    Parameters
+    ----------
+    dataset : str
+        ``"teacher"`` (synthetic), ``"digits"``, ``"mnist"`` or ``"cifar10"``.
+    width : int
+        Hidden units per layer.
+    depth : int
+        Number of hidden layers L.
+    activation : str
+        φ of the hidden layers: ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
+    init : str
+        The weight ensemble of the initialisation: ``"orthogonal"``, ``"gaussian"`` or
+        ``"parameter_sharing"`` (relu only).
+    optimizer : str
+        ``"sgd"``, ``"momentum"``, ``"rmsprop"`` or ``"adam"``.
+    learning_rate : float
+        The base learning rate; positive.
+    seed : int
+        The Philox key of the initialisation and the batch order.
+    q_star : float, optional
+        Initialise at the critical point with this fixed point q* (and scale the inputs to
+        q*); otherwise ``sigma_w`` and ``sigma_b``.
+    sigma_w : float, optional
+        With ``q_star`` left out: σ_w, the weight standard deviation (times √N); positive.
+    sigma_b : float, optional
+        With ``q_star`` left out: σ_b, the bias standard deviation; at least 0.
+    batch_size : int, default 128
+        Examples per update.
+    steps : int, default 1000
+        Number of updates.
+    eval_every : int, default 100
+        Updates between evaluations on the test split.
+    checkpoint_every : int, default 500
+        Updates between checkpoints (a killed run resumes from the last one).
+    schedule : dict, default {"name": "constant"}
+        The learning-rate schedule: ``name`` and its settings (``warmup`` for every schedule).
+    loss : str, default "cross_entropy"
+        ``"cross_entropy"`` (class labels) or ``"squared_error"`` (regression targets).
+    dtype : str, default "float32"
+        ``"float32"`` or ``"float64"``.
+    device : str, default "cpu"
+        ``"cpu"`` (NumPy) or ``"gpu"`` (CuPy).
+    bias : bool, default True
+        Whether the layers have biases.
+    optimizer_options : dict, optional
+        Settings of the optimizer (e.g. ``momentum``, ``beta1``).
+    data_options : dict, optional
+        ``n_train`` / ``n_test`` (the first examples of each split kept) for every dataset;
+        ``features``, ``classes``, ``data_seed`` for ``"teacher"``.
+
+    See Also
+    --------
+    Experiment, train_run
+
+    Examples
+    --------
+    >>> from isometry.training import RunConfig
+    >>> c = RunConfig("teacher", 32, 4, "tanh", "orthogonal", "sgd", 0.01, seed=0, q_star=0.25)
+    >>> c.run_id.startswith("tanh-orthogonal-L4-sgd-q0.25-lr0.01-s0-")
+    True
+    """
 
     dataset: str
     width: int
@@ -124,12 +190,85 @@ def _list(name: str, value: Any) -> list:
 
 @dataclass
 class Experiment:
-    """A grid of runs. List fields are the grid axes; the rest is shared by every run.
+    """A grid of training runs: list fields are the grid axes, the rest is shared by every run.
 
-    ``learning_rates`` is a list (used with every optimizer) or a dict optimizer → list (the
-    papers tune the rate per optimizer). ``q_stars`` may contain None, meaning "use ``sigma_w`` /
-    ``sigma_b``". Combinations that do not exist (parameter sharing with anything but relu) are
-    left out of the grid and listed by :meth:`skipped`.
+    :meth:`runs` expands it into :class:`RunConfig` objects (init × activation × depth ×
+    optimizer × q* × learning rate × seed); combinations that do not exist (parameter sharing with
+    anything but relu) are left out and listed by :meth:`skipped`. ``to_dict``/``from_dict`` and
+    ``replace(**changes)`` (None values ignored) make new ones. Every field is checked on
+    construction.
+
+    Parameters
+    ----------
+    name : str
+        The experiment's name.
+    dataset : str, default "teacher"
+        ``"teacher"`` (synthetic), ``"digits"``, ``"mnist"`` or ``"cifar10"``.
+    data_options : dict, optional
+        ``n_train`` / ``n_test`` (the first examples of each split kept) for every dataset;
+        ``features``, ``classes``, ``data_seed`` for ``"teacher"``.
+    inits : list of str, default ["orthogonal"]
+        Initialisations: ``"orthogonal"``, ``"gaussian"``, ``"parameter_sharing"`` (relu only).
+    activations : list of str, default ["tanh"]
+        Activations: ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
+    depths : list of int, default [10]
+        Numbers of hidden layers.
+    optimizers : list of str, default ["sgd"]
+        ``"sgd"``, ``"momentum"``, ``"rmsprop"``, ``"adam"``.
+    q_stars : list of float or None, default [1.0]
+        Fixed points q* of the critical initialisations; None means "use ``sigma_w`` /
+        ``sigma_b``".
+    learning_rates : list of float or dict, default [1e-3]
+        A list (used with every optimizer) or a dict optimizer → list (the papers tune the rate
+        per optimizer).
+    seeds : list of int, default [0]
+        Philox keys of the initialisation and batch order.
+    width : int, default 400
+        Hidden units per layer (even for parameter sharing).
+    sigma_w : float, optional
+        For ``q_stars`` entries None: σ_w, the weight standard deviation (times √N); positive.
+    sigma_b : float, optional
+        For ``q_stars`` entries None: σ_b, the bias standard deviation; at least 0.
+    batch_size : int, default 128
+        Examples per update.
+    steps : int, default 1000
+        Number of updates.
+    eval_every : int, default 100
+        Updates between evaluations on the test split.
+    checkpoint_every : int, default 500
+        Updates between checkpoints (a killed run resumes from the last one).
+    schedule : dict, default {"name": "constant"}
+        The learning-rate schedule: ``name`` and its settings (``warmup`` for every schedule).
+    loss : str, default "cross_entropy"
+        ``"cross_entropy"`` (class labels) or ``"squared_error"`` (regression targets).
+    dtype : str, default "float32"
+        ``"float32"`` or ``"float64"``.
+    device : str, default "cpu"
+        ``"cpu"`` (NumPy) or ``"gpu"`` (CuPy).
+    bias : bool, default True
+        Whether the layers have biases.
+    optimizer_options : dict, optional
+        Optimizer name → its settings.
+    accuracy_targets : list of float, default [0.3]
+        Test accuracies in (0, 1] for the plots of steps to reach each (``isometry train``).
+    description : str, default ""
+        Free text.
+
+    Raises
+    ------
+    ValueError
+        If a setting is out of range (the message names it).
+
+    See Also
+    --------
+    named_experiment, run_experiment, RunConfig
+
+    Examples
+    --------
+    >>> from isometry.training import Experiment
+    >>> e = Experiment("demo", depths=[2, 4], seeds=[0, 1], width=16, steps=10)
+    >>> len(e.runs()), e.runs()[0].depth
+    (4, 2)
     """
 
     name: str

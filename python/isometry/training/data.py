@@ -28,7 +28,43 @@ def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
 
 
 class Batcher:
-    """Copies batch ``step`` (0-based) of the seeded order into reused device buffers."""
+    """Minibatches in a seeded order, copied into reused device buffers.
+
+    ``batcher(step)`` returns batch ``step`` (0-based) as (inputs, targets). The order of epoch e
+    is the stable argsort of n standard normals from Philox stream ``training_shuffle``
+    (substream e) of the seed: a pure function of (seed, epoch), the same on every machine and
+    thread count. The last incomplete batch of an epoch is dropped.
+
+    Parameters
+    ----------
+    xp : module
+        The array module of ``x`` and ``y``: ``numpy`` or ``cupy``.
+    x : array
+        Inputs, one example per row.
+    y : array
+        Targets, one per row of ``x``.
+    batch : int
+        Examples per batch, at most the number of rows.
+    seed : int
+        The Philox key of the order.
+
+    Raises
+    ------
+    ValueError
+        If ``batch`` exceeds the number of examples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isometry.training import Batcher
+    >>> x = np.arange(10.0).reshape(5, 2)
+    >>> batches = Batcher(np, x, np.arange(5), batch=2, seed=0)
+    >>> xb, yb = batches(0)
+    >>> xb.shape, batches.steps_per_epoch  # the fifth example waits for the next epoch
+    ((2, 2), 2)
+    >>> batches(1)[0] is xb  # the same buffer, refilled
+    True
+    """
 
     def __init__(self, xp: ModuleType, x: Array, y: Array, batch: int, seed: int) -> None:
         n = x.shape[0]

@@ -91,7 +91,45 @@ def load_dataset(
     download: bool = False,
     progress: bool = True,
 ) -> Dataset:
-    """The experiment's dataset, cut to ``n_train`` / ``n_test`` examples when those are given."""
+    """An experiment's dataset, cut to ``n_train`` / ``n_test`` examples when those are given.
+
+    Parameters
+    ----------
+    name : str
+        ``"teacher"`` (synthetic), ``"digits"``, ``"mnist"`` or ``"cifar10"``.
+    options : dict
+        ``n_train`` / ``n_test`` (the first examples of each split kept) for every dataset;
+        ``features``, ``classes``, ``data_seed`` for ``"teacher"``.
+    data_dir : str, optional
+        Where CIFAR-10 or MNIST lie (see :func:`isometry.datasets.data_directory`).
+    download : bool, default False
+        Fetch a missing dataset.
+    progress : bool, default True
+        Show a download's progress.
+
+    Returns
+    -------
+    Dataset
+        The data.
+
+    Raises
+    ------
+    ValueError
+        If an option is unknown or out of range.
+    FileNotFoundError
+        If CIFAR-10 or MNIST is missing and ``download`` is False (the message names the file).
+
+    See Also
+    --------
+    isometry.datasets.mnist, isometry.datasets.cifar10
+
+    Examples
+    --------
+    >>> from isometry.training import load_dataset
+    >>> d = load_dataset("teacher", {"n_train": 100, "n_test": 20, "features": 5, "classes": 3})
+    >>> d.x_train.shape, d.x_test.shape, d.classes
+    ((100, 5), (20, 5), 3)
+    """
     options = validate_data_options(name, options)
     n_train, n_test = options.pop("n_train", None), options.pop("n_test", None)
     if name == "teacher":
@@ -239,16 +277,61 @@ def run_experiment(
     log: Callable[[str], None] | None = None,
     client: Any = None,
 ) -> list[RunOutcome]:
-    """Train every run of ``experiment`` (skipping finished ones); returns their outcomes.
+    """Train every run of an experiment, skipping the finished ones.
 
-    ``progress``: a bar per run (``None``: when stderr is a terminal); ``log(message)`` gets one
-    line per run with the whole grid's progress and estimated time left, and a line when a run
-    resumes from a checkpoint or restarts.
-    ``client`` (a ``dask.distributed.Client``): run the grid's runs as Dask tasks on its workers
-    (:mod:`isometry.training.distributed`); same numbers, runs logged in the order they finish.
+    Parameters
+    ----------
+    experiment : Experiment
+        The grid.
+    out_dir : str or pathlib.Path
+        Its folder: ``runs/<run_id>/`` per run, and the experiment's tables.
+    data_dir : str, optional
+        Where CIFAR-10 or MNIST lie (see :func:`isometry.datasets.data_directory`).
+    download : bool, default False
+        Fetch a missing dataset.
+    progress : bool, callable or None, default None
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
+        One bar per run.
+    dataset : Dataset, optional
+        Data to use instead of loading ``experiment.dataset``.
+    callback : callable, optional
+        Called with (run config, steps done) after every update; not with ``client``.
+    log : callable, optional
+        Called with one line per run (the grid's progress and estimated time left) and when a run
+        resumes from a checkpoint or restarts.
+    client : dask.distributed.Client, optional
+        Run the grid's runs as Dask tasks on its workers: the same numbers, logged in the order
+        they finish.
+
     ``out_dir`` is locked for the whole call (``out_dir/.isometry.lock``): a second process
-    writing into it gets ``DirectoryLockedError`` naming this one; a lock left by a killed
-    process is taken over.
+    writing into it gets ``DirectoryLockedError`` (an ``OSError``) naming this one; a lock left
+    by a killed process is taken over.
+
+    Returns
+    -------
+    list of RunOutcome
+        One per run, in grid order.
+
+    Raises
+    ------
+    ValueError
+        If the grid has no runs, or ``callback`` is given with ``client``.
+
+    See Also
+    --------
+    named_experiment, train_run
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from isometry.training import Experiment, run_experiment
+    >>> e = Experiment("demo", data_options={"n_train": 64, "n_test": 32, "features": 8},
+    ...                depths=[2], seeds=[0, 1], width=16, batch_size=16, steps=4,
+    ...                eval_every=2, checkpoint_every=2)
+    >>> outcomes = run_experiment(e, tempfile.mkdtemp(), progress=False)
+    >>> [o.state for o in outcomes]
+    ['finished', 'finished']
     """
     if client is not None and callback is not None:
         raise ValueError(

@@ -46,7 +46,47 @@ class _Workspace:
 
 
 class MLP:
-    """The network; ``forward`` then ``backward`` fill ``grad`` for the batch just seen."""
+    """A deep fully connected network with a hand-written backward pass, on NumPy or CuPy.
+
+    ``h_l = x_{l−1} W_lᵀ + b_l``, ``x_l = φ(h_l)`` for l = 1..L and a linear read-out (rows are
+    examples). All parameters live in one flat buffer ``theta`` and all gradients in ``grad``
+    (``weights``, ``biases`` and their gradients are views); ``forward(x)`` then
+    ``backward(d_logits)`` fill ``grad`` for the batch just seen.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_in, N_1, ..., N_L, n_out]``: at least two sizes, each at least 1.
+    activation : str
+        φ of the hidden layers: ``"linear"``, ``"tanh"``, ``"hard_tanh"``, ``"relu"``, ``"erf"``.
+    xp : module, default numpy
+        The array module: ``numpy`` or ``cupy``.
+    dtype : str, default "float32"
+        ``"float32"`` or ``"float64"``.
+    bias : bool, default True
+        Whether the layers have biases.
+
+    Raises
+    ------
+    ValueError
+        If ``layer_sizes`` has fewer than two sizes or a size below 1.
+    MemoryError
+        If the parameters do not fit (checked before allocating).
+
+    See Also
+    --------
+    isometry.init.network_weights
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from isometry.training import MLP
+    >>> model = MLP([3, 5, 2], "tanh", dtype="float64")
+    >>> model.n_parameters  # 5·3 + 5 + 2·5 + 2
+    32
+    >>> model.forward(np.ones((4, 3))).shape
+    (4, 2)
+    """
 
     def __init__(
         self,

@@ -106,7 +106,37 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def named_experiment(name: str, **overrides: Any) -> Experiment:
-    """The preset ``name`` with ``overrides`` (None values are ignored)."""
+    """A preset experiment (``PRESETS``), with some settings replaced.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``isometry.training.PRESETS``: ``"pennington2017"``, ``"smoke"``,
+        ``"relu_parameter_sharing"``, ``"relu_parameter_sharing_smoke"``.
+    **overrides
+        Settings of :class:`Experiment` to replace; None values are ignored.
+
+    Returns
+    -------
+    Experiment
+        The checked experiment.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a preset, or an override is unknown or out of range.
+
+    See Also
+    --------
+    Experiment, run_experiment
+
+    Examples
+    --------
+    >>> from isometry.training import named_experiment
+    >>> e = named_experiment("smoke", steps=50, device=None)
+    >>> e.steps, e.device, e.dataset
+    (50, 'cpu', 'teacher')
+    """
     if name not in PRESETS:
         raise ValueError(f"unknown experiment {name!r}; named experiments: {', '.join(PRESETS)}")
     return Experiment.from_dict(PRESETS[name]).replace(**overrides)

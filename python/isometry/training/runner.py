@@ -50,7 +50,40 @@ SYNC_EVERY = 50  # steps between device→host copies of the per-step losses
 
 @dataclass(repr=False)
 class RunOutcome(Result):
-    """How one run of a grid ended: its id, ``state`` ("finished" or "diverged"), steps, time."""
+    """How one run of a grid ended: its id, state, steps and time.
+
+    Returned by :func:`train_run` and, one per run, :func:`run_experiment`.
+
+    Parameters
+    ----------
+    run_id : str
+        The run's :attr:`RunConfig.run_id` (its folder under ``out_dir/runs/``).
+    state : str
+        ``"finished"`` or ``"diverged"`` (a non-finite loss).
+    steps_done : int
+        Updates done.
+    message : str, default ""
+        Why a run diverged.
+    seconds : float, default 0.0
+        Wall time of the run.
+    skipped : bool, default False
+        Whether it had already ended in an earlier call (and was not run again).
+    resumed_from : int, optional
+        The checkpoint's step when the run resumed.
+    final : dict, optional
+        The last training and test losses and accuracies (``train_loss``, ``train_accuracy``,
+        ``test_loss``, ``test_accuracy``).
+
+    See Also
+    --------
+    train_run, run_experiment
+
+    Examples
+    --------
+    >>> from isometry.training import RunOutcome
+    >>> RunOutcome("tanh-demo", "finished", 10).skipped
+    False
+    """
 
     run_id: str
     state: str  # 'finished', 'diverged'
@@ -78,7 +111,42 @@ def input_scale(x_train: np.ndarray, target_second_moment: float | None) -> floa
 
 
 class Trainer:
-    """Model, loss, optimizer and data of one run on one device; ``step(k)`` does update k."""
+    """The model, loss, optimizer and data of one run on one device.
+
+    ``step(k)`` does update k (0-based) and returns the minibatch loss and accuracy before it (as
+    device scalars) and its learning rate; ``evaluate()`` gives loss and accuracy on the test
+    split. :func:`train_run` drives it with checkpoints and records.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    dataset : Dataset
+        Its data (host arrays, uploaded to the device here; when the run is given by q*, the
+        inputs are scaled so that the first pre-activations have variance q*).
+
+    Raises
+    ------
+    ValueError
+        If the loss does not fit the targets or a split is empty.
+    MemoryError
+        If the copy of the data does not fit (checked before allocating).
+
+    See Also
+    --------
+    train_run
+
+    Examples
+    --------
+    >>> from isometry.training import RunConfig, Trainer, load_dataset
+    >>> data = load_dataset("teacher", {"n_train": 64, "n_test": 32, "features": 8})
+    >>> config = RunConfig("teacher", 16, 2, "tanh", "orthogonal", "sgd", 0.05, seed=0,
+    ...                    q_star=0.5, batch_size=16)
+    >>> trainer = Trainer(config, data)
+    >>> loss, accuracy, rate = trainer.step(0)
+    >>> rate, bool(float(loss) > 0)
+    (0.05, True)
+    """
 
     def __init__(self, config: RunConfig, dataset: Dataset) -> None:
         self.config = c = config
@@ -207,14 +275,61 @@ def train_run(
     keep_parameters: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> RunOutcome:
-    """Train ``config`` on ``dataset`` with its files in ``out_dir/runs/<run_id>/``.
+    """Train one run, resuming from its checkpoint, with its files in ``out_dir/runs/<run_id>/``.
 
-    ``callback(steps_done)`` is called after every update (for tests and monitoring; an
-    exception from it interrupts the run, which then resumes from its last checkpoint).
-    ``keep_parameters``: save the final parameters as ``final.npz`` (else the checkpoint is
-    deleted when the run ends, to save disk: 128 MB per run at depth 200, width 400).
-    ``progress``: a bar per run (``None``: when stderr is a terminal). ``log(message)`` is told
-    when a run resumes from a checkpoint or restarts from step 0 (files without a checkpoint).
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    dataset : Dataset
+        Its data.
+    out_dir : str or pathlib.Path
+        The experiment's folder.
+    progress : bool, callable or None, default None
+        None: a progress bar on stderr when it is a terminal, nothing otherwise; ``True``
+        always, ``False`` never; a callable is called with (done, total) and may raise to stop.
+    callback : callable, optional
+        Called with the steps done after every update (for tests and monitoring; an exception
+        from it interrupts the run, which then resumes from its last checkpoint).
+    keep_parameters : bool, default False
+        Save the final parameters as ``final.npz``; otherwise the checkpoint is deleted when the
+        run ends, to save disk (128 MB per run at depth 200, width 400).
+    log : callable, optional
+        Called with one line when the run resumes from a checkpoint or restarts from step 0.
+
+    Returns
+    -------
+    RunOutcome
+        How it ended; ``skipped=True`` when the folder holds a run that already ended.
+
+    Raises
+    ------
+    ValueError
+        If the configuration does not fit the data.
+    MemoryError
+        If the data or the network does not fit (checked before allocating).
+
+    See Also
+    --------
+    run_experiment, Trainer
+
+    Notes
+    -----
+    The folder holds ``config.json``, ``steps.csv`` and ``evals.csv`` (written atomically), the
+    checkpoint and ``status.json`` once the run ends. The batch order is a pure function of
+    (seed, epoch), so a resumed run gives the same numbers as an uninterrupted one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from isometry.training import RunConfig, load_dataset, train_run
+    >>> data = load_dataset("teacher", {"n_train": 64, "n_test": 32, "features": 8})
+    >>> config = RunConfig("teacher", 16, 2, "tanh", "orthogonal", "sgd", 0.05, seed=0,
+    ...                    q_star=0.5, batch_size=16, steps=8, eval_every=4, checkpoint_every=4)
+    >>> out = tempfile.mkdtemp()
+    >>> outcome = train_run(config, data, out, progress=False)
+    >>> outcome.state, outcome.steps_done, train_run(config, data, out).skipped
+    ('finished', 8, True)
     """
     run_id = config.run_id
     directory = Path(out_dir) / "runs" / run_id
