@@ -143,7 +143,7 @@ def sweep_spec(text: str, scratch: str) -> str:
         else:
             for section, table in data.items():
                 fh.write(f"[{section}]\n")
-                for key, value in (table.items() if isinstance(table, dict) else []):
+                for key, value in table.items() if isinstance(table, dict) else []:
                     fh.write(f"{key} = {_toml_value(value)}\n")
     return path
 

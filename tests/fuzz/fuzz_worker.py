@@ -289,6 +289,7 @@ def violations(target: str, result: Any, kwargs: dict[str, Any]) -> list[str]:
 
 def _law_violations(law: Any) -> list[str]:
     import numpy as np
+
     from isometry.theory._law_checks import MIN_CHECKED_POINTS
 
     found = []

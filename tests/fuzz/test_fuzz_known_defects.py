@@ -11,9 +11,10 @@ import subprocess
 import sys
 import textwrap
 
-import isometry
 import numpy as np
 import pytest
+
+import isometry
 from isometry import theory
 
 DENSITY = "free-probability solver (density work)"
@@ -22,9 +23,7 @@ MEAN_FIELD = "mean-field moments (mean-field work)"
 
 def run_capped(code: str, seconds: float, memory_bytes: int = 4 << 30) -> None:
     """Run ``code`` in a fresh interpreter under an address-space cap; TimeoutExpired on a hang."""
-    prelude = (
-        f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory_bytes}, {memory_bytes}))\n"
-    )
+    prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory_bytes}, {memory_bytes}))\n"
     subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(code)], timeout=seconds, check=True
     )

@@ -11,6 +11,7 @@ import textwrap
 import time
 
 import pytest
+
 from isometry._internal import files
 from isometry._internal.locks import DirectoryLock, DirectoryLockedError
 

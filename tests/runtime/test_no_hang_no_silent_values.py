@@ -8,9 +8,10 @@ import subprocess
 import sys
 import textwrap
 
-import isometry
 import numpy as np
 import pytest
+
+import isometry
 from isometry import theory
 from isometry._internal import memory, work
 from isometry._internal.core import _core

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+
 from isometry import datasets
 from isometry.datasets import Dataset
 from isometry.training import Experiment, run_experiment

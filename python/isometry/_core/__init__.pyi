@@ -252,7 +252,6 @@ def free_cores() -> int:
     """
 
 def usable_cores() -> int: ...
-
 def phase_diagram(
     activation: str | CustomActivation,
     sigma_w: collections.abc.Sequence[float],

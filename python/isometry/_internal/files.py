@@ -80,7 +80,7 @@ def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     """Delete the temporary files of writes to ``path`` whose writer process is gone."""
     path = Path(path)
     prefix = f".{path.name}{TEMPORARY_MARK}"
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(path.parent))
     except OSError:

@@ -31,8 +31,10 @@ def positive_int(name: str, value: object, maximum: int = INT64_MAX) -> int:
         )
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value}")
-    if value > maximum:
-        raise ValueError(f"{name} must be a positive integer at most {maximum}, got {_short(value)}")
+    if int(value) > maximum:
+        raise ValueError(
+            f"{name} must be a positive integer at most {maximum}, got {_short(value)}"
+        )
     return int(value)
 
 
@@ -52,11 +54,15 @@ def seed(value: object) -> int:
 
 def real(name: str, value: object, *, positive: bool = False, nonnegative: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}"
+        )
     try:
         x = float(value)
     except OverflowError:  # an int beyond the double range, e.g. 10**400
-        raise ValueError(f"{name} must be a finite real number (|{name}| < 1.8e308), got {_short(value)}") from None
+        raise ValueError(
+            f"{name} must be a finite real number (|{name}| < 1.8e308), got {_short(value)}"
+        ) from None
     if not math.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")
     if positive and not x > 0:
@@ -132,8 +138,18 @@ def dense_spectrum_work(
     )
 
 
-def matfree_work(what: str, width: int, depth: int, weights: str, storage: str, probes: int, steps: int,
-                 structured_blocks: int, points: int, max_seconds: float | None = None) -> None:
+def matfree_work(
+    what: str,
+    width: int,
+    depth: int,
+    weights: str,
+    storage: str,
+    probes: int,
+    steps: int,
+    structured_blocks: int,
+    points: int,
+    max_seconds: float | None = None,
+) -> None:
     """Refuse a matrix-free estimate past the memory or time limit before the core sizes it:
     L·N stored derivatives, the Lanczos vectors and the per-probe densities on the grid."""
     from isometry._internal import memory as _memory
@@ -143,8 +159,12 @@ def matfree_work(what: str, width: int, depth: int, weights: str, storage: str, 
     if storage == "dense" or weights == "orthogonal":
         needed += 8 * depth * width * width
     _memory.require(what, needed)
-    seconds = _work.matfree_seconds(width, depth, weights, storage, probes, steps, structured_blocks, points)
-    _work.require(what, seconds, max_seconds, reduce="width, depth, probes, steps or structured_blocks")
+    seconds = _work.matfree_seconds(
+        width, depth, weights, storage, probes, steps, structured_blocks, points
+    )
+    _work.require(
+        what, seconds, max_seconds, reduce="width, depth, probes, steps or structured_blocks"
+    )
 
 
 def moment_order(order: object) -> int:
@@ -156,8 +176,14 @@ def moment_order(order: object) -> int:
     return order
 
 
-def grid_points(name: str, points: object, *, per_point_seconds: float = 5e-5, minimum: int = 2,
-                bytes_per_point: int = 64) -> int:
+def grid_points(
+    name: str,
+    points: object,
+    *,
+    per_point_seconds: float = 5e-5,
+    minimum: int = 2,
+    bytes_per_point: int = 64,
+) -> int:
     """A count of grid points (or steps) for the compiled core (a C int): time and memory estimated."""
     from isometry._internal import memory as _memory
     from isometry._internal import work as _work
@@ -191,12 +217,16 @@ def sampler_std(std: float, dtype: str) -> float:
     info = np.finfo(dtype)
     largest = float(info.max) / LARGEST_NORMAL
     if std > largest:
-        raise OverflowError(f"std={std:g} overflows {dtype}: entries std·z reach ±{LARGEST_NORMAL}·std; "
-                            f"the largest std that works is {largest:.6g}")
+        raise OverflowError(
+            f"std={std:g} overflows {dtype}: entries std·z reach ±{LARGEST_NORMAL}·std; "
+            f"the largest std that works is {largest:.6g}"
+        )
     if 0.0 < std < float(info.tiny):
-        raise FloatingPointError(f"std={std:g} underflows {dtype}: the entries would be subnormal or 0; "
-                                 f"the smallest positive std that works is {float(info.tiny):.6g} (std=0 "
-                                 "gives a zero matrix)")
+        raise FloatingPointError(
+            f"std={std:g} underflows {dtype}: the entries would be subnormal or 0; "
+            f"the smallest positive std that works is {float(info.tiny):.6g} (std=0 "
+            "gives a zero matrix)"
+        )
     return std
 
 
@@ -208,11 +238,15 @@ def power_in_range(name: str, base: float, exponent: int, dtype: str, what: str)
     largest = math.exp(math.log(float(info.max)) / exponent)
     smallest = math.exp(math.log(float(info.tiny)) / exponent)
     if log_value > math.log(float(info.max)):
-        raise OverflowError(f"{what} = {name}**{exponent} overflows {dtype} at {name}={base:g}; "
-                            f"the largest {name} that works is {largest:.6g}")
+        raise OverflowError(
+            f"{what} = {name}**{exponent} overflows {dtype} at {name}={base:g}; "
+            f"the largest {name} that works is {largest:.6g}"
+        )
     if log_value < math.log(float(info.tiny)):
-        raise FloatingPointError(f"{what} = {name}**{exponent} underflows {dtype} at {name}={base:g}; "
-                                 f"the smallest {name} that works is {smallest:.6g}")
+        raise FloatingPointError(
+            f"{what} = {name}**{exponent} underflows {dtype} at {name}={base:g}; "
+            f"the smallest {name} that works is {smallest:.6g}"
+        )
 
 
 # |h| beyond which φ'(h) is below the smallest normal number, per activation and dtype: tanh'(h)
@@ -224,20 +258,33 @@ def _saturation(activation: str, dtype: str) -> float:
     return math.sqrt(4.0 * log_tiny / math.pi)
 
 
-def jacobian_not_underflowed(raw: dict, activation: str, depth: int, dtype: str, sigma_w: float,
-                             sigma_b: float, q0: float, q0_given: bool) -> None:
+def jacobian_not_underflowed(
+    raw: dict,
+    activation: str,
+    depth: int,
+    dtype: str,
+    sigma_w: float,
+    sigma_b: float,
+    q0: float,
+    q0_given: bool,
+) -> None:
     """Refuse a spectrum that came out exactly 0 although φ' > 0 everywhere (linear, tanh, erf):
     J underflowed in ``dtype`` (saturated units, or σ_w^L below the smallest number), which would
     otherwise be returned as a silent 0. Names the argument responsible and the range that works."""
     singular = np.asarray(raw["singular_values"])
-    if activation not in ("linear", "tanh", "erf") or singular.size == 0 or float(np.max(singular)) != 0.0:
+    if (
+        activation not in ("linear", "tanh", "erf")
+        or singular.size == 0
+        or float(np.max(singular)) != 0.0
+    ):
         return
     log_tiny = math.log(float(np.finfo(dtype).tiny))
     if depth * math.log(sigma_w) < log_tiny / 2 or activation == "linear":
         smallest = math.exp(log_tiny / (2 * depth))
         raise FloatingPointError(
             f"the Jacobian underflowed to 0 in {dtype}: its scale sigma_w**depth = {sigma_w:g}**{depth} is below "
-            f"the smallest {dtype}; the smallest sigma_w that works at this depth is about {smallest:.3g}")
+            f"the smallest {dtype}; the smallest sigma_w that works at this depth is about {smallest:.3g}"
+        )
     q = np.asarray(raw["q"], dtype=float)
     h = math.sqrt(float(np.max(q))) if q.size and np.all(np.isfinite(q)) else math.inf
     limit = _saturation(activation, dtype)
@@ -251,7 +298,8 @@ def jacobian_not_underflowed(raw: dict, activation: str, depth: int, dtype: str,
         f"the Jacobian underflowed to 0 in {dtype}: {name}={value:g} drives the pre-activations to |h| ~ {h:.3g}, "
         f"where {activation}'(h) is below the smallest {dtype} (beyond |h| ≈ {_saturation(activation, dtype):.3g}), "
         f"in every unit of some layer; {name} must be at most about {limit:.3g}, and smaller for deep or "
-        "narrow networks")
+        "narrow networks"
+    )
 
 
 def eigenvalue_sample(values: object, name: str = "eigenvalues") -> np.ndarray:
@@ -259,12 +307,16 @@ def eigenvalue_sample(values: object, name: str = "eigenvalues") -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a 1-D array of real numbers, got {type(values).__name__}") from exc
+        raise TypeError(
+            f"{name} must be a 1-D array of real numbers, got {type(values).__name__}"
+        ) from exc
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {arr[~np.isfinite(arr)][0]} at index "
-                         f"{int(np.argmin(np.isfinite(arr)))}")
+        raise ValueError(
+            f"{name} must be finite, got {arr[~np.isfinite(arr)][0]} at index "
+            f"{int(np.argmin(np.isfinite(arr)))}"
+        )
     return arr
 
 

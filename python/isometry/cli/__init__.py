@@ -84,7 +84,8 @@ _ARGUMENT_ERRORS = (ValueError, TypeError, OverflowError, MemoryError)
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     known = isinstance(exc, (*_ARGUMENT_ERRORS, FloatingPointError, OSError, ImportError)) or (
-        type(exc).__name__ == "ConvergenceError")
+        type(exc).__name__ == "ConvergenceError"
+    )
     return text if known else f"internal error ({type(exc).__name__}): {text}"
 
 

@@ -75,7 +75,11 @@ def run(args: argparse.Namespace) -> int:
     validation.positive_int("width", args.width, 10**6)
     memory.require(f"the synthetic task of width {args.width}", 8 * 4 * args.width * args.width)
     # Its Haar factors, SVD and least squares: a few dozen width³ operations before any training.
-    work.require(f"the synthetic task of width {args.width}", 40.0 * args.width**3 / work.FLOPS_BLAS3, reduce="width")
+    work.require(
+        f"the synthetic task of width {args.width}",
+        40.0 * args.width**3 / work.FLOPS_BLAS3,
+        reduce="width",
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report: dict = {}

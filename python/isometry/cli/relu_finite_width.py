@@ -56,11 +56,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from isometry import theory
-    from isometry.montecarlo.relu_signal import relu_network_norms
-    from isometry.theory._arguments import standard_deviations
-
     from isometry._internal import validation
     from isometry.cli import _options
+    from isometry.montecarlo.relu_signal import relu_network_norms
+    from isometry.theory._arguments import standard_deviations
 
     sigma_w, sigma_b = standard_deviations(args.sigma_w, args.sigma_b, args.sigma_w2, args.sigma_b2)
     args.sigma_w = math.sqrt(2.0) if sigma_w is None else float(sigma_w)

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         from isometry.plotting.spectrum import plot_spectrum
 
         plot_spectrum(result, args.plot, theory_q=trajectory, theory=density)
-        _options.wrote(plot)
+        _options.wrote(plot if plot is not None else args.plot)
     return 0
 
 

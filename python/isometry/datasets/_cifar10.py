@@ -56,8 +56,16 @@ def _read_batch(raw: bytes, name: str) -> tuple[np.ndarray, np.ndarray]:
         batch = _BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
     except pickle.UnpicklingError as exc:
         raise pickle.UnpicklingError(f"CIFAR-10 batch {name}: {exc}") from None
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError) as exc:  # truncated or garbled
-        raise ValueError(f"CIFAR-10 batch {name} is not a readable batch ({type(exc).__name__}: {exc})") from None
+    except (
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+    ) as exc:  # truncated or garbled
+        raise ValueError(
+            f"CIFAR-10 batch {name} is not a readable batch ({type(exc).__name__}: {exc})"
+        ) from None
     try:
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         labels = np.asarray(batch[b"labels"], dtype=np.int64)

@@ -75,8 +75,14 @@ class Dataset:
     def _check_values(self) -> None:
         """Inputs of a float dtype and finite; class labels integers in [0, classes); regression
         targets finite: one NaN would otherwise surface much later as a diverged run."""
-        if isinstance(self.classes, bool) or not isinstance(self.classes, (int, np.integer)) or self.classes < 1:
-            raise ValueError(f"{self.name}: classes must be a positive integer, got {self.classes!r}")
+        if (
+            isinstance(self.classes, bool)
+            or not isinstance(self.classes, (int, np.integer))
+            or self.classes < 1
+        ):
+            raise ValueError(
+                f"{self.name}: classes must be a positive integer, got {self.classes!r}"
+            )
         for split in ("train", "test"):
             x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
             if x.dtype.kind != "f":
@@ -84,24 +90,36 @@ class Dataset:
             bad = ~np.isfinite(x)
             if bad.any():
                 row, col = np.argwhere(bad)[0]
-                raise ValueError(f"{self.name}: x_{split} has a non-finite value ({x[row, col]}) at row {row}, "
-                                 f"column {col}")
+                raise ValueError(
+                    f"{self.name}: x_{split} has a non-finite value ({x[row, col]}) at row {row}, "
+                    f"column {col}"
+                )
             if y.ndim == 1:
                 if y.dtype.kind not in "iu":
-                    raise TypeError(f"{self.name}: y_{split} must hold integer class labels, got dtype {y.dtype}")
+                    raise TypeError(
+                        f"{self.name}: y_{split} must hold integer class labels, got dtype {y.dtype}"
+                    )
                 outside = (y < 0) | (y >= self.classes)
                 if outside.any():
-                    raise ValueError(f"{self.name}: y_{split} has label {y[outside][0]} at row "
-                                     f"{int(np.argmax(outside))}, outside 0..{self.classes - 1} (classes={self.classes})")
+                    raise ValueError(
+                        f"{self.name}: y_{split} has label {y[outside][0]} at row "
+                        f"{int(np.argmax(outside))}, outside 0..{self.classes - 1} (classes={self.classes})"
+                    )
             elif y.ndim == 2:
                 if y.dtype.kind != "f" or not np.all(np.isfinite(y)):
-                    raise ValueError(f"{self.name}: y_{split} (regression targets) must be finite floats")
+                    raise ValueError(
+                        f"{self.name}: y_{split} (regression targets) must be finite floats"
+                    )
                 if y.shape[1] != self.classes:
-                    raise ValueError(f"{self.name}: y_{split} has {y.shape[1]} outputs per row, but classes="
-                                     f"{self.classes}")
+                    raise ValueError(
+                        f"{self.name}: y_{split} has {y.shape[1]} outputs per row, but classes="
+                        f"{self.classes}"
+                    )
             else:
-                raise ValueError(f"{self.name}: y_{split} must be (n,) labels or (n, outputs) targets, got "
-                                 f"shape {y.shape}")
+                raise ValueError(
+                    f"{self.name}: y_{split} must be (n,) labels or (n, outputs) targets, got "
+                    f"shape {y.shape}"
+                )
 
     @property
     def features(self) -> int:

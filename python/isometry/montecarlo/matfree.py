@@ -607,12 +607,14 @@ def _lanczos_options(
 
 def _require_work(common: _p.Common, o: dict[str, Any]) -> None:
     """Refuse a run past the memory or time limit before the core sizes anything."""
-    width, depth = common.width, common.depth
+    width = common.width
     try:
         _check_matfree_work(common, o)
     except MemoryError as exc:
         if common.weights == "orthogonal" and not width & (width - 1):
-            raise MemoryError(f"{exc}, or use weights='structured_orthogonal' (O(N) memory)") from None
+            raise MemoryError(
+                f"{exc}, or use weights='structured_orthogonal' (O(N) memory)"
+            ) from None
         raise
 
 

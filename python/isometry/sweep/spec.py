@@ -86,7 +86,9 @@ def _choice(*allowed: str) -> Callable[[str, object], object]:
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise SpecError(f"{name} must be a positive integer, got {value!r}")
-    if value > 2**62:  # sizes are multiplied out in estimates; nothing computable is this large
+    if (
+        int(value) > 2**62
+    ):  # sizes are multiplied out in estimates; nothing computable is this large
         raise SpecError(f"{name} must be at most 2**62, got an integer of {len(str(value))} digits")
     return int(value)
 
@@ -250,9 +252,7 @@ def _seeds(value: object) -> tuple[int, ...]:
         raise SpecError(f"sweep.seeds must be a count or a list of integers, got {value!r}")
     if isinstance(value, int):
         if not 1 <= value <= MAX_SEEDS:
-            raise SpecError(
-                f"sweep.seeds as a count must be in [1, {MAX_SEEDS}], got {value}"
-            )
+            raise SpecError(f"sweep.seeds as a count must be in [1, {MAX_SEEDS}], got {value}")
         return tuple(range(value))
     if isinstance(value, list) and value:
         for i, s in enumerate(value):

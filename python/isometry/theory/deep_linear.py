@@ -293,8 +293,13 @@ def _rk4(rhs, u0: float, times: np.ndarray, max_step: float) -> np.ndarray:
     steps = float(times[-1]) / max_step if times.size else 1.0
     if not math.isfinite(steps) or steps > 2**62:
         raise ValueError(f"t/step = {steps:g} integration steps: lower t, s or steps_per_unit")
-    _validation.grid_points("steps_per_unit·t (integration steps)", max(1, math.ceil(steps)),
-                            per_point_seconds=4e-6, minimum=1, bytes_per_point=0)
+    _validation.grid_points(
+        "steps_per_unit·t (integration steps)",
+        max(1, math.ceil(steps)),
+        per_point_seconds=4e-6,
+        minimum=1,
+        bytes_per_point=0,
+    )
     out = np.empty(times.size)
     u, t = u0, 0.0
     for i, target in enumerate(times):
@@ -385,7 +390,9 @@ def mode_strength_deep(
     s, u0, _ = _check(s, u0)
     depth = _depth(depth)
     tau = _validation.real("tau", tau, positive=True)
-    steps_per_unit = _validation.positive_int("steps_per_unit", steps_per_unit, _validation.C_INT_MAX)
+    steps_per_unit = _validation.positive_int(
+        "steps_per_unit", steps_per_unit, _validation.C_INT_MAX
+    )
     flat, shape = _times(t)
     rate = depth * s * max(s, u0) ** (1.0 - 2.0 / depth) / tau
     return _rk4(
@@ -439,6 +446,8 @@ def mode_strength_infinite_depth(
     0.5
     """
     s, u0, _ = _check(s, u0)
-    steps_per_unit = _validation.positive_int("steps_per_unit", steps_per_unit, _validation.C_INT_MAX)
+    steps_per_unit = _validation.positive_int(
+        "steps_per_unit", steps_per_unit, _validation.C_INT_MAX
+    )
     flat, shape = _times(T)
     return _rk4(lambda u: u * u * (s - u), u0, flat, 1.0 / (steps_per_unit * s * s)).reshape(shape)

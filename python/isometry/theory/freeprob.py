@@ -225,7 +225,9 @@ def jacobian_moments(
             mu = derivative_moments(activation, q, order)
             moments = np.array(_core.jacobian_moments_for_law(mu.tolist(), weights, depth, sigma_w))
         else:
-            moments = np.array(_core.jacobian_moments(activation, weights, depth, sigma_w, q, order))
+            moments = np.array(
+                _core.jacobian_moments(activation, weights, depth, sigma_w, q, order)
+            )
     except ValueError as exc:  # m_1 = χ₁^L beyond the double range: the series has no inverse
         if "reversion" not in str(exc):
             raise

@@ -184,7 +184,9 @@ def derivative_moments(activation: ActivationLike, q: float, order: int = 2) -> 
     """
     core = core_activation(activation)
     q = _validation.real("q", q, nonnegative=True)
-    order = _validation.grid_points("order", order, per_point_seconds=1e-4, minimum=1)  # one quadrature each
+    order = _validation.grid_points(
+        "order", order, per_point_seconds=1e-4, minimum=1
+    )  # one quadrature each
     with _arguments.at_point(activation, q=q):
         if q == 0.0:
             return np.array([_core.derivative_moment_small_q(core, k) for k in range(1, order + 1)])

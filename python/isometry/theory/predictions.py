@@ -140,11 +140,15 @@ def spectrum_mean_and_normalized_variance(
     mu1, mu2 = derivative_moments(activation, q, 2)
     s1 = 0.0 if weights == "orthogonal" else -1.0
     if not mu1 > 0:  # φ'(h) underflowed to 0 at every h that matters: q far beyond saturation
-        raise FloatingPointError(f"E[φ'(h)²] underflows to 0 at q={q:g} for activation={activation!r}: the "
-                                 "units are saturated; choose a smaller q (or sigma_w, sigma_b)")
+        raise FloatingPointError(
+            f"E[φ'(h)²] underflows to 0 at q={q:g} for activation={activation!r}: the "
+            "units are saturated; choose a smaller q (or sigma_w, sigma_b)"
+        )
     log_mean = depth * math.log(sigma_w**2 * mu1)
     if log_mean > math.log(sys.float_info.max):
-        raise OverflowError(f"the mean eigenvalue (sigma_w**2·μ₁)**depth = ({sigma_w**2 * mu1:.6g})**{depth} overflows "
-                            f"a double; the largest depth that works is {int(math.log(sys.float_info.max) / math.log(sigma_w**2 * mu1))}")
+        raise OverflowError(
+            f"the mean eigenvalue (sigma_w**2·μ₁)**depth = ({sigma_w**2 * mu1:.6g})**{depth} overflows "
+            f"a double; the largest depth that works is {int(math.log(sys.float_info.max) / math.log(sigma_w**2 * mu1))}"
+        )
     mean = math.exp(log_mean)
     return float(mean), float(depth * (mu2 / mu1**2 - 1.0 - s1))

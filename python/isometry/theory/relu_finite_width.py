@@ -185,7 +185,9 @@ def relu_norm_moments(
         mean.append(n / 2 * ev)
         second.append((n * n / 4 + 5 * n / 4) * ev2)  # E[χ²_K²] = E[K² + 2K]
     m, s = np.array(mean), np.array(second)
-    _validation.finite_values("the moments of |x^l|²", f"sigma_w={sigma_w}, sigma_b={sigma_b}, input_norm_sq={s0}", m, s)
+    _validation.finite_values(
+        "the moments of |x^l|²", f"sigma_w={sigma_w}, sigma_b={sigma_b}, input_norm_sq={s0}", m, s
+    )
     return m, np.maximum(s - m * m, 0.0)
 
 
@@ -380,9 +382,13 @@ def relu_log_norm_moments(
         if n not in cache:
             cache[n] = _layer_log_moments(n)
         m, v = cache[n]
-        mean.append(mean[-1] + 2 * math.log(sigma_w) - math.log(n_in) + m)  # σ_w² may overflow; its log not
+        mean.append(
+            mean[-1] + 2 * math.log(sigma_w) - math.log(n_in) + m
+        )  # σ_w² may overflow; its log not
         var.append(var[-1] + v)
-    _validation.finite_values("the log-norm moments", f"sigma_w={sigma_w}, input_norm_sq={s0}", mean, var)
+    _validation.finite_values(
+        "the log-norm moments", f"sigma_w={sigma_w}, input_norm_sq={s0}", mean, var
+    )
     return np.array(mean), np.array(var)
 
 
@@ -516,9 +522,14 @@ def sample_relu_chain(
     """
     sizes, sigma_w, sigma_b, s0 = _checked(widths, sigma_w, sigma_b, input_norm_sq)
     samples = _validation.positive_int("samples", samples)
-    _memory.require(f"sample_relu_chain(samples={samples}, {len(widths)} widths)", 24 * samples * len(widths))
-    _work.require(f"sample_relu_chain(samples={samples}, {len(widths)} widths)", 1e-7 * samples * len(widths),
-                  reduce="samples or the depth")
+    _memory.require(
+        f"sample_relu_chain(samples={samples}, {len(widths)} widths)", 24 * samples * len(widths)
+    )
+    _work.require(
+        f"sample_relu_chain(samples={samples}, {len(widths)} widths)",
+        1e-7 * samples * len(widths),
+        reduce="samples or the depth",
+    )
     rng = generator(seed, "relu_chain")
     out = np.empty((samples, len(sizes)))
     out[:, 0] = s0

@@ -128,7 +128,9 @@ def resnet_edges(c: float) -> tuple[float, float]:
     c = _checked_c(c)
     lower, upper = _core.resnet_edges(c)
     if not (np.isfinite(lower) and np.isfinite(upper)):  # 2/c overflows for subnormal c
-        raise FloatingPointError(f"the edges overflow at c={c:g}: the smallest c that works is about 1.2e-308")
+        raise FloatingPointError(
+            f"the edges overflow at c={c:g}: the smallest c that works is about 1.2e-308"
+        )
     return float(lower), float(upper)
 
 
@@ -300,7 +302,9 @@ MAX_DEPTH = 10**7
 _LAYER_SECONDS = {"quadrature": 6e-5, "closed form": 3e-7}
 
 
-def _checked_depth(depth: object, activations: tuple[object, ...] = (), evaluations: int = 1) -> int:
+def _checked_depth(
+    depth: object, activations: tuple[object, ...] = (), evaluations: int = 1
+) -> int:
     """``depth`` in [1, MAX_DEPTH], and the time of ``evaluations`` recursions over it for each
     of ``activations`` within the work limit (``isometry._internal.work``)."""
     depth = _validation.positive_int("depth", depth)
@@ -309,7 +313,9 @@ def _checked_depth(depth: object, activations: tuple[object, ...] = (), evaluati
             f"depth must be at most {MAX_DEPTH} for the ResNet mean-field recursion, got {depth}"
         )
     per_layer = sum(
-        _LAYER_SECONDS["closed form" if a in ("linear", "relu", "hard_tanh", "erf") else "quadrature"]
+        _LAYER_SECONDS[
+            "closed form" if a in ("linear", "relu", "hard_tanh", "erf") else "quadrature"
+        ]
         for a in activations
     )
     _work.require(

@@ -53,6 +53,9 @@ def read_checkpoint(path: Path, run_id: str) -> tuple[int, np.ndarray, dict[str,
         if "is a checkpoint of run" in str(exc):
             raise
         reason = f"{type(exc).__name__}: {exc}"
-    warnings.warn(f"{path} is unreadable ({reason}); it is ignored and run {run_id} restarts from step 0",
-                  RuntimeWarning, stacklevel=2)
+    warnings.warn(
+        f"{path} is unreadable ({reason}); it is ignored and run {run_id} restarts from step 0",
+        RuntimeWarning,
+        stacklevel=2,
+    )
     return None

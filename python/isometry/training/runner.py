@@ -254,7 +254,9 @@ def require_work(config: RunConfig, dataset: Dataset) -> None:
     deliberate long job: the ten-minute default does not apply, but ``$ISOMETRY_MAX_SECONDS``
     (``--max-seconds``) does, so that a limit set by the caller also stops ``steps=2**31``."""
     c = config
-    weights = dataset.features * c.width + max(c.depth - 1, 0) * c.width**2 + c.width * dataset.classes
+    weights = (
+        dataset.features * c.width + max(c.depth - 1, 0) * c.width**2 + c.width * dataset.classes
+    )
     per_step = 6.0 * c.batch_size * weights / _work.FLOPS_BLAS3 + 3e-5 * c.depth + 1e-4
     evaluations = (c.steps // max(c.eval_every, 1) + 1) * 2.0 * len(dataset.x_test) * weights
     with _work.default_limit(math.inf):
