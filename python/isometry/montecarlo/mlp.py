@@ -250,7 +250,7 @@ def jacobian_spectrum(
     >>> d.critical_q_star, round(isometry.theory.chi1("tanh", d.sigma_w, d.sigma_b), 9)
     (0.5, 1.0)
     """
-    sharing = weights == "parameter_sharing"
+    sharing = isinstance(weights, str) and weights == "parameter_sharing"
     if sharing and activation != "relu":
         raise ValueError(
             f"weights='parameter_sharing' is the mirrored ReLU initialisation: activation "

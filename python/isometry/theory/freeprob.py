@@ -234,6 +234,11 @@ def jacobian_moments(
         raise FloatingPointError(
             f"the moments at depth={depth} leave the double range (m_1 = chi_1**depth); lower depth"
         ) from None
+    if not np.all(np.isfinite(moments)):  # (σ_w² μ₁)^L under- or overflowed on the way
+        raise FloatingPointError(
+            f"the moments at depth={depth}, sigma_w={sigma_w:g} leave the double range "
+            "(m_1 = chi_1**depth); move sigma_w towards the critical point or lower depth"
+        )
     return JacobianMoments(
         moments=moments,
         q_star=q,
