@@ -670,7 +670,7 @@ def _series_moments(
     """m_1, m_2 from the S-transform series, or None where they overflow or are not defined."""
     try:
         moments = jacobian_moments(activation, weights, depth, sigma_w, sigma_b, order=2).moments
-    except (OverflowError, ValueError):
+    except (OverflowError, FloatingPointError, ValueError):
         return None
     return moments if np.all(np.isfinite(moments)) else None
 
