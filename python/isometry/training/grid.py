@@ -284,7 +284,10 @@ def run_experiment(
     experiment : Experiment
         The grid.
     out_dir : str or pathlib.Path
-        Its folder: ``runs/<run_id>/`` per run, and the experiment's tables.
+        Its folder: ``runs/<run_id>/`` per run, and the experiment's tables. Locked for the
+        whole call (``out_dir/.isometry.lock``): a second process writing into it gets
+        ``DirectoryLockedError`` (an ``OSError``) naming this one; a lock left by a killed
+        process is taken over.
     data_dir : str, optional
         Where CIFAR-10 or MNIST lie (see :func:`isometry.datasets.data_directory`).
     download : bool, default False
@@ -303,10 +306,6 @@ def run_experiment(
     client : dask.distributed.Client, optional
         Run the grid's runs as Dask tasks on its workers: the same numbers, logged in the order
         they finish.
-
-    ``out_dir`` is locked for the whole call (``out_dir/.isometry.lock``): a second process
-    writing into it gets ``DirectoryLockedError`` (an ``OSError``) naming this one; a lock left
-    by a killed process is taken over.
 
     Returns
     -------
