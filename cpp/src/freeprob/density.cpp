@@ -133,6 +133,17 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
             d_prev = d;
         }
     }
+    // Orthogonal Bernoulli layers: z(M) = σ_w^{2L} (M + p)^L / ((1 + M)^{L-1} M) is critical at
+    // M = p/δ, δ = L(1 - p) - 1, i.e. y = L(1 - p), in closed form. As δ -> 0 that point runs into
+    // the singular point y = 1 (M -> ∞), where the scan above cannot follow it: at δ = 0 the edge
+    // is the limit σ_w^{2L} (where the atom of mass 1 - L(1 - p) sits for δ < 0).
+    if (eq.law().bernoulli && eq.weights() == Weights::orthogonal && eq.law().p < 1.0) {
+        const double L = static_cast<double>(eq.depth()), p = eq.law().p;
+        const double delta = L * (1.0 - p) - 1.0;
+        if (delta >= 0.0)
+            values.push_back(2.0 * L * std::log(eq.sigma_w()) + L * std::log1p(delta) +
+                             (1.0 - L) * std::log1p(delta / p));
+    }
     std::sort(values.begin(), values.end());
     return values;
 }

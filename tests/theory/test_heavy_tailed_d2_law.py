@@ -1,0 +1,151 @@
+"""erf with orthogonal weights near πq* = 1: the law of D² with a heavy 1/D² tail.
+
+D² = e^{−πq z²/2} (φ = erf(√π h/2)) has P(D² < y) ~ y^{1/(πq)}: near q* = 1/π, E[1/D²] =
+(1 − πq)^{−1/2} comes from |z| far beyond the ~9.5 standard deviations that carry the moments,
+and the lower tail of the spectrum of J Jᵀ reaches y = D² values of 1e-20 and below. These laws
+were refused (Newton stalled in the lower tail once y fell below the last node of the rule for
+M_{D²}). Checked here: M_{D²} at such y against mpmath, the laws against the moment series and
+the law of D² itself in their lower tail, their bulk against Monte Carlo, and the ReLU edge at
+L(1 − p) = 1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy.special import erfc
+
+import isometry
+from isometry import theory
+
+# The networks that were refused: critical erf at q* = 0.25 for L = 4, 16, 64; and critical erf
+# at σ_b² = 0.01 (σ_w² = 1.384307, q* = 0.2918) at L = 16, the slow Monte Carlo test's point.
+POINTS = [
+    pytest.param(*theory.critical_point("erf", 0.25), 4, id="q0.25-L4"),
+    pytest.param(*theory.critical_point("erf", 0.25), 16, id="q0.25-L16"),
+    pytest.param(*theory.critical_point("erf", 0.25), 64, id="q0.25-L64"),
+    pytest.param(math.sqrt(1.384307), 0.1, 16, id="sb0.1-L16"),
+]
+
+
+def reference(q: float, y: complex) -> tuple[complex, complex]:
+    """(1 + M_{D²}(y), dM_{D²}/dy) for erf by mpmath quadrature at 30 digits: 1 + M as
+    y E[1/(y − D²)] (no cancellation: it is ~1e-25 here), over the whole range the integrand
+    lives on, split at z₀ where d(z₀) = Re y (the near-pole peak) and on to z₀ + 12 (beyond,
+    N(z)/|y| has fallen by e^{−72} from its value at z₀)."""
+    mp.mp.dps = 30
+    y = mp.mpc(y)
+    qq = mp.mpf(q)
+
+    def d(z):
+        return mp.exp(-mp.pi * qq * z * z / 2)
+
+    def normal(z):
+        return 2 * mp.exp(-z * z / 2) / mp.sqrt(2 * mp.pi)  # both halves of the line
+
+    z0 = mp.sqrt(-2 * mp.log(y.real) / (mp.pi * qq))
+    points = [mp.mpf(0), z0 - 1, z0 - mp.mpf("0.01"), z0, z0 + mp.mpf("0.01"), z0 + 1, z0 + 12]
+    inverse = mp.quad(lambda z: normal(z) / (y - d(z)), points, maxdegree=14)
+    dm = mp.quad(lambda z: -normal(z) * d(z) / (y - d(z)) ** 2, points, maxdegree=14)
+    return complex(y * inverse), complex(dm)
+
+
+@pytest.mark.parametrize("q", [0.25, 0.2918])
+@pytest.mark.parametrize("y", [1e-25 * (1 + 1e-10j), 1e-60 * (1 + 1e-10j), 1e-120 * (1 - 1e-10j)])
+def test_d2_law_beyond_the_base_nodes_matches_mpmath(q, y):
+    """Below y ~ 1e-18 the pole d(z) = y lies beyond |z| = 9.5, where the base rule ends; at
+    Im y = 1e-10 Re y, as the density solver evaluates it."""
+    _, one_plus_m, dm = isometry._core.testing.d2_stieltjes("erf", q, y)
+    ref_one_plus_m, ref_dm = reference(q, y)
+    # 1e-10: the rule's accuracy next to the support (test_d2_law); the imaginary part, which
+    # carries the density (πyρ_D(y) from the pole, ~1e-3 of |1 + M| at y = 1e-25, q* = 0.2918),
+    # to 1e-7 of itself.
+    assert abs(one_plus_m - ref_one_plus_m) <= 1e-10 * abs(ref_one_plus_m), (one_plus_m, ref_one_plus_m)
+    assert abs(one_plus_m.imag - ref_one_plus_m.imag) <= 1e-7 * abs(ref_one_plus_m.imag)
+    assert abs(dm - ref_dm) <= 1e-9 * abs(ref_dm)
+
+
+def solve(sigma_w, sigma_b, depth, **kwargs):
+    return theory.jacobian_density("erf", "orthogonal", depth, sigma_w, sigma_b, **kwargs)
+
+
+@pytest.mark.parametrize("sigma_w,sigma_b,depth", POINTS)
+def test_refused_laws_are_probability_measures_with_the_series_moments(sigma_w, sigma_b, depth):
+    d = solve(sigma_w, sigma_b, depth)
+    x, rho = d.x, d.density
+    assert d.diagnostics["logarithmic_grid"]
+    assert np.all(np.isfinite(rho)) and np.all(rho >= 0)
+    f, t = x * rho, np.log(x)
+    on_grid = float(np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2))
+    # No atoms (D² > 0). 1e-6: the trapezoid rule in log x at 2000 points (second order, ~1e-7).
+    assert d.atoms == []
+    assert on_grid + d.mass_below_grid == pytest.approx(1.0, abs=1e-6)
+    series = theory.jacobian_moments("erf", "orthogonal", depth, sigma_w, sigma_b, order=2).moments
+    for k in (1, 2):
+        got = float(np.sum(np.diff(t) * ((x ** (k + 1) * rho)[1:] + (x ** (k + 1) * rho)[:-1]) / 2))
+        # 1e-5: the same trapezoid rule on x^k ρ, weighted towards the square-root upper edge.
+        assert got == pytest.approx(series[k - 1], rel=1e-5), k
+
+
+@pytest.mark.parametrize("sigma_w,sigma_b,depth", POINTS)
+def test_lower_tail_is_l_times_the_law_of_d2(sigma_w, sigma_b, depth):
+    """Deep in the lower tail one layer's D² is small and the others act through E[1/D²]:
+    with M ≈ −1, 1 + M ≈ y E[1/(y − D²)], the master equation gives x = y σ_w^{2L}/E[1/D²]^{L−1}
+    and x ρ(x) = L y ρ_D(y), i.e. P(λ < x) = L P(D² < y), with P(D² < y) = erfc(z_y/√2),
+    z_y² = 2 log(1/y)/(πq) in closed form. The corrections are O(y^{1/(πq) − 1}) (the next term
+    of E[1/(y − D²)]) and O(y): below 1e-5 relative at y <= 1e-60 here."""
+    q = theory.q_star("erf", sigma_w, sigma_b)
+    inverse_mean = (1 - math.pi * q) ** -0.5  # E[1/D²] = E[e^{πq z²/2}]
+    log_y = np.array([-60.0, -90.0, -130.0]) * math.log(10)
+    log_x = log_y + depth * math.log(sigma_w**2) - (depth - 1) * math.log(inverse_mean)
+    z_y = np.sqrt(-2 * log_y / (math.pi * q))
+    normal = np.exp(-0.5 * z_y**2) / math.sqrt(2 * math.pi)
+    want_x_rho = depth * 2 * normal / (math.pi * q * z_y)  # L y ρ_D(y)
+    d = solve(sigma_w, sigma_b, depth, x=np.exp(log_x))
+    # 1e-4: the corrections above (at most ~L·1e-5·(1 − πq)^{1/2}) and the density's own
+    # resolution (Im z = 1e-10 x).
+    np.testing.assert_allclose(d.x * d.density, want_x_rho, rtol=1e-4)
+    law = solve(sigma_w, sigma_b, depth)
+    # The tabulated tail below the grid, interpolated as a power law between the walk's nodes
+    # (steps of up to tens of e-folds in log x, where log P bends like log log(1/x)): 2%.
+    cdf = np.asarray(law.cdf(np.exp(log_x)))
+    np.testing.assert_allclose(cdf, depth * erfc(z_y / math.sqrt(2)), rtol=0.02)
+
+
+@pytest.mark.parametrize("depth", [4, 16])
+def test_bulk_matches_monte_carlo(depth):
+    """The bulk at q* = 0.25 against exact spectra at width 512 (two networks pooled)."""
+    sigma_w, sigma_b = theory.critical_point("erf", 0.25)
+    law = solve(sigma_w, sigma_b, depth)
+    ev = np.concatenate(
+        [
+            isometry.jacobian_spectrum(
+                512, depth, activation="erf", weights="orthogonal", sigma_w=sigma_w,
+                sigma_b=sigma_b, seed=seed,
+            ).eigenvalues
+            for seed in (1, 2)
+        ]
+    )
+    # 3·N^(−2/3) = 0.047 at N = 512: the finite-width shift of the edges dominates (one network's
+    # eigenvalues are rigid, sampling noise ~1/N), as in the reproductions' KS rule.
+    assert law.ks_distance(ev) <= 3 * 512 ** (-2 / 3)
+
+
+@pytest.mark.parametrize("depth", [2, 3, 5, 8])
+def test_relu_orthogonal_edge_in_closed_form(depth):
+    """z(M) = σ_w^{2L} (M + p)^L / ((1 + M)^{L−1} M) for Bernoulli(p) layers is critical at
+    M = p/(L(1 − p) − 1); at L(1 − p) = 1 (ReLU, L = 2) M -> ∞ and the edge is σ_w^{2L}."""
+    p, sigma_w = 0.5, math.sqrt(2.0)
+    delta = depth * (1 - p) - 1
+    if delta == 0:
+        want = sigma_w ** (2 * depth)
+    else:
+        m = p / delta
+        want = sigma_w ** (2 * depth) * (m + p) ** depth / ((1 + m) ** (depth - 1) * m)
+    # 1e-12: the closed form against the solver's edge, both in double precision.
+    assert theory.lambda_max("relu", "orthogonal", depth, sigma_w, 0.0) == pytest.approx(
+        want, rel=1e-12
+    )
