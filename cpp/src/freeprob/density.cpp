@@ -335,6 +335,13 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         const double a = b - step;
         const double f_a = f(a);
         if (!(f_a > kNoDensity)) {
+            // Below kNoDensity after a decay that leaves under 1e-15 below b (ρ falling like a
+            // power of x or faster, e.g. erf's x·ρ ~ L·yρ_{D²}(y)): the end of a tail, which
+            // the bisection below would mistake for a hard edge where x·ρ crosses 1e-30.
+            if (!std::isfinite(edge) && slope_prev > 0.0 && f_top / slope_prev < 1e-15) {
+                tail = f_top / slope_prev;
+                break;
+            }
             // The density vanished inside (a, b]: a hard edge not among the candidates. Bisect
             // for it (to 1e-12 in log x), then approach it as a known edge.
             double lo = a, hi = b;
