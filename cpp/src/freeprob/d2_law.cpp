@@ -146,6 +146,11 @@ std::size_t D2Law::active_nodes(complex y) const {
     return base_nodes + static_cast<std::size_t>(end - first);
 }
 
+bool D2Law::resolves(complex y) const {
+    return !pole_corrected || converged_nodes < values.size() ||
+           weights.back() <= kTailTermTolerance * std::abs(y);
+}
+
 double D2Law::singular_distance(complex y) const {
     if (bernoulli) return std::min({std::abs(y), std::abs(y - 1.0), std::abs(y - (1.0 - p))});
     if (exact_atoms) {
@@ -215,7 +220,8 @@ D2Law d2_law(meanfield::Activation activation, double q) {
     law.pole_strip = 8.0 * law.step;
     constexpr double kHalfWidth = 9.5;  // the normal weight is below 1e-19 beyond
     // The nodes beyond, for small y (active_nodes): up to where the weight, ~e^{-666}, is below
-    // kTailTermTolerance·|y| for every |y| above 1e-268 (the solver refuses y below 1e-250).
+    // kTailTermTolerance·|y| for every |y| above ~1e-270 (below, resolves() is false wherever
+    // w/d has not fallen under the tolerance by the last node: erf at πq* near or above 1).
     constexpr double kTailHalfWidth = 36.5;
     const long count = static_cast<long>(std::ceil(kHalfWidth / law.step));
     const long count_all = static_cast<long>(std::ceil(kTailHalfWidth / law.step));

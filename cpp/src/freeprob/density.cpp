@@ -20,6 +20,11 @@ const double kLogLargest = std::log(std::numeric_limits<double>::max());
 // integrated exactly into mass_below_grid and tail_*; a lower start would only thin the grid).
 constexpr double kGridTailMass = 1e-7;
 
+// The lower tail walk refuses a law whose solution falls below this y, or below what its law of
+// D² resolves (D2Law::resolves): a margin of 1e8 above the smallest normal double for the
+// products y·E[1/(y − D²)] and the terms of M_{D²}.
+constexpr double kSmallestY = 1e-300;
+
 // x·ρ below this is no density: rounding left in 1 + M where the law has none (a pile-up is
 // followed only while its remaining mass, ~x·ρ/(1 - a), is above 1e-15).
 constexpr double kNoDensity = 1e-30;
@@ -206,16 +211,16 @@ class TailProbe {
         PointSolution s;
         bool trusted = false;
         if (count_ > 0) {
-            complex guess = std::log(y_[0]);  // y_ are never 0: solutions below 1e-250 are not kept
+            complex guess = std::log(y_[0]);  // y_ are never 0: solutions below kSmallestY are not kept
             if (count_ > 1 && t_[0] != t_[1])
                 guess += (std::log(y_[0]) - std::log(y_[1])) * ((t - t_[0]) / (t_[0] - t_[1]));
             s = solver_.solve_physical(log_z, std::exp(guess));
             trusted = s.converged && StieltjesSolver::physical(angle, s.one_plus_m) &&
                       StieltjesSolver::inside_support(angle, s.one_plus_m) == inside_ &&
-                      std::abs(s.y) > 1e-250 && std::abs(std::log(s.y) - guess) < 0.5;
+                      std::abs(s.y) > kSmallestY && std::abs(std::log(s.y) - guess) < 0.5;
         }
         if (!trusted) s = solver_.walk_down(t, kRelativeEpsilon);
-        if (!(std::abs(s.y) > 1e-250)) {
+        if (!(std::abs(s.y) > kSmallestY) || !solver_.equation().resolves(s.y)) {
             throw ConvergenceError(solver_.equation().describe() + ": the solution at x = e^" +
                                    format_number(t) + " lies at y ~ 0, below what the law of D^2 resolves");
         }

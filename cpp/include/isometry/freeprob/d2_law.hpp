@@ -59,6 +59,9 @@ struct D2Law {
     // How many nodes evaluate() sums at y: all of them for a sampled or discrete law; for tanh
     // and erf the base ones, plus those whose term w_i/max(d_i, |y|) may exceed kTailTermTolerance.
     std::size_t active_nodes(complex y) const;
+    // Whether the stored nodes suffice at y: tanh and erf at |y| so small that terms beyond the
+    // last node would still count are not resolved (a sampled law's nodes are all there is).
+    bool resolves(complex y) const;
 };
 
 // A node whose term in E[1/(y − D²)] is bounded by this is left out (that sum is at least ~1 in
