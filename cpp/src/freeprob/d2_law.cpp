@@ -15,9 +15,9 @@ constexpr double kPi = 3.14159265358979323846;
 
 // The node sums of D2Law::evaluate. Robust: 1/(y − d) by Smith's algorithm (no |y − d|²).
 template <bool Robust>
-void accumulate_nodes(const std::vector<double>& values, const std::vector<double>& weights, std::size_t count,
-                      complex y, double& s_re, double& s_im, double& m_re, double& m_im, double& d_re,
-                      double& d_im) {
+void accumulate_nodes(const std::vector<double>& values, const std::vector<double>& weights,
+                      std::size_t count, complex y, double& s_re, double& s_im, double& m_re, double& m_im,
+                      double& d_re, double& d_im) {
     const double yr = y.real(), yi = y.imag();
     for (std::size_t i = 0; i < count; ++i) {
         const double ar = yr - values[i];
@@ -142,6 +142,7 @@ std::size_t D2Law::active_nodes(complex y) const {
     const double threshold = kTailTermTolerance * std::abs(y);
     const auto first = weights.begin() + static_cast<std::ptrdiff_t>(base_nodes);
     const auto last = weights.begin() + static_cast<std::ptrdiff_t>(converged_nodes);
+    if (first == last || !(*first > threshold)) return base_nodes;  // the usual case, |y| >~ 1e-3
     const auto end = std::partition_point(first, last, [threshold](double w) { return w > threshold; });
     return base_nodes + static_cast<std::size_t>(end - first);
 }
@@ -238,7 +239,7 @@ D2Law d2_law(meanfield::Activation activation, double q) {
         total += weight;
         const double s = law.sqrt_q * z;
         log_d.push_back(activation == meanfield::Activation::erf
-                            ? -0.5 * kPi * s * s  // d = e^{−πh²/2}
+                            ? -0.5 * kPi * s * s                                             // d = e^{−πh²/2}
                             : -4.0 * (s + std::log1p(std::exp(-2.0 * s)) - std::log(2.0)));  // sech⁴ s
     }
     for (double& w : law.weights) w /= total;  // the rule integrates N exactly (error ~e^{-2π²/h²})
@@ -247,7 +248,8 @@ D2Law d2_law(meanfield::Activation activation, double q) {
     // tolerance ends the nodes that can count for y near 0.
     std::size_t converged = law.values.size();
     const double log_tolerance = std::log(kTailTermTolerance);
-    while (converged > law.base_nodes && std::log(law.weights[converged - 1]) - log_d[converged - 1] <= log_tolerance)
+    while (converged > law.base_nodes &&
+           std::log(law.weights[converged - 1]) - log_d[converged - 1] <= log_tolerance)
         --converged;
     law.converged_nodes = converged;
     // The true law fills (0, 1]: y is singular anywhere there, not only near the nodes.
