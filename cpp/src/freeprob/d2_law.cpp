@@ -142,7 +142,8 @@ std::size_t D2Law::active_nodes(complex y) const {
     const double threshold = kTailTermTolerance * std::abs(y);
     const auto first = weights.begin() + static_cast<std::ptrdiff_t>(base_nodes);
     const auto last = weights.begin() + static_cast<std::ptrdiff_t>(converged_nodes);
-    if (first == last || !(*first > threshold)) return base_nodes;  // the usual case, |y| >~ 1e-3
+    // The usual case: no node past the base counts.
+    if (first == last || !(*first > threshold)) return base_nodes;
     const auto end = std::partition_point(first, last, [threshold](double w) { return w > threshold; });
     return base_nodes + static_cast<std::size_t>(end - first);
 }
