@@ -164,3 +164,16 @@ def test_relu_orthogonal_edge_in_closed_form(depth):
     assert theory.lambda_max("relu", "orthogonal", depth, sigma_w, 0.0) == pytest.approx(
         want, rel=1e-12
     )
+
+
+def test_relu_orthogonal_at_depth_two_is_half_an_arcsine_law():
+    """L(1 − p) = 1 exactly: z = σ_w⁴(M + ½)²/((1 + M)M) with σ_w² = 2 gives
+    (z − 4)(M² + M) = 1, M = (−1 ± √(z/(z − 4)))/2, so ρ(x) = 1/(2π√(x(4 − x))) on (0, 4) (mass
+    ½) beside the atom ½ at 0; the upper edge is the limit M -> ∞ (no atom at σ_w^{2L})."""
+    x = np.array([1e-6, 0.5, 1.0, 2.0, 3.0, 3.9, 3.999])
+    d = theory.jacobian_density("relu", "orthogonal", 2, math.sqrt(2.0), 0.0, x=x)
+    # 1e-6: the density at Im z = 1e-10 x is the arcsine law smoothed over 1e-10 x, relative
+    # 1e-10·x/(4 − x) ≤ 4e-7 at x = 3.999.
+    np.testing.assert_allclose(d.density, 1 / (2 * np.pi * np.sqrt(x * (4 - x))), rtol=1e-6)
+    assert d.atoms == [pytest.approx((0.0, 0.5))]
+    assert d.lambda_max == pytest.approx(4.0, rel=1e-12)
