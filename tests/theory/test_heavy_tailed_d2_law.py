@@ -5,8 +5,8 @@ D² = e^{−πq z²/2} (φ = erf(√π h/2)) has P(D² < y) ~ y^{1/(πq)}: near 
 and the lower tail of the spectrum of J Jᵀ reaches y = D² values of 1e-20 and below. These laws
 were refused (Newton stalled in the lower tail once y fell below the last node of the rule for
 M_{D²}). Checked here: M_{D²} at such y against mpmath, the laws against the moment series and
-the law of D² itself in their lower tail, their bulk against Monte Carlo, and the ReLU edge at
-L(1 − p) = 1.
+the law of D² itself in their lower tail, their bulk against Monte Carlo; and two upper edges
+that are limits rather than critical points: ReLU at L(1 − p) = 1 and one orthogonal layer.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from scipy import optimize
+from scipy.special import erfc
 
 import isometry
 from isometry import theory
@@ -177,3 +178,22 @@ def test_relu_orthogonal_at_depth_two_is_half_an_arcsine_law():
     np.testing.assert_allclose(d.density, 1 / (2 * np.pi * np.sqrt(x * (4 - x))), rtol=1e-6)
     assert d.atoms == [pytest.approx((0.0, 0.5))]
     assert d.lambda_max == pytest.approx(4.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "erf"])
+def test_one_orthogonal_layer_is_the_law_of_d2(activation):
+    """L = 1: J Jᵀ = σ_w² D², so P(λ <= x) = P(D² <= x/σ_w²) = erfc(z_x/√2) with D²(z_x) = x/σ_w²;
+    Φ = log(σ_w² y) has no critical point, and the edge is σ_w² (D² <= φ'(0)² = 1)."""
+    sigma_w = 1.05
+    law = theory.jacobian_density(activation, "orthogonal", 1, sigma_w, 0.0)
+    assert law.lambda_max == pytest.approx(sigma_w**2, rel=1e-12)
+    q = law.q_star
+    x = np.array([0.02, 0.3, 0.8, 1.0, 1.1])
+    u = x / sigma_w**2
+    if activation == "tanh":  # D² = sech⁴(√q z)
+        z = np.arccosh(u**-0.25) / math.sqrt(q)
+    else:  # D² = e^{−πq z²/2}
+        z = np.sqrt(-2 * np.log(u) / (math.pi * q))
+    # 1e-4: linear interpolation of the distribution function between the points of the
+    # 2000-point grid (measured ≤ 6e-5 next to the inverse-square-root top edge).
+    np.testing.assert_allclose(law.cdf(x), erfc(z / math.sqrt(2)), atol=1e-4)

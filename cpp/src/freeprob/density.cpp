@@ -149,6 +149,10 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
             values.push_back(2.0 * L * std::log(eq.sigma_w()) + L * std::log1p(delta) +
                              (1.0 - L) * std::log1p(delta / p));
     }
+    // One orthogonal layer: J Jᵀ = σ_w² D², Φ = log(σ_w² y) has no critical point, and the edge is
+    // σ_w² times the top of the law of D² (for tanh and erf φ'(0)² = 1, approached as y -> 1).
+    if (eq.depth() == 1 && eq.weights() == Weights::orthogonal && !eq.law().bernoulli)
+        values.push_back(2.0 * std::log(eq.sigma_w()) + std::log(eq.law().support_upper));
     std::sort(values.begin(), values.end());
     return values;
 }
