@@ -84,8 +84,9 @@ def test_scan_stops_after_two_slower_rates_each_way():
 
     scan = scan_rates(time_to_target, RATES, 3, 10_000, start=3)
     assert scan.best == RATES[4]
-    # up from index 3: 3, 4 (best), 5 and 6 slower -> stop; down from 2: 2 and 1 slower -> stop
-    assert sorted(set(tried)) == [RATES[i] for i in (1, 2, 3, 4, 5, 6)]
+    # from index 3 up: 3, 4 (best), 5 and 6 slower -> stop; then down: 3 (slower, counted) and 2
+    # (slower) -> stop
+    assert sorted(set(tried)) == [RATES[i] for i in (2, 3, 4, 5, 6)]
 
 
 def test_scan_refuses_unsorted_rates():

@@ -64,13 +64,15 @@ def scan_rates(
     """The rate of ``rates`` (ascending) with the fewest median steps to the target.
 
     ``time_to_target(rate, seed, cap)`` trains one run for at most ``cap`` steps and returns its
-    steps to the target, or inf. The scan starts at ``rates[start]`` and walks up the grid until
-    two rates in a row are slower than the best so far, then down from the start likewise (the
-    median time falls like 1/η below the best rate and rises, up to never reaching the target,
-    above it: one minimum). Once a best exists every run is capped at twice its median: a run
-    that has not reached the target by then cannot make its rate the best, since the median of
-    the seeds is exact whenever it lies below the cap. Ties go to the smaller rate. The best
-    rate's runs that such a cap cut short are then run again with the whole ``budget``.
+    steps to the target, or inf. The scan starts at ``rates[start]`` and walks along the grid
+    until two rates in a row are slower than the best so far, then the other way from the start
+    likewise — upwards first when the start reached the target, downwards first when it did not
+    (its rate is then most likely beyond the stable range). The median time falls like 1/η below
+    the best rate and rises, up to never reaching the target, above it: one minimum, which this
+    walk finds. Once a best exists every run is capped at its median: a run that has not reached
+    the target by then cannot make its rate the best, since the median of the seeds is exact
+    whenever it lies at or below the cap. Ties go to the smaller rate. The best rate's runs that
+    such a cap cut short are then run again with the whole ``budget``.
     """
     rates = list(rates)
     if sorted(rates) != rates or len(set(rates)) != len(rates):
@@ -88,19 +90,21 @@ def scan_rates(
         if scan.best is None:
             cap = budget
         else:
-            cap = max(min(budget, int(2 * scan.median(scan.best))), min_cap)
+            cap = max(min(budget, int(scan.median(scan.best))), min_cap)
         scan.times[rate] = [time_to_target(rate, s, cap) for s in range(seeds)]
         if better(rate):
             scan.best = rate
             return False
         return True
 
-    for direction in (range(start, len(rates)), range(start - 1, -1, -1)):
-        slower_in_a_row = 0
+    up, down = range(start + 1, len(rates)), range(start - 1, -1, -1)
+    slower_in_a_row = 1 if run(rates[start]) else 0
+    for direction in (up, down) if scan.best is not None else (down, up):
         for i in direction:
-            slower_in_a_row = slower_in_a_row + 1 if run(rates[i]) else 0
             if slower_in_a_row == 2 and scan.best is not None:
                 break
+            slower_in_a_row = slower_in_a_row + 1 if run(rates[i]) else 0
+        slower_in_a_row = 0 if scan.best == rates[start] else 1
     if scan.best is not None:
         scan.times[scan.best] = [
             t if math.isfinite(t) else time_to_target(scan.best, s, budget)
@@ -257,6 +261,12 @@ def rows_of(judgement: Judgement) -> list[Any]:
     return rows
 
 
+def _fraction(x: float) -> str:
+    """1/64 rather than 0.015625 (mathtext)."""
+    inverse = 1.0 / x
+    return f"1/{inverse:.0f}" if abs(inverse - round(inverse)) < 1e-9 and inverse > 1 else f"{x:g}"
+
+
 def _json_steps(t: float) -> float | str:
     """A step count for report.json, which holds no infinities: 'not reached' instead."""
     return float(t) if math.isfinite(t) else "not reached"
@@ -288,10 +298,13 @@ def learning_time_vs_depth(ctx: Any) -> Any:
         f"time = SGD steps until the test accuracy first reaches {p['target']:.0%} (evaluated every "
         f"{eval_every} steps; budget {budget} steps; one epoch = {epoch_steps} steps). As in the "
         f"paper each depth is trained at its own best rate: the rate of the grid "
-        f"{', '.join(f'{r:g}' for r in rates)} (factor-2 steps) with the fewest median steps; the "
-        "scan starts at the previous depth's best rate (the first depth at the grid's middle), "
-        "walks up until two rates in a row are slower than the best, then down likewise, and "
-        "stops each run at twice the best median (which cannot change which rate is best)."
+        f"{', '.join(f'{r:g}' for r in rates)} (factor-2 steps) with the fewest median steps. The "
+        "scan of a depth starts at the grid rate nearest the previous depth's best rate × "
+        "L_previous/L (η* ∝ 1/L, the isometric networks' expectation; the first depth starts at "
+        "the grid's middle) and walks along the grid until two rates in a row are slower than the "
+        "best, then the other way; once a best exists each run stops at its median, which cannot "
+        "change which rate is best (the start and the stops only save time: every depth's times "
+        "against the rate had a single minimum)."
     )
     ctx.notes.append(
         "Verdict rule, fixed before this protocol was first run: the exponent a is the "
@@ -326,7 +339,11 @@ def learning_time_vs_depth(ctx: Any) -> Any:
 
     scans: dict[int, RateScan] = {}
     start = len(rates) // 2
-    for depth in depths:
+    for k, depth in enumerate(depths):
+        previous = scans[depths[k - 1]].best if k else None
+        if previous is not None:  # the grid rate nearest previous × L_prev / L
+            guess = math.log(previous * depths[k - 1] / depth)
+            start = min(range(len(rates)), key=lambda i: abs(math.log(rates[i]) - guess))
         scans[depth] = scan = scan_rates(
             lambda lr, s, cap, d=depth: time_to_target(d, lr, s, cap),
             rates,
@@ -335,8 +352,6 @@ def learning_time_vs_depth(ctx: Any) -> Any:
             start=start,
             min_cap=eval_every,
         )
-        if scan.best is not None:
-            start = rates.index(scan.best)
         ctx.log(
             f"  {ctx.name}: L={depth}: best rate {scan.best}; median steps "
             + ", ".join(f"lr {lr:g}: {scan.median(lr):.0f}" for lr in sorted(scan.times))
@@ -383,13 +398,19 @@ def learning_time_vs_depth(ctx: Any) -> Any:
         ok = np.isfinite(med)
         ax1.plot(np.array(tried)[ok], med[ok], "o-", color=color, ms=4, label=f"$L={d}$")
         if best[d] is not None:
-            ax1.plot([best[d]], [np.median(steps[depths.index(d)])], "*", ms=12, color=color)
-    ax1.set_xscale("log", base=2)
+            at_best = float(np.median(steps[depths.index(d)]))
+            ax1.plot([best[d]], [at_best], "*", ms=12, color=color)
+            # rates stopped at the best median: slower than it (drawn there, pointing up)
+            ax1.plot(np.array(tried)[~ok], np.full((~ok).sum(), at_best), "^", color=color, ms=5)
+    ax1.plot([], [], "^", color="0.4", ms=5, label="stopped: slower than the $\\star$")
+    ax1.set_xscale("log")
     ax1.set_yscale("log")
     ax1.set_xlabel(r"learning rate $\eta$")
     ax1.set_ylabel(f"median SGD steps to {p['target']:.0%} test accuracy")
-    ax1.set_title(r"rate scan per depth ($\star$: best; runs stopped at $2\times$ the best)")
-    ax1.legend(ncol=2)
+    ax1.set_title(r"rate scan per depth ($\star$: the best rate)")
+    low, high = ax1.get_ylim()
+    ax1.set_ylim(low, high * 3)  # room above the curves for the legend
+    ax1.legend(ncol=3, loc="upper center")
 
     L = np.array(depths, dtype=float)
     for s in range(seeds):
@@ -429,13 +450,13 @@ def learning_time_vs_depth(ctx: Any) -> Any:
     for r in (rates[0], rates[-1]):
         ax3.axhline(r, color="0.75", lw=0.8)
     ax3.set_xscale("log", base=2)
-    ax3.set_yscale("log", base=2)
+    ax3.set_yscale("log")
     ax3.set_xlabel("depth $L$")
     ax3.set_ylabel(r"best learning rate $\eta^*$ (grey: ends of the grid)")
     ax3.set_title(r"best rate $\eta^*$ against depth")
     ax3.legend()
     fig.suptitle(
-        f"Learning time against depth: orthogonal tanh at $q^*={p['q_star']:g}$, SGD at the best "
+        f"Learning time against depth: orthogonal tanh at $q^*={_fraction(p['q_star'])}$, SGD at the best "
         f"rate per depth ({dataset.name})"
     )
     fig.tight_layout()
