@@ -161,3 +161,10 @@ def test_verdict_rule():
     assert "reaches the target" in _judged(steps_at_best=missed).inconclusive
     assert "resolved" in _judged(steps_at_best=np.full((4, 5), 12.0)).inconclusive
     assert "narrow" in _judged(interval=(0.0, 0.9)).inconclusive
+
+
+def test_q_star_text_for_figures():
+    from isometry.experiments._support import q_text
+
+    assert q_text(1 / 64) == "1/64" and q_text(1 / 256) == "1/256" and q_text(0.25) == "1/4"
+    assert q_text(1.0) == "1" and q_text(0.3) == "0.3" and q_text(2.0) == "2"

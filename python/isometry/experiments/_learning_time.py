@@ -261,12 +261,6 @@ def rows_of(judgement: Judgement) -> list[Any]:
     return rows
 
 
-def _fraction(x: float) -> str:
-    """1/64 rather than 0.015625 (mathtext)."""
-    inverse = 1.0 / x
-    return f"1/{inverse:.0f}" if abs(inverse - round(inverse)) < 1e-9 and inverse > 1 else f"{x:g}"
-
-
 def _json_steps(t: float) -> float | str:
     """A step count for report.json, which holds no infinities: 'not reached' instead."""
     return float(t) if math.isfinite(t) else "not reached"
@@ -281,6 +275,7 @@ def learning_time_vs_depth(ctx: Any) -> Any:
         COLORS,
         Outcome,
         pyplot,
+        q_text,
         steps_to_target,
         training_data,
     )
@@ -456,7 +451,7 @@ def learning_time_vs_depth(ctx: Any) -> Any:
     ax3.set_title(r"best rate $\eta^*$ against depth")
     ax3.legend()
     fig.suptitle(
-        f"Learning time against depth: orthogonal tanh at $q^*={_fraction(p['q_star'])}$, SGD at the best "
+        f"Learning time against depth: orthogonal tanh at $q^*={q_text(p['q_star'])}$, SGD at the best "
         f"rate per depth ({dataset.name})"
     )
     fig.tight_layout()

@@ -267,7 +267,8 @@ def parameter_sharing_training(ctx: Context) -> Outcome:
     )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    plot_curves(ax, groups, COLORS, p["target"])
+    shown = {"orthogonal σ_w²=2": r"orthogonal $\sigma_w^2=2$"}
+    plot_curves(ax, {shown.get(k, k): v for k, v in groups.items()}, COLORS, p["target"])
     ax.set_title(f"ReLU, $L={p['depth']}$, width {p['width']} ({dataset.name})")
     fig.tight_layout()
     return Outcome(rows, fig, {"summaries": summaries})

@@ -26,6 +26,7 @@ from isometry.experiments._support import (
     log10_hist,
     pooled,
     pyplot,
+    q_text,
     spectra,
     train_grid,
     training_data,
@@ -301,6 +302,8 @@ def sigmoid_isometry(ctx: Context) -> Outcome:
         ax2.plot(lx, ly, color=color, label=f"{ens}: theory")
     ax1.set_xscale("log")
     ax1.set_yscale("log")
+    ax1.set_xticks(p["depths"], [str(d) for d in p["depths"]])
+    ax1.minorticks_off()
     ax1.set_xlabel("depth $L$")
     ax1.set_ylabel(r"$\lambda_{\max}$ of $JJ^T$")
     ax1.legend()
@@ -505,9 +508,8 @@ def learning_speed(ctx: Context) -> Outcome:
             color=color,
         )
     ax2.axhline(p["steps"], color="0.5", ls=":", lw=1)
-    ax2.text(
-        len(labels) - 0.5, p["steps"] * 1.15, "×: not reached", ha="right", va="bottom", fontsize=7
-    )
+    ax2.plot([], [], "x", color="0.3", label=f"not reached in {p['steps']} steps")
+    ax2.legend(loc="lower right")
     ax2.set_xticks(range(len(labels)), labels, rotation=15)
     ax2.set_yscale("log")
     ax2.set_ylabel(f"SGD steps to {p['target']:.0%} test accuracy (bar: median)")
@@ -655,6 +657,8 @@ def isometry_during_training(ctx: Context) -> Outcome:
     ax1.axvspan(0, early, color="0.85", label=f"first {p['early_fraction']:.0%} of that")
     ax1.set_xscale("symlog", linthresh=max(record[1], 1))
     ax1.set_xlim(0, record[-1] * 1.1)
+    # 0, then powers of ten (a tick at 10⁰ would sit on top of the one at 0)
+    ax1.set_xticks([0] + [10**k for k in range(1, int(math.log10(record[-1])) + 1)])
     ax1.set_yscale("log")
     ax1.set_xlabel("SGD step")
     ax1.set_ylabel(r"$m_2/m_1^2-1$ of $JJ^T$ (hidden layers)")
@@ -663,7 +667,7 @@ def isometry_during_training(ctx: Context) -> Outcome:
     ax2.set_ylabel("density (seed 0, all probe inputs)")
     ax2.legend()
     fig.suptitle(
-        f"Spectrum of the Jacobian during training: tanh, $L={p['depth']}$, $q^*={p['q_star']:g}$ "
+        f"Spectrum of the Jacobian during training: tanh, $L={p['depth']}$, $q^*={q_text(p['q_star'])}$ "
         f"({dataset.name})"
     )
     fig.tight_layout()
@@ -702,7 +706,7 @@ def nonzero_q_star(ctx: Context) -> Outcome:
             q_stars=[q],
             **_common_training(ctx),
         )
-        groups[f"$q^*={q:g}$"] = runs
+        groups[f"$q^*={q_text(q)}$"] = runs
         summaries[q] = speed_summary(runs, p["target"], p["steps"])
     speed = [summaries[q]["median"] for q in qs]
     final = [summaries[q]["final_median"] for q in qs]

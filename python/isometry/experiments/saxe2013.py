@@ -133,7 +133,11 @@ def depth_independence(ctx: Context) -> Outcome:
         ax.plot(np.array(p["depths"])[ok], steps[ok], "o-", color=color, label=f"{init} init")
         if (~ok).any():
             ax.plot(
-                np.array(p["depths"])[~ok], np.full((~ok).sum(), budget * 1.1), "x", color=color
+                np.array(p["depths"])[~ok],
+                np.full((~ok).sum(), budget * 1.1),
+                "x",
+                color=color,
+                label=f"{init} init: not learned in {budget} steps",
             )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
