@@ -866,7 +866,7 @@ ENTRIES = [
             eval_every=50,
         ),
         quick_cost="6 depths (4–128) × a factor-2 rate scan × 5 seeds, width 64, runs stopped at 90 % "
-        "test accuracy: ~60–90 CPU-s",
+        "test accuracy: 83 CPU-s",
         full_cost="depths 10–200, a 9-rate scan × 3 seeds on " + _FULL_TRAIN_NOTE + ": ~3–5 GPU-h",
     ),
     Reproduction(
