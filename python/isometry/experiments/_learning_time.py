@@ -116,7 +116,9 @@ def scan_rates(
 # -- statistics --------------------------------------------------------------------------------
 
 
-def power_law_fit(depths: Sequence[float], times: Sequence[float]) -> tuple[float, float, float]:
+def power_law_fit(
+    depths: Sequence[float], times: Sequence[float] | np.ndarray
+) -> tuple[float, float, float]:
     """Least-squares line through (log L, log t): (exponent, prefactor, R²)."""
     x, y = np.log(np.asarray(depths, dtype=float)), np.log(np.asarray(times, dtype=float))
     if x.size < 3 or not np.all(np.isfinite(y)):
@@ -191,7 +193,7 @@ def judge(
     """Apply the rule stated in the module docstring (and the entry's notes) to one run."""
     lo, hi = interval
     reached = bool(np.all(np.isfinite(steps_at_best)) and np.all(steps_at_best <= budget))
-    interior = [d for d in depths if best[d] is not None and rates[0] < best[d] < rates[-1]]
+    interior = [d for d in depths if (b := best[d]) is not None and rates[0] < b < rates[-1]]
     medians = np.median(steps_at_best, axis=1)
     shortest = float(np.min(medians))
     regime = [
@@ -339,8 +341,12 @@ def learning_time_vs_depth(ctx: Any) -> Any:
         if previous is not None:  # the grid rate nearest previous × L_prev / L
             guess = math.log(previous * depths[k - 1] / depth)
             start = min(range(len(rates)), key=lambda i: abs(math.log(rates[i]) - guess))
+
+        def at_depth(lr: float, seed: int, cap: int, d: int = depth) -> float:
+            return time_to_target(d, lr, seed, cap)
+
         scans[depth] = scan = scan_rates(
-            lambda lr, s, cap, d=depth: time_to_target(d, lr, s, cap),
+            at_depth,
             rates,
             seeds,
             budget,
@@ -353,7 +359,7 @@ def learning_time_vs_depth(ctx: Any) -> Any:
         )
     best = {d: scans[d].best for d in depths}
     raw = np.array(
-        [scans[d].times[best[d]] if best[d] is not None else [math.inf] * seeds for d in depths]
+        [scans[d].times[b] if (b := best[d]) is not None else [math.inf] * seeds for d in depths]
     )  # (depths, seeds)
     steps = np.where(np.isfinite(raw), raw, 2.0 * budget)  # a miss drawn (and fitted) as 2 × budget
     medians = np.median(steps, axis=1)
