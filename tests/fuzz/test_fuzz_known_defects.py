@@ -82,6 +82,12 @@ def test_resnet_law_mass_within_the_grid_accuracy(points):
     assert abs(total - 1) <= max(1e-6, 4.0 / points**2)
 
 
+def test_upper_edge_of_a_one_layer_law_is_found():
+    # One orthogonal layer: J Jᵀ = σ_w² D², whose upper edge is σ_w² max φ'² = σ_w² (tanh'(0) = 1).
+    law = theory.jacobian_density("tanh", "orthogonal", 1, 1.05, 0.0, points=100)
+    assert law.lambda_max == pytest.approx(1.05**2, rel=1e-9)  # the edge in closed form
+
+
 def test_resnet_recursion_underflow_is_a_named_floating_point_error():
     with pytest.raises(FloatingPointError, match="residual_scale=1e-300"):
         theory.resnet_parameter("tanh", 1.0, depth=4, residual_scale=1e-300)
@@ -95,14 +101,10 @@ def test_huge_resnet_depth_is_estimated_not_run(monkeypatch):
 
 # ---------------------------------------------------------------------------------------------
 # Still open, owned elsewhere. The two that the fuzz suite meets as a hang or an allocation
-# failure have a rule in fuzz_known.py; the other two already end in a clean (documented)
-# error, so the suite passes them, and only their wrong answer is recorded here.
+# failure have a rule in fuzz_known.py; the third already ends in a clean (documented) error,
+# so the suite passes it, and only its wrong answer is recorded here.
 
 
-@pytest.mark.xfail(strict=True, raises=isometry.ConvergenceError, reason=DENSITY)
-def test_upper_edge_of_a_one_layer_law_is_found():
-    law = theory.jacobian_density("tanh", "orthogonal", 1, 1.05, 0.0, points=100)
-    assert law.lambda_max > 0
 
 
 @pytest.mark.slow

@@ -240,24 +240,10 @@ CRITICAL = {
 }
 
 
-# Known defect of the log-z solver: for erf, orthogonal, L = 16 at (σ_w, σ_b) = (1.1766, 0.1) its
-# Newton iteration stalls in the lower tail (x ≈ 3e-25, residual 3e-4) and jacobian_density
-# refuses the law with ConvergenceError instead of returning it. Strict: fixing it fails this mark.
-_SOLVER_STALLS = pytest.mark.xfail(
-    raises=isometry.ConvergenceError, strict=True, reason="log-z solver stalls in the lower tail"
-)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("activation", "weights"),
-    [
-        pytest.param(a, w, marks=_SOLVER_STALLS, id=f"{a}-{w}")
-        if (a, w) == ("erf", "orthogonal")
-        else pytest.param(a, w, id=f"{a}-{w}")
-        for a in CRITICAL
-        for w in ("gaussian", "orthogonal")
-    ],
+    [pytest.param(a, w, id=f"{a}-{w}") for a in CRITICAL for w in ("gaussian", "orthogonal")],
 )
 def test_theory_cdf_matches_monte_carlo(activation, weights):
     sigma_w, sigma_b = CRITICAL[activation]

@@ -11,12 +11,15 @@ namespace isometry::freeprob {
 
 namespace {
 
+constexpr double kPi = 3.14159265358979323846;
+
 // The node sums of D2Law::evaluate. Robust: 1/(y − d) by Smith's algorithm (no |y − d|²).
 template <bool Robust>
-void accumulate_nodes(const std::vector<double>& values, const std::vector<double>& weights, complex y,
-                      double& s_re, double& s_im, double& m_re, double& m_im, double& d_re, double& d_im) {
+void accumulate_nodes(const std::vector<double>& values, const std::vector<double>& weights,
+                      std::size_t count, complex y, double& s_re, double& s_im, double& m_re, double& m_im,
+                      double& d_re, double& d_im) {
     const double yr = y.real(), yi = y.imag();
-    for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         const double ar = yr - values[i];
         double rr, ri;  // 1/(y - d)
         if constexpr (Robust) {
@@ -92,10 +95,11 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
     // Σ w d/(y-d), Σ w/(y-d), -Σ w d/(y-d)²: one complex reciprocal per node. Below |y| ~ 1e-140,
     // |y - d|² can underflow, so there the reciprocal is formed by Smith's scaling instead.
     double m_re = 0, m_im = 0, s_re = 0, s_im = 0, d_re = 0, d_im = 0;
+    const std::size_t count = active_nodes(y);
     if (std::abs(y) > 1e-140) {
-        accumulate_nodes<false>(values, weights, y, s_re, s_im, m_re, m_im, d_re, d_im);
+        accumulate_nodes<false>(values, weights, count, y, s_re, s_im, m_re, m_im, d_re, d_im);
     } else {
-        accumulate_nodes<true>(values, weights, y, s_re, s_im, m_re, m_im, d_re, d_im);
+        accumulate_nodes<true>(values, weights, count, y, s_re, s_im, m_re, m_im, d_re, d_im);
     }
     complex sum_inverse(s_re, s_im);  // E[1/(y - D²)]
     m = complex(m_re, m_im);
@@ -108,8 +112,11 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
         // At most 1 + 2·64 erf branches (d2_poles walks |m| <= 64) or 20 tanh roots.
         constexpr int kMaxPoles = 130;
         D2Pole poles[kMaxPoles];
-        const int count = d2_poles(activation, sqrt_q, y, pole_strip, reach, poles, kMaxPoles);
-        for (int i = 0; i < count; ++i) {
+        // Only the poles among the summed nodes: beyond them the integrand, pole included, is
+        // below kTailTermTolerance (see active_nodes).
+        const double reach_now = (static_cast<double>(count) - 0.5) * step;
+        const int pole_count = d2_poles(activation, sqrt_q, y, pole_strip, reach_now, poles, kMaxPoles);
+        for (int i = 0; i < pole_count; ++i) {
             const complex a = poles[i].z, d1 = poles[i].slope, d2 = poles[i].curvature;
             // d' = d'(a) is O(y): keep y/d' (O(1)) together and never form d'², which underflows
             // for |y| below ~1e-154.
@@ -125,6 +132,25 @@ void D2Law::evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) co
         }
     }
     one_plus_m = y * sum_inverse;
+}
+
+std::size_t D2Law::active_nodes(complex y) const {
+    if (!pole_corrected) return values.size();
+    // A node's term is about w_i/max(d_i, |y|) (near its pole the correction keeps the pair at the
+    // size of the integral there, ~w_i/|y| too). Up to converged_nodes, w_i/d_i may count; the
+    // weights fall along the nodes, so those with w_i > tolerance·|y| are a prefix.
+    const double threshold = kTailTermTolerance * std::abs(y);
+    const auto first = weights.begin() + static_cast<std::ptrdiff_t>(base_nodes);
+    const auto last = weights.begin() + static_cast<std::ptrdiff_t>(converged_nodes);
+    // The usual case: no node past the base counts.
+    if (first == last || !(*first > threshold)) return base_nodes;
+    const auto end = std::partition_point(first, last, [threshold](double w) { return w > threshold; });
+    return base_nodes + static_cast<std::size_t>(end - first);
+}
+
+bool D2Law::resolves(complex y) const {
+    return !pole_corrected || converged_nodes < values.size() ||
+           weights.back() <= kTailTermTolerance * std::abs(y);
 }
 
 double D2Law::singular_distance(complex y) const {
@@ -158,6 +184,7 @@ D2Law discrete_law(std::vector<double> values, std::vector<double> weights) {
     law.support_upper = *std::max_element(values.begin(), values.end());
     law.values = std::move(values);
     law.weights = std::move(weights);
+    law.base_nodes = law.converged_nodes = law.values.size();
     return law;
 }
 
@@ -194,19 +221,38 @@ D2Law d2_law(meanfield::Activation activation, double q) {
     law.step = 0.2 / std::max(1.0, law.sqrt_q);
     law.pole_strip = 8.0 * law.step;
     constexpr double kHalfWidth = 9.5;  // the normal weight is below 1e-19 beyond
+    // The nodes beyond, for small y (active_nodes): up to where the weight, ~e^{-666}, is below
+    // kTailTermTolerance·|y| for every |y| above ~1e-270 (below, resolves() is false wherever
+    // w/d has not fallen under the tolerance by the last node: erf at πq* near or above 1).
+    constexpr double kTailHalfWidth = 36.5;
     const long count = static_cast<long>(std::ceil(kHalfWidth / law.step));
+    const long count_all = static_cast<long>(std::ceil(kTailHalfWidth / law.step));
     law.reach = count * law.step + 0.5 * law.step;
     constexpr double kInvSqrtTwoPi = 0.39894228040143267794;
     double total = 0.0;
-    for (long j = 0; j <= count; ++j) {
+    std::vector<double> log_d;  // log d_j in closed form (d_j itself may underflow)
+    for (long j = 0; j <= count_all; ++j) {
         const double z = j * law.step;
         const double weight = (j == 0 ? 1.0 : 2.0) * law.step * kInvSqrtTwoPi * std::exp(-0.5 * z * z);
         const double d = meanfield::dphi(activation, law.sqrt_q * z);
         law.values.push_back(d * d);
         law.weights.push_back(weight);
         total += weight;
+        const double s = law.sqrt_q * z;
+        log_d.push_back(activation == meanfield::Activation::erf
+                            ? -0.5 * kPi * s * s                                             // d = e^{−πh²/2}
+                            : -4.0 * (s + std::log1p(std::exp(-2.0 * s)) - std::log(2.0)));  // sech⁴ s
     }
     for (double& w : law.weights) w /= total;  // the rule integrates N exactly (error ~e^{-2π²/h²})
+    law.base_nodes = static_cast<std::size_t>(count) + 1;
+    // w/d along z is unimodal (log-concave or monotone): the last node where it exceeds the
+    // tolerance ends the nodes that can count for y near 0.
+    std::size_t converged = law.values.size();
+    const double log_tolerance = std::log(kTailTermTolerance);
+    while (converged > law.base_nodes &&
+           std::log(law.weights[converged - 1]) - log_d[converged - 1] <= log_tolerance)
+        --converged;
+    law.converged_nodes = converged;
     // The true law fills (0, 1]: y is singular anywhere there, not only near the nodes.
     law.support_lower = 0.0;
     law.support_upper = 1.0;

@@ -20,6 +20,11 @@ const double kLogLargest = std::log(std::numeric_limits<double>::max());
 // integrated exactly into mass_below_grid and tail_*; a lower start would only thin the grid).
 constexpr double kGridTailMass = 1e-7;
 
+// The lower tail walk refuses a law whose solution falls below this y, or below what its law of
+// D² resolves (D2Law::resolves): a margin of 1e8 above the smallest normal double for the
+// products y·E[1/(y − D²)] and the terms of M_{D²}.
+constexpr double kSmallestY = 1e-300;
+
 // x·ρ below this is no density: rounding left in 1 + M where the law has none (a pile-up is
 // followed only while its remaining mass, ~x·ρ/(1 - a), is above 1e-15).
 constexpr double kNoDensity = 1e-30;
@@ -133,6 +138,21 @@ std::vector<double> critical_values(const MlpMasterEquation& eq) {
             d_prev = d;
         }
     }
+    // Orthogonal Bernoulli layers: z(M) = σ_w^{2L} (M + p)^L / ((1 + M)^{L-1} M) is critical at
+    // M = p/δ, δ = L(1 - p) - 1, i.e. y = L(1 - p), in closed form. As δ -> 0 that point runs into
+    // the singular point y = 1 (M -> ∞), where the scan above cannot follow it: at δ = 0 the edge
+    // is the limit σ_w^{2L} (where the atom of mass 1 - L(1 - p) sits for δ < 0).
+    if (eq.law().bernoulli && eq.weights() == Weights::orthogonal && eq.law().p < 1.0) {
+        const double L = static_cast<double>(eq.depth()), p = eq.law().p;
+        const double delta = L * (1.0 - p) - 1.0;
+        if (delta >= 0.0)
+            values.push_back(2.0 * L * std::log(eq.sigma_w()) + L * std::log1p(delta) +
+                             (1.0 - L) * std::log1p(delta / p));
+    }
+    // One orthogonal layer: J Jᵀ = σ_w² D², Φ = log(σ_w² y) has no critical point, and the edge is
+    // σ_w² times the top of the law of D² (for tanh and erf φ'(0)² = 1, approached as y -> 1).
+    if (eq.depth() == 1 && eq.weights() == Weights::orthogonal && !eq.law().bernoulli)
+        values.push_back(2.0 * std::log(eq.sigma_w()) + std::log(eq.law().support_upper));
     std::sort(values.begin(), values.end());
     return values;
 }
@@ -195,16 +215,16 @@ class TailProbe {
         PointSolution s;
         bool trusted = false;
         if (count_ > 0) {
-            complex guess = std::log(y_[0]);  // y_ are never 0: solutions below 1e-250 are not kept
+            complex guess = std::log(y_[0]);  // y_ are never 0: solutions below kSmallestY are not kept
             if (count_ > 1 && t_[0] != t_[1])
                 guess += (std::log(y_[0]) - std::log(y_[1])) * ((t - t_[0]) / (t_[0] - t_[1]));
             s = solver_.solve_physical(log_z, std::exp(guess));
             trusted = s.converged && StieltjesSolver::physical(angle, s.one_plus_m) &&
                       StieltjesSolver::inside_support(angle, s.one_plus_m) == inside_ &&
-                      std::abs(s.y) > 1e-250 && std::abs(std::log(s.y) - guess) < 0.5;
+                      std::abs(s.y) > kSmallestY && std::abs(std::log(s.y) - guess) < 0.5;
         }
         if (!trusted) s = solver_.walk_down(t, kRelativeEpsilon);
-        if (!(std::abs(s.y) > 1e-250)) {
+        if (!(std::abs(s.y) > kSmallestY) || !solver_.equation().resolves(s.y)) {
             throw ConvergenceError(solver_.equation().describe() + ": the solution at x = e^" +
                                    format_number(t) + " lies at y ~ 0, below what the law of D^2 resolves");
         }
@@ -324,6 +344,13 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         const double a = b - step;
         const double f_a = f(a);
         if (!(f_a > kNoDensity)) {
+            // Below kNoDensity after a decay that leaves under 1e-15 below b (ρ falling like a
+            // power of x or faster, e.g. erf's x·ρ ~ L·yρ_{D²}(y)): the end of a tail, which
+            // the bisection below would mistake for a hard edge where x·ρ crosses 1e-30.
+            if (!std::isfinite(edge) && slope_prev > 0.0 && f_top / slope_prev < 1e-15) {
+                tail = f_top / slope_prev;
+                break;
+            }
             // The density vanished inside (a, b]: a hard edge not among the candidates. Bisect
             // for it (to 1e-12 in log x), then approach it as a known edge.
             double lo = a, hi = b;
@@ -350,11 +377,17 @@ LowerTail lower_tail(const StieltjesSolver& solver, const std::vector<Atom>& ato
         above.push_back(mass);
         // Pile-up towards 0: xρ ~ e^{k t} (k = 1 - a > 0). Once k is steady or growing (the
         // density falls at least as fast as the exponential), the mass left below a is at most
-        // f(a)/k; stop when that is negligible.
+        // f(a)/k; stop when that is negligible. A k that still falls slowly (a power law with
+        // logarithmic corrections, as erf's tails at large q*, whose k falls ~0.6% per doubled
+        // step) bounds it as well once the last step alone took xρ down by e^10 or more: with k
+        // falling at most 10% per step while the steps double, what is left is below
+        // f(a)/(0.9 k).
         const double slope = std::log(f_top / f_a) / step;
-        if (!std::isfinite(edge) && slope > 0.0 && slope >= (1.0 - 1e-3) * slope_prev &&
-            f_a / slope < 1e-15) {
-            tail = f_a / slope;
+        const bool steady = slope >= (1.0 - 1e-3) * slope_prev;
+        const bool slowly_falling = slope >= 0.9 * slope_prev && slope * step >= 10.0;
+        if (!std::isfinite(edge) && slope > 0.0 && (steady || slowly_falling) &&
+            f_a / (steady ? slope : 0.9 * slope) < 1e-15) {
+            tail = f_a / (steady ? slope : 0.9 * slope);
             break;
         }
         slope_prev = slope;

@@ -23,6 +23,7 @@ __all__ = [
     "log10_hist",
     "mean_se",
     "pyplot",
+    "q_text",
     "spectra",
     "steps_to_target",
     "train_grid",
@@ -138,6 +139,14 @@ def log10_hist(
     heights = heights / (ev.size * np.diff(edges))
     ax.stairs(heights, edges, fill=True, alpha=0.35, color=color, label=label)
     return edges, heights
+
+
+def q_text(q: float) -> str:
+    """q* for a figure: 1/64 rather than 0.015625 (an exact reciprocal of an integer), else %g."""
+    inverse = 1.0 / q
+    if inverse > 1 and abs(inverse - round(inverse)) < 1e-9 * inverse:
+        return f"1/{round(inverse)}"
+    return f"{q:g}"
 
 
 def log10_density(density: Any) -> tuple[np.ndarray, np.ndarray]:

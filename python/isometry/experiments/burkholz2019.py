@@ -267,7 +267,8 @@ def parameter_sharing_training(ctx: Context) -> Outcome:
     )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    plot_curves(ax, groups, COLORS, p["target"])
+    shown = {"orthogonal σ_w²=2": r"orthogonal $\sigma_w^2=2$"}
+    plot_curves(ax, {shown.get(k, k): v for k, v in groups.items()}, COLORS, p["target"])
     ax.set_title(f"ReLU, $L={p['depth']}$, width {p['width']} ({dataset.name})")
     fig.tight_layout()
     return Outcome(rows, fig, {"summaries": summaries})
@@ -289,7 +290,7 @@ ENTRIES = [
         },
         full={"networks": 100_000},
         quick_cost="4,000 simulated networks N=10, L=50 and 20 exact laws: ~15 s",
-        full_cost="100,000 networks: ~5 CPU-minutes",
+        full_cost="100,000 networks: 13 s on 2 cores (measured at load 3)",
     ),
     Reproduction(
         "bd19_he_lacks_isometry",

@@ -11,6 +11,7 @@ import numpy as np
 import isometry
 from isometry import theory
 from isometry.experiments import Reproduction
+from isometry.experiments._learning_time import learning_time_vs_depth
 from isometry.experiments._spectral import (
     critical_scales,
     ks_tolerance,
@@ -23,11 +24,10 @@ from isometry.experiments._support import (
     Outcome,
     log10_density,
     log10_hist,
-    mean_se,
     pooled,
     pyplot,
+    q_text,
     spectra,
-    steps_to_target,
     train_grid,
     training_data,
 )
@@ -36,7 +36,6 @@ from isometry.experiments._training import (
     hidden_jacobian_singular_values,
     plot_curves,
     speed_summary,
-    steps_until_target,
 )
 from isometry.experiments.report import Row
 
@@ -303,6 +302,8 @@ def sigmoid_isometry(ctx: Context) -> Outcome:
         ax2.plot(lx, ly, color=color, label=f"{ens}: theory")
     ax1.set_xscale("log")
     ax1.set_yscale("log")
+    ax1.set_xticks(p["depths"], [str(d) for d in p["depths"]])
+    ax1.minorticks_off()
     ax1.set_xlabel("depth $L$")
     ax1.set_ylabel(r"$\lambda_{\max}$ of $JJ^T$")
     ax1.legend()
@@ -507,200 +508,14 @@ def learning_speed(ctx: Context) -> Outcome:
             color=color,
         )
     ax2.axhline(p["steps"], color="0.5", ls=":", lw=1)
-    ax2.text(
-        len(labels) - 0.5, p["steps"] * 1.15, "×: not reached", ha="right", va="bottom", fontsize=7
-    )
+    ax2.plot([], [], "x", color="0.3", label=f"not reached in {p['steps']} steps")
+    ax2.legend(loc="lower right")
     ax2.set_xticks(range(len(labels)), labels, rotation=15)
     ax2.set_yscale("log")
     ax2.set_ylabel(f"SGD steps to {p['target']:.0%} test accuracy (bar: median)")
     fig.suptitle(f"Isometric networks learn faster ({dataset.name})")
     fig.tight_layout()
     return Outcome(rows, fig, {"summaries": summaries})
-
-
-def learning_time_vs_depth(ctx: Context) -> Outcome:
-    """Steps to the target at the best learning rate of a grid, per depth (as the paper compares
-    depths), each run stopped at the target; the exponent is fitted per seed and to the medians."""
-    from isometry.training import RunConfig
-
-    p = ctx.params
-    dataset, source = training_data(ctx)
-    rates, depths, budget = p["learning_rates"], p["depths"], p["steps"]
-    ctx.notes.append(
-        f"Data: {source}. Orthogonal tanh at q* = {p['q_star']:g}, width {p['width']}, batch "
-        f"{p['batch_size']}, {p['seeds']} seeds; learning time = SGD steps to {p['target']:.0%} test "
-        f"accuracy (evaluated every {p['eval_every']} steps, run stopped there; budget {budget}). "
-        f"As in the paper, depths are compared at their best learning rate: for each depth the rate "
-        f"of the grid {rates} with the fewest median steps (ties: the smaller rate); runs at a rate "
-        "that is already slower than twice the best median are stopped there."
-    )
-    cache = ctx.out / "training" / "until_target"
-
-    def time_to_target(depth: int, lr: float, seed: int, cap: int) -> float:
-        """Steps to the target, or inf when not reached within ``cap`` steps."""
-        config = RunConfig(
-            dataset=dataset.name,
-            width=p["width"],
-            depth=depth,
-            activation="tanh",
-            init="orthogonal",
-            optimizer="sgd",
-            learning_rate=lr,
-            seed=seed,
-            q_star=p["q_star"],
-            batch_size=p["batch_size"],
-            steps=cap,
-            eval_every=p["eval_every"],
-            device=ctx.device,
-        )
-        run = steps_until_target(
-            config, dataset, p["target"], eval_every=p["eval_every"], cache=cache
-        )
-        t = steps_to_target(run, p["target"], cap)
-        return t if t <= cap else math.inf
-
-    # The rates of each depth are tried in increasing order, each run stopped at the target or
-    # at twice the best median so far: a run slower than that cannot make its rate the best (a
-    # median is unchanged by censoring values above it), so the rest of its budget is not spent.
-    # The best rate's runs censored this way are then rerun with the whole budget.
-    table: dict[int, dict[float, list[float]]] = {}
-    best: dict[int, float] = {}
-    for depth in depths:
-        table[depth], best_median = {}, math.inf
-        for lr in rates:
-            cap = budget if math.isinf(best_median) else min(budget, int(2 * best_median))
-            cap = max(cap, p["eval_every"])
-            table[depth][lr] = [time_to_target(depth, lr, s, cap) for s in range(p["seeds"])]
-            median = float(np.median(table[depth][lr]))
-            if median < best_median:
-                best_median, best[depth] = median, lr
-        if depth not in best:  # nothing reached the target: report the smallest rate
-            best[depth] = rates[0]
-        table[depth][best[depth]] = [
-            t if math.isfinite(t) else time_to_target(depth, best[depth], s, budget)
-            for s, t in enumerate(table[depth][best[depth]])
-        ]
-        ctx.log(
-            f"  {ctx.name}: L={depth}: median steps "
-            + ", ".join(f"lr {lr:g}: {np.median(v):.0f}" for lr, v in table[depth].items())
-        )
-    per_seed = np.array([[table[d][best[d]][s] for d in depths] for s in range(p["seeds"])])
-    reached = bool(np.all(np.isfinite(per_seed)))
-    per_seed = np.where(np.isfinite(per_seed), per_seed, 2.0 * budget)  # drawn as 'not reached'
-    medians = np.median(per_seed, axis=0)
-    L = np.array(depths, dtype=float)
-    slope = float(np.polyfit(np.log(L), np.log(medians), 1)[0]) if reached else float("nan")
-    seed_slopes = (
-        [float(np.polyfit(np.log(L), np.log(row), 1)[0]) for row in per_seed] if reached else []
-    )
-    mean_slope, se_slope = mean_se(seed_slopes) if seed_slopes else (float("nan"), float("nan"))
-    spread = (
-        f"per seed {', '.join(f'{a:.2f}' for a in seed_slopes)} (mean {mean_slope:.2f} ± {se_slope:.2f} s.e.)"
-        if seed_slopes
-        else "not every run reached the target"
-    )
-    interior = [d for d in depths if rates[0] < best[d] < rates[-1]]
-    epochs = medians * p["batch_size"] / len(dataset.x_train)
-    ctx.notes.append(
-        "At the best rates the target is reached after "
-        + ", ".join(f"{e:.2f}" for e in epochs)
-        + f" epochs at L = {', '.join(map(str, depths))}; the paper's √L is measured on CIFAR-10 "
-        "over thousands of steps at depths up to a few hundred, which the full scale runs."
-    )
-    # Validity condition, stated before the run: learning time can only show its depth scaling
-    # when training takes at least an epoch; a target reached within a fraction of one epoch
-    # measures how fast the first batches move the output, not trainability through depth.
-    if float(np.max(epochs)) < 1.0:
-        ctx.inconclusive = (
-            f"the target is reached within {float(np.max(epochs)):.2f} epochs at every depth, so "
-            "this dataset cannot resolve how learning time scales with depth; the full scale "
-            "(CIFAR-10, depths to a few hundred) decides this claim"
-        )
-    rows = [
-        Row.check(
-            "exponent a of learning time ∝ L^a at the best rate per depth",
-            bool(0.0 < slope < 1.0),
-            theory=None,
-            measured=f"{slope:.2f} from the medians; {spread}",
-            paper="≈ 0.5 (sublinear, ~√L)",
-            rule="sublinear growth: 0 < a < 1 for the fit to the medians (the paper's own statement "
-            "is 'roughly √L')",
-        ),
-        Row.compare(
-            "exponent a vs the paper's √L",
-            None,
-            slope,
-            paper=0.5,
-            tol=0.25,
-            reason="'roughly': ±0.25 around ½ (the paper fits a handful of depths by eye)",
-        ),
-        Row.check(
-            "best rate inside the grid at every depth",
-            len(interior) == len(depths),
-            measured=", ".join(f"L={d}: {best[d]:g}" for d in depths),
-            theory=None,
-            rule=f"the best rate is neither end of {rates}, so it is a best rate and not the grid's edge",
-        ),
-        Row.check(
-            "every run at the best rates reaches the target",
-            reached,
-            measured=int(np.sum(per_seed <= budget)),
-            theory=int(per_seed.size),
-            rule=f"all seeds within the {budget}-step budget",
-        ),
-    ]
-    plt = pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for d, color in zip(depths, COLORS):
-        med = [np.median(table[d][lr]) for lr in rates]
-        ok = np.isfinite(med)
-        ax1.plot(np.array(rates)[ok], np.array(med)[ok], "o-", color=color, label=f"$L={d}$")
-        ax1.plot([best[d]], [np.median(table[d][best[d]])], "*", ms=12, color=color)
-    ax1.set_xscale("log")
-    ax1.set_yscale("log")
-    ax1.set_xlabel("learning rate")
-    ax1.set_ylabel(f"median SGD steps to {p['target']:.0%} (star: best)")
-    ax1.set_title("learning-rate scan per depth (missing: stopped, slower than 2× the best)")
-    ax1.legend()
-    ax2.errorbar(
-        L,
-        medians,
-        yerr=[medians - per_seed.min(axis=0), per_seed.max(axis=0) - medians],
-        fmt="o",
-        color=COLORS[0],
-        capsize=3,
-        label="median at the best rate (range over seeds)",
-    )
-    if np.isfinite(slope):
-        c = np.exp(np.mean(np.log(medians) - slope * np.log(L)))
-        ax2.plot(L, c * L**slope, color=COLORS[0], label=f"fit $\\propto L^{{{slope:.2f}}}$")
-        c5 = np.exp(np.mean(np.log(medians) - 0.5 * np.log(L)))
-        ax2.plot(L, c5 * L**0.5, "--", color="0.4", label=r"$\propto\sqrt{L}$ (paper)")
-    ax2.set_xscale("log")
-    ax2.set_yscale("log")
-    ax2.set_xlabel("depth $L$")
-    ax2.set_ylabel(f"SGD steps to {p['target']:.0%} test accuracy")
-    ax2.legend()
-    fig.suptitle(
-        f"Learning time against depth, orthogonal tanh at the best learning rate ({dataset.name})"
-    )
-    fig.tight_layout()
-    return Outcome(
-        rows,
-        fig,
-        {
-            "depths": depths,
-            "learning_rates": rates,
-            "median_steps": {
-                str(d): {str(lr): str(float(np.median(v))) for lr, v in table[d].items()}
-                for d in depths
-            },
-            "best_rate": {str(d): best[d] for d in depths},
-            "steps_at_best": per_seed.tolist(),
-            "exponent": slope,
-            "exponent_per_seed": seed_slopes,
-        },
-    )
 
 
 def isometry_during_training(ctx: Context) -> Outcome:
@@ -842,6 +657,8 @@ def isometry_during_training(ctx: Context) -> Outcome:
     ax1.axvspan(0, early, color="0.85", label=f"first {p['early_fraction']:.0%} of that")
     ax1.set_xscale("symlog", linthresh=max(record[1], 1))
     ax1.set_xlim(0, record[-1] * 1.1)
+    # 0, then powers of ten (a tick at 10⁰ would sit on top of the one at 0)
+    ax1.set_xticks([0] + [10**k for k in range(1, int(math.log10(record[-1])) + 1)])
     ax1.set_yscale("log")
     ax1.set_xlabel("SGD step")
     ax1.set_ylabel(r"$m_2/m_1^2-1$ of $JJ^T$ (hidden layers)")
@@ -850,7 +667,7 @@ def isometry_during_training(ctx: Context) -> Outcome:
     ax2.set_ylabel("density (seed 0, all probe inputs)")
     ax2.legend()
     fig.suptitle(
-        f"Spectrum of the Jacobian during training: tanh, $L={p['depth']}$, $q^*={p['q_star']:g}$ "
+        f"Spectrum of the Jacobian during training: tanh, $L={p['depth']}$, $q^*={q_text(p['q_star'])}$ "
         f"({dataset.name})"
     )
     fig.tight_layout()
@@ -889,7 +706,7 @@ def nonzero_q_star(ctx: Context) -> Outcome:
             q_stars=[q],
             **_common_training(ctx),
         )
-        groups[f"$q^*={q:g}$"] = runs
+        groups[f"$q^*={q_text(q)}$"] = runs
         summaries[q] = speed_summary(runs, p["target"], p["steps"])
     speed = [summaries[q]["median"] for q in qs]
     final = [summaries[q]["final_median"] for q in qs]
@@ -1031,22 +848,26 @@ ENTRIES = [
         learning_time_vs_depth,
         quick=dict(
             _TRAIN_QUICK,
-            depths=[8, 16, 32, 64],
-            learning_rates=[0.01, 0.03, 0.1, 0.3, 1.0],
-            steps=600,
-            seeds=3,
+            depths=[4, 8, 16, 32, 64, 128],
+            learning_rates=[0.0025 * 2**k for k in range(11)],  # 0.0025 … 2.56
+            steps=3000,
+            seeds=5,
             eval_every=2,
+            target=0.9,
+            bootstrap=2000,
+            interval=0.9,
         ),
         full=dict(
             _TRAIN_FULL,
             depths=[10, 25, 50, 100, 200],
-            learning_rates=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+            learning_rates=[1.25e-4 * 2**k for k in range(9)],  # 1.25e-4 … 0.032
             steps=20_000,
             seeds=3,
             eval_every=50,
         ),
-        quick_cost="4 depths × 5 learning rates × 3 seeds, width 64, each run stopped at the target: ~20 CPU-s",
-        full_cost="depths 10–200, 15 runs on " + _FULL_TRAIN_NOTE + ": ~3 GPU-hours",
+        quick_cost="6 depths (4–128) × a factor-2 rate scan × 5 seeds, width 64, runs stopped at 90 % "
+        "test accuracy: 83 CPU-s",
+        full_cost="depths 10–200, a 9-rate scan × 3 seeds on " + _FULL_TRAIN_NOTE + ": ~3–5 GPU-h",
     ),
     Reproduction(
         "psg17_isometry_during_training",

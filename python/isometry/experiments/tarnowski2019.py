@@ -97,7 +97,7 @@ def universal_c(ctx: Context) -> Outcome:
         ev = np.concatenate([r.eigenvalues for r in nets])
         log10_hist(ax2, ev, 1e-6, color=color, label=f"tanh MC, $c={cc:g}$", lo=-4, hi=3, bins=70)
         lx, ly = log10_density(theory.resnet_density(cc))
-        ax2.plot(lx, ly, color=color, lw=1.3)
+        ax2.plot(lx, ly, color=color, lw=1.3, label=f"universal law, $c={cc:g}$")
         ks = max(theory.resnet_density(cc).ks_distance(r.eigenvalues) for r in nets)
         rows.append(
             Row.check(
@@ -109,7 +109,7 @@ def universal_c(ctx: Context) -> Outcome:
             )
         )
     ax2.set_xlabel(r"$\log_{10}\lambda$")
-    ax2.set_ylabel(r"density of $\log_{10}\lambda$ (lines: theory)")
+    ax2.set_ylabel(r"density of $\log_{10}\lambda$")
     ax2.set_title("the law moves only with $c$")
     ax2.legend()
     fig.suptitle(

@@ -10,6 +10,7 @@
 //     however close to it, with ~50 nodes.
 // 1 + M_{D²}(y) = y E[1/(y - D²)] is evaluated in that form: no cancellation as M -> -1.
 #include <complex>
+#include <cstddef>
 #include <vector>
 
 #include "isometry/meanfield/activation.hpp"
@@ -37,6 +38,14 @@ struct D2Law {
     double step = 0.0;
     double reach = 0.0;
     double pole_strip = 0.0;  // poles with |Im z| below this are corrected for
+    // tanh and erf: the nodes up to |z| = 9.5 (values[0, base_nodes)) are always summed; the
+    // further ones, stored up to |z| ~ 36.5, only for small |y| (active_nodes). Where 1/D² has a
+    // heavy tail (erf at πq* near or above 1) the integrand N(z)/(y − d(z)) is not negligible
+    // beyond 9.5 as y -> 0: its peak follows the pole d(z) = y outwards.
+    std::size_t base_nodes = 0;
+    // Beyond this node w_i/d_i (the size of a node's term while d_i > |y|) stays below
+    // kTailTermTolerance: the nodes after it matter only near their own pole, where w_i/|y| does.
+    std::size_t converged_nodes = 0;
 
     double moment(int k) const;                       // μ_k = E[(D²)^k]
     double zero_mass() const;                         // P(D² = 0)
@@ -47,7 +56,17 @@ struct D2Law {
     void evaluate(complex y, complex& m, complex& one_plus_m, complex& dm) const;
     // Distance from y to the singular points of M_{D²} (the support of D², or {0, 1, 1-p}).
     double singular_distance(complex y) const;
+    // How many nodes evaluate() sums at y: all of them for a sampled or discrete law; for tanh
+    // and erf the base ones, plus those whose term w_i/max(d_i, |y|) may exceed kTailTermTolerance.
+    std::size_t active_nodes(complex y) const;
+    // Whether the stored nodes suffice at y: tanh and erf at |y| so small that terms beyond the
+    // last node would still count are not resolved (a sampled law's nodes are all there is).
+    bool resolves(complex y) const;
 };
+
+// A node whose term in E[1/(y − D²)] is bounded by this is left out (that sum is at least ~1 in
+// size for |y| <= 1, and ~1/|y| beyond; the base rule's own truncation leaves ~1e-20).
+constexpr double kTailTermTolerance = 1e-20;
 
 // A discrete law Σ w_i δ(d - d_i) given explicitly (e.g. the two-point laws of the
 // double-scaling limits); weights are normalised, values must be positive.

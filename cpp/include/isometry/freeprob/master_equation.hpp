@@ -51,6 +51,9 @@ class MasterEquation {
     virtual double step_limit(complex y) const = 0;
     // The law being solved, with its parameters, for error messages.
     virtual std::string describe() const = 0;
+    // Whether Φ is known to full accuracy at this y (a discretised law of D² covers only so
+    // much of the way to 0).
+    virtual bool resolves(complex) const { return true; }
 };
 
 class MlpMasterEquation final : public MasterEquation {
@@ -62,6 +65,7 @@ class MlpMasterEquation final : public MasterEquation {
     complex far_field_y(complex log_z) const override;
     double step_limit(complex y) const override;
     std::string describe() const override;
+    bool resolves(complex y) const override { return law_.resolves(y); }
 
     const D2Law& law() const { return law_; }
     Weights weights() const { return weights_; }
