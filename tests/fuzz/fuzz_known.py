@@ -56,8 +56,10 @@ def owner(request: dict[str, Any], reply: dict[str, Any]) -> str | None:
     # The log-z solver's cost and memory grow like √q* (tanh/erf at huge σ_w): seconds per law
     # at σ_w = 3000, no answer within 15 s at 11682, std::bad_alloc under a 4 GiB cap at 2**32
     # (the C++ free-probability solver, density work).
+    # Since the solver merge of 05:23 (f9f0de5), lambda_max('tanh', 'orthogonal', 4, 2**63 - 1)
+    # also ends in a segmentation fault (under the worker's 4 GiB cap): a crash, reported.
     large = any(v >= HUGE for v in _numbers(request))
-    stuck = outcome == "hang" or (outcome == "internal_error" and "bad_alloc" in message)
+    stuck = outcome in ("hang", "crash") or (outcome == "internal_error" and "bad_alloc" in message)
     if stuck and large and name in FREE_PROBABILITY:
         return "free-probability solver at huge sigma_w (density work)"
     return None

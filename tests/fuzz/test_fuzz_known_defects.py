@@ -105,8 +105,6 @@ def test_huge_resnet_depth_is_estimated_not_run(monkeypatch):
 # so the suite passes it, and only its wrong answer is recorded here.
 
 
-
-
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, raises=subprocess.TimeoutExpired, reason=DENSITY)
 def test_tanh_law_at_huge_sigma_w_returns_quickly():
@@ -136,6 +134,22 @@ def test_tanh_law_at_sigma_w_2_to_32_is_not_an_allocation_failure():
         except MemoryError:
             raise SystemExit(1)
         except (ValueError, ArithmeticError, RuntimeError):
+            pass
+        """,
+        seconds=60,
+    )
+
+
+@pytest.mark.xfail(strict=True, raises=subprocess.CalledProcessError, reason=DENSITY)
+def test_lambda_max_at_sigma_w_2_to_63_does_not_crash():
+    # A segmentation fault (exit status -11) under a 4 GiB address-space cap since the solver
+    # changes merged at f9f0de5; before them a MemoryError (std::bad_alloc).
+    run_capped(
+        """
+        from isometry import theory
+        try:
+            theory.lambda_max('tanh', 'orthogonal', 4, 2**63 - 1, 0.0)
+        except (ValueError, ArithmeticError, RuntimeError, MemoryError):
             pass
         """,
         seconds=60,
