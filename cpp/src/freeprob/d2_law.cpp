@@ -225,6 +225,19 @@ D2Law d2_law(meanfield::Activation activation, double q) {
     // kTailTermTolerance·|y| for every |y| above ~1e-270 (below, resolves() is false wherever
     // w/d has not fallen under the tolerance by the last node: erf at πq* near or above 1).
     constexpr double kTailHalfWidth = 36.5;
+    // The rule's nodes grow like √q*: refuse before the cost (about 1 s of solving per law at the
+    // limit; the count must stay a representable integer, and the tail nodes that erf sums near
+    // y = 0 grow with it) instead of running for minutes.
+    constexpr double kMaxBaseNodes = 10000;
+    if (!(kHalfWidth / law.step <= kMaxBaseNodes)) {
+        const double largest_sqrt_q = kMaxBaseNodes * 0.2 / kHalfWidth;
+        std::ostringstream msg;
+        msg << "the law of D^2 for " << (activation == meanfield::Activation::erf ? "erf" : "tanh")
+            << " at q* = " << q << " would need " << kHalfWidth / law.step << " quadrature nodes (at most "
+            << kMaxBaseNodes << "): q* must be below " << largest_sqrt_q * largest_sqrt_q
+            << "; lower sigma_w or sigma_b";
+        throw std::domain_error(msg.str());
+    }
     const long count = static_cast<long>(std::ceil(kHalfWidth / law.step));
     const long count_all = static_cast<long>(std::ceil(kTailHalfWidth / law.step));
     law.reach = count * law.step + 0.5 * law.step;
