@@ -56,6 +56,7 @@ FULL_CHECKS = BASE_CHECKS | {"PR01", "RT01", "EX01"}
 FULL = {
     "isometry.build_info",
     "isometry.ConvergenceError",
+    "isometry.WorkLimitError",
     "isometry.default_q0",
     "isometry.gaussian",
     "isometry.get_num_threads",

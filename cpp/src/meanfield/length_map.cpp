@@ -54,6 +54,21 @@ void require_positive_q(double q, const char* what) {
     }
 }
 
+// E[z² 1(|z| < 1/√q)] = erf(s) - (2s/√π) e^{-s²} for z ~ N(0, 1), s = 1/√(2q): hard_tanh's
+// E φ'² and, times q, the clipped part of its E φ². For small s (large q) the two terms cancel to
+// O(s³): sum the series (2/√π) Σ_{n>=1} (-1)^{n+1} 2n s^{2n+1} / (n! (2n+1)).
+double clipped_second_moment(double s) {
+    if (s > 0.5) return std::erf(s) - 2.0 * s / std::sqrt(kPi) * std::exp(-s * s);
+    double sum = 0.0, power = s;  // power = (-1)^{n+1} s^{2n+1} / n!
+    for (int n = 1; n < 30; ++n) {
+        power *= (n == 1 ? 1.0 : -1.0) * s * s / n;
+        const double term = power * 2.0 * n / (2.0 * n + 1.0);
+        sum += term;
+        if (std::fabs(term) < 1e-17 * std::fabs(sum)) break;
+    }
+    return 2.0 / std::sqrt(kPi) * sum;
+}
+
 }  // namespace
 
 double second_moment(Activation a, double q) {
@@ -64,9 +79,10 @@ double second_moment(Activation a, double q) {
         case Activation::relu:
             return 0.5 * q;
         case Activation::hard_tanh: {
-            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (docs/theory/meanfield.md)
+            // q erf(s) - sqrt(2q/π) e^{-s²} + 1 - erf(s), s = 1/√(2q)  (docs/theory/meanfield.md),
+            // written as q·E[z² 1(|z| < 1/√q)] + erfc(s): the first two terms cancel at large q.
             const double s = 1.0 / std::sqrt(2.0 * q);
-            return q * std::erf(s) - std::sqrt(2.0 * q / kPi) * std::exp(-s * s) + std::erfc(s);
+            return q * clipped_second_moment(s) + std::erfc(s);
         }
         case Activation::erf: {
             // E[erf(c x)²] = (2/π) asin(2c²q / (1 + 2c²q)), x ~ N(0, q), c = √π/2
@@ -110,21 +126,8 @@ double second_moment_slope(Activation a, double q) {
             return 1.0;
         case Activation::relu:
             return 0.5;
-        case Activation::hard_tanh: {
-            // E[z² 1(|z| < 1/√q)] = erf(s) - (2s/√π) e^{-s²}, s = 1/√(2q). For small s (large q)
-            // the two terms cancel to O(s³): sum the series (2/√π) Σ_{n>=1} (-1)^{n+1} 2n s^{2n+1} / (n!
-            // (2n+1)).
-            const double s = 1.0 / std::sqrt(2.0 * q);
-            if (s > 0.5) return std::erf(s) - 2.0 * s / std::sqrt(kPi) * std::exp(-s * s);
-            double sum = 0.0, power = s;  // power = (-1)^{n+1} s^{2n+1} / n!
-            for (int n = 1; n < 30; ++n) {
-                power *= (n == 1 ? 1.0 : -1.0) * s * s / n;
-                const double term = power * 2.0 * n / (2.0 * n + 1.0);
-                sum += term;
-                if (std::fabs(term) < 1e-17 * std::fabs(sum)) break;
-            }
-            return 2.0 / std::sqrt(kPi) * sum;
-        }
+        case Activation::hard_tanh:
+            return clipped_second_moment(1.0 / std::sqrt(2.0 * q));
         case Activation::erf: {
             // d/dq (2/π) asin(t/(1+t)), t = πq/2
             const double t = 0.5 * kPi * q;

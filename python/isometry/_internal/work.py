@@ -48,6 +48,20 @@ class WorkLimitError(ValueError):
     Raised before any work starts. The limit is ``max_seconds=`` where the function takes it,
     else ``$ISOMETRY_MAX_SECONDS``, else ten minutes; ``--max-seconds`` on the command line.
     A ``ValueError``, so code that catches refused arguments catches it too.
+
+    See Also
+    --------
+    isometry.jacobian_spectrum, isometry.jacobian_spectral_density
+
+    Examples
+    --------
+    >>> issubclass(isometry.WorkLimitError, ValueError)
+    True
+    >>> try:
+    ...     isometry.jacobian_spectrum(4096, 1000, max_seconds=1)
+    ... except isometry.WorkLimitError as error:
+    ...     print("refused before starting")
+    refused before starting
     """
 
 
