@@ -18,7 +18,6 @@ import isometry
 from isometry import theory
 
 
-
 def run_capped(code: str, seconds: float, memory_bytes: int = 4 << 30) -> None:
     """Run ``code`` in a fresh interpreter under an address-space cap; TimeoutExpired on a hang."""
     prelude = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({memory_bytes}, {memory_bytes}))\n"
