@@ -167,3 +167,9 @@ def test_hard_tanh_second_moment_against_mpmath(q):
         exact += mpmath.erfc(s)
     # 1e-13: the series and erf/erfc of double precision, a few ulps each.
     assert theory.length_map("hard_tanh", q, 1.0, 0.0) == pytest.approx(float(exact), rel=1e-13)
+
+
+def test_deep_linear_learning_time_without_uf_names_the_argument():
+    # uf=None reached an internal `assert` (an AssertionError, not a documented error).
+    with pytest.raises(TypeError, match="uf"):
+        theory.deep_linear.learning_time(2.0, 0.01, None, depth=3, tau=1.0)

@@ -56,8 +56,13 @@ def _check(s: float, u0: float, uf: float | None = None) -> tuple[float, float, 
 
 def _checked_interval(s: float, u0: float, uf: float) -> tuple[float, float, float]:
     """_check for the functions whose end point uf is required."""
+    if uf is None:
+        raise TypeError(
+            "uf (the mode strength at the end of learning) is required: a number in (u0, s)"
+        )
     s, u0, end = _check(s, u0, uf)
-    assert end is not None  # uf was given, so _check returned it checked
+    if end is None:  # unreachable: _check returns the checked uf it was given
+        raise TypeError("uf is required")
     return s, u0, end
 
 
