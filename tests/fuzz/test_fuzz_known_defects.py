@@ -173,3 +173,13 @@ def test_deep_linear_learning_time_without_uf_names_the_argument():
     # uf=None reached an internal `assert` (an AssertionError, not a documented error).
     with pytest.raises(TypeError, match="uf"):
         theory.deep_linear.learning_time(2.0, 0.01, None, depth=3, tau=1.0)
+
+
+def test_spectrum_mean_at_huge_sigma_w_is_a_named_overflow():
+    # sigma_w**2 overflowed inside the function: OverflowError(34, 'Numerical result out of range').
+    with pytest.raises(OverflowError, match="sigma_w=1e.308.*largest depth that works is 0"):
+        theory.spectrum_mean_and_normalized_variance("linear", "orthogonal", 4, 1e308, 0.5)
+    mean, variance = theory.spectrum_mean_and_normalized_variance(
+        "linear", "orthogonal", 1, 1e150, 0.5
+    )
+    assert mean == pytest.approx(1e300) and variance == 0.0  # linear: μ₁ = μ₂ = 1

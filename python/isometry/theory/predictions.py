@@ -144,11 +144,14 @@ def spectrum_mean_and_normalized_variance(
             f"E[φ'(h)²] underflows to 0 at q={q:g} for activation={activation!r}: the "
             "units are saturated; choose a smaller q (or sigma_w, sigma_b)"
         )
-    log_mean = depth * math.log(sigma_w**2 * mu1)
+    # In logs: sigma_w**2 alone overflows a double for sigma_w above ~1.3e154.
+    log_rate = 2.0 * math.log(sigma_w) + math.log(mu1)  # log(σ_w² μ₁)
+    log_mean = depth * log_rate
     if log_mean > math.log(sys.float_info.max):
         raise OverflowError(
-            f"the mean eigenvalue (sigma_w**2·μ₁)**depth = ({sigma_w**2 * mu1:.6g})**{depth} overflows "
-            f"a double; the largest depth that works is {int(math.log(sys.float_info.max) / math.log(sigma_w**2 * mu1))}"
+            f"the mean eigenvalue (sigma_w**2·μ₁)**depth = exp({log_rate:.6g})**{depth} at "
+            f"sigma_w={sigma_w:g} overflows a double; the largest depth that works is "
+            f"{int(math.log(sys.float_info.max) / log_rate)}"
         )
     mean = math.exp(log_mean)
-    return float(mean), float(depth * (mu2 / mu1**2 - 1.0 - s1))
+    return float(mean), float(depth * (mu2 / mu1 / mu1 - 1.0 - s1))
