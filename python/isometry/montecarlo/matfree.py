@@ -69,7 +69,7 @@ class SpectralDensity(Result):
     density : ndarray
         The continuous part's density on ``x``: the mean over probes.
     density_error : ndarray
-        The standard error of that mean.
+        The standard error of that mean (NaN with one probe: there is no spread to measure).
     nodes : ndarray
         Each probe's quadrature nodes, shape (probes, steps + 1): Gauss–Radau with the fixed node
         0 first (``rule="radau"``), or Gauss.
@@ -80,7 +80,7 @@ class SpectralDensity(Result):
     moments : ndarray
         ``moments[k-1]`` estimates m_k = tr (J Jᵀ)^k / N (exact per probe for k ≤ 2·steps − 1).
     moment_errors : ndarray
-        Their standard errors: the spread over probes.
+        Their standard errors: the spread over probes (NaN with one probe).
     mass_at_zero : float
         Half of ``mass_at_zero_bound``: what ``cdf`` puts at 0 (the midpoint of the
         Chebyshev–Markov–Stieltjes bracket); the other half is spread from ``resolution`` up to the
