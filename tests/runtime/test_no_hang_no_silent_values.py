@@ -204,7 +204,9 @@ def test_sampler_memory_is_checked_under_an_address_space_cap():
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 2 and all("needs about 16." in line for line in lines), done.stdout
+    # 46341² doubles: 16 GiB; the Haar draw also holds its reflectors beside the result.
+    assert len(lines) == 2, done.stdout
+    assert "needs about 16." in lines[0] and "needs about 32." in lines[1], done.stdout
     assert memory.available_bytes() > 0
 
 

@@ -193,8 +193,12 @@ a = {}
 a["gaussian"] = isometry.gaussian(901, 333, seed=3)
 a["haar"] = isometry.haar_orthogonal(257, seed=5)
 for weights in ("orthogonal", "gaussian"):
-    r = isometry.jacobian_spectrum(192, 4, activation="tanh", weights=weights, sigma_w=1.2, sigma_b=0.1, seed=7)
-    a[weights], a[weights + "_q"] = r.eigenvalues, r.q
+    for method in ("eigh", "svd"):
+        r = isometry.jacobian_spectrum(300, 4, activation="tanh", weights=weights, sigma_w=1.2,
+                                       sigma_b=0.1, seed=7, method=method)
+        a[weights + method], a[weights + method + "_q"] = r.eigenvalues, r.q
+    r = isometry.resnet_jacobian_spectrum(300, 3, weights=weights, sigma_w=0.5, seed=7)
+    a["resnet" + weights] = r.eigenvalues
 d = isometry.jacobian_spectral_density(2**13, 6, activation="tanh", weights="structured_orthogonal",
                                        sigma_w=1.1, sigma_b=0.1, seed=2, probes=3, steps=12)
 a["matfree_moments"], a["matfree_density"] = d.moments, d.density
@@ -206,15 +210,6 @@ p = isometry.theory.phase_diagram("tanh", np.linspace(0.8, 2.5, 5), np.linspace(
 a["phase_xi_c"] = p.xi_c
 np.savez(sys.argv[1], **a)
 """
-#: Computed entirely in isometry's own loops (and tiny serial LAPACK): bitwise for any count.
-OWN_LOOPS = (
-    "gaussian",
-    "matfree_moments",
-    "matfree_density",
-    "onthefly_moments",
-    "law",
-    "phase_xi_c",
-)
 
 
 def run_with(tmp_path, n: int) -> dict[str, np.ndarray]:
@@ -226,15 +221,13 @@ def run_with(tmp_path, n: int) -> dict[str, np.ndarray]:
 
 @pytest.mark.slow  # several seconds: the statistical tier (--slow, always in CI)
 def test_results_identical_for_any_count(tmp_path):
+    """Every result, the BLAS-based ones included (Haar draws, dense Jacobian spectra through
+    tiled Householder products, matrix products and both eigensolvers), is the same bits on 1, 2
+    and 3 threads. Width 300 spans three 128-column tiles, so the teams really split the work."""
     one, two, three = (run_with(tmp_path, n) for n in (1, 2, 3))
-    for name in OWN_LOOPS:
+    assert set(one) == set(two) == set(three)
+    for name in one:
         assert one[name].tobytes() == two[name].tobytes() == three[name].tobytes(), name
-    # Through BLAS/LAPACK, whose blocking follows its own thread count: rounding only. Bound: a
-    # few hundred ulps of the largest value (the depth-4 products and eigensolvers each add a few).
-    for name in set(one) - set(OWN_LOOPS):
-        for other in (two, three):
-            a, b = one[name], other[name]
-            assert np.abs(a - b).max() <= 200 * np.finfo(a.dtype).eps * np.abs(a).max(), name
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,19 +281,18 @@ def _poll(predicate, seconds: float = 3.0) -> bool:
 @needs_two_cores
 def test_teams_shrink_beside_busy_processes(restore_adaptation, restore_counts):
     """One busy loop per usable core leaves no core free: a region then gets one thread (with
-    adaptation) and the set count without it; a BLAS call in mode "all" leaves the set OpenBLAS
-    count in place afterwards."""
+    adaptation) and the set count without it; an eigensolver call in mode "all" leaves the set
+    OpenBLAS count in place afterwards."""
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(CPUS)]
     try:
         assert _poll(lambda: _core.free_cores() == 1), _core.free_cores()
         assert _core.openmp_team_size_now() == 1 and _core.openmp_team_size() == CPUS
         isometry.set_thread_adaptation("off")
         assert _core.openmp_team_size_now() == CPUS
-        isometry.set_thread_adaptation("all")
-        reference = isometry.haar_orthogonal(96, seed=1)
+        isometry.set_thread_adaptation("all")  # the eigensolver gets OpenBLAS's adapted pool
+        isometry.jacobian_spectrum(96, 2, seed=1)
         assert _core.blas_get_num_threads() == CPUS  # lowered for the call only
-        isometry.set_thread_adaptation("off")
-        np.testing.assert_array_equal(isometry.haar_orthogonal(96, seed=1), reference)
+        assert _core_blas_library_count() == CPUS
     finally:
         for p in busy:
             p.kill()
@@ -309,22 +301,50 @@ def test_teams_shrink_beside_busy_processes(restore_adaptation, restore_counts):
 
 @needs_two_cores
 def test_adapted_results_are_the_same_bits(restore_adaptation):
-    """Own loops: the same bits whether the team adapted (beside a busy process) or not."""
+    """Every result is the same bits whether the team adapted (beside busy processes: a team of
+    one) or not (the set count), the BLAS-based ones included."""
 
-    def own_loops():
+    def everything():
         d = isometry.jacobian_spectral_density(
             2**12, 4, weights="structured_orthogonal", sigma_w=1.1, seed=2, probes=2, steps=10
         )
-        return np.concatenate([d.moments, d.density, isometry.gaussian(300, 200, seed=4).ravel()])
+        parts = [d.moments, d.density, isometry.gaussian(300, 200, seed=4).ravel()]
+        parts.append(isometry.haar_orthogonal(300, seed=4).ravel())
+        for weights in ("orthogonal", "gaussian"):
+            for method in ("eigh", "svd"):
+                r = isometry.jacobian_spectrum(300, 3, weights=weights, method=method, seed=5)
+                parts.append(r.eigenvalues)
+        return np.concatenate(parts)
 
     isometry.set_thread_adaptation("off")
-    reference = own_loops()
+    reference = everything()
     isometry.set_thread_adaptation("openmp")
     busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(CPUS)]
     try:
         assert _poll(lambda: _core.openmp_team_size_now() == 1)
-        assert own_loops().tobytes() == reference.tobytes()
+        assert everything().tobytes() == reference.tobytes()
     finally:
         for p in busy:
             p.kill()
             p.wait()
+
+
+def _core_blas_library_count() -> int:
+    """OpenBLAS's own count, read from the library through threadpoolctl (not through isometry)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    infos = [
+        i
+        for i in threadpoolctl.threadpool_info()
+        if i.get("internal_api") == "openblas" and "scipy_openblas32" in i.get("filepath", "")
+    ]
+    assert infos, threadpoolctl.threadpool_info()
+    return int(infos[0]["num_threads"])
+
+
+def test_blas_calls_leave_the_set_count_in_place(restore_counts):
+    """The tiled routines run OpenBLAS on one thread only while they work: afterwards the library,
+    threadpoolctl and isometry all see the count that was set."""
+    isometry.set_num_threads(3)
+    isometry.haar_orthogonal(200, seed=1)
+    isometry.jacobian_spectrum(200, 3, seed=1)
+    assert _core.blas_get_num_threads() == 3 and _core_blas_library_count() == 3

@@ -2,10 +2,10 @@
 
 #include <omp.h>
 
+#include "isometry/linalg/blas_threads.hpp"
+
 extern "C" {
 char* scipy_openblas_get_config(void);
-int scipy_openblas_get_num_threads(void);
-void scipy_openblas_set_num_threads(int);
 }
 
 #ifndef ISOMETRY_BLAS_CONFIG
@@ -36,17 +36,19 @@ BuildInfo build_info() {
     info.blas = "scipy-openblas32: " ISOMETRY_BLAS_CONFIG;
     const char* runtime = scipy_openblas_get_config();
     info.blas_runtime = runtime ? runtime : "";
-    info.blas_threads = scipy_openblas_get_num_threads();
+    info.blas_threads = linalg::blas_threads_setting();
     info.cuda_option = ISOMETRY_CUDA_OPTION;
     info.cuda_build = ISOMETRY_CUDA_STATUS;
     return info;
 }
 
+// The user's count: a guard that runs OpenBLAS on one thread for a while (blas_threads.hpp)
+// does not show through, and a count set meanwhile takes effect when it ends.
 int blas_get_num_threads() {
-    return scipy_openblas_get_num_threads();
+    return linalg::blas_threads_setting();
 }
 void blas_set_num_threads(int n) {
-    scipy_openblas_set_num_threads(n);
+    linalg::set_blas_threads_setting(n);
 }
 
 }  // namespace isometry

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "isometry/linalg/parallel.hpp"
 #include "isometry/rng/fill.hpp"
 
 namespace isometry::ensembles {
@@ -54,10 +55,14 @@ void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std
 template <typename T>
 void haar_orthogonal_columns(std::int64_t n, std::int64_t m, rng::StreamId id, T* q,
                              linalg::Workspace<T>& work) {
+    // The reflectors go to the workspace and Q straight to q: tiled_orgqr reads every reflector
+    // while it writes Q's tiles in parallel, so they cannot share storage.
+    T* reflectors = work.get(static_cast<std::size_t>(n) * static_cast<std::size_t>(m));
     std::vector<T> tau(static_cast<std::size_t>(m));
-    haar_reflectors(n, m, id, q, n, tau.data());
-    linalg::orgqr<T>(static_cast<linalg::blas_int>(n), static_cast<linalg::blas_int>(m),
-                     static_cast<linalg::blas_int>(m), q, static_cast<linalg::blas_int>(n), tau.data(), work);
+    haar_reflectors(n, m, id, reflectors, n, tau.data());
+    linalg::Workspace<T> factors;
+    const auto bn = static_cast<linalg::blas_int>(n), bm = static_cast<linalg::blas_int>(m);
+    linalg::tiled_orgqr<T>(bn, bm, bm, reflectors, bn, tau.data(), q, bn, factors);
 }
 
 template void haar_reflectors<double>(std::int64_t, std::int64_t, rng::StreamId, double*, std::int64_t,

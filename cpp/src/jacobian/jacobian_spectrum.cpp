@@ -8,6 +8,7 @@
 
 #include "isometry/ensembles/haar.hpp"
 #include "isometry/jacobian/forward_pass.hpp"
+#include "isometry/linalg/parallel.hpp"
 #include "isometry/rng/fill.hpp"
 #include "isometry/rng/streams.hpp"
 
@@ -64,9 +65,9 @@ void orthogonal_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, Spectru
                                    reflectors, n, tau);
         if (layer == 0) {
             // Q_1 drops out of J Jᵀ; apply it to the input only.
-            linalg::ormqr_left<T>(bn, 1, bn, reflectors, bn, tau, x, bn, ws.lapack);
+            linalg::tiled_ormqr_left<T>(bn, 1, bn, reflectors, bn, tau, x, bn, ws.lapack);
         } else {
-            linalg::ormqr_left<T>(bn, bn + 1, bn, reflectors, bn, tau, product, bn, ws.lapack);
+            linalg::tiled_ormqr_left<T>(bn, bn + 1, bn, reflectors, bn, tau, product, bn, ws.lapack);
         }
         for (std::int64_t i = 0; i < n; ++i) x[i] = static_cast<T>(c.sigma_w * x[i]);
         forward_step(c, layer, x, h, scale, c.sigma_w, out);
@@ -100,11 +101,11 @@ void gaussian_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
         if (layer == 0) {
             // J_1 = D_1 W_1: the product starts as W_1 itself; only W_1 x_0 needs BLAS.
             T* x = product + nn;
-            linalg::gemm<T>('N', 'N', bn, 1, bn, T(1), weights, bn, x, bn, T(0), next + nn, bn);
+            linalg::tiled_gemm_nn<T>(bn, 1, bn, T(1), weights, bn, x, bn, T(0), next + nn, bn);
             std::copy(weights, weights + nn, product);
             std::copy(next + nn, next + nn + n, x);
         } else {
-            linalg::gemm<T>('N', 'N', bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
+            linalg::tiled_gemm_nn<T>(bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
             std::swap(ws.product, ws.next);
             product = ws.product.data();
             next = ws.next.data();
@@ -172,14 +173,14 @@ void residual_layers(const NetworkConfig& c, JacobianWorkspace<T>& ws, SpectrumR
             // next = a σ_w Q_l [J | x]: reflectors applied to a copy (ormqr works in place).
             ensembles::haar_reflectors(n, n, {c.seed, rng::kLayerOrthogonal, sub}, weights, n, tau);
             std::copy(product, product + cols, next);
-            linalg::ormqr_left<T>(bn, bn + 1, bn, weights, bn, tau, next, bn, ws.lapack);
+            linalg::tiled_ormqr_left<T>(bn, bn + 1, bn, weights, bn, tau, next, bn, ws.lapack);
 #pragma omp parallel for num_threads(openmp_team_size()) schedule(static)
             for (std::int64_t k = 0; k < static_cast<std::int64_t>(cols); ++k)
                 next[k] = static_cast<T>(weight_scale * next[k]);
         } else {
             rng::fill_normal(weights, nn, {c.seed, rng::kLayerGaussian, sub}, 0,
                              weight_scale / std::sqrt(static_cast<double>(n)));
-            linalg::gemm<T>('N', 'N', bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
+            linalg::tiled_gemm_nn<T>(bn, bn + 1, bn, T(1), weights, bn, product, bn, T(0), next, bn);
         }
         residual_step(c, layer, product, next, h, scale, out);
         require_finite(product, cols, layer, dtype_name<T>());
@@ -241,7 +242,7 @@ SpectrumResult jacobian_spectrum(const NetworkConfig& c, SpectrumMethod method, 
     out.singular_values.resize(static_cast<std::size_t>(n));
     if (method == SpectrumMethod::eigh) {
         T* gram = ws.weights.data();  // the weights buffer is free now
-        linalg::syrk_lower<T>(bn, bn, T(1), ws.product.data(), bn, T(0), gram, bn);
+        linalg::tiled_syrk_lower<T>(bn, bn, T(1), ws.product.data(), bn, T(0), gram, bn);
         for (std::int64_t j = 0; j < n; ++j) {  // lower triangle only: the upper one is stale
             for (std::int64_t i = j; i < n; ++i) {
                 if (!std::isfinite(gram[i + j * n])) throw_gram_overflow(dtype_name<T>());

@@ -89,7 +89,10 @@ std::size_t operator_bytes(const OperatorConfig& c, std::int64_t vectors) {
     const auto n = static_cast<std::size_t>(c.width);
     const auto layers = static_cast<std::size_t>(c.depth);
     std::size_t doubles = layers * n + static_cast<std::size_t>(vectors) * n + 8 * n;
-    if (c.storage == Storage::dense) doubles += layers * n * n + n * 64;  // + Householder work
+    if (c.storage == Storage::dense) {
+        doubles += layers * n * n + n * 64;                      // + the block reflectors' factors
+        if (c.weights == Weights::orthogonal) doubles += n * n;  // the reflectors of one layer
+    }
     return doubles * sizeof(double);
 }
 

@@ -271,18 +271,22 @@ def set_thread_adaptation(mode: str) -> None:
 
     On a busy machine a team of threads larger than the free cores is slower than a team of the
     free size, often slower than one thread (a thread that shares its core holds up every
-    synchronisation). With adaptation, each parallel region or BLAS call takes at most the cores
-    not used by other processes over the last 50 ms or more, and never more than
-    :func:`set_num_threads` allows.
+    synchronisation). With adaptation, each parallel region takes at most the cores not used by
+    other processes over the last 50 ms or more, and never more than :func:`set_num_threads`
+    allows.
 
     Parameters
     ----------
     mode : {"openmp", "all", "off"}
-        ``"openmp"`` (the default): isometry's own OpenMP loops adapt; their results are
-        bitwise identical for any team size, so nothing changes but the speed. ``"all"``: the
-        OpenBLAS pool adapts too, call by call; results computed through BLAS/LAPACK (Haar
-        matrices, Jacobian spectra) then agree to rounding, not bitwise, between runs made at
-        different loads. ``"off"``: always the counts that were set.
+        ``"openmp"`` (the default): isometry's own OpenMP teams adapt. They do all the parallel
+        work, including the matrix products, Householder products and Gram matrices of the
+        Jacobian and Haar samplers (computed in column tiles with single-threaded BLAS), and
+        their results are the same bits for any team size, so nothing changes but the speed.
+        The eigensolvers (``method="eigh"``/``"svd"``) run on one thread. ``"all"``: as
+        ``"openmp"``, and the eigensolvers use OpenBLAS's pool, adapted call by call: faster
+        for large matrices on many cores, but their eigenvalues then agree to rounding, not
+        bitwise, between runs at different loads or thread counts. ``"off"``: the teams always
+        have the counts that were set (eigensolvers on one thread).
 
     Examples
     --------

@@ -139,8 +139,9 @@ def haar_orthogonal(
     The draw is exactly Haar [1]_: the Q factor, with positive diagonal R, of the QR
     decomposition of a Gaussian matrix. The Householder reflectors of that QR are drawn directly
     — after each reflection the remaining column is again a fresh Gaussian vector — so no
-    factorisation runs; Q is formed from them by LAPACK's blocked ``orgqr`` (cuSOLVER's on the
-    GPU, from the same reflectors, equal to the CPU result to rounding). Orthogonality holds to
+    factorisation runs; Q is formed from them by blocked Householder products computed in column
+    tiles, the same bits for any thread count (cuSOLVER's ``orgqr`` on the GPU, from the same
+    reflectors, equal to the CPU result to rounding). Orthogonality holds to
     a few units of rounding (‖QᵀQ − I‖ ~ 1e-15 in float64).
 
     References
@@ -169,8 +170,9 @@ def haar_orthogonal(
         raise ValueError("out is supported with device='gpu' only")
     rows, cols = max(n, m), min(n, m)
     itemsize = np.dtype(dtype).itemsize
+    # The result and the reflectors it is built from, side by side.
     _memory.require(
-        f"haar_orthogonal({n}, {m}, dtype={dtype!r})", (rows * cols + 256 * rows) * itemsize
+        f"haar_orthogonal({n}, {m}, dtype={dtype!r})", (2 * rows * cols + 256 * rows) * itemsize
     )
     sample = _core.haar_columns_f64 if dtype == "float64" else _core.haar_columns_f32
     q = sample(rows, cols, seed, _STREAMS["haar_sampler"], 0)

@@ -55,11 +55,12 @@ def _draw(
 
 def _check_memory(what: str, sizes: list[int], dtype: str, factor: int = 1) -> None:
     count = sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) + sum(sizes[1:])
-    # The float64 draw of one layer exists beside the converted copies.
+    # The float64 draw of one layer (and, for a Haar draw, its reflectors) exists beside the
+    # converted copies.
     _memory.require(
         what,
         factor * count * np.dtype(dtype).itemsize
-        + 8 * max(a * b for a, b in zip(sizes[:-1], sizes[1:])),
+        + 16 * max(a * b for a, b in zip(sizes[:-1], sizes[1:])),
     )
 
 

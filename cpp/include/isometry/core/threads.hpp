@@ -1,12 +1,12 @@
 #pragma once
 // How many threads isometry's own OpenMP loops use.
 //
-// Two thread pools do our work: libgomp's (the `#pragma omp parallel` regions in cpp/src) and
-// OpenBLAS's own pthread pool (BLAS/LAPACK calls; see blas_set_num_threads in build_info.hpp).
-// They never run at the same time: no BLAS/LAPACK call is made inside one of our parallel
-// regions, and no parallel region is opened from inside BLAS, so each call is either "our
-// team" or "OpenBLAS's team", never both. (Both pools are told to sleep quickly once idle, by
-// environment variables set before the libraries load: python/isometry/_internal/threads.py.)
+// Our own OpenMP teams (the `#pragma omp parallel` regions in cpp/src) do all our parallel
+// work, including the parallel BLAS-3 work: linalg/parallel.hpp splits it into tiles and calls
+// OpenBLAS on one thread per tile. OpenBLAS's own pthread pool runs only the eigensolvers, and
+// only in Adaptation::all (linalg/blas_threads.hpp). So the two pools never run at the same
+// time. (Both are told to sleep quickly once idle, by environment variables set before the
+// libraries load: python/isometry/_internal/threads.py.)
 //
 // OpenMP's own control, omp_set_num_threads, only changes the calling thread's setting, so a
 // count set from Python's main thread would not reach a call made from a worker thread (a Dask
@@ -14,16 +14,16 @@
 // openmp_team_size() threads, the smaller of the cap and the calling thread's OpenMP setting
 // (which OMP_NUM_THREADS, omp_set_num_threads and threadpoolctl control).
 //
-// Results do not depend on the team size: every loop splits its work into pieces fixed by the
-// problem size, never by the thread count, and sums in a fixed order. That is what lets our
-// teams adapt to the machine by default: a region gets at most free_cores() threads, the cores
-// other processes leave free (free_cores.hpp), and the numbers stay the same bits.
+// Results do not depend on the team size: every loop, and every tiled BLAS routine, splits its
+// work into pieces fixed by the problem size, never by the thread count, and sums in a fixed
+// order. That is what lets our teams adapt to the machine by default: a region gets at most
+// free_cores() threads, the cores other processes leave free (free_cores.hpp), and the numbers
+// stay the same bits.
 //
-// OpenBLAS's results are not independent of its thread count for every routine and shape
-// (measured: SYEVD, GESDD, TRMM and transposed GEMMs with a small output split their sums; the
-// ORMQR of the orthogonal Jacobian inherits that), so its pool adapts only when asked
-// (Adaptation::all): faster on a busy machine, with BLAS-based results then equal to rounding,
-// not bitwise, between runs at different loads.
+// The eigensolvers cannot be split that way. By default they run on one thread, so that every
+// result is the same bits for any thread count and load; Adaptation::all gives them OpenBLAS's
+// pool (as many threads as the set count and the free cores allow): faster for large matrices
+// on many cores, with eigenvalues then equal to rounding, not bitwise, across loads.
 
 namespace isometry {
 
@@ -37,7 +37,7 @@ int openmp_configured_team_size();
 int openmp_team_size();
 
 // Which teams shrink to the free cores: none, our OpenMP teams (the default: bitwise safe), or
-// also OpenBLAS's pool for each call.
+// also those of the eigensolvers, which then use OpenBLAS's pool.
 enum class Adaptation { off = 0, openmp = 1, all = 2 };
 void set_thread_adaptation(Adaptation mode);
 Adaptation thread_adaptation();

@@ -26,7 +26,8 @@ template <typename T>
 void haar_reflectors(std::int64_t n, std::int64_t m, rng::StreamId id, T* v, std::int64_t ldv, T* tau);
 
 // Q (n x m, column-major, n >= m) with orthonormal columns, Haar on the Stiefel manifold;
-// m == n gives a Haar orthogonal matrix.
+// m == n gives a Haar orthogonal matrix. `work` holds the n x m reflectors meanwhile (reuse it
+// across calls); the result is the same bits for any thread count (linalg/parallel.hpp).
 template <typename T>
 void haar_orthogonal_columns(std::int64_t n, std::int64_t m, rng::StreamId id, T* q,
                              linalg::Workspace<T>& work);

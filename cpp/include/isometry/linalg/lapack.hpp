@@ -2,6 +2,10 @@
 // Typed C++ front ends to the BLAS/LAPACK routines isometry uses, from scipy-openblas32
 // (32-bit integers, symbols prefixed `scipy_`). Column-major throughout. Each LAPACK wrapper
 // queries its own workspace size and checks `info`, throwing std::runtime_error on failure.
+//
+// gemm, syrk_lower, larft_forward and larfb_left are single library calls meant to run on one
+// thread: call them under a SerialBlas (blas_threads.hpp), as the parallel drivers in
+// parallel.hpp do. The eigensolvers and stev_vectors choose their own threads.
 #include <vector>
 
 namespace isometry::linalg {
@@ -27,16 +31,19 @@ struct Workspace {
     }
 };
 
-// C (m x n) <- Q C, Q = H_1 ... H_k from reflectors stored below the diagonal of V (m x k).
+// T (k x k, upper triangular) of the block reflector H_1 ... H_k = I - V T V^T, from the k
+// reflectors stored below the diagonal of V (n x k, unit diagonal implied; LAPACK's dlarft
+// "F", "C").
 template <typename T>
-void ormqr_left(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* c,
-                blas_int ldc, Workspace<T>& work);
+void larft_forward(blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* t, blas_int ldt);
 
-// V (m x n) <- the first n columns of Q = H_1 ... H_k (k <= n <= m), in place.
+// C (m x n) <- (I - V T V^T) C (dlarfb "L", "N", "F", "C"); work holds n x k (ldwork >= n).
 template <typename T>
-void orgqr(blas_int m, blas_int n, blas_int k, T* v, blas_int ldv, const T* tau, Workspace<T>& work);
+void larfb_left(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* t, blas_int ldt, T* c,
+                blas_int ldc, T* work, blas_int ldwork);
 
 // All eigenvalues (ascending) of the symmetric matrix whose lower triangle is in A (destroyed).
+// It and gesdd_values run on one thread, or on OpenBLAS's pool in Adaptation::all (BlasTeam).
 template <typename T>
 void syevd_values(blas_int n, T* a, blas_int lda, T* eigenvalues, Workspace<T>& work);
 

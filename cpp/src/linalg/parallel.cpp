@@ -1,0 +1,157 @@
+#include "isometry/linalg/parallel.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <vector>
+
+#include "isometry/core/threads.hpp"
+#include "isometry/linalg/blas_threads.hpp"
+
+namespace isometry::linalg {
+namespace {
+
+// Columns per tile. Wide enough that each library call runs near full speed (and that GEMM's
+// repacking of A once per tile stays a few per cent), narrow enough to give a 16-core team
+// work at the widths people run (16 tiles at width 2048).
+constexpr blas_int kTile = 128;
+// Reflectors per block reflector: LAPACK's own block size for ormqr/orgqr.
+constexpr blas_int kPanel = 32;
+
+blas_int tiles(blas_int columns) {
+    return (columns + kTile - 1) / kTile;
+}
+
+// Calls body(item, scratch) for item = 0 .. count - 1 on our OpenMP team, each on one thread with
+// single-threaded BLAS; `scratch` is a per-thread buffer. The first exception is rethrown here.
+template <typename T, typename Body>
+void for_each(blas_int count, Body&& body) {
+    if (count <= 0) return;
+    const SerialBlas serial;
+    std::exception_ptr error;
+    const int team = std::max(1, std::min<int>(openmp_team_size(), count));
+#pragma omp parallel num_threads(team)
+    {
+        std::vector<T> scratch;
+#pragma omp for schedule(dynamic, 1)
+        for (blas_int item = 0; item < count; ++item) {
+            try {
+                body(item, scratch);
+            } catch (...) {
+#pragma omp critical(isometry_tile_error)
+                if (!error) error = std::current_exception();
+            }
+        }
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+template <typename T>
+T* sized(std::vector<T>& buffer, std::size_t size) {
+    if (buffer.size() < size) buffer.resize(size);
+    return buffer.data();
+}
+
+std::size_t at(blas_int row, blas_int column, blas_int ld) {
+    return static_cast<std::size_t>(row) + static_cast<std::size_t>(column) * static_cast<std::size_t>(ld);
+}
+
+// The T factors of all block reflectors (panel p: reflectors p*kPanel ...), computed in parallel
+// (each depends on its own reflectors only) into `t`, kPanel x kPanel per panel.
+template <typename T>
+void block_reflector_factors(blas_int m, blas_int k, const T* v, blas_int ldv, const T* tau, T* t) {
+    const blas_int panels = (k + kPanel - 1) / kPanel;
+    for_each<T>(panels, [&](blas_int p, std::vector<T>&) {
+        const blas_int i = p * kPanel, width = std::min(kPanel, k - i);
+        larft_forward<T>(m - i, width, v + at(i, i, ldv), ldv, tau + i,
+                         t + static_cast<std::size_t>(p) * kPanel * kPanel, kPanel);
+    });
+}
+
+// C (m x width) <- H_1 ... H_k C, one block reflector at a time, the last first; each touches
+// only the rows from its first reflector down. With `identity_from` = c0, C starts as columns
+// c0.. of the identity, and a block reflector starting at row i skips the columns left of i:
+// they are still unit vectors zero from row i down, which it would leave exactly as they are.
+template <typename T>
+void apply_panels(blas_int m, blas_int k, const T* v, blas_int ldv, const T* t, T* c, blas_int ldc,
+                  blas_int width, std::vector<T>& scratch, blas_int identity_from = -1) {
+    T* work = sized(scratch, static_cast<std::size_t>(width) * kPanel);
+    for (blas_int p = (k + kPanel - 1) / kPanel - 1; p >= 0; --p) {
+        const blas_int i = p * kPanel, ib = std::min(kPanel, k - i);
+        const blas_int skip = identity_from >= 0 ? std::max(0, i - identity_from) : 0;
+        if (skip >= width) continue;
+        larfb_left<T>(m - i, width - skip, ib, v + at(i, i, ldv), ldv,
+                      t + static_cast<std::size_t>(p) * kPanel * kPanel, kPanel, c + at(i, skip, ldc), ldc,
+                      work, width - skip);
+    }
+}
+
+}  // namespace
+
+template <typename T>
+void tiled_gemm_nn(blas_int m, blas_int n, blas_int k, T alpha, const T* a, blas_int lda, const T* b,
+                   blas_int ldb, T beta, T* c, blas_int ldc) {
+    for_each<T>(tiles(n), [&](blas_int tile, std::vector<T>&) {
+        const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0);
+        gemm<T>('N', 'N', m, width, k, alpha, a, lda, b + at(0, c0, ldb), ldb, beta, c + at(0, c0, ldc), ldc);
+    });
+}
+
+template <typename T>
+void tiled_syrk_lower(blas_int n, blas_int k, T alpha, const T* a, blas_int lda, T beta, T* c, blas_int ldc) {
+    // Tile j holds columns [c0, c1) of the lower triangle: its diagonal block (syrk) and the
+    // rows below it (gemm with A's rows c1.. and c0..c1). The first tiles are the largest.
+    for_each<T>(tiles(n), [&](blas_int tile, std::vector<T>&) {
+        const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0), c1 = c0 + width;
+        syrk_lower<T>(width, k, alpha, a + c0, lda, beta, c + at(c0, c0, ldc), ldc);
+        if (c1 < n)
+            gemm<T>('N', 'T', n - c1, width, k, alpha, a + c1, lda, a + c0, lda, beta, c + at(c1, c0, ldc),
+                    ldc);
+    });
+}
+
+template <typename T>
+void tiled_ormqr_left(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* c,
+                      blas_int ldc, Workspace<T>& work) {
+    T* t = work.get(static_cast<std::size_t>((k + kPanel - 1) / kPanel) * kPanel * kPanel);
+    block_reflector_factors(m, k, v, ldv, tau, t);
+    for_each<T>(tiles(n), [&](blas_int tile, std::vector<T>& scratch) {
+        const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0);
+        apply_panels(m, k, v, ldv, t, c + at(0, c0, ldc), ldc, width, scratch);
+    });
+}
+
+template <typename T>
+void tiled_orgqr(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* q,
+                 blas_int ldq, Workspace<T>& work) {
+    T* t = work.get(static_cast<std::size_t>((k + kPanel - 1) / kPanel) * kPanel * kPanel);
+    block_reflector_factors(m, k, v, ldv, tau, t);
+    // Column c of Q is H_1 ... H_{c+1} e_c: the later reflectors are zero in row c. So tile
+    // [c0, c1) starts as the identity's columns and needs only the panels below min(c1, k).
+    // The rightmost tiles need the most panels: hand them out first.
+    const blas_int count = tiles(n);
+    for_each<T>(count, [&](blas_int item, std::vector<T>& scratch) {
+        const blas_int tile = count - 1 - item;
+        const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0);
+        T* block = q + at(0, c0, ldq);
+        for (blas_int j = 0; j < width; ++j) {
+            std::fill(block + at(0, j, ldq), block + at(0, j, ldq) + m, T(0));
+            block[at(c0 + j, j, ldq)] = T(1);
+        }
+        apply_panels(m, std::min(c0 + width, k), v, ldv, t, block, ldq, width, scratch, c0);
+    });
+}
+
+#define ISOMETRY_TILED(T)                                                                                   \
+    template void tiled_gemm_nn<T>(blas_int, blas_int, blas_int, T, const T*, blas_int, const T*, blas_int, \
+                                   T, T*, blas_int);                                                        \
+    template void tiled_syrk_lower<T>(blas_int, blas_int, T, const T*, blas_int, T, T*, blas_int);          \
+    template void tiled_ormqr_left<T>(blas_int, blas_int, blas_int, const T*, blas_int, const T*, T*,       \
+                                      blas_int, Workspace<T>&);                                             \
+    template void tiled_orgqr<T>(blas_int, blas_int, blas_int, const T*, blas_int, const T*, T*, blas_int,  \
+                                 Workspace<T>&);
+ISOMETRY_TILED(double)
+ISOMETRY_TILED(float)
+#undef ISOMETRY_TILED
+
+}  // namespace isometry::linalg
