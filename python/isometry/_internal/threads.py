@@ -12,9 +12,10 @@ OpenBLAS's workers for 2**28 cycles (about 0.1 s) after every BLAS call. On an i
 saves a wake-up of a few microseconds; on a busy one the spinning threads take the cores that
 the threads they wait for need, and a call that passes through thousands of short parallel
 pieces (every layer of a Jacobian product, every Lanczos step) becomes many times slower than
-the same call on one thread. It also makes the two pools fight each other: OpenBLAS workers
-still spinning after an ``ormqr`` steal the cores of the OpenMP loop that follows, and the other
-way round. So before either library loads, unless the user has set them, we set
+the same call on one thread. It also makes two pools fight each other: OpenBLAS workers still
+spinning after a threaded call steal the cores of the OpenMP loop that follows, and the other
+way round (isometry itself now calls OpenBLAS on one thread, except for the eigensolvers in the
+``"all"`` adaptation mode, but NumPy and other libraries in the process may not). So before either library loads, unless the user has set them, we set
 
 * ``GOMP_SPINCOUNT`` — a short, bounded spin in our OpenMP regions (see RUNTIME_DEFAULTS for
   the value and why), and
@@ -36,18 +37,22 @@ for the whole process). A team has min(cap, the calling thread's OpenMP setting)
 too.
 
 Reproducibility. Every loop of ours splits its work into pieces fixed by the problem size and
-sums in a fixed order, so results are bitwise identical for any OpenMP count. OpenBLAS's GEMM
-blocking depends on *its* thread count, so results that pass through BLAS/LAPACK (Haar matrices,
-Jacobian spectra) agree across different counts to rounding only.
+sums in a fixed order, so results are bitwise identical for any OpenMP count. The BLAS-3 work
+(Householder products, Haar Q, Gram matrices, matrix products) runs the same way: in column tiles
+fixed by the size, one single-threaded OpenBLAS call per tile, on our OpenMP team
+(cpp/include/isometry/linalg/parallel.hpp), because OpenBLAS's own results depend on its thread
+count for some routines. The eigensolvers run on one thread. So every result is bitwise
+identical for any count and any load.
 
 Adaptation. On a machine where other processes keep some cores busy, a team larger than the free
 cores is slower than a smaller one, often slower than one thread: the thread that shares a core
 holds up every synchronisation of the team. So each of our OpenMP regions takes at most the
 cores other processes leave free (measured from /proc/stat over the last 50 ms or more; see
 cpp/include/isometry/core/free_cores.hpp). That changes no bits, so it is on by default
-(``"openmp"``). OpenBLAS's pool adapts too with ``set_thread_adaptation("all")``, per BLAS call;
-since its results depend on its count, BLAS-based results are then equal to rounding, not
-bitwise, between runs at different loads — hence opt-in. ``"off"`` uses the set counts always.
+(``"openmp"``). ``set_thread_adaptation("all")`` also gives the eigensolvers OpenBLAS's pool,
+adapted per call (faster for large matrices on many cores); since OpenBLAS's results depend on
+its count, eigenvalues are then equal to rounding, not bitwise, between runs at different loads
+— hence opt-in. ``"off"`` uses the set counts always.
 The environment variable ``ISOMETRY_THREAD_ADAPTATION`` (off / openmp / all) sets the mode at
 import.
 """
@@ -167,10 +172,10 @@ def set_num_threads(n: int) -> None:
     isometry's own loops take only the cores other processes leave free
     (:func:`set_thread_adaptation`), because a thread that has to share its core holds up the
     others at every synchronisation, and a call on too many threads can be several times slower
-    than on one. Random draws and everything computed in isometry's own loops are
-    bitwise identical for any ``n``; results that pass through BLAS/LAPACK (Haar matrices,
-    spectra) are identical for any ``n`` at a fixed OpenBLAS count and agree to rounding across
-    OpenBLAS counts. OpenBLAS caps ``n`` at the maximum it was compiled for;
+    than on one. Every result is bitwise identical for any ``n``: random draws, isometry's own
+    loops and the BLAS-based results (Haar matrices, dense spectra), whose matrix work runs in
+    tiles fixed by the problem size on isometry's own threads (OpenBLAS's pool is used only by
+    the eigensolvers in the opt-in ``"all"`` adaptation mode). OpenBLAS caps ``n`` at the maximum it was compiled for;
     :func:`get_num_threads` reports what took effect. ``threadpoolctl.threadpool_limits`` limits
     isometry too (a team gets the smaller of this count and the calling thread's OpenMP setting).
 

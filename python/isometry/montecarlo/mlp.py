@@ -214,7 +214,8 @@ def jacobian_spectrum(
     -----
     Conventions (PSG17/18): ``h_l = W_l x_{l-1} + b_l``, ``x_l = φ(h_l)``,
     ``J = D_L W_L ⋯ D_1 W_1`` with ``D_l = diag φ'(h_l)``; biases N(0, σ_b²). Orthogonal layers
-    are applied through their Householder reflectors (LAPACK ``ormqr``), never formed.
+    are applied through their Householder reflectors (blocked, as LAPACK's ``ormqr``), never
+    formed.
 
     Accuracy: ``method="eigh"`` is the fastest and resolves eigenvalues above about ε·λ_max
     (ε the dtype's machine epsilon); smaller ones are rounding noise and may come out slightly
