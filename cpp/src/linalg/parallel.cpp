@@ -11,15 +11,22 @@
 namespace isometry::linalg {
 namespace {
 
-// Columns per tile. Wide enough that each library call runs near full speed (and that GEMM's
-// repacking of A once per tile stays a few per cent), narrow enough to give a 16-core team
-// work at the widths people run (16 tiles at width 2048).
+// Columns per tile of a block-reflector product: wide enough that each library call runs near
+// full speed, narrow enough to give a 16-core team work at the widths people run (16 tiles at
+// width 2048).
 constexpr blas_int kTile = 128;
-// Reflectors per block reflector: LAPACK's own block size for ormqr/orgqr.
-constexpr blas_int kPanel = 32;
+// Columns per tile of a plain product. Each tile's gemm repacks all of A, which costs about
+// 1/width of the multiplication itself: 256 keeps that near 2 % (measured on one thread: 128
+// cost 5-8 % against a single call, 256 1-3 %).
+constexpr blas_int kProductTile = 256;
+// Reflectors per block reflector. 64 rather than LAPACK's default of 32: the update of a tile by
+// one block reflector streams the tile through memory once, so fewer, larger blocks are faster
+// (measured: the Haar matrix at 2048 on one thread 5-10 % faster); forming each T costs a
+// little more, but that is done once per block, not per tile.
+constexpr blas_int kPanel = 64;
 
-blas_int tiles(blas_int columns) {
-    return (columns + kTile - 1) / kTile;
+blas_int tiles(blas_int columns, blas_int width = kTile) {
+    return (columns + width - 1) / width;
 }
 
 // Calls body(item, scratch) for item = 0 .. count - 1 on our OpenMP team, each on one thread with
@@ -91,8 +98,8 @@ void apply_panels(blas_int m, blas_int k, const T* v, blas_int ldv, const T* t, 
 template <typename T>
 void tiled_gemm_nn(blas_int m, blas_int n, blas_int k, T alpha, const T* a, blas_int lda, const T* b,
                    blas_int ldb, T beta, T* c, blas_int ldc) {
-    for_each<T>(tiles(n), [&](blas_int tile, std::vector<T>&) {
-        const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0);
+    for_each<T>(tiles(n, kProductTile), [&](blas_int tile, std::vector<T>&) {
+        const blas_int c0 = tile * kProductTile, width = std::min(kProductTile, n - c0);
         gemm<T>('N', 'N', m, width, k, alpha, a, lda, b + at(0, c0, ldb), ldb, beta, c + at(0, c0, ldc), ldc);
     });
 }
@@ -101,8 +108,8 @@ template <typename T>
 void tiled_syrk_lower(blas_int n, blas_int k, T alpha, const T* a, blas_int lda, T beta, T* c, blas_int ldc) {
     // Tile j holds columns [c0, c1) of the lower triangle: its diagonal block (syrk) and the
     // rows below it (gemm with A's rows c1.. and c0..c1). The first tiles are the largest.
-    for_each<T>(tiles(n), [&](blas_int tile, std::vector<T>&) {
-        const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0), c1 = c0 + width;
+    for_each<T>(tiles(n, kProductTile), [&](blas_int tile, std::vector<T>&) {
+        const blas_int c0 = tile * kProductTile, width = std::min(kProductTile, n - c0), c1 = c0 + width;
         syrk_lower<T>(width, k, alpha, a + c0, lda, beta, c + at(c0, c0, ldc), ldc);
         if (c1 < n)
             gemm<T>('N', 'T', n - c1, width, k, alpha, a + c1, lda, a + c0, lda, beta, c + at(c1, c0, ldc),
