@@ -287,11 +287,16 @@ double scaled_continuous_density(complex log_z, complex one_plus_m, const std::v
     // |z| m/(z - a) = m e^{-iθ}/(1 - a/z).
     const complex rotation = std::polar(1.0, -log_z.imag());
     complex w = one_plus_m * rotation;
+    // An atom at 0 contributes m e^{-iθ} exactly, whatever z: subtracted first, it leaves no
+    // rounding to guard against, and the guard below is relative to what remains. (Measured with
+    // it, the continuous part of a deep relu pile-up, 1 + M ≈ 1/2 + 2e-6 at L = 10^4, fell below
+    // the guard at x·ρ ≈ 1.6e-10 and passed for a hard edge, losing 1.6e-6 of the mass.)
+    for (const Atom& a : atoms)
+        if (a.mass > 0.0 && a.location == 0.0) w -= a.mass * rotation;
     const double size = std::abs(w);
     for (const Atom& a : atoms) {
-        if (a.mass <= 0.0) continue;
-        const complex ratio = a.location > 0.0 ? std::exp(std::log(a.location) - log_z) : complex(0.0);
-        w -= a.mass * rotation / (1.0 - ratio);
+        if (a.mass <= 0.0 || a.location == 0.0) continue;
+        w -= a.mass * rotation / (1.0 - std::exp(std::log(a.location) - log_z));
     }
     // Below 1e-9 of |G| the imaginary part is rounding left over from a subtracted pole.
     return -w.imag() > 1e-9 * size ? -w.imag() / kPi : 0.0;
