@@ -10,6 +10,8 @@ cpp/src/freeprob).
 
 from __future__ import annotations
 
+import math
+import sys
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -463,15 +465,29 @@ class JacobianDensity(Result):
         return float(np.max(np.abs(self._cdf(t) - np.asarray(law.cdf(t)))))
 
     def moment(self, k: int) -> float:
-        """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0)."""
+        """∫ x^k dμ over the grid and the atoms (the mass below the grid contributes ~0).
+
+        Formed in units of ``lambda_max`` (x^k itself overflows for the deepest laws, whose
+        edge is near e^300 while m_2 is still a double); OverflowError if m_k is not one."""
         x, rho = self.x, self.density
+        scale = self.lambda_max if self.lambda_max > 0 else 1.0
+        u = x / scale
         if self._log_grid():
-            f, t = x ** (k + 1) * rho, np.log(x)
+            f, t = x * rho * u**k, np.log(x)
         else:
-            f, t = x**k * rho, x
-        return float(
-            np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2) + sum(m * loc**k for loc, m in self.atoms)
+            f, t = rho * u**k, x
+        scaled = float(
+            np.sum(np.diff(t) * (f[1:] + f[:-1]) / 2)
+            + sum(m * (loc / scale) ** k for loc, m in self.atoms)
         )
+        if scaled <= 0.0:
+            return scaled
+        log_moment = math.log(scaled) + k * math.log(scale)
+        if log_moment > math.log(sys.float_info.max):
+            raise OverflowError(
+                f"the moment m_{k} = e^{log_moment:.6g} of this law is beyond the largest double"
+            )
+        return math.exp(log_moment)
 
 
 def _checked_points(points: int) -> int:
