@@ -231,7 +231,16 @@ class TailProbe {
                       StieltjesSolver::inside_support(angle, s.one_plus_m) == inside_ &&
                       std::abs(s.y) > kSmallestY && std::abs(std::log(s.y) - guess) < 0.5;
         }
-        if (!trusted) s = solver_.walk_down(t, kRelativeEpsilon);
+        if (!trusted) {
+            try {
+                s = solver_.walk_down(t, kRelativeEpsilon);
+            } catch (const ConvergenceError& e) {
+                // Deep in a pile-up the walk from far above fails where y underflows on its way
+                // (a NaN residual; tanh/orthogonal L = 10^4, σ_w = 1.3 at x = e^-15941, where
+                // y ~ e^-3900): a point the tail walk may approach but not pass, as below.
+                throw UnresolvedY(e.what());
+            }
+        }
         if (!(std::abs(s.y) > kSmallestY) || !solver_.equation().resolves(s.y)) {
             throw UnresolvedY(solver_.equation().describe() + ": the solution at x = e^" + format_number(t) +
                               " lies at y ~ 0, below what the law of D^2 resolves");
