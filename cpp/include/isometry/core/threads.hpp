@@ -18,7 +18,9 @@
 // work into pieces fixed by the problem size, never by the thread count, and sums in a fixed
 // order. That is what lets our teams adapt to the machine by default: a region gets at most
 // free_cores() threads, the cores other processes leave free (free_cores.hpp), and the numbers
-// stay the same bits.
+// stay the same bits. The tiled BLAS routines are the exception: their tiles are independent,
+// so a team larger than the free cores loses nothing and gains CPU share; they keep the set
+// count (openmp_configured_team_size; linalg/parallel.cpp says what was measured).
 //
 // The eigensolvers cannot be split that way. By default they run on one thread, so that every
 // result is the same bits for any thread count and load; Adaptation::all gives them OpenBLAS's

@@ -3,10 +3,10 @@
 //
 // Each routine splits its output into column tiles whose width is fixed by the problem size,
 // never by the thread count, and computes every tile with single-threaded library calls, in the
-// same order whichever thread takes it, on our OpenMP team (openmp_team_size(): the set count,
-// shrunk to the cores other processes leave free). So the bits are the same on 1 thread, on 16,
-// and on a busy machine, and the team can adapt to the load at no cost to reproducibility
-// (blas_threads.hpp says why OpenBLAS's own pool is not used for this).
+// same order whichever thread takes it, on our OpenMP team. So the bits are the same on 1
+// thread, on 16, and on a busy machine (blas_threads.hpp says why OpenBLAS's own pool is not
+// used for this). The team has the set count even on a busy machine: independent tiles handed
+// out one at a time lose nothing to a descheduled thread (parallel.cpp, for_each).
 #include "isometry/linalg/lapack.hpp"
 
 namespace isometry::linalg {
