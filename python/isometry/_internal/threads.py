@@ -14,8 +14,9 @@ the threads they wait for need, and a call that passes through thousands of shor
 pieces (every layer of a Jacobian product, every Lanczos step) becomes many times slower than
 the same call on one thread. It also makes two pools fight each other: OpenBLAS workers still
 spinning after a threaded call steal the cores of the OpenMP loop that follows, and the other
-way round (isometry itself now calls OpenBLAS on one thread, except for the eigensolvers in the
-``"all"`` adaptation mode, but NumPy and other libraries in the process may not). So before either library loads, unless the user has set them, we set
+way round (isometry itself calls OpenBLAS on one thread, except for the eigensolvers in the
+``"all"`` adaptation mode, but NumPy and other libraries in the process may not). So before
+either library loads, unless the user has set them, we set
 
 * ``GOMP_SPINCOUNT`` — a short, bounded spin in our OpenMP regions (see RUNTIME_DEFAULTS for
   the value and why), and
@@ -46,10 +47,12 @@ identical for any count and any load.
 
 Adaptation. On a machine where other processes keep some cores busy, a team larger than the free
 cores is slower than a smaller one, often slower than one thread: the thread that shares a core
-holds up every synchronisation of the team. So each of our OpenMP regions takes at most the
-cores other processes leave free (measured from /proc/stat over the last 50 ms or more; see
-cpp/include/isometry/core/free_cores.hpp). That changes no bits, so it is on by default
-(``"openmp"``). ``set_thread_adaptation("all")`` also gives the eigensolvers OpenBLAS's pool,
+holds up every synchronisation of the team. So each of our synchronising OpenMP loops takes at
+most the cores other processes leave free (measured from /proc/stat over the last 50 ms or more;
+see cpp/include/isometry/core/free_cores.hpp). That changes no bits, so it is on by default
+(``"openmp"``). The tiled matrix work keeps the set count: its tiles are independent, so a team
+larger than the free cores loses nothing and gets a larger share of the CPU.
+``set_thread_adaptation("all")`` also gives the eigensolvers OpenBLAS's pool,
 adapted per call (faster for large matrices on many cores); since OpenBLAS's results depend on
 its count, eigenvalues are then equal to rounding, not bitwise, between runs at different loads
 — hence opt-in. ``"off"`` uses the set counts always.
@@ -276,17 +279,19 @@ def set_thread_adaptation(mode: str) -> None:
 
     On a busy machine a team of threads larger than the free cores is slower than a team of the
     free size, often slower than one thread (a thread that shares its core holds up every
-    synchronisation). With adaptation, each parallel region takes at most the cores not used by
-    other processes over the last 50 ms or more, and never more than :func:`set_num_threads`
-    allows.
+    synchronisation). With adaptation, each synchronising parallel loop takes at most the cores
+    not used by other processes over the last 50 ms or more, and never more than
+    :func:`set_num_threads` allows. (The tiled matrix work keeps the set count in every mode:
+    its tiles are independent, so a larger team only gains CPU share.)
 
     Parameters
     ----------
     mode : {"openmp", "all", "off"}
-        ``"openmp"`` (the default): isometry's own OpenMP teams adapt. They do all the parallel
-        work, including the matrix products, Householder products and Gram matrices of the
-        Jacobian and Haar samplers (computed in column tiles with single-threaded BLAS), and
-        their results are the same bits for any team size, so nothing changes but the speed.
+        ``"openmp"`` (the default): isometry's synchronising OpenMP loops adapt (matrix-free
+        products, per-layer loops, mean field, densities); their results are the same bits for
+        any team size, so nothing changes but the speed. The matrix products, Householder
+        products and Gram matrices of the Jacobian and Haar samplers run in column tiles with
+        single-threaded BLAS on the set count of threads, also the same bits for any count.
         The eigensolvers (``method="eigh"``/``"svd"``) run on one thread. ``"all"``: as
         ``"openmp"``, and the eigensolvers use OpenBLAS's pool, adapted call by call: faster
         for large matrices on many cores, but their eigenvalues then agree to rounding, not
