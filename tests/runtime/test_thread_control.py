@@ -376,3 +376,36 @@ def test_concurrent_calls_from_python_threads(mode, restore_adaptation, restore_
                 a, b, rtol=0, atol=100 * np.finfo(float).eps * np.abs(a).max()
             )
     assert _core.blas_get_num_threads() == _core_blas_library_count() == CPUS
+
+
+def test_a_count_set_directly_during_tiled_work_is_kept(restore_counts):
+    """Another library (here: OpenBLAS's own setter, as threadpoolctl calls it) sets the count
+    while another Python thread runs tiled work: the tiles take the library back to one thread
+    for their own calls, and when they end the count that was set stays (it is not overwritten
+    with the count from before)."""
+    import ctypes
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    path = next(
+        i["filepath"]
+        for i in threadpoolctl.threadpool_info()
+        if i.get("internal_api") == "openblas" and "scipy_openblas32" in i.get("filepath", "")
+    )
+    library = ctypes.CDLL(path)
+    isometry.set_num_threads(2)
+    reference = isometry.haar_orthogonal(1200, seed=3)
+    with ThreadPoolExecutor(1) as pool:
+        draws = pool.submit(lambda: [isometry.haar_orthogonal(1200, seed=3) for _ in range(6)])
+        # A guard is active while the library's count reads 1 (the user's count is 2).
+        deadline = time.monotonic() + 10
+        while library.scipy_openblas_get_num_threads() != 1 and time.monotonic() < deadline:
+            pass
+        library.scipy_openblas_set_num_threads(3)
+        results = draws.result()
+    assert _core_blas_library_count() == 3 and _core.blas_get_num_threads() == 3
+    # The last draws started after the change and ran every tile on one thread: the same bits.
+    assert results[-1].tobytes() == reference.tobytes()
+    for q in results:  # a call running at the moment of the change may have used the pool
+        np.testing.assert_allclose(q, reference, rtol=0, atol=1e-13)

@@ -51,6 +51,7 @@ void for_each(blas_int count, Body&& body) {
 #pragma omp for schedule(dynamic, 1)
         for (blas_int item = 0; item < count; ++item) {
             try {
+                serial.keep_serial();
                 body(item, scratch);
             } catch (...) {
 #pragma omp critical(isometry_tile_error)

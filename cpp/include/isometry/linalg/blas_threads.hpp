@@ -18,6 +18,14 @@
 // user set (isometry.set_num_threads, threadpoolctl, OPENBLAS_NUM_THREADS). Serial guards may
 // overlap each other (several OpenMP threads, or several Python threads, each calling the
 // library on one thread); a BlasTeam waits until no serial guard is active, and vice versa.
+//
+// The count is one global setting, so another library that sets it while a guard holds it
+// (threadpoolctl from another Python thread) cannot be kept out. Its count then becomes the
+// user's count, which the guard leaves in place when it ends, and the tiles take the library
+// back to one thread before each of their calls (keep_serial). Library calls already running at
+// that moment may use OpenBLAS's pool, so their results are equal to rounding rather than
+// bitwise; and a threadpoolctl limit entered then reads the guard's temporary count of one as
+// the count to restore.
 #include <mutex>
 #include <shared_mutex>
 
@@ -29,6 +37,9 @@ class SerialBlas {
     ~SerialBlas();
     SerialBlas(const SerialBlas&) = delete;
     SerialBlas& operator=(const SerialBlas&) = delete;
+    // Before a library call: if someone else has raised the library's count since the guard
+    // started, take it back to one (and keep their count as the user's).
+    void keep_serial() const;
 
   private:
     std::shared_lock<std::shared_mutex> lock_;
