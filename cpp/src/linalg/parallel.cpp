@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
-#include <vector>
 
 #include "isometry/core/threads.hpp"
 #include "isometry/linalg/blas_threads.hpp"
@@ -25,12 +24,13 @@ constexpr blas_int kProductTile = 256;
 // more, but that is done once per block, not per tile.
 constexpr blas_int kPanel = 64;
 
-blas_int tiles(blas_int columns, blas_int width = kTile) {
-    return (columns + width - 1) / width;
+// How many pieces of `size` cover `count` (the last may be shorter).
+blas_int pieces(blas_int count, blas_int size) {
+    return (count + size - 1) / size;
 }
 
 // Calls body(item, scratch) for item = 0 .. count - 1 on our OpenMP team, each on one thread with
-// single-threaded BLAS; `scratch` is a per-thread buffer. The first exception is rethrown here.
+// single-threaded BLAS; `scratch` is a per-thread workspace. The first exception is rethrown here.
 //
 // The team has the set count even on a busy machine (openmp_configured_team_size, not the
 // adapted openmp_team_size): the items are independent and handed out one at a time, so no
@@ -47,7 +47,7 @@ void for_each(blas_int count, Body&& body) {
     const int team = std::max(1, std::min<int>(openmp_configured_team_size(), count));
 #pragma omp parallel num_threads(team)
     {
-        std::vector<T> scratch;
+        Workspace<T> scratch;
 #pragma omp for schedule(dynamic, 1)
         for (blas_int item = 0; item < count; ++item) {
             try {
@@ -62,12 +62,6 @@ void for_each(blas_int count, Body&& body) {
     if (error) std::rethrow_exception(error);
 }
 
-template <typename T>
-T* sized(std::vector<T>& buffer, std::size_t size) {
-    if (buffer.size() < size) buffer.resize(size);
-    return buffer.data();
-}
-
 std::size_t at(blas_int row, blas_int column, blas_int ld) {
     return static_cast<std::size_t>(row) + static_cast<std::size_t>(column) * static_cast<std::size_t>(ld);
 }
@@ -76,8 +70,7 @@ std::size_t at(blas_int row, blas_int column, blas_int ld) {
 // (each depends on its own reflectors only) into `t`, kPanel x kPanel per panel.
 template <typename T>
 void block_reflector_factors(blas_int m, blas_int k, const T* v, blas_int ldv, const T* tau, T* t) {
-    const blas_int panels = (k + kPanel - 1) / kPanel;
-    for_each<T>(panels, [&](blas_int p, std::vector<T>&) {
+    for_each<T>(pieces(k, kPanel), [&](blas_int p, Workspace<T>&) {
         const blas_int i = p * kPanel, width = std::min(kPanel, k - i);
         larft_forward<T>(m - i, width, v + at(i, i, ldv), ldv, tau + i,
                          t + static_cast<std::size_t>(p) * kPanel * kPanel, kPanel);
@@ -90,9 +83,9 @@ void block_reflector_factors(blas_int m, blas_int k, const T* v, blas_int ldv, c
 // they are still unit vectors zero from row i down, which it would leave exactly as they are.
 template <typename T>
 void apply_panels(blas_int m, blas_int k, const T* v, blas_int ldv, const T* t, T* c, blas_int ldc,
-                  blas_int width, std::vector<T>& scratch, blas_int identity_from = -1) {
-    T* work = sized(scratch, static_cast<std::size_t>(width) * kPanel);
-    for (blas_int p = (k + kPanel - 1) / kPanel - 1; p >= 0; --p) {
+                  blas_int width, Workspace<T>& scratch, blas_int identity_from = -1) {
+    T* work = scratch.get(static_cast<std::size_t>(width) * kPanel);
+    for (blas_int p = pieces(k, kPanel) - 1; p >= 0; --p) {
         const blas_int i = p * kPanel, ib = std::min(kPanel, k - i);
         const blas_int skip = identity_from >= 0 ? std::max(0, i - identity_from) : 0;
         if (skip >= width) continue;
@@ -107,7 +100,7 @@ void apply_panels(blas_int m, blas_int k, const T* v, blas_int ldv, const T* t, 
 template <typename T>
 void tiled_gemm_nn(blas_int m, blas_int n, blas_int k, T alpha, const T* a, blas_int lda, const T* b,
                    blas_int ldb, T beta, T* c, blas_int ldc) {
-    for_each<T>(tiles(n, kProductTile), [&](blas_int tile, std::vector<T>&) {
+    for_each<T>(pieces(n, kProductTile), [&](blas_int tile, Workspace<T>&) {
         const blas_int c0 = tile * kProductTile, width = std::min(kProductTile, n - c0);
         gemm<T>('N', 'N', m, width, k, alpha, a, lda, b + at(0, c0, ldb), ldb, beta, c + at(0, c0, ldc), ldc);
     });
@@ -117,7 +110,7 @@ template <typename T>
 void tiled_syrk_lower(blas_int n, blas_int k, T alpha, const T* a, blas_int lda, T beta, T* c, blas_int ldc) {
     // Tile j holds columns [c0, c1) of the lower triangle: its diagonal block (syrk) and the
     // rows below it (gemm with A's rows c1.. and c0..c1). The first tiles are the largest.
-    for_each<T>(tiles(n, kProductTile), [&](blas_int tile, std::vector<T>&) {
+    for_each<T>(pieces(n, kProductTile), [&](blas_int tile, Workspace<T>&) {
         const blas_int c0 = tile * kProductTile, width = std::min(kProductTile, n - c0), c1 = c0 + width;
         syrk_lower<T>(width, k, alpha, a + c0, lda, beta, c + at(c0, c0, ldc), ldc);
         if (c1 < n)
@@ -129,9 +122,9 @@ void tiled_syrk_lower(blas_int n, blas_int k, T alpha, const T* a, blas_int lda,
 template <typename T>
 void tiled_ormqr_left(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* c,
                       blas_int ldc, Workspace<T>& work) {
-    T* t = work.get(static_cast<std::size_t>((k + kPanel - 1) / kPanel) * kPanel * kPanel);
+    T* t = work.get(static_cast<std::size_t>(pieces(k, kPanel)) * kPanel * kPanel);
     block_reflector_factors(m, k, v, ldv, tau, t);
-    for_each<T>(tiles(n), [&](blas_int tile, std::vector<T>& scratch) {
+    for_each<T>(pieces(n, kTile), [&](blas_int tile, Workspace<T>& scratch) {
         const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0);
         apply_panels(m, k, v, ldv, t, c + at(0, c0, ldc), ldc, width, scratch);
     });
@@ -140,13 +133,13 @@ void tiled_ormqr_left(blas_int m, blas_int n, blas_int k, const T* v, blas_int l
 template <typename T>
 void tiled_orgqr(blas_int m, blas_int n, blas_int k, const T* v, blas_int ldv, const T* tau, T* q,
                  blas_int ldq, Workspace<T>& work) {
-    T* t = work.get(static_cast<std::size_t>((k + kPanel - 1) / kPanel) * kPanel * kPanel);
+    T* t = work.get(static_cast<std::size_t>(pieces(k, kPanel)) * kPanel * kPanel);
     block_reflector_factors(m, k, v, ldv, tau, t);
     // Column c of Q is H_1 ... H_{c+1} e_c: the later reflectors are zero in row c. So tile
     // [c0, c1) starts as the identity's columns and needs only the panels below min(c1, k).
     // The rightmost tiles need the most panels: hand them out first.
-    const blas_int count = tiles(n);
-    for_each<T>(count, [&](blas_int item, std::vector<T>& scratch) {
+    const blas_int count = pieces(n, kTile);
+    for_each<T>(count, [&](blas_int item, Workspace<T>& scratch) {
         const blas_int tile = count - 1 - item;
         const blas_int c0 = tile * kTile, width = std::min(kTile, n - c0);
         T* block = q + at(0, c0, ldq);
