@@ -37,6 +37,7 @@ SECTIONS = [
     "jacobian",
     "density",
     "resnet",
+    "eigensolver",
     "training",
     "matfree",
     "contention",

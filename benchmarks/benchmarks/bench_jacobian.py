@@ -66,3 +66,26 @@ class JacobianSpectrumValues:
 
     def track_eigenvalue_mean(self, shape, weights):
         return float(_spectrum(shape, "float64", weights).eigenvalues.mean())
+
+
+class EigensolverThreads:
+    """The eigensolver step (one layer) on one thread, the default, and on OpenBLAS's pool
+    (``set_thread_adaptation("all")``)."""
+
+    params = (["eigh", "svd"], ["openmp", "all"])
+    param_names = ("method", "adaptation")
+    number = 1
+    repeat = (1, 5, 30.0)
+    rounds = 1
+    warmup_time = 0
+
+    def setup(self, method, adaptation):
+        pin_threads()
+        self._saved = isometry.get_thread_adaptation()
+        isometry.set_thread_adaptation(adaptation)
+
+    def teardown(self, method, adaptation):
+        isometry.set_thread_adaptation(self._saved)
+
+    def time_one_layer_spectrum(self, method, adaptation):
+        isometry.jacobian_spectrum(1024, 1, method=method, seed=SEED)
