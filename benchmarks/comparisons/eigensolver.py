@@ -6,24 +6,13 @@ matrix (or nothing, for svd) and the eigensolver. Both contenders draw the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 
 import isometry
 from comparisons.common import Contender, Context, SectionResult, race, rows_from_race
+from comparisons.contention import with_adaptation
 
 ONE, POOL = "eigensolver on 1 thread (default)", "eigensolver on OpenBLAS's pool ('all')"
-
-
-def in_mode(mode: str, fn: Callable[[], object]) -> Callable[[], object]:
-    def call() -> object:
-        saved = isometry.get_thread_adaptation()
-        isometry.set_thread_adaptation(mode)
-        try:
-            return fn()
-        finally:
-            isometry.set_thread_adaptation(saved)
-
-    return call
 
 
 def run(ctx: Context) -> SectionResult:
@@ -40,8 +29,8 @@ def run(ctx: Context) -> SectionResult:
 
         timed = race(
             [
-                Contender(ONE, in_mode("openmp", spectrum), ctx.k),
-                Contender(POOL, in_mode("all", spectrum), ctx.k),
+                Contender(ONE, partial(with_adaptation, "openmp", spectrum), ctx.k),
+                Contender(POOL, partial(with_adaptation, "all", spectrum), ctx.k),
             ]
         )
         case = f"{width} {method}"
